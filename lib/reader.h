@@ -1,0 +1,32 @@
+/*
+ * Message readers: where recorded messages come from.  One interface for
+ * every source; a file (or standard input) for now.
+ */
+#ifndef READER_H
+#define READER_H
+
+#include <stddef.h>
+
+struct reader;
+
+/*
+ * Open a file of messages, one per line; "-" is standard input.  Stores
+ * the reader, owned by the caller, in *pr.  Returns 0 or a negative
+ * errno value with err naming the file and the reason.
+ */
+int reader_open_file(const char *path, struct reader **pr,
+                     char *err, size_t errsz);
+
+/*
+ * Read the next message: *json and *len give its text, *where its place
+ * ("rec.json line 12"), both valid until the next call.  Blank lines are
+ * skipped.  Returns 1, 0 at the end, or a negative errno value with err
+ * filled (a read error, or a line longer than MSG_LEN_MAX).
+ */
+int reader_read(struct reader *r, const char **json, size_t *len,
+                const char **where, char *err, size_t errsz);
+
+/* reader_free(NULL) does nothing */
+void reader_free(struct reader *r);
+
+#endif
