@@ -279,6 +279,17 @@ msg_parse(struct msg *m, const char *json, size_t len, char *err, size_t errsz)
     m->out_txt.len = m->out_bin.len = 0;
     m->has_time = false;
     m->time_ms = 0;
+    /* Readers walk these with pointer arithmetic: never leave one NULL,
+     * even when its field is empty or absent */
+    for (i = 0; i < 5; i++) {
+        struct buf *b[] = { &m->timing, &m->in_txt, &m->in_bin,
+                            &m->out_txt, &m->out_bin };
+
+        rc = buf_reserve(b[i], 1);
+        if (rc < 0) {
+            goto out;
+        }
+    }
 
     if (len > MSG_LEN_MAX) {
         if (err != NULL) {

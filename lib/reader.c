@@ -56,6 +56,11 @@ reader_open_file(const char *path, struct reader **pr, char *err, size_t errsz)
         rc = -ENOMEM;
         goto fail;
     }
+    /* Allocated now, so the line scanner never works on a NULL buffer */
+    rc = buf_reserve(&r->data, READ_CHUNK);
+    if (rc < 0) {
+        goto fail;
+    }
     *pr = r;
     return 0;
 fail:
