@@ -8,21 +8,97 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "writer.h"
 
+enum kind { W_FILE, W_SYSLOG, W_JOURNAL };
+
 struct writer {
+    enum kind kind;
     int fd;
     char *name;
     char error[512];
+    /* syslog */
+    struct sockaddr_un addr;
+    char ident[64];
+    int pri;
+    /* journal */
+    struct writer_journal_conf jc;
+    char *jrec;
+    char *juser;
 };
+
+const char *const writer_facility_names[] = {
+    "auth", "authpriv", "cron", "daemon", "ftp", "kern", "local0", "local1",
+    "local2", "local3", "local4", "local5", "local6", "local7", "lpr", "mail",
+    "news", "syslog", "user", "uucp", NULL,
+};
+static const int facility_values[] = {
+    LOG_AUTH, LOG_AUTHPRIV, LOG_CRON, LOG_DAEMON, LOG_FTP, LOG_KERN,
+    LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5,
+    LOG_LOCAL6, LOG_LOCAL7, LOG_LPR, LOG_MAIL, LOG_NEWS, LOG_SYSLOG,
+    LOG_USER, LOG_UUCP,
+};
+const char *const writer_priority_names[] = {
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+    NULL,
+};
+
+int
+writer_facility(const char *name)
+{
+    int i;
+
+    for (i = 0; writer_facility_names[i] != NULL; i++) {
+        if (strcmp(writer_facility_names[i], name) == 0) {
+            return facility_values[i];
+        }
+    }
+    return -1;
+}
+
+int
+writer_priority(const char *name)
+{
+    int i;
+
+    for (i = 0; writer_priority_names[i] != NULL; i++) {
+        if (strcmp(writer_priority_names[i], name) == 0) {
+            return i;       /* LOG_EMERG is 0 ... LOG_DEBUG is 7 */
+        }
+    }
+    return -1;
+}
+
+static struct writer *
+writer_alloc(enum kind kind, const char *name)
+{
+    struct writer *w = calloc(1, sizeof(*w));
+
+    if (w == NULL) {
+        return NULL;
+    }
+    w->kind = kind;
+    w->fd = -1;
+    w->name = strdup(name);
+    if (w->name == NULL) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
 
 int
 writer_open_file(const char *path, struct writer **pw, char *err, size_t errsz)
 {
-    struct writer *w = calloc(1, sizeof(*w));
+    struct writer *w = writer_alloc(W_FILE, path);
     int rc;
 
     if (w == NULL) {
@@ -33,11 +109,58 @@ writer_open_file(const char *path, struct writer **pw, char *err, size_t errsz)
         rc = -errno;
         snprintf(err, errsz, "cannot open %s for writing: %s", path,
                  strerror(-rc));
-        free(w);
+        writer_free(w);
         return rc;
     }
-    w->name = strdup(path);
-    if (w->name == NULL) {
+    *pw = w;
+    return 0;
+}
+
+int
+writer_open_syslog(const struct writer_syslog_conf *sc, struct writer **pw,
+                   char *err, size_t errsz)
+{
+    struct writer *w;
+    int rc;
+
+    if (strlen(sc->socket) >= sizeof(w->addr.sun_path)) {
+        snprintf(err, errsz, "syslog socket path %s is too long", sc->socket);
+        return -EINVAL;
+    }
+    w = writer_alloc(W_SYSLOG, sc->socket);
+    if (w == NULL) {
+        return -ENOMEM;
+    }
+    w->addr.sun_family = AF_UNIX;
+    strcpy(w->addr.sun_path, sc->socket);
+    snprintf(w->ident, sizeof(w->ident), "%s", sc->ident);
+    w->pri = sc->facility | sc->priority;
+    w->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (w->fd < 0) {
+        rc = -errno;
+        snprintf(err, errsz, "cannot make a syslog socket: %s", strerror(-rc));
+        writer_free(w);
+        return rc;
+    }
+    *pw = w;
+    return 0;
+}
+
+int
+writer_open_journal(const struct writer_journal_conf *jc, struct writer **pw,
+                    char *err, size_t errsz)
+{
+    struct writer *w = writer_alloc(W_JOURNAL, "the journal");
+
+    (void)err;
+    (void)errsz;
+    if (w == NULL) {
+        return -ENOMEM;
+    }
+    w->jc = *jc;
+    w->jrec = strdup(jc->rec ? jc->rec : "");
+    w->juser = strdup(jc->user ? jc->user : "");
+    if (w->jrec == NULL || w->juser == NULL) {
         writer_free(w);
         return -ENOMEM;
     }
@@ -45,14 +168,21 @@ writer_open_file(const char *path, struct writer **pw, char *err, size_t errsz)
     return 0;
 }
 
-int
-writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
+static int
+fail(struct writer *w, int e, const char *what)
+{
+    snprintf(w->error, sizeof(w->error), "%s: %s failed: %s", w->name, what,
+             strerror(e));
+    return -e;
+}
+
+static int
+write_file(struct writer *w, const char *json, size_t len)
 {
     struct iovec iov[2];
     int cnt = 2;
     ssize_t n;
 
-    (void)id;
     iov[0].iov_base = (void *)json;
     iov[0].iov_len = len;
     iov[1].iov_base = (void *)"\n";
@@ -62,14 +192,10 @@ writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
     while (cnt > 0) {
         n = writev(w->fd, iov + (2 - cnt), cnt);
         if (n < 0) {
-            int e = errno;
-
-            if (e == EINTR) {
+            if (errno == EINTR) {
                 continue;
             }
-            snprintf(w->error, sizeof(w->error), "%s: write failed: %s",
-                     w->name, strerror(e));
-            return -e;
+            return fail(w, errno, "write");
         }
         while (cnt > 0 && (size_t)n >= iov[2 - cnt].iov_len) {
             n -= (ssize_t)iov[2 - cnt].iov_len;
@@ -81,6 +207,100 @@ writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
         }
     }
     return 0;
+}
+
+static int
+write_syslog(struct writer *w, const char *json, size_t len)
+{
+    struct msghdr mh;
+    struct iovec iov[2];
+    char head[128];
+    struct tm tm;
+    time_t now = time(NULL);
+    int n;
+
+    /* "<PRI>Mmm dd hh:mm:ss IDENT[PID]: " then the message */
+    localtime_r(&now, &tm);
+    n = snprintf(head, sizeof(head), "<%d>", w->pri);
+    n += (int)strftime(head + n, sizeof(head) - (size_t)n, "%b %e %H:%M:%S ",
+                       &tm);
+    n += snprintf(head + n, sizeof(head) - (size_t)n, "%s[%d]: ", w->ident,
+                  (int)getpid());
+    iov[0].iov_base = head;
+    iov[0].iov_len = (size_t)n;
+    iov[1].iov_base = (void *)json;
+    iov[1].iov_len = len;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_name = &w->addr;
+    mh.msg_namelen = sizeof(w->addr);
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 2;
+    while (sendmsg(w->fd, &mh, MSG_NOSIGNAL) < 0) {
+        if (errno != EINTR) {
+            return fail(w, errno, "send");
+        }
+    }
+    return 0;
+}
+
+static int
+write_journal(struct writer *w, const char *json, size_t len, uint64_t id)
+{
+    struct iovec iov[7];
+    char *f[7] = { NULL };
+    int n = 0, i, rc;
+
+    /* MESSAGE= with its length, as the JSON may be long */
+    f[n] = malloc(len + 9);
+    if (f[n] == NULL) {
+        return -ENOMEM;
+    }
+    memcpy(f[n], "MESSAGE=", 8);
+    memcpy(f[n] + 8, json, len);
+    iov[n].iov_base = f[n];
+    iov[n].iov_len = len + 8;
+    n++;
+    rc = asprintf(&f[n], "PRIORITY=%d", w->jc.priority);
+    rc = rc < 0 ? rc : asprintf(&f[++n], "SYSLOG_IDENTIFIER=%s", w->jc.ident);
+    if (rc >= 0 && w->jc.augment) {
+        rc = asprintf(&f[++n], "TLOG_REC=%s", w->jrec);
+        rc = rc < 0 ? rc : asprintf(&f[++n], "TLOG_USER=%s", w->juser);
+        rc = rc < 0 ? rc : asprintf(&f[++n], "TLOG_SESSION=%u", w->jc.session);
+        rc = rc < 0 ? rc : asprintf(&f[++n], "TLOG_ID=%llu",
+                                    (unsigned long long)id);
+    }
+    n++;
+    if (rc < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 1; i < n; i++) {
+        iov[i].iov_base = f[i];
+        iov[i].iov_len = strlen(f[i]);
+    }
+    rc = sd_journal_sendv(iov, n);
+    if (rc < 0) {
+        rc = fail(w, -rc, "send");
+    }
+out:
+    for (i = 0; i < 7; i++) {
+        free(f[i]);
+    }
+    return rc;
+}
+
+int
+writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
+{
+    switch (w->kind) {
+    case W_FILE:
+        return write_file(w, json, len);
+    case W_SYSLOG:
+        return write_syslog(w, json, len);
+    case W_JOURNAL:
+        return write_journal(w, json, len, id);
+    }
+    return -EINVAL;
 }
 
 const char *
@@ -105,5 +325,7 @@ writer_free(struct writer *w)
         close(w->fd);
     }
     free(w->name);
+    free(w->jrec);
+    free(w->juser);
     free(w);
 }

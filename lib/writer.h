@@ -1,10 +1,11 @@
 /*
  * Message writers: where recorded messages go.  One interface for every
- * destination; a file for now.
+ * destination: a file, a syslog socket, or the systemd journal.
  */
 #ifndef WRITER_H
 #define WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,43 @@ struct writer;
  */
 int writer_open_file(const char *path, struct writer **pw,
                      char *err, size_t errsz);
+
+/* The syslog writer's settings */
+struct writer_syslog_conf {
+    const char *socket;     /* datagram socket path, e.g. /dev/log */
+    const char *ident;      /* program name in each line */
+    int facility;           /* LOG_AUTHPRIV and the like */
+    int priority;           /* LOG_INFO and the like */
+};
+
+/*
+ * Send messages to a syslog daemon's datagram socket, one datagram per
+ * message.  Sending never blocks: a full or absent daemon is an error
+ * the caller sees (-EAGAIN, -ECONNREFUSED, -ENOENT), unlike syslog(3).
+ */
+int writer_open_syslog(const struct writer_syslog_conf *sc,
+                       struct writer **pw, char *err, size_t errsz);
+
+/* The journal writer's settings */
+struct writer_journal_conf {
+    int priority;           /* LOG_INFO and the like */
+    const char *ident;      /* SYSLOG_IDENTIFIER */
+    bool augment;           /* add TLOG_REC, TLOG_USER, TLOG_SESSION, TLOG_ID */
+    const char *rec;
+    const char *user;
+    unsigned int session;
+};
+
+/* Send messages to the systemd journal as MESSAGE= fields */
+int writer_open_journal(const struct writer_journal_conf *jc,
+                        struct writer **pw, char *err, size_t errsz);
+
+/* Map a syslog facility or priority name ("authpriv", "info") to its
+ * value; -1 if unknown.  The name lists for configuration tables: */
+int writer_facility(const char *name);
+int writer_priority(const char *name);
+extern const char *const writer_facility_names[];
+extern const char *const writer_priority_names[];
 
 /*
  * Write one message json[0..len) with id.  Returns 0 or a negative errno

@@ -1,0 +1,561 @@
+/*
+ * Program configuration.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+
+struct val {
+    bool b;
+    long long i;
+    char *s;
+};
+
+struct conf {
+    const struct conf_key *keys;
+    size_t n;
+    struct val *v;
+};
+
+static int
+key_index(const struct conf *c, const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        if (strcmp(c->keys[i].path, path) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Whether some key lies under prefix ("limit" for "limit.rate") */
+static bool
+is_section(const struct conf *c, const char *prefix)
+{
+    size_t len = strlen(prefix);
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        if (strncmp(c->keys[i].path, prefix, len) == 0 &&
+            c->keys[i].path[len] == '.') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Describe what a key accepts, for error messages */
+static void
+allowed(const struct conf_key *k, char *out, size_t outsz)
+{
+    size_t i, used;
+
+    switch (k->type) {
+    case CONF_BOOL:
+        snprintf(out, outsz, "true or false");
+        break;
+    case CONF_INT:
+        snprintf(out, outsz, "an integer from %lld to %lld", k->min, k->max);
+        break;
+    case CONF_STR:
+        snprintf(out, outsz, "a string");
+        break;
+    case CONF_CHOICE:
+        used = (size_t)snprintf(out, outsz, "one of");
+        for (i = 0; k->choices[i] != NULL && used < outsz; i++) {
+            used += (size_t)snprintf(out + used, outsz - used, "%s \"%s\"",
+                                     i ? "," : "", k->choices[i]);
+        }
+        break;
+    }
+}
+
+static int
+bad_value(const struct conf_key *k, const char *origin, char *err,
+          size_t errsz)
+{
+    char what[256];
+
+    allowed(k, what, sizeof(what));
+    snprintf(err, errsz, "%s: key \"%s\" must be %s", origin, k->path, what);
+    return -EINVAL;
+}
+
+static int
+set_str(struct val *v, const char *s)
+{
+    char *copy = strdup(s);
+
+    if (copy == NULL) {
+        return -ENOMEM;
+    }
+    free(v->s);
+    v->s = copy;
+    return 0;
+}
+
+int
+conf_set(struct conf *c, const char *path, const char *value,
+         const char *origin, char *err, size_t errsz)
+{
+    int idx = key_index(c, path);
+    const struct conf_key *k;
+    struct val *v;
+    char *end;
+    size_t i;
+
+    if (idx < 0) {
+        snprintf(err, errsz, "%s: unknown key \"%s\"", origin, path);
+        return -EINVAL;
+    }
+    k = &c->keys[idx];
+    v = &c->v[idx];
+    switch (k->type) {
+    case CONF_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "yes") ||
+            !strcmp(value, "on") || !strcmp(value, "1")) {
+            v->b = true;
+        } else if (!strcmp(value, "false") || !strcmp(value, "no") ||
+                   !strcmp(value, "off") || !strcmp(value, "0")) {
+            v->b = false;
+        } else {
+            return bad_value(k, origin, err, errsz);
+        }
+        return 0;
+    case CONF_INT:
+        errno = 0;
+        v->i = strtoll(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0' ||
+            v->i < k->min || v->i > k->max) {
+            return bad_value(k, origin, err, errsz);
+        }
+        return 0;
+    case CONF_CHOICE:
+        for (i = 0; k->choices[i] != NULL; i++) {
+            if (strcmp(k->choices[i], value) == 0) {
+                return set_str(v, value);
+            }
+        }
+        return bad_value(k, origin, err, errsz);
+    case CONF_STR:
+        return set_str(v, value);
+    }
+    return -EINVAL;
+}
+
+int
+conf_new(const struct conf_key *keys, size_t n, struct conf **pc)
+{
+    struct conf *c = calloc(1, sizeof(*c));
+    char err[256];
+    size_t i;
+    int rc;
+
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    c->keys = keys;
+    c->n = n;
+    c->v = calloc(n, sizeof(*c->v));
+    if (c->v == NULL) {
+        conf_free(c);
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        rc = conf_set(c, keys[i].path, keys[i].def, "default", err,
+                      sizeof(err));
+        if (rc < 0) {
+            conf_free(c);
+            return rc;
+        }
+    }
+    *pc = c;
+    return 0;
+}
+
+void
+conf_free(struct conf *c)
+{
+    size_t i;
+
+    if (c == NULL) {
+        return;
+    }
+    for (i = 0; c->v != NULL && i < c->n; i++) {
+        free(c->v[i].s);
+    }
+    free(c->v);
+    free(c);
+}
+
+/* Set a key from a JSON value */
+static int
+set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
+         char *err, size_t errsz)
+{
+    const struct conf_key *k = &c->keys[idx];
+    enum json_type t = json_object_get_type(o);
+
+    switch (k->type) {
+    case CONF_BOOL:
+        if (t != json_type_boolean) {
+            return bad_value(k, origin, err, errsz);
+        }
+        c->v[idx].b = json_object_get_boolean(o);
+        return 0;
+    case CONF_INT:
+        if (t != json_type_int) {
+            return bad_value(k, origin, err, errsz);
+        }
+        /* through text, so out-of-range values are caught the same way */
+        return conf_set(c, k->path, json_object_get_string(o), origin,
+                        err, errsz);
+    case CONF_STR:
+    case CONF_CHOICE:
+        if (t != json_type_string) {
+            return bad_value(k, origin, err, errsz);
+        }
+        return conf_set(c, k->path, json_object_get_string(o), origin,
+                        err, errsz);
+    }
+    return -EINVAL;
+}
+
+static int
+walk(struct conf *c, struct json_object *obj, const char *prefix,
+     const char *origin, char *err, size_t errsz)
+{
+    char path[256];
+    int rc;
+
+    json_object_object_foreach(obj, key, val) {
+        int idx;
+
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+                 key);
+        idx = key_index(c, path);
+        if (idx >= 0) {
+            rc = set_json(c, idx, val, origin, err, errsz);
+        } else if (is_section(c, path)) {
+            if (json_object_get_type(val) != json_type_object) {
+                snprintf(err, errsz, "%s: key \"%s\" must be an object",
+                         origin, path);
+                return -EINVAL;
+            }
+            rc = walk(c, val, path, origin, err, errsz);
+        } else {
+            snprintf(err, errsz, "%s: unknown key \"%s\" (see --help and"
+                     " the configuration manual page for the known keys)",
+                     origin, path);
+            return -EINVAL;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int
+conf_load_text(struct conf *c, const char *text, const char *origin,
+               char *err, size_t errsz)
+{
+    struct json_tokener *tok;
+    struct json_object *obj;
+    size_t len = strlen(text);
+    int rc;
+
+    if (len > CONF_TEXT_MAX) {
+        snprintf(err, errsz, "%s: longer than %d bytes", origin,
+                 CONF_TEXT_MAX);
+        return -EMSGSIZE;
+    }
+    tok = json_tokener_new();
+    if (tok == NULL) {
+        return -ENOMEM;
+    }
+    obj = json_tokener_parse_ex(tok, text, (int)len);
+    if (obj == NULL || json_tokener_get_parse_end(tok) < len) {
+        size_t end = json_tokener_get_parse_end(tok);
+        enum json_tokener_error e = json_tokener_get_error(tok);
+        unsigned long line = 1;
+        size_t i;
+
+        for (i = 0; i < end && i < len; i++) {
+            line += text[i] == '\n';
+        }
+        snprintf(err, errsz, "%s line %lu: %s", origin, line,
+                 e == json_tokener_continue ? "text ends too early" :
+                 e == json_tokener_success ? "text after the end" :
+                 json_tokener_error_desc(e));
+        json_object_put(obj);
+        json_tokener_free(tok);
+        return -EINVAL;
+    }
+    json_tokener_free(tok);
+    if (json_object_get_type(obj) != json_type_object) {
+        snprintf(err, errsz, "%s: the configuration must be a JSON object",
+                 origin);
+        json_object_put(obj);
+        return -EINVAL;
+    }
+    rc = walk(c, obj, "", origin, err, errsz);
+    json_object_put(obj);
+    return rc;
+}
+
+int
+conf_load_file(struct conf *c, const char *path, bool optional,
+               char *err, size_t errsz)
+{
+    struct buf b;
+    int fd;
+    ssize_t n;
+    int rc;
+
+    buf_init(&b, CONF_TEXT_MAX + 1);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        if (optional && rc == -ENOENT) {
+            return 0;
+        }
+        snprintf(err, errsz, "cannot read configuration %s: %s", path,
+                 strerror(-rc));
+        return rc;
+    }
+    for (;;) {
+        rc = buf_reserve(&b, 65536 < b.max - b.len ? 65536 : b.max - b.len);
+        if (rc < 0 || b.cap == b.len) {
+            snprintf(err, errsz, "%s: longer than %d bytes", path,
+                     CONF_TEXT_MAX);
+            rc = -EMSGSIZE;
+            goto out;
+        }
+        n = read(fd, b.data + b.len, b.cap - b.len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            rc = -errno;
+            snprintf(err, errsz, "cannot read configuration %s: %s", path,
+                     strerror(-rc));
+            goto out;
+        }
+        if (n == 0) {
+            break;
+        }
+        b.len += (size_t)n;
+    }
+    b.data[b.len] = 0;
+    if (strlen((char *)b.data) != b.len) {
+        snprintf(err, errsz, "%s: holds a NUL byte", path);
+        rc = -EINVAL;
+        goto out;
+    }
+    rc = conf_load_text(c, (char *)b.data, path, err, errsz);
+out:
+    close(fd);
+    buf_fini(&b);
+    return rc;
+}
+
+int
+conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
+                int *action, char *err, size_t errsz)
+{
+    struct option *opts;
+    char shorts[128] = "+:hv";
+    size_t i, no = 0, sl = strlen(shorts);
+    int opt, idx, rc = 0;
+
+    opts = calloc(c->n + 4, sizeof(*opts));
+    if (opts == NULL) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < c->n; i++) {
+        const struct conf_key *k = &c->keys[i];
+
+        if (k->opt == NULL) {
+            continue;
+        }
+        opts[no].name = k->opt;
+        opts[no].has_arg = k->type == CONF_BOOL ? optional_argument :
+                                                  required_argument;
+        opts[no].val = 1000 + (int)i;
+        no++;
+        if (k->short_opt && sl + 3 < sizeof(shorts)) {
+            shorts[sl++] = k->short_opt;
+            shorts[sl++] = ':';
+            if (k->type == CONF_BOOL) {
+                shorts[sl++] = ':';
+            }
+        }
+    }
+    shorts[sl] = 0;
+    opts[no++] = (struct option){ "help", no_argument, NULL, 'h' };
+    opts[no++] = (struct option){ "version", no_argument, NULL, 'v' };
+    opts[no++] = (struct option){ "configuration", no_argument, NULL, 'C' };
+
+    *action = 0;
+    optind = 1;
+    opterr = 0;
+    while (rc == 0 && (opt = getopt_long(argc, argv, shorts, opts, &idx)) != -1) {
+        const char *shown = argv[optind - 1];
+
+        switch (opt) {
+        case 'h':
+            *action = 'h';
+            break;
+        case 'v':
+            *action = 'v';
+            break;
+        case 'C':
+            *action = 'c';
+            break;
+        case '?':
+            if (optopt) {
+                snprintf(err, errsz, "unknown option -%c", optopt);
+            } else {
+                snprintf(err, errsz, "unknown option %s", shown);
+            }
+            rc = -EINVAL;
+            break;
+        case ':':
+            snprintf(err, errsz, "option %s needs a value", shown);
+            rc = -EINVAL;
+            break;
+        default:
+            if (opt < 1000) {
+                /* a short option: find its key */
+                for (i = 0; i < c->n && c->keys[i].short_opt != opt; i++) {
+                }
+            } else {
+                i = (size_t)(opt - 1000);
+            }
+            {
+                char origin[128];
+
+                snprintf(origin, sizeof(origin), "option --%s",
+                         c->keys[i].opt);
+                rc = conf_set(c, c->keys[i].path, optarg ? optarg : "true",
+                              origin, err, errsz);
+            }
+            break;
+        }
+    }
+    *first_arg = optind;
+    free(opts);
+    return rc;
+}
+
+void
+conf_print_help(const struct conf *c, FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "    -h, --help                     Print this help and exit\n"
+               "    -v, --version                  Print the version and exit\n"
+               "    --configuration                Print the configuration"
+               " as JSON and exit\n");
+    for (i = 0; i < c->n; i++) {
+        const struct conf_key *k = &c->keys[i];
+        char left[64];
+
+        if (k->opt == NULL) {
+            continue;
+        }
+        if (k->short_opt) {
+            snprintf(left, sizeof(left), "-%c, --%s%s%s%s", k->short_opt,
+                     k->opt, k->type == CONF_BOOL ? "[=" : "=", k->arg,
+                     k->type == CONF_BOOL ? "]" : "");
+        } else {
+            snprintf(left, sizeof(left), "--%s%s%s%s", k->opt,
+                     k->type == CONF_BOOL ? "[=" : "=", k->arg,
+                     k->type == CONF_BOOL ? "]" : "");
+        }
+        fprintf(f, "    %-30s %s (default: %s)\n", left, k->help,
+                *k->def ? k->def : "none");
+    }
+}
+
+void
+conf_print(const struct conf *c, FILE *f)
+{
+    struct json_object *root = json_object_new_object();
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        const struct conf_key *k = &c->keys[i];
+        struct json_object *parent = root, *o;
+        char path[256], *p, *dot;
+
+        snprintf(path, sizeof(path), "%s", k->path);
+        /* make the sections on the way */
+        for (p = path; (dot = strchr(p, '.')) != NULL; p = dot + 1) {
+            *dot = 0;
+            if (!json_object_object_get_ex(parent, p, &o)) {
+                o = json_object_new_object();
+                json_object_object_add(parent, p, o);
+            }
+            parent = o;
+        }
+        switch (k->type) {
+        case CONF_BOOL:
+            o = json_object_new_boolean(c->v[i].b);
+            break;
+        case CONF_INT:
+            o = json_object_new_int64(c->v[i].i);
+            break;
+        default:
+            o = json_object_new_string(c->v[i].s);
+            break;
+        }
+        json_object_object_add(parent, p, o);
+    }
+    fprintf(f, "%s\n", json_object_to_json_string_ext(root,
+            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+            JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(root);
+}
+
+static int
+must_index(const struct conf *c, const char *path)
+{
+    int idx = key_index(c, path);
+
+    if (idx < 0) {
+        /* a programming error: the table lacks a key the code uses */
+        abort();
+    }
+    return idx;
+}
+
+bool
+conf_bool(const struct conf *c, const char *path)
+{
+    return c->v[must_index(c, path)].b;
+}
+
+long long
+conf_int(const struct conf *c, const char *path)
+{
+    return c->v[must_index(c, path)].i;
+}
+
+const char *
+conf_str(const struct conf *c, const char *path)
+{
+    return c->v[must_index(c, path)].s;
+}

@@ -1,0 +1,90 @@
+/*
+ * Program configuration: one table of keys per program drives defaults,
+ * JSON files (with C and C++ comments), environment text, the command
+ * line, --help and --configuration.
+ *
+ * Keys are JSON paths with dots ("limit.rate").  Sources are applied in
+ * the order the program loads them; each overrides the ones before.  A
+ * bad source names itself, the key and what is allowed.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Largest configuration file or text read */
+#define CONF_TEXT_MAX (1024 * 1024)
+
+enum conf_type {
+    CONF_BOOL,
+    CONF_INT,       /* an integer within [min, max] */
+    CONF_STR,
+    CONF_CHOICE,    /* one of choices */
+};
+
+struct conf_key {
+    const char *path;           /* "limit.rate" */
+    enum conf_type type;
+    const char *def;            /* default, as text ("10", "true", "file") */
+    long long min;
+    long long max;
+    const char *const *choices; /* NULL-terminated, for CONF_CHOICE */
+    const char *opt;            /* long option, or NULL if none */
+    char short_opt;             /* 0 if none */
+    const char *arg;            /* argument name in --help ("SECONDS") */
+    const char *help;
+};
+
+struct conf;
+
+/*
+ * Make a configuration from keys[0..n) holding the defaults.  The table
+ * must outlive it.  Stores it in *pc (free with conf_free()); 0 or
+ * -ENOMEM.
+ */
+int conf_new(const struct conf_key *keys, size_t n, struct conf **pc);
+
+/* conf_free(NULL) does nothing */
+void conf_free(struct conf *c);
+
+/*
+ * Apply a JSON file.  A missing file is not an error when optional is
+ * true.  Returns 0 or a negative errno value with err naming the file,
+ * the line or key, and the problem.
+ */
+int conf_load_file(struct conf *c, const char *path, bool optional,
+                   char *err, size_t errsz);
+
+/* Apply JSON text; origin names it in errors ("TLOG_REC_CONF_TEXT") */
+int conf_load_text(struct conf *c, const char *text, const char *origin,
+                   char *err, size_t errsz);
+
+/*
+ * Apply command-line options (the keys with an opt, plus --help,
+ * --version and --configuration, reported in *action as 'h', 'v', 'c'
+ * or 0).  Parsing stops at the first argument that is not an option;
+ * its index goes to *first_arg.  Returns 0 or -EINVAL with err saying
+ * which option and why.
+ */
+int conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
+                    int *action, char *err, size_t errsz);
+
+/* Print the options of the table, for --help */
+void conf_print_help(const struct conf *c, FILE *f);
+
+/* Print the configuration as JSON, for --configuration */
+void conf_print(const struct conf *c, FILE *f);
+
+/* Values; path must be a key of the table (checked: aborts otherwise) */
+bool conf_bool(const struct conf *c, const char *path);
+long long conf_int(const struct conf *c, const char *path);
+const char *conf_str(const struct conf *c, const char *path);
+
+/* Set a value from text, as the command line would; for programs that
+ * fill keys from other places.  Errors as conf_load_text(). */
+int conf_set(struct conf *c, const char *path, const char *value,
+             const char *origin, char *err, size_t errsz);
+
+#endif

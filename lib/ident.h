@@ -1,0 +1,27 @@
+/*
+ * Who and what is being recorded: the values every message carries.
+ */
+#ifndef IDENT_H
+#define IDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The audit session id of a process outside any login session */
+#define IDENT_SESSION_UNSET 4294967295u
+
+struct ident {
+    char host[256];     /* fully qualified when the resolver knows it */
+    char user[256];     /* name of the real uid */
+    char term[256];     /* $TERM, or "" */
+    char rec[128];      /* BOOTID-PID-STARTTIME, all hex */
+    uint32_t session;   /* /proc/self/sessionid */
+};
+
+/*
+ * Fill *id for the calling process.  Returns 0, or a negative errno
+ * value with err saying which value could not be found and why.
+ */
+int ident_get(struct ident *id, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * The sink between the encoder and a writer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "sink.h"
+
+#define RETRY_MIN_MS 50
+#define RETRY_MAX_MS 2000
+
+struct qmsg {
+    struct qmsg *next;
+    uint64_t id;
+    size_t len;
+    char json[];
+};
+
+struct sink {
+    struct sink_conf conf;
+    struct qmsg *head;
+    struct qmsg *tail;
+    size_t queued;              /* bytes */
+    double tokens;
+    uint64_t last_ms;           /* when tokens were last refilled */
+    bool waiting_rate;          /* the head waits for tokens */
+    uint64_t retry_at_ms;       /* the head waits for the writer */
+    unsigned int retry_ms;
+    uint64_t drop_msgs;         /* not yet reported in a message */
+    uint64_t drop_bytes;
+    struct sink_stats stats;
+    char last_error[512];
+    struct buf note;            /* a message with the drop note added */
+};
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+refill(struct sink *s, uint64_t now)
+{
+    if (now > s->last_ms) {
+        s->tokens += (double)s->conf.rate * (double)(now - s->last_ms) / 1000.0;
+        if (s->tokens > (double)s->conf.burst) {
+            s->tokens = (double)s->conf.burst;
+        }
+        s->last_ms = now;
+    }
+}
+
+/* Whether the bucket holds len bytes; a message larger than the burst
+ * fits once the bucket is full */
+static bool
+rate_allows(const struct sink *s, size_t len)
+{
+    double need = (double)len < (double)s->conf.burst ?
+                  (double)len : (double)s->conf.burst;
+
+    return s->tokens >= need;
+}
+
+int
+sink_new(const struct sink_conf *conf, struct sink **ps)
+{
+    struct sink *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    s->conf = *conf;
+    if (s->conf.queue_max == 0) {
+        s->conf.queue_max = SINK_QUEUE_MAX_DEFAULT;
+    }
+    s->tokens = (double)conf->burst;
+    s->last_ms = now_ms();
+    s->retry_ms = RETRY_MIN_MS;
+    buf_init(&s->note, SIZE_MAX / 2);
+    *ps = s;
+    return 0;
+}
+
+void
+sink_free(struct sink *s)
+{
+    struct qmsg *q, *next;
+
+    if (s == NULL) {
+        return;
+    }
+    for (q = s->head; q != NULL; q = next) {
+        next = q->next;
+        free(q);
+    }
+    buf_fini(&s->note);
+    free(s);
+}
+
+static void
+drop(struct sink *s, size_t len)
+{
+    s->drop_msgs++;
+    s->drop_bytes += len;
+    s->stats.dropped++;
+    s->stats.dropped_bytes += len;
+}
+
+static void
+pop(struct sink *s)
+{
+    struct qmsg *q = s->head;
+
+    s->head = q->next;
+    if (s->head == NULL) {
+        s->tail = NULL;
+    }
+    s->queued -= q->len;
+    free(q);
+}
+
+/* Write the head message, with the drop note if anything was dropped */
+static int
+write_head(struct sink *s)
+{
+    struct qmsg *q = s->head;
+    const char *json = q->json;
+    size_t len = q->len;
+    char tail[128];
+    int n, rc;
+
+    if (s->drop_msgs > 0 && len > 0 && q->json[len - 1] == '}') {
+        n = snprintf(tail, sizeof(tail),
+                     ",\"x_tlog_drop\":{\"messages\":%" PRIu64 ",\"bytes\":%"
+                     PRIu64 "}}", s->drop_msgs, s->drop_bytes);
+        s->note.len = 0;
+        rc = buf_append(&s->note, q->json, len - 1);
+        if (rc == 0) {
+            rc = buf_append(&s->note, tail, (size_t)n);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        json = (const char *)s->note.data;
+        len = s->note.len;
+    }
+    rc = writer_write(s->conf.writer, json, len, q->id);
+    if (rc == 0) {
+        s->drop_msgs = 0;
+        s->drop_bytes = 0;
+    }
+    return rc;
+}
+
+void
+sink_poll(struct sink *s)
+{
+    uint64_t now = now_ms();
+    int rc;
+
+    s->waiting_rate = false;
+    if (s->retry_at_ms > now) {
+        return;
+    }
+    refill(s, now);
+    while (s->head != NULL) {
+        /* "drop" charged the bucket when the message came */
+        if (s->conf.action == SINK_DELAY && !rate_allows(s, s->head->len)) {
+            s->waiting_rate = true;
+            return;
+        }
+        rc = write_head(s);
+        if (rc < 0) {
+            /* keep it, and try again later, a little later each time */
+            s->stats.retries++;
+            snprintf(s->last_error, sizeof(s->last_error), "%s",
+                     writer_error(s->conf.writer));
+            s->retry_at_ms = now + s->retry_ms;
+            s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+                                                           s->retry_ms * 2;
+            return;
+        }
+        s->retry_at_ms = 0;
+        s->retry_ms = RETRY_MIN_MS;
+        if (s->conf.action == SINK_DELAY) {
+            s->tokens -= (double)s->head->len;
+        }
+        s->stats.written++;
+        pop(s);
+    }
+}
+
+int
+sink_emit(void *ctx, const char *json, size_t len, uint64_t id)
+{
+    struct sink *s = ctx;
+    struct qmsg *q;
+
+    if (s->conf.action == SINK_DROP) {
+        refill(s, now_ms());
+        if (!rate_allows(s, len)) {
+            drop(s, len);
+            return 0;
+        }
+        s->tokens -= (double)len;
+    }
+    q = malloc(sizeof(*q) + len);
+    if (q == NULL) {
+        drop(s, len);
+        return -ENOMEM;
+    }
+    q->next = NULL;
+    q->id = id;
+    q->len = len;
+    memcpy(q->json, json, len);
+    if (s->tail != NULL) {
+        s->tail->next = q;
+    } else {
+        s->head = q;
+    }
+    s->tail = q;
+    s->queued += len;
+    /* past the bound, the oldest go: the id gap and the note show it */
+    while (s->queued > s->conf.queue_max && s->head != q) {
+        drop(s, s->head->len);
+        pop(s);
+    }
+    sink_poll(s);
+    return 0;
+}
+
+bool
+sink_deadline(const struct sink *s, struct timespec *when)
+{
+    uint64_t at;
+
+    if (s->head == NULL) {
+        return false;
+    }
+    if (s->retry_at_ms > 0) {
+        at = s->retry_at_ms;
+    } else {
+        /* when the bucket will hold enough for the head */
+        double need = (double)s->head->len < (double)s->conf.burst ?
+                      (double)s->head->len : (double)s->conf.burst;
+        double missing = need - s->tokens;
+
+        at = s->last_ms + (missing > 0 && s->conf.rate > 0 ?
+                           (uint64_t)(missing * 1000.0 /
+                                      (double)s->conf.rate) + 1 : 1);
+    }
+    when->tv_sec = (time_t)(at / 1000);
+    when->tv_nsec = (long)(at % 1000) * 1000000;
+    return true;
+}
+
+bool
+sink_backlogged(const struct sink *s)
+{
+    return s->conf.action == SINK_DELAY && s->waiting_rate;
+}
+
+int
+sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz)
+{
+    uint64_t end = now_ms() + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
+    struct timespec when, pause;
+    uint64_t at, now;
+    size_t left = 0;
+    struct qmsg *q;
+
+    for (;;) {
+        sink_poll(s);
+        if (s->head == NULL || !sink_deadline(s, &when)) {
+            break;
+        }
+        now = now_ms();
+        at = (uint64_t)when.tv_sec * 1000 + (uint64_t)when.tv_nsec / 1000000;
+        if (at > end || now >= end) {
+            break;
+        }
+        if (at > now) {
+            pause.tv_sec = (time_t)((at - now) / 1000);
+            pause.tv_nsec = (long)((at - now) % 1000) * 1000000;
+            nanosleep(&pause, NULL);
+        }
+    }
+    for (q = s->head; q != NULL; q = q->next) {
+        left++;
+    }
+    if (left == 0) {
+        return 0;
+    }
+    snprintf(err, errsz, "%zu messages could not be written before the"
+             " recording ended%s%s", left,
+             s->last_error[0] ? "; last error: " : "", s->last_error);
+    return -EIO;
+}
+
+void
+sink_get_stats(const struct sink *s, struct sink_stats *st)
+{
+    *st = s->stats;
+}

@@ -1,0 +1,118 @@
+/*
+ * tlog-rec: record a command, or the user's shell, and its terminal I/O.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "ident.h"
+#include "rec_conf.h"
+#include "recorder.h"
+#include "writer.h"
+
+#define PROG "tlog-rec"
+
+static void
+usage_error(const char *what)
+{
+    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
+            what);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct conf *c = NULL;
+    struct writer *w = NULL;
+    struct ident id;
+    struct recorder_conf rc;
+    char err[1024], path[PATH_MAX];
+    char *shell_argv[2];
+    char **cmd_argv;
+    int first, action, status = 1, r;
+
+    if (conf_new(rec_conf_keys, rec_conf_nkeys, &c) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    r = rec_conf_load(c, SYSCONFDIR "/tlog/tlog-rec.conf",
+                      "TLOG_REC_CONF_FILE", "TLOG_REC_CONF_TEXT",
+                      err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    r = conf_parse_args(c, argc, argv, &first, &action, err, sizeof(err));
+    if (r < 0) {
+        usage_error(err);
+        status = 2;
+        goto out;
+    }
+    if (action == 'h') {
+        printf("Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
+               "Record the terminal I/O of a command, or of the user's"
+               " shell.\n\n");
+        conf_print_help(c, stdout);
+        status = 0;
+        goto out;
+    }
+    if (action == 'v') {
+        printf(PROG " (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
+        status = 0;
+        goto out;
+    }
+    if (action == 'c') {
+        conf_print(c, stdout);
+        status = 0;
+        goto out;
+    }
+
+    if (first < argc) {
+        cmd_argv = argv + first;
+    } else {
+        shell_argv[0] = (char *)cmd_user_shell();
+        shell_argv[1] = NULL;
+        cmd_argv = shell_argv;
+    }
+    r = cmd_find(cmd_argv[0], path, sizeof(path));
+    if (r < 0) {
+        fprintf(stderr, PROG ": %s: %s\n", cmd_argv[0],
+                r == -ENOENT ? "command not found" : strerror(-r));
+        status = r == -ENOENT ? 127 : 126;
+        goto out;
+    }
+    r = ident_get(&id, err, sizeof(err));
+    if (r == 0) {
+        r = rec_conf_writer(c, PROG, &id, &w, err, sizeof(err));
+    }
+    if (r < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    memset(&rc, 0, sizeof(rc));
+    rec_conf_recorder(c, &rc);
+    rc.prog = PROG;
+    rc.path = path;
+    rc.argv = cmd_argv;
+    rc.ident = &id;
+    rc.writer = w;
+    rc.semaphore = *conf_str(c, "semaphore") ? conf_str(c, "semaphore") : NULL;
+    r = recorder_run(&rc, &status, err, sizeof(err));
+    /* the terminal is restored by now: the one place to speak */
+    if (r < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        if (status == 0) {
+            status = 1;
+        }
+    }
+out:
+    writer_free(w);
+    conf_free(c);
+    return status;
+}
