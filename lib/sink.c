@@ -34,6 +34,7 @@ struct sink {
     unsigned int retry_ms;
     uint64_t drop_msgs;         /* not yet reported in a message */
     uint64_t drop_bytes;
+    struct qmsg *last_drop;     /* the latest dropped message */
     struct sink_stats stats;
     char last_error[512];
     struct buf note;            /* a message with the drop note added */
@@ -103,17 +104,42 @@ sink_free(struct sink *s)
         next = q->next;
         free(q);
     }
+    free(s->last_drop);
     buf_fini(&s->note);
     free(s);
 }
 
-static void
-drop(struct sink *s, size_t len)
+static struct qmsg *
+qmsg_new(const char *json, size_t len, uint64_t id)
 {
+    struct qmsg *q = malloc(sizeof(*q) + len);
+
+    if (q != NULL) {
+        q->next = NULL;
+        q->id = id;
+        q->len = len;
+        memcpy(q->json, json, len);
+    }
+    return q;
+}
+
+/*
+ * Count a dropped message, and keep the latest: if nothing is written
+ * after it, sink_drain() writes it at the end so the loss is still seen.
+ */
+static void
+drop(struct sink *s, const char *json, size_t len, uint64_t id)
+{
+    struct qmsg *q = json ? qmsg_new(json, len, id) : NULL;
+
     s->drop_msgs++;
     s->drop_bytes += len;
     s->stats.dropped++;
     s->stats.dropped_bytes += len;
+    if (q != NULL) {
+        free(s->last_drop);
+        s->last_drop = q;
+    }
 }
 
 static void
@@ -129,11 +155,10 @@ pop(struct sink *s)
     free(q);
 }
 
-/* Write the head message, with the drop note if anything was dropped */
+/* Write message q, with the drop note if anything was dropped */
 static int
-write_head(struct sink *s)
+write_msg(struct sink *s, const struct qmsg *q)
 {
-    struct qmsg *q = s->head;
     const char *json = q->json;
     size_t len = q->len;
     char tail[128];
@@ -158,6 +183,8 @@ write_head(struct sink *s)
     if (rc == 0) {
         s->drop_msgs = 0;
         s->drop_bytes = 0;
+        free(s->last_drop);
+        s->last_drop = NULL;
     }
     return rc;
 }
@@ -179,7 +206,7 @@ sink_poll(struct sink *s)
             s->waiting_rate = true;
             return;
         }
-        rc = write_head(s);
+        rc = write_msg(s, s->head);
         if (rc < 0) {
             /* keep it, and try again later, a little later each time */
             s->stats.retries++;
@@ -209,20 +236,16 @@ sink_emit(void *ctx, const char *json, size_t len, uint64_t id)
     if (s->conf.action == SINK_DROP) {
         refill(s, now_ms());
         if (!rate_allows(s, len)) {
-            drop(s, len);
+            drop(s, json, len, id);
             return 0;
         }
         s->tokens -= (double)len;
     }
-    q = malloc(sizeof(*q) + len);
+    q = qmsg_new(json, len, id);
     if (q == NULL) {
-        drop(s, len);
+        drop(s, NULL, len, id);
         return -ENOMEM;
     }
-    q->next = NULL;
-    q->id = id;
-    q->len = len;
-    memcpy(q->json, json, len);
     if (s->tail != NULL) {
         s->tail->next = q;
     } else {
@@ -232,7 +255,7 @@ sink_emit(void *ctx, const char *json, size_t len, uint64_t id)
     s->queued += len;
     /* past the bound, the oldest go: the id gap and the note show it */
     while (s->queued > s->conf.queue_max && s->head != q) {
-        drop(s, s->head->len);
+        drop(s, s->head->json, s->head->len, s->head->id);
         pop(s);
     }
     sink_poll(s);
@@ -294,6 +317,22 @@ sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz)
             pause.tv_nsec = (long)((at - now) % 1000) * 1000000;
             nanosleep(&pause, NULL);
         }
+    }
+    /* Messages dropped at the very end would leave no gap to see: write
+     * the last of them, whatever the rate, carrying the note */
+    if (s->head == NULL && s->last_drop != NULL) {
+        q = s->last_drop;
+        s->last_drop = NULL;
+        s->drop_msgs--;
+        s->drop_bytes -= q->len;
+        if (write_msg(s, q) == 0) {
+            s->stats.dropped--;
+            s->stats.dropped_bytes -= q->len;
+            s->stats.written++;
+        } else {
+            left++;
+        }
+        free(q);
     }
     for (q = s->head; q != NULL; q = q->next) {
         left++;

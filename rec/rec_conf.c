@@ -68,7 +68,8 @@ const struct conf_key rec_conf_keys[] = {
 const size_t rec_conf_nkeys = sizeof(rec_conf_keys) / sizeof(rec_conf_keys[0]);
 
 const struct conf_key rec_session_conf_keys[] = {
-    { "shell", CONF_STR, "/bin/bash", 0, 0, NULL, NULL, 0, "PATH",
+    /* empty: TLOG_REC_SESSION_SHELL, the program name, then /bin/bash */
+    { "shell", CONF_STR, "", 0, 0, NULL, NULL, 0, "PATH",
       "The shell to start" },
     { "notice", CONF_STR, "\nATTENTION! Your session is being recorded!\n\n",
       0, 0, NULL, NULL, 0, "TEXT", "Shown before the shell starts" },

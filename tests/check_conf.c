@@ -1,0 +1,231 @@
+/*
+ * conf: defaults, layering, JSON with comments, command-line options,
+ * and errors that name the source, the key and what is allowed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "testlib.h"
+
+static const char *const colours[] = { "red", "green", NULL };
+
+static const struct conf_key keys[] = {
+    { "latency", CONF_INT, "10", 1, 100, NULL, "latency", 0, "SECONDS",
+      "latency" },
+    { "writer", CONF_CHOICE, "red", 0, 0, colours, "writer", 'w', "STRING",
+      "colour" },
+    { "log.input", CONF_BOOL, "false", 0, 0, NULL, "log-input", 0, "BOOL",
+      "input" },
+    { "file.path", CONF_STR, "", 0, 0, NULL, "file-path", 'o', "FILE",
+      "path" },
+    { "notice", CONF_STR, "hi", 0, 0, NULL, NULL, 0, "TEXT", "no option" },
+};
+
+static struct conf *
+mk(void)
+{
+    struct conf *c = NULL;
+
+    ck_assert_int_eq(conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c), 0);
+    return c;
+}
+
+START_TEST(test_defaults)
+{
+    struct conf *c = mk();
+
+    ck_assert_int_eq(conf_int(c, "latency"), 10);
+    ck_assert_str_eq(conf_str(c, "writer"), "red");
+    ck_assert(!conf_bool(c, "log.input"));
+    ck_assert_str_eq(conf_str(c, "file.path"), "");
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(test_layers_override_in_order)
+{
+    struct conf *c = mk();
+    char path[] = "/tmp/check_conf.XXXXXX";
+    char err[256];
+    int fd = mkstemp(path);
+    static const char text[] =
+        "// a comment\n{\n  /* another */ \"latency\": 20,\n"
+        "  \"log\": { \"input\": true },\n  \"writer\": \"green\"\n}\n";
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+    close(fd);
+    ck_assert_msg(conf_load_file(c, path, false, err, sizeof(err)) == 0,
+                  "%s", err);
+    ck_assert_int_eq(conf_int(c, "latency"), 20);
+    ck_assert(conf_bool(c, "log.input"));
+    ck_assert_int_eq(conf_load_text(c, "{\"latency\": 30}", "TEXT", err,
+                                    sizeof(err)), 0);
+    ck_assert_int_eq(conf_int(c, "latency"), 30);
+    ck_assert_str_eq(conf_str(c, "writer"), "green");
+    unlink(path);
+    /* a missing optional file is no error; a missing required one is */
+    ck_assert_int_eq(conf_load_file(c, path, true, err, sizeof(err)), 0);
+    ck_assert_int_eq(conf_load_file(c, path, false, err, sizeof(err)),
+                     -ENOENT);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    conf_free(c);
+}
+END_TEST
+
+static void
+text_fails(const char *text, const char *want)
+{
+    struct conf *c = mk();
+    char err[256] = "";
+
+    ck_assert_int_lt(conf_load_text(c, text, "/etc/x.conf", err, sizeof(err)),
+                     0);
+    ck_assert_msg(strcmp(err, want) == 0, "\"%s\": got \"%s\", want \"%s\"",
+                  text, err, want);
+    conf_free(c);
+}
+
+START_TEST(test_errors_name_source_and_key)
+{
+    text_fails("{\"latency\": 0}",
+               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100");
+    text_fails("{\"latency\": \"5\"}",
+               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100");
+    text_fails("{\"writer\": \"blue\"}",
+               "/etc/x.conf: key \"writer\" must be one of \"red\", \"green\"");
+    text_fails("{\"log\": {\"input\": 1}}",
+               "/etc/x.conf: key \"log.input\" must be true or false");
+    text_fails("{\"log\": 1}",
+               "/etc/x.conf: key \"log\" must be an object");
+    text_fails("{\"lag\": 1}", "/etc/x.conf: unknown key \"lag\" (see --help"
+               " and the configuration manual page for the known keys)");
+    text_fails("{\n\"latency\": 1,\n,}", "/etc/x.conf line 3: quoted"
+               " object property name expected");
+    text_fails("[1]", "/etc/x.conf: the configuration must be a JSON object");
+    text_fails("{\"latency\": 1", "/etc/x.conf line 1: text ends too early");
+}
+END_TEST
+
+/* Parse a NULL-terminated list of arguments, as main() would get them */
+static int
+parse(struct conf *c, const char *const *args, int *first, int *action,
+      char *err, size_t errsz)
+{
+    char *argv[16];
+    int argc = 0, rc, i;
+
+    while (args[argc] != NULL && argc < 15) {
+        argv[argc] = strdup(args[argc]);
+        argc++;
+    }
+    argv[argc] = NULL;
+    rc = conf_parse_args(c, argc, argv, first, action, err, errsz);
+    for (i = 0; i < argc; i++) {
+        free(argv[i]);
+    }
+    return rc;
+}
+
+START_TEST(test_args)
+{
+    struct conf *c = mk();
+    static const char *const argv[] = { "prog", "-w", "green", "--log-input", "--latency=5",
+                     "-o", "/tmp/f", "cmd", "--latency=99", NULL };
+    char err[256];
+    int first, action;
+
+    ck_assert_int_eq(parse(c, argv, &first, &action, err,
+                                     sizeof(err)), 0);
+    ck_assert_int_eq(first, 7);     /* stops at the command */
+    ck_assert_int_eq(action, 0);
+    ck_assert_str_eq(conf_str(c, "writer"), "green");
+    ck_assert(conf_bool(c, "log.input"));
+    ck_assert_int_eq(conf_int(c, "latency"), 5);
+    ck_assert_str_eq(conf_str(c, "file.path"), "/tmp/f");
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(test_arg_errors_and_actions)
+{
+    struct conf *c = mk();
+    static const char *const bad1[] = { "prog", "--nope", NULL };
+    static const char *const bad2[] = { "prog", "--latency", NULL };
+    static const char *const bad3[] = { "prog", "--log-input=maybe", NULL };
+    static const char *const bad4[] = { "prog", "--notice=x", NULL };
+    static const char *const help[] = { "prog", "--configuration", NULL };
+    char err[256];
+    int first, action;
+
+    ck_assert_int_eq(parse(c, bad1, &first, &action, err,
+                                     sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "unknown option --nope");
+    ck_assert_int_eq(parse(c, bad2, &first, &action, err,
+                                     sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "option --latency needs a value");
+    ck_assert_int_eq(parse(c, bad3, &first, &action, err,
+                                     sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "option --log-input: key \"log.input\" must be"
+                     " true or false");
+    /* a key without an option cannot be set from the command line */
+    ck_assert_int_eq(parse(c, bad4, &first, &action, err,
+                                     sizeof(err)), -EINVAL);
+    ck_assert_int_eq(parse(c, help, &first, &action, err,
+                                     sizeof(err)), 0);
+    ck_assert_int_eq(action, 'c');
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(test_print_round_trips)
+{
+    struct conf *c = mk(), *d = mk();
+    char err[256];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    conf_set(c, "latency", "42", "test", err, sizeof(err));
+    conf_set(c, "log.input", "true", "test", err, sizeof(err));
+    conf_set(c, "notice", "a \"quoted\"\nline", "test", err, sizeof(err));
+    conf_print(c, f);
+    fclose(f);
+    ck_assert_msg(conf_load_text(d, text, "printed", err, sizeof(err)) == 0,
+                  "%s: %s", err, text);
+    ck_assert_int_eq(conf_int(d, "latency"), 42);
+    ck_assert(conf_bool(d, "log.input"));
+    ck_assert_str_eq(conf_str(d, "notice"), "a \"quoted\"\nline");
+    free(text);
+    conf_free(c);
+    conf_free(d);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+    Suite *s = suite_create("conf");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_layers_override_in_order);
+    tcase_add_test(tc, test_errors_name_source_and_key);
+    tcase_add_test(tc, test_args);
+    tcase_add_test(tc, test_arg_errors_and_actions);
+    tcase_add_test(tc, test_print_round_trips);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return testlib_run(conf_suite());
+}
