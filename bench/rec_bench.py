@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Recording speed through a real PTY: ours, the reference, script(1).
+
+bench/rec_bench.py BUILD_DIR [MB] [ROUNDS]
+
+Each recorder runs `cat FILE` (FILE: MB megabytes of base64 text) under a
+new PTY read by this script, as a terminal would.  Reports the best wall
+time of ROUNDS runs and the peak RSS of the recorder, the ratios of ours
+to the reference and to script, and checks that both recordings decode
+to exactly the bytes the terminal showed.
+"""
+import os
+import pty
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run_pty(argv, stats):
+    """Run argv under a PTY, reading all output.
+
+    Returns (seconds, peak RSS KiB, CPU seconds, bytes shown).  RSS and CPU
+    come from GNU time, whose child is forked from a small process: a
+    child forked from Python would carry Python's memory high-water mark.
+    """
+    start = time.monotonic()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("/usr/bin/time", ["/usr/bin/time", "-o", stats, "-f",
+                                    "%M %U %S"] + argv)
+    got = 0
+    shown = bytearray()
+    while True:
+        r, _, _ = select.select([fd], [], [], 1)
+        if r:
+            try:
+                data = os.read(fd, 1 << 16)
+            except OSError:
+                break
+            if not data:
+                break
+            got += len(data)
+            shown += data
+    _, status = os.waitpid(pid, 0)
+    took = time.monotonic() - start
+    os.close(fd)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("%s failed" % argv)
+    with open(stats) as f:
+        rss, user, system = f.read().split()
+    return took, int(rss), float(user) + float(system), bytes(shown)
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "."
+    mb = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    ours = os.path.join(build, "rec", "tlog-rec")
+    codec = os.path.join(build, "tests", "codec")
+    tmp = tempfile.mkdtemp(prefix="rec_bench.")
+    data = os.path.join(tmp, "data")
+    with open(data, "wb") as f:
+        subprocess.run("head -c %d /dev/urandom | base64" % (mb * 3 // 4 * 10**6),
+                       shell=True, stdout=f, check=True)
+    size = os.path.getsize(data)
+    out = os.path.join(tmp, "rec.json")
+    setups = [
+        ("ours", [ours, "-o", out, "cat", data]),
+        ("reference", ["/usr/bin/tlog-rec", "-o", out, "cat", data]),
+        ("script", ["script", "-q", "-c", "cat " + data, out]),
+    ]
+    best = {}
+    for _ in range(rounds):
+        for name, argv in setups:
+            if os.path.exists(out):
+                os.unlink(out)
+            took, rss, cpu, shown = run_pty(argv, os.path.join(tmp, "stats"))
+            if name != "script":
+                dec = subprocess.run([codec, "decode", out],
+                                     capture_output=True, check=True).stdout
+                # the reference writes "\r\n" to the terminal as it ends,
+                # outside the recording
+                extra = b"\r\n" if name == "reference" else b""
+                if dec + extra != shown:
+                    sys.exit("%s: the recording differs from the screen" % name)
+            t, r, c = best.get(name, (1e9, 0, 1e9))
+            best[name] = (min(t, took), max(r, rss), min(c, cpu))
+    print("data: %.1f MB of base64 text, %d rounds, best wall time" %
+          (size / 1e6, rounds))
+    for name, _ in setups:
+        t, r, c = best[name]
+        print("%-10s %6.2f s %7.1f MB/s  CPU %5.2f s  peak RSS %6d KiB" %
+              (name, t, size / 1e6 / t, c, r))
+    o, ref, scr = best["ours"], best["reference"], best["script"]
+    print("ours/reference wall time: %.2f (goal <= 0.30)" % (o[0] / ref[0]))
+    print("ours/script wall time:    %.2f (goal <= 1.25)" % (o[0] / scr[0]))
+    print("peak RSS ours/reference:  %.2f (goal <= 1.00)" % (o[1] / ref[1]))
+    subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    main()
