@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -95,14 +97,31 @@ rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
     return rc;
 }
 
+/* Whether a journal daemon listens: a socket file alone may be stale */
+static bool
+journal_listens(void)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", JOURNAL_SOCKET);
+    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
 int
-rec_conf_writer(const struct conf *c, const char *prog,
+rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
                 const struct ident *id, struct writer **pw,
                 char *err, size_t errsz)
 {
     const char *kind = conf_str(c, "writer");
 
-    if (strcmp(kind, "journal") == 0 && access(JOURNAL_SOCKET, W_OK) != 0) {
+    if (fallback && strcmp(kind, "journal") == 0 && !journal_listens()) {
         kind = "syslog";        /* no journal on this host */
     }
     if (strcmp(kind, "file") == 0) {

@@ -6,6 +6,7 @@
 #ifndef REC_CONF_H
 #define REC_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -32,9 +33,11 @@ int rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
 
 /*
  * Open the writer the configuration names, for program prog recording
- * as id.  Stores it in *pw.  Returns 0 or a negative errno value.
+ * as id.  With fallback, the journal writer becomes the syslog writer
+ * when no journal daemon listens.  Stores it in *pw.  Returns 0 or a
+ * negative errno value.
  */
-int rec_conf_writer(const struct conf *c, const char *prog,
+int rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
                     const struct ident *id, struct writer **pw,
                     char *err, size_t errsz);
 

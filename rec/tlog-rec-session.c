@@ -292,7 +292,7 @@ main(int argc, char **argv)
         lock = NULL;
     }
 
-    r = rec_conf_writer(c, PROG, &id, &w, err, sizeof(err));
+    r = rec_conf_writer(c, PROG, true, &id, &w, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;

@@ -89,7 +89,7 @@ main(int argc, char **argv)
     }
     r = ident_get(&id, err, sizeof(err));
     if (r == 0) {
-        r = rec_conf_writer(c, PROG, &id, &w, err, sizeof(err));
+        r = rec_conf_writer(c, PROG, false, &id, &w, err, sizeof(err));
     }
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);

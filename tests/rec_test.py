@@ -10,117 +10,18 @@ and a closing "rec: N passed, M failed".
 import json
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import termios
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
+from progtest import (CASES, CODEC, REC, SESSION, case, check,  # noqa: E402
+                      decode, exact, messages, path_for, run_cases, tmp)
 
-BUILD = os.environ.get("top_builddir", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), ".."))
-REC = os.path.join(BUILD, "rec", "tlog-rec")
-SESSION = os.path.join(BUILD, "rec", "tlog-rec-session")
-CODEC = os.path.join(BUILD, "tests", "codec")
-REF_PLAY = "/usr/bin/tlog-play"
-TRAILER = b"\x1b[0m\x1b[?25h\n\x00"
 USER = "tlogtest"
-
-results = []
-tmp = tempfile.mkdtemp(prefix="rec_test.")
-os.chmod(tmp, 0o1777)
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, why):
-    if not cond:
-        raise Fail(why)
-
-
-def messages(path):
-    with open(path, "rb") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def decode(path, what="output", lax=False):
-    """Our decoder: output bytes, or input bytes, or window sizes."""
-    args = [CODEC, "decode", "--packets"] + (["--lax"] if lax else []) + [path]
-    p = subprocess.run(args, capture_output=True, timeout=60)
-    check(p.returncode == 0, "our decoder refused %s: %s" %
-          (path, p.stderr.decode(errors="replace")))
-    out, inp, win = b"", b"", []
-    for line in p.stdout.decode().splitlines():
-        f = line.split()
-        if f[0] == "o":
-            out += bytes.fromhex(f[2]) if len(f) > 2 else b""
-        elif f[0] == "i":
-            inp += bytes.fromhex(f[2]) if len(f) > 2 else b""
-        else:
-            win.append((int(f[2]), int(f[3])))
-    return {"output": out, "input": inp, "window": win}[what]
-
-
-def ref_play(path):
-    """The reference player's output, its trailer checked and removed."""
-    r, w = os.pipe()        # a silent stdin: at end of file it spins
-    try:
-        p = subprocess.run([REF_PLAY, "-i", path], stdin=r,
-                           capture_output=True, timeout=120)
-    finally:
-        os.close(r)
-        os.close(w)
-    check(p.returncode == 0, "reference tlog-play failed: %s" % p.stderr)
-    check(p.stdout.endswith(TRAILER), "reference output lacks its trailer")
-    return p.stdout[:-len(TRAILER)]
-
-
-def exact(path, shown):
-    """The recording plays, in ours and in the reference, to shown."""
-    ours = decode(path)
-    check(ours == shown, "our decoding differs from the screen: %r vs %r"
-          % (ours[-80:], shown[-80:]))
-    ref = ref_play(path)
-    check(ref == shown, "reference playback differs from the screen: %r vs %r"
-          % (ref[-80:], shown[-80:]))
-
-
-def case(name, user=None):
-    def wrap(fn):
-        def run():
-            try:
-                fn(user) if user is not None else fn()
-                results.append(True)
-                print("PASS %s" % name, flush=True)
-            except Fail as e:
-                results.append(False)
-                print("FAIL %s: %s" % (name, e), flush=True)
-            except Exception:
-                results.append(False)
-                print("FAIL %s: %s" % (name, traceback.format_exc()
-                                       .strip().splitlines()[-1]), flush=True)
-        run.__name__ = name
-        CASES.append(run)
-        return fn
-    return wrap
-
-
-CASES = []
-
-
-def path_for(name, user=None):
-    p = os.path.join(tmp, name + ".json")
-    if os.path.exists(p):
-        os.unlink(p)
-    return p
-
 
 def typing(user=None):
     out = path_for("typing-%s" % (user or "root"))
@@ -425,14 +326,7 @@ def main():
         subprocess.run(["install", "-m", "664", "-g", "utmp", "/dev/null",
                         "/var/run/utmp"], check=True)
     ensure_user()
-    only = sys.argv[1:]
-    for run in CASES:
-        if not only or any(o in run.__name__ for o in only):
-            run()
-    passed = sum(results)
-    print("rec: %d passed, %d failed" % (passed, len(results) - passed))
-    shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(results) else 1
+    return run_cases("rec", sys.argv[1:])
 
 
 if __name__ == "__main__":

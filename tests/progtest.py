@@ -1,0 +1,119 @@
+"""Helpers shared by the program tests: where the programs are, decoding
+and replaying recordings, and a small registry of named cases that prints
+"PASS name" / "FAIL name: why" and a closing "NAME: N passed, M failed".
+"""
+import json
+import os
+import subprocess
+import tempfile
+import traceback
+
+BUILD = os.environ.get("top_builddir", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), ".."))
+REC = os.path.join(BUILD, "rec", "tlog-rec")
+SESSION = os.path.join(BUILD, "rec", "tlog-rec-session")
+CODEC = os.path.join(BUILD, "tests", "codec")
+REF_PLAY = "/usr/bin/tlog-play"
+TRAILER = b"\x1b[0m\x1b[?25h\n\x00"
+
+results = []
+tmp = tempfile.mkdtemp(prefix="progtest.")
+os.chmod(tmp, 0o1777)
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, why):
+    if not cond:
+        raise Fail(why)
+
+
+def messages(path):
+    with open(path, "rb") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def decode(path, what="output", lax=False):
+    """Our decoder: output bytes, or input bytes, or window sizes."""
+    args = [CODEC, "decode", "--packets"] + (["--lax"] if lax else []) + [path]
+    p = subprocess.run(args, capture_output=True, timeout=60)
+    check(p.returncode == 0, "our decoder refused %s: %s" %
+          (path, p.stderr.decode(errors="replace")))
+    out, inp, win = b"", b"", []
+    for line in p.stdout.decode().splitlines():
+        f = line.split()
+        if f[0] == "o":
+            out += bytes.fromhex(f[2]) if len(f) > 2 else b""
+        elif f[0] == "i":
+            inp += bytes.fromhex(f[2]) if len(f) > 2 else b""
+        else:
+            win.append((int(f[2]), int(f[3])))
+    return {"output": out, "input": inp, "window": win}[what]
+
+
+def ref_play(path):
+    """The reference player's output, its trailer checked and removed."""
+    r, w = os.pipe()        # a silent stdin: at end of file it spins
+    try:
+        p = subprocess.run([REF_PLAY, "-i", path], stdin=r,
+                           capture_output=True, timeout=120)
+    finally:
+        os.close(r)
+        os.close(w)
+    check(p.returncode == 0, "reference tlog-play failed: %s" % p.stderr)
+    check(p.stdout.endswith(TRAILER), "reference output lacks its trailer")
+    return p.stdout[:-len(TRAILER)]
+
+
+def exact(path, shown):
+    """The recording plays, in ours and in the reference, to shown."""
+    ours = decode(path)
+    check(ours == shown, "our decoding differs from the screen: %r vs %r"
+          % (ours[-80:], shown[-80:]))
+    ref = ref_play(path)
+    check(ref == shown, "reference playback differs from the screen: %r vs %r"
+          % (ref[-80:], shown[-80:]))
+
+
+def case(name, user=None):
+    def wrap(fn):
+        def run():
+            try:
+                fn(user) if user is not None else fn()
+                results.append(True)
+                print("PASS %s" % name, flush=True)
+            except Fail as e:
+                results.append(False)
+                print("FAIL %s: %s" % (name, e), flush=True)
+            except Exception:
+                results.append(False)
+                print("FAIL %s: %s" % (name, traceback.format_exc()
+                                       .strip().splitlines()[-1]), flush=True)
+        run.__name__ = name
+        CASES.append(run)
+        return fn
+    return wrap
+
+
+CASES = []
+
+
+def path_for(name):
+    """A fresh file name in the test directory."""
+    p = os.path.join(tmp, name + ".json")
+    if os.path.exists(p):
+        os.unlink(p)
+    return p
+
+
+def run_cases(title, only):
+    """Run the registered cases (those whose name holds one of only)."""
+    for run in CASES:
+        if not only or any(o in run.__name__ for o in only):
+            run()
+    passed = sum(results)
+    print("%s: %d passed, %d failed" % (title, passed, len(results) - passed))
+    subprocess.run(["rm", "-rf", tmp])
+    return 0 if all(results) else 1

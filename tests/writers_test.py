@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The syslog and journal writers against real daemons.
+
+A private rsyslogd (its own configuration, socket and output file) and
+systemd-journald (started here unless one already runs, stopped after)
+receive recordings made under a real PTY.  What arrives must decode, in
+ours and in the reference tlog-play, to exactly what the terminal showed.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ptyterm import Term  # noqa: E402
+from progtest import (CASES, REC, REF_PLAY, SESSION, TRAILER, case,  # noqa
+                      check, decode, exact, path_for, run_cases, tmp)
+
+JOURNALD = "/lib/systemd/systemd-journald"
+JOURNAL_DIR = "/run/systemd/journal"
+
+
+class Rsyslog:
+    """rsyslogd on a private socket, writing messages of tlog-rec* raw."""
+
+    def __init__(self, name):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "log.sock")
+        self.out = os.path.join(self.dir, "out.log")
+        self.conf = os.path.join(self.dir, "rsyslog.conf")
+        with open(self.conf, "w") as f:
+            f.write("""
+global(workDirectory="%(d)s" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0")
+template(name="raw" type="list") {
+    property(name="msg" droplastlf="on") constant(value="\\n")
+}
+if $programname startswith "tlog-rec" then {
+    action(type="omfile" file="%(o)s" template="raw")
+}
+stop
+""" % {"d": self.dir, "s": self.sock, "o": self.out})
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", self.conf,
+                                      "-i", os.path.join(self.dir, "pid")])
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "rsyslogd did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def messages(self, count, timeout=10):
+        """The JSON messages received, once there are count of them."""
+        end = time.monotonic() + timeout
+        while True:
+            lines = []
+            if os.path.exists(self.out):
+                with open(self.out) as f:
+                    lines = [ln.strip() for ln in f if ln.strip()]
+            if len(lines) >= count or time.monotonic() > end:
+                return lines
+
+    def file(self, name, count):
+        """Write the received messages to a recording file."""
+        path = path_for(name)
+        lines = self.messages(count)
+        with open(path, "w") as f:
+            f.write("".join(ln + "\n" for ln in lines))
+        return path, lines
+
+
+class Journald:
+    """systemd-journald, started for the test unless one already runs."""
+
+    def __init__(self):
+        self.proc = None
+        self.made_dir = False
+
+    def running(self):
+        return subprocess.run(["pgrep", "-x", "systemd-journal"],
+                              capture_output=True).returncode == 0
+
+    def start(self):
+        if self.running():
+            return
+        if not os.path.isdir(JOURNAL_DIR):
+            os.makedirs(JOURNAL_DIR)
+            self.made_dir = True
+        self.proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while not os.path.exists(os.path.join(JOURNAL_DIR, "socket")):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "systemd-journald did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+        self.proc = None
+        if self.made_dir:
+            shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
+
+    def entries(self, rec, count, timeout=10):
+        end = time.monotonic() + timeout
+        while True:
+            p = subprocess.run(["journalctl", "-o", "json", "--no-pager",
+                                "TLOG_REC=" + rec], capture_output=True,
+                               text=True)
+            got = [json.loads(ln) for ln in p.stdout.splitlines() if ln]
+            if len(got) >= count or time.monotonic() > end:
+                return got
+            time.sleep(0.1)
+
+
+def rec_of(path):
+    with open(path) as f:
+        return json.loads(f.readline())["rec"]
+
+
+def record_demo(argv, env=None):
+    """Record a short session of several messages under a PTY."""
+    t = Term(argv + ["sh", "-c", "printf 'caf\\303\\251 \\342\\202\\254 "
+                     "\\377\\n'; seq 1 2000"], env=env)
+    st = t.finish()
+    return t, st
+
+
+journald = Journald()
+
+
+@case("syslog writer through a private rsyslogd, byte-exact")
+def syslog_basic():
+    rs = Rsyslog("rs1")
+    rs.start()
+    try:
+        t, st = record_demo([REC, "-w", "syslog", "--syslog-socket", rs.sock,
+                             "--payload=512"])
+        check(st == 0, "exit status %r" % st)
+        path, lines = rs.file("syslog", 10)
+        check(len(lines) >= 10, "only %d messages arrived" % len(lines))
+        ids = [json.loads(ln)["id"] for ln in lines]
+        check(ids == list(range(1, len(ids) + 1)), "ids %r" % ids[:20])
+        exact(path, t.screen)
+    finally:
+        rs.stop()
+
+
+@case("syslog outage: messages wait and arrive when rsyslogd starts")
+def syslog_outage():
+    rs = Rsyslog("rs2")
+    t = Term([REC, "-w", "syslog", "--syslog-socket", rs.sock,
+              "--latency=1", "sh", "-c",
+              "for i in 1 2 3 4; do echo tick $i; sleep 0.5; done"])
+    t.pump(1.2)
+    check(not os.path.exists(rs.sock), "socket there too early")
+    rs.start()
+    try:
+        st = t.finish()
+        check(st == 0, "exit status %r (%r)" % (st, t.screen[-200:]))
+        path, lines = rs.file("outage", 2)
+        ids = [json.loads(ln)["id"] for ln in lines]
+        check(len(ids) >= 2 and ids == list(range(1, len(ids) + 1)),
+              "ids %r" % ids)
+        check(all("x_tlog_drop" not in ln for ln in lines), "drops noted")
+        exact(path, t.screen)
+    finally:
+        rs.stop()
+
+
+@case("syslog never there: the loss is reported after the terminal is back")
+def syslog_absent():
+    sock = os.path.join(tmp, "nobody.sock")
+    p = subprocess.run([REC, "-w", "syslog", "--syslog-socket", sock,
+                        "echo", "hi"], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    check(p.stdout == b"hi\n", "the command's output was held back")
+    check(p.returncode == 1, "exit status %d" % p.returncode)
+    check(b"could not be written" in p.stderr and
+          b"No such file or directory" in p.stderr, "stderr %r" % p.stderr)
+
+
+@case("journal writer: fields, order, and the reference plays it")
+def journal_basic():
+    journald.start()
+    out = path_for("journal-meta")
+    t, st = record_demo([REC, "-w", "journal", "--payload=512"])
+    check(st == 0, "exit status %r" % st)
+    # find the recording: the newest tlog-rec entry
+    p = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n", "1",
+                        "SYSLOG_IDENTIFIER=tlog-rec"], capture_output=True,
+                       text=True)
+    rec = json.loads(p.stdout.splitlines()[-1])["TLOG_REC"]
+    got = journald.entries(rec, 10)
+    check(len(got) >= 10, "only %d entries" % len(got))
+    msgs = [json.loads(e["MESSAGE"]) for e in got]
+    check([m["id"] for m in msgs] == list(range(1, len(msgs) + 1)),
+          "ids out of order")
+    for e, m in zip(got, msgs):
+        check(e["TLOG_ID"] == str(m["id"]) and e["TLOG_USER"] == m["user"] and
+              e["TLOG_SESSION"] == str(m["session"]) and e["PRIORITY"] == "6",
+              "fields %r" % {k: v for k, v in e.items() if k.startswith("TLOG")})
+    with open(out, "w") as f:
+        f.write("".join(e["MESSAGE"] + "\n" for e in got))
+    exact(out, t.screen)
+    r, w = os.pipe()
+    try:
+        ref = subprocess.run([REF_PLAY, "-r", "journal", "-M",
+                              "TLOG_REC=" + rec], stdin=r,
+                             capture_output=True, timeout=60)
+    finally:
+        os.close(r)
+        os.close(w)
+    check(ref.stdout == t.screen + TRAILER,
+          "reference tlog-play -r journal differs")
+
+
+@case("tlog-rec-session writes to the journal by default")
+def session_journal():
+    journald.start()
+    env = dict(os.environ)
+    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({"notice": "",
+                                                    "shell": "/bin/sh"})
+    p = subprocess.run([SESSION, "-c", "echo in-the-journal"], env=env,
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=30)
+    check(p.returncode == 0, "exit status %d: %r" % (p.returncode, p.stderr))
+    q = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n", "1",
+                        "SYSLOG_IDENTIFIER=tlog-rec-session"],
+                       capture_output=True, text=True)
+    check(q.stdout.strip(), "nothing in the journal")
+    m = json.loads(json.loads(q.stdout.splitlines()[-1])["MESSAGE"])
+    check(m["out_txt"] == "in-the-journal\n", "message %r" % m)
+
+
+@case("tlog-rec-session falls back to syslog without a journal")
+def session_fallback():
+    journald.stop()
+    check(not journald.running(), "a journal still runs; cannot test")
+    rs = Rsyslog("rs3")
+    rs.start()
+    try:
+        env = dict(os.environ)
+        env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
+            "notice": "", "shell": "/bin/sh", "syslog": {"socket": rs.sock}})
+        p = subprocess.run([SESSION, "-c", "echo via-syslog"], env=env,
+                           capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=30)
+        check(p.returncode == 0, "exit status %d: %r" % (p.returncode,
+                                                          p.stderr))
+        path, lines = rs.file("fallback", 1)
+        check(lines and json.loads(lines[0])["out_txt"] == "via-syslog\n",
+              "syslog got %r" % lines)
+        check(decode(path) == p.stdout, "recording differs")
+    finally:
+        rs.stop()
+
+
+def main():
+    if os.getuid() != 0:
+        print("FAIL setup: run as root (starts rsyslogd and journald)")
+        return 1
+    for tool in ("rsyslogd", "journalctl", JOURNALD):
+        if shutil.which(tool) is None:
+            print("FAIL setup: %s not found (run tools/install-deps)" % tool)
+            return 1
+    try:
+        return run_cases("writers", sys.argv[1:])
+    finally:
+        journald.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
