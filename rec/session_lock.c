@@ -67,16 +67,50 @@ proc_session(pid_t pid)
     return (uint32_t)v;
 }
 
-/* Whether path holds exactly start (the lock of that process) */
+/* Real uid of pid, from /proc/PID/status (readable for any process) */
 static int
-lock_matches(const char *path, unsigned long long start)
+proc_uid(pid_t pid, uid_t *uid)
+{
+    char path[64], line[256];
+    unsigned long v;
+    FILE *f;
+    int rc = -EIO;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "re");
+    if (f == NULL) {
+        return -errno;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "Uid: %lu", &v) == 1) {
+            *uid = (uid_t)v;
+            rc = 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/*
+ * Whether path is the lock of process pid: it holds pid's start time and
+ * belongs to pid's user, so nobody else can have planted it.
+ */
+static int
+lock_matches(const char *path, pid_t pid, unsigned long long start)
 {
     unsigned long long v;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
     char buf[64];
+    uid_t uid = 0;
     ssize_t n;
 
     if (fd < 0) {
+        return 0;
+    }
+    if (fstat(fd, &st) != 0 || proc_uid(pid, &uid) != 0 || st.st_uid != uid) {
+        close(fd);
         return 0;
     }
     n = read(fd, buf, sizeof(buf) - 1);
@@ -107,7 +141,7 @@ session_lock_take(uint32_t session, struct session_lock **pl,
            proc_stat(pid, &ppid, &start) == 0) {
         snprintf(path, sizeof(path), SESSION_LOCK_DIR "/%u-%d.lock",
                  session, (int)pid);
-        if (lock_matches(path, start)) {
+        if (lock_matches(path, pid, start)) {
             return -EEXIST;
         }
         pid = ppid;

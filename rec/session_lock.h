@@ -1,10 +1,11 @@
 /*
  * One recorder per process tree of an audit session.
  *
- * A recorder leaves a lock file /run/tlog/SESSION-PID.lock holding its
+ * A recorder leaves a lock file SESSION_LOCK_DIR/SESSION-PID.lock with its
  * start time.  A new recorder skips recording only when one of its own
  * ancestors, in the same audit session, holds such a lock with matching
- * start time: that recorder already sees everything.  A lock that is
+ * start time and owned by that ancestor's user: that recorder already
+ * sees everything.  A lock that is
  * stale (its process gone or its pid reused), planted by a user, or held
  * by a sibling (a second channel of a multiplexed SSH connection) never
  * counts, so the failure mode is recording twice, never not at all.
@@ -15,7 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SESSION_LOCK_DIR "/run/tlog"
+/* World-writable and sticky, like /tmp (contrib/tmpfiles.d makes it);
+ * not /run/tlog, which the reference package keeps for itself */
+#define SESSION_LOCK_DIR "/run/tlog-sessions"
 
 struct session_lock;
 

@@ -281,10 +281,11 @@ main(int argc, char **argv)
      * recorder higher up sees all of it, so just start the shell */
     r = session_lock_take(id.session, &lock, err, sizeof(err));
     if (r == -EEXIST) {
-        conf_free(c);
+        /* shell points into the configuration: keep it until the exec */
         execv(shell, sargv);
         fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
                 strerror(errno));
+        conf_free(c);
         return 127;
     }
     if (r < 0) {

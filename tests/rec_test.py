@@ -22,6 +22,7 @@ from progtest import (CASES, CODEC, REC, SESSION, case, check,  # noqa: E402
                       decode, exact, messages, path_for, run_cases, tmp)
 
 USER = "tlogtest"
+LOCK_DIR = "/run/tlog-sessions"
 
 def typing(user=None):
     out = path_for("typing-%s" % (user or "root"))
@@ -310,6 +311,70 @@ def session_kill(user):
     check(ps.returncode != 0, "the shell outlived its recorder")
 
 
+def root_conf(out):
+    """A root-owned configuration file writing to out, which the user may
+    write (the file writer runs as the user)."""
+    conf = os.path.join(tmp, "root-%s.conf" % os.path.basename(out))
+    with open(conf, "w") as f:
+        json.dump({"writer": "file", "file": {"path": out}, "notice": "",
+                   "shell": "/bin/sh"}, f)
+    os.chmod(conf, 0o644)
+    open(out, "w").close()
+    os.chown(out, pwd.getpwnam(USER).pw_uid, -1)
+    env = dict(os.environ)
+    env["TLOG_REC_SESSION_CONF_FILE"] = conf
+    return env
+
+
+# Start in a new audit session (as a login does), then become the user
+NEW_SESSION = "echo 0 >/proc/self/loginuid && exec runuser -u %s -- " % USER
+
+
+def as_new_login(env, script):
+    """Run script with sh as the user, in a new audit session."""
+    path = os.path.join(tmp, "script-%d.sh" % len(os.listdir(tmp)))
+    with open(path, "w") as f:
+        f.write(script)
+    os.chmod(path, 0o644)
+    return subprocess.run(["sh", "-c", NEW_SESSION + "sh " + path], env=env,
+                          capture_output=True, stdin=subprocess.DEVNULL,
+                          timeout=30)
+
+
+@case("tlog-rec-session: nested in a recorded session, records once", USER)
+def session_nested(user):
+    out = path_for("session-nested")
+    env = root_conf(out)
+    p = as_new_login(env, "%s -c '%s -c \"echo inner-$(cat "
+                     "/proc/self/sessionid)\"'\n" % (SESSION, SESSION))
+    check(p.returncode == 0, "exit status %d: %r" % (p.returncode, p.stderr))
+    check(b"inner-" in p.stdout and b"inner-4294967295" not in p.stdout,
+          "no audit session was made: %r" % p.stdout)
+    m = messages(out)
+    check(len({x["rec"] for x in m}) == 1, "recorded %d times" %
+          len({x["rec"] for x in m}))
+    check(m[0]["session"] != 4294967295, "session id not recorded")
+    check(decode(out) == p.stdout, "recording differs from the output")
+
+
+@case("tlog-rec-session: a lock planted by the user does not stop recording",
+      USER)
+def session_planted(user):
+    out = path_for("session-planted")
+    env = root_conf(out)
+    # the user's shell plants a lock for its root-owned parent (runuser),
+    # with the right start time, then starts the recorder
+    p = as_new_login(env, """s=$(cat /proc/self/sessionid)
+t=$(cut -d')' -f2 /proc/$PPID/stat | awk '{print $20}')
+echo $t > %s/$s-$PPID.lock && echo planted
+exec %s -c 'echo still-recorded'
+""" % (LOCK_DIR, SESSION))
+    check(b"planted" in p.stdout, "could not plant the lock: %r" % p.stderr)
+    check(b"still-recorded" in p.stdout, "command did not run")
+    check(decode(out) == b"still-recorded\n",
+          "not recorded: %r" % decode(out))
+
+
 def ensure_user():
     try:
         pwd.getpwnam(USER)
@@ -322,6 +387,9 @@ def main():
         print("FAIL setup: these tests run as root (they add the user %s)"
               % USER)
         return 1
+    if not os.path.isdir(LOCK_DIR):
+        os.makedirs(LOCK_DIR)
+        os.chmod(LOCK_DIR, 0o1777)
     if not os.path.exists("/var/run/utmp"):
         subprocess.run(["install", "-m", "664", "-g", "utmp", "/dev/null",
                         "/var/run/utmp"], check=True)
