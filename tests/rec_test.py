@@ -276,17 +276,24 @@ def session_ptrace(user):
     env = dict(os.environ)
     env["TLOG_REC_SESSION_CONF_FILE"] = conf
     # the shell, as the user, tries to read its recorder's memory
+    # environ needs only read access, which Yama leaves alone: its denial
+    # is the recorder being non-dumpable; mem and ptrace need attach access
     script = ("r=$PPID; echo recorder=$r; "
-              "if dd if=/proc/$r/mem bs=1 count=1 2>/dev/null | "
-              "  od >/dev/null; then echo MEM-OK; fi; "
+              "if python3 -c 'import sys; open(\"/proc/%s/mem\" % "
+              "sys.argv[1], \"rb\")' $r 2>/dev/null; then echo MEM-OK; "
+              "else echo MEM-DENIED; fi; "
               "if cat /proc/$r/environ >/dev/null 2>&1; then echo ENV-OK; "
               "else echo ENV-DENIED; fi; "
-              "if gdb -p $r -batch 2>/dev/null | grep -q Attaching; then "
-              "echo TRACE-OK; fi")
+              "if python3 -c 'import ctypes, sys; "
+              "sys.exit(ctypes.CDLL(None).ptrace(16, int(sys.argv[1]), 0, 0))'"
+              " $r 2>/dev/null; then echo TRACE-OK; else echo TRACE-DENIED; fi")
     t = Term([SESSION, "-c", script], env=env, user=user)
     check(t.finish() == 0, "exit status")
     check(b"ENV-DENIED" in t.screen and b"ENV-OK" not in t.screen,
           "recorder readable by the user: %r" % t.screen)
+    check(b"TRACE-DENIED" in t.screen and b"TRACE-OK" not in t.screen and
+          b"MEM-DENIED" in t.screen and b"MEM-OK" not in t.screen,
+          "recorder traceable: %r" % t.screen)
     exact(out, t.screen)
 
 
