@@ -10,6 +10,7 @@ and a closing "rec: N passed, M failed".
 import json
 import os
 import pwd
+import re
 import signal
 import subprocess
 import sys
@@ -40,6 +41,11 @@ def typing(user=None):
     m = messages(out)
     who = pwd.getpwuid(os.getuid()).pw_name if user is None else user
     check(m[0]["user"] == who, "user %r" % m[0]["user"])
+    # the reference's form: boot id, pid and start time in hex
+    boot = open("/proc/sys/kernel/random/boot_id").read().strip()
+    check(re.fullmatch(boot.replace("-", "") + r"-[0-9a-f]+-[0-9a-f]+",
+                       m[0]["rec"]), "recording id %r" % m[0]["rec"])
+    check(int(m[0]["rec"].split("-")[2], 16) > 0, "no start time")
     check(m[0]["timing"].startswith("=80x24"), "no window first")
 
 
@@ -59,20 +65,43 @@ def window():
     check((80, 24) in w and (132, 43) in w, "windows %r" % w)
 
 
-@case("SIGTERM ends the recording, 143, terminal restored")
-def sigterm():
-    out = path_for("sigterm")
+def end_signal(sig):
+    out = path_for("signal-%d" % sig)
     t = Term([REC, "-o", out, "sh", "-c", "echo started; sleep 100"])
     check(t.wait_for(b"started"), "no start")
     before = t.termios()
     check(not before[3] & termios.ECHO, "raw mode not set while recording")
-    os.kill(t.pid, signal.SIGTERM)
+    os.kill(t.pid, sig)
     st = t.finish(timeout=10)
-    check(st == 143, "exit status %r, want 143" % st)
+    check(st == 128 + sig, "exit status %r, want %d" % (st, 128 + sig))
     after = t.termios()
     check(after[3] & termios.ECHO and after[3] & termios.ICANON,
           "terminal not restored")
     exact(out, t.screen)
+
+
+case("SIGTERM ends the recording, 143, terminal restored")(
+    lambda: end_signal(signal.SIGTERM))
+case("SIGHUP ends the recording, 129, terminal restored")(
+    lambda: end_signal(signal.SIGHUP))
+case("SIGINT ends the recording, 130, terminal restored")(
+    lambda: end_signal(signal.SIGINT))
+
+
+@case("a bad configuration stops tlog-rec, naming source and key")
+def bad_conf():
+    env = dict(os.environ)
+    env["TLOG_REC_CONF_TEXT"] = '{"limit": {"action": "slow"}}'
+    p = subprocess.run([REC, "-o", path_for("bad"), "echo", "ran"], env=env,
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=30)
+    check(p.returncode == 1 and p.stdout == b"", "it ran: %r" % p.stdout)
+    check(p.stderr == b'tlog-rec: TLOG_REC_CONF_TEXT: key "limit.action" '
+          b'must be one of "pass", "delay", "drop"\n', "said %r" % p.stderr)
+    p = subprocess.run([REC, "--payload=10", "echo"], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    check(p.returncode == 2 and b"--payload" in p.stderr and b"--help" in
+          p.stderr, "usage error %d %r" % (p.returncode, p.stderr))
 
 
 @case("latency flushes a partial message while the command runs")
