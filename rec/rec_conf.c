@@ -114,7 +114,7 @@ journal_listens(void)
     return ok;
 }
 
-int
+static int
 rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
                 const struct ident *id, struct writer **pw,
                 char *err, size_t errsz)
@@ -155,11 +155,15 @@ rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
     }
 }
 
-void
-rec_conf_recorder(const struct conf *c, struct recorder_conf *rc)
+int
+rec_conf_run(const struct conf *c, struct recorder_conf *rc, bool fallback,
+             int *status, char *err, size_t errsz)
 {
     const char *action = conf_str(c, "limit.action");
+    struct writer *w = NULL;
+    int r;
 
+    *status = 1;
     rc->latency = (unsigned int)conf_int(c, "latency");
     rc->payload = (size_t)conf_int(c, "payload");
     rc->log_input = conf_bool(c, "log.input");
@@ -169,4 +173,15 @@ rec_conf_recorder(const struct conf *c, struct recorder_conf *rc)
                  !strcmp(action, "drop") ? SINK_DROP : SINK_PASS;
     rc->rate = (uint64_t)conf_int(c, "limit.rate");
     rc->burst = (uint64_t)conf_int(c, "limit.burst");
+    r = rec_conf_writer(c, rc->prog, fallback, rc->ident, &w, err, errsz);
+    if (r < 0) {
+        return r;
+    }
+    rc->writer = w;
+    r = recorder_run(rc, status, err, errsz);
+    if (r < 0 && *status == 0) {
+        *status = 1;    /* the command did well; the recording did not */
+    }
+    writer_free(w);
+    return r;
 }

@@ -32,16 +32,15 @@ int rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
                   const char *env_text, char *err, size_t errsz);
 
 /*
- * Open the writer the configuration names, for program prog recording
- * as id.  With fallback, the journal writer becomes the syslog writer
- * when no journal daemon listens.  Stores it in *pw.  Returns 0 or a
- * negative errno value.
+ * Record: fill the recording settings of *rc (whose prog, path, argv,
+ * ident, notice and semaphore the caller sets) from the configuration,
+ * open the writer it names (with fallback, the journal writer becomes
+ * the syslog writer when no journal daemon listens), run the recorder,
+ * close the writer.  Stores the exit status in *status: the command's, or 1 if it
+ * never ran.  Returns 0 or a negative errno value with err filled, to be
+ * printed once the terminal is back, which it is by then.
  */
-int rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
-                    const struct ident *id, struct writer **pw,
-                    char *err, size_t errsz);
-
-/* Fill the recording settings of *rc from the configuration */
-void rec_conf_recorder(const struct conf *c, struct recorder_conf *rc);
+int rec_conf_run(const struct conf *c, struct recorder_conf *rc,
+                 bool fallback, int *status, char *err, size_t errsz);
 
 #endif

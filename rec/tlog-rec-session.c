@@ -26,7 +26,6 @@
 #include "rec_conf.h"
 #include "recorder.h"
 #include "session_lock.h"
-#include "writer.h"
 
 #define PROG "tlog-rec-session"
 #define SHELL_PREFIX "tlog-rec-session-shell"
@@ -200,7 +199,6 @@ main(int argc, char **argv)
 {
     static char *sargv[SHELL_ARGS_MAX];
     struct conf *c = NULL;
-    struct writer *w = NULL;
     struct session_lock *lock = NULL;
     struct shell_args a;
     struct ident id;
@@ -293,29 +291,18 @@ main(int argc, char **argv)
         lock = NULL;
     }
 
-    r = rec_conf_writer(c, PROG, true, &id, &w, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
     memset(&rc, 0, sizeof(rc));
-    rec_conf_recorder(c, &rc);
     rc.prog = PROG;
     rc.path = shell;
     rc.argv = sargv;
     rc.ident = &id;
-    rc.writer = w;
     rc.notice = conf_str(c, "notice");
-    r = recorder_run(&rc, &status, err, sizeof(err));
+    r = rec_conf_run(c, &rc, true, &status, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        if (status == 0) {
-            status = 1;
-        }
     }
 out:
     session_lock_free(lock);
-    writer_free(w);
     conf_free(c);
     return status;
 }

@@ -14,7 +14,6 @@
 #include "ident.h"
 #include "rec_conf.h"
 #include "recorder.h"
-#include "writer.h"
 
 #define PROG "tlog-rec"
 
@@ -29,7 +28,6 @@ int
 main(int argc, char **argv)
 {
     struct conf *c = NULL;
-    struct writer *w = NULL;
     struct ident id;
     struct recorder_conf rc;
     char err[1024], path[PATH_MAX];
@@ -88,31 +86,22 @@ main(int argc, char **argv)
         goto out;
     }
     r = ident_get(&id, err, sizeof(err));
-    if (r == 0) {
-        r = rec_conf_writer(c, PROG, false, &id, &w, err, sizeof(err));
-    }
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
     memset(&rc, 0, sizeof(rc));
-    rec_conf_recorder(c, &rc);
     rc.prog = PROG;
     rc.path = path;
     rc.argv = cmd_argv;
     rc.ident = &id;
-    rc.writer = w;
     rc.semaphore = *conf_str(c, "semaphore") ? conf_str(c, "semaphore") : NULL;
-    r = recorder_run(&rc, &status, err, sizeof(err));
+    r = rec_conf_run(c, &rc, false, &status, err, sizeof(err));
     /* the terminal is restored by now: the one place to speak */
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        if (status == 0) {
-            status = 1;
-        }
     }
 out:
-    writer_free(w);
     conf_free(c);
     return status;
 }
