@@ -32,6 +32,7 @@ struct dec {
     uint64_t last_pos;      /* position of the last event */
     struct buf first_rec;   /* rec and host of the first message */
     struct buf first_host;
+    char *match;            /* the recording to decode, or NULL */
 
     /* Reading the current message */
     bool active;
@@ -65,12 +66,38 @@ dec_new(bool lax, struct dec **pd)
     return 0;
 }
 
+int
+dec_set_match(struct dec *d, const char *rec)
+{
+    char *copy = NULL;
+
+    if (rec != NULL && *rec) {
+        copy = strdup(rec);
+        if (copy == NULL) {
+            return -ENOMEM;
+        }
+    }
+    free(d->match);
+    d->match = copy;
+    return 0;
+}
+
+void
+dec_reset(struct dec *d)
+{
+    d->started = false;
+    d->active = false;
+    d->last_id = 0;
+    d->last_pos = 0;
+}
+
 void
 dec_free(struct dec *d)
 {
     if (d == NULL) {
         return;
     }
+    free(d->match);
     msg_fini(&d->msg);
     buf_fini(&d->first_rec);
     buf_fini(&d->first_host);
@@ -139,6 +166,9 @@ dec_feed(struct dec *d, const char *json, size_t len, const char *where,
     if (rc < 0) {
         snprintf(err, errsz, "%s: %s", d->where, why);
         return rc;
+    }
+    if (d->match != NULL && strcmp((const char *)d->msg.rec.data, d->match)) {
+        return 1;
     }
     rc = check_order(d, err, errsz);
     if (rc < 0) {

@@ -26,12 +26,26 @@ void dec_free(struct dec *d);
 /*
  * Take the next message json[0..len).  where names its place for
  * errors (for example "rec.json line 12"); it is copied.  The previous
- * message's packets must all have been read.  Returns 0, or a negative
- * errno value with err saying where, what field, what is wrong, and how
- * to go on where there is a way.
+ * message's packets must all have been read.  Returns 0, 1 if the
+ * message belongs to a recording other than the one matched (skipped),
+ * or a negative errno value with err saying where, what field, what is
+ * wrong, and how to go on where there is a way.
  */
 int dec_feed(struct dec *d, const char *json, size_t len, const char *where,
              char *err, size_t errsz);
+
+/*
+ * Decode only the recording rec (a copy is kept); messages of others are
+ * skipped: dec_feed() returns 1 for them.  NULL or "" decodes whatever
+ * comes, and a second recording is an error.
+ */
+int dec_set_match(struct dec *d, const char *rec);
+
+/*
+ * Forget the messages taken so far, as for a new recording from its
+ * start; the lax mode and the match stay.
+ */
+void dec_reset(struct dec *d);
 
 /*
  * Give the next packet of the current message in *p; its data stays

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -23,6 +24,8 @@ struct reader {
     struct buf data;        /* bytes read, not yet handed out */
     size_t off;             /* start of the next line in data */
     bool eof;
+    bool follow;
+    int ino;                /* inotify descriptor while following, or -1 */
     unsigned long line;
     char where[512];
 };
@@ -38,6 +41,7 @@ reader_open_file(const char *path, struct reader **pr, char *err, size_t errsz)
         return -ENOMEM;
     }
     r->fd = -1;
+    r->ino = -1;
     buf_init(&r->data, MSG_LEN_MAX + READ_CHUNK + 1);
     if (strcmp(path, "-") == 0) {
         r->fd = STDIN_FILENO;
@@ -128,7 +132,9 @@ reader_read(struct reader *r, const char **json, size_t *len,
             }
             continue;
         }
-        if (nl == NULL && avail == 0) {
+        if (nl == NULL && (avail == 0 || r->follow)) {
+            /* at the end for now: a follower looks again later */
+            r->eof = false;
             return 0;
         }
         n = nl ? (size_t)(nl - start) : avail;
@@ -151,10 +157,61 @@ reader_read(struct reader *r, const char **json, size_t *len,
 }
 
 void
+reader_follow(struct reader *r, bool follow)
+{
+    r->follow = follow;
+}
+
+int
+reader_rewind(struct reader *r, char *err, size_t errsz)
+{
+    if (!r->own_fd || lseek(r->fd, 0, SEEK_SET) < 0) {
+        snprintf(err, errsz, "%s: cannot go back to the start", r->name);
+        return -ESPIPE;
+    }
+    r->data.len = 0;
+    r->off = 0;
+    r->eof = false;
+    r->line = 0;
+    return 0;
+}
+
+int
+reader_wait_fd(struct reader *r)
+{
+    if (r->ino < 0 && r->own_fd) {
+        char path[64];
+
+        /* watch the open file itself, wherever it is renamed to */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
+        r->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (r->ino >= 0 && inotify_add_watch(r->ino, path, IN_MODIFY) < 0) {
+            close(r->ino);
+            r->ino = -1;
+        }
+    }
+    return r->ino >= 0 ? r->ino : (r->own_fd ? -1 : r->fd);
+}
+
+void
+reader_waited(struct reader *r)
+{
+    char buf[4096];
+
+    if (r->ino >= 0) {
+        while (read(r->ino, buf, sizeof(buf)) > 0) {
+        }
+    }
+}
+
+void
 reader_free(struct reader *r)
 {
     if (r == NULL) {
         return;
+    }
+    if (r->ino >= 0) {
+        close(r->ino);
     }
     if (r->own_fd && r->fd >= 0) {
         close(r->fd);

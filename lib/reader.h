@@ -5,6 +5,7 @@
 #ifndef READER_H
 #define READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct reader;
@@ -25,6 +26,25 @@ int reader_open_file(const char *path, struct reader **pr,
  */
 int reader_read(struct reader *r, const char **json, size_t *len,
                 const char **where, char *err, size_t errsz);
+
+/*
+ * Follow a growing file: at its end, a last line without its newline is
+ * not taken (the writer may be in the middle of it), and reader_read()
+ * returns 0 each time nothing more is there yet.
+ */
+void reader_follow(struct reader *r, bool follow);
+
+/*
+ * Start again from the beginning.  Returns 0, or -ESPIPE with err filled
+ * for a source that cannot go back (standard input).
+ */
+int reader_rewind(struct reader *r, char *err, size_t errsz);
+
+/* A descriptor that becomes readable when the file grows, or -1 */
+int reader_wait_fd(struct reader *r);
+
+/* Consume the wake-ups of reader_wait_fd() */
+void reader_waited(struct reader *r);
 
 /* reader_free(NULL) does nothing */
 void reader_free(struct reader *r);

@@ -1,0 +1,56 @@
+/*
+ * Where the player's packets come from: the messages of one recording,
+ * read from a file (or standard input), decoded in order.
+ */
+#ifndef SRC_H
+#define SRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "msg.h"
+#include "pkt.h"
+
+struct src;
+
+/*
+ * Open the recordings file path ("-": standard input).  match picks a
+ * recording by id; without one, a file holding several recordings is an
+ * error listing them.  lax lets id gaps through.  Stores the source in
+ * *ps.  Returns 0 or a negative errno value with err filled.
+ */
+int src_open_file(const char *path, const char *match, bool lax,
+                  struct src **ps, char *err, size_t errsz);
+
+/* Follow the file as it grows (see reader_follow()) */
+void src_follow(struct src *s, bool follow);
+
+/*
+ * The next packet, its data valid until the next call.  Returns 1, 0 at
+ * the end (for now, when following), or a negative errno value with err
+ * filled.
+ */
+int src_next(struct src *s, struct pkt *p, char *err, size_t errsz);
+
+/* Start again from the recording's beginning */
+int src_rewind(struct src *s, char *err, size_t errsz);
+
+/* A descriptor readable when more may have come, or -1 */
+int src_wait_fd(struct src *s);
+void src_waited(struct src *s);
+
+/* The header fields of the last message read (term, host, ...) */
+const struct msg *src_msg(const struct src *s);
+
+/* src_free(NULL) does nothing */
+void src_free(struct src *s);
+
+/*
+ * Print one line per recording in the file: id, user, host, audit
+ * session, start time, duration, messages.  Returns 0 or a negative
+ * errno value with err filled.
+ */
+int src_list_file(const char *path, FILE *out, char *err, size_t errsz);
+
+#endif

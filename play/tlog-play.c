@@ -1,0 +1,230 @@
+/*
+ * tlog-play: play back, list or export recorded terminal sessions.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "export.h"
+#include "player.h"
+#include "src.h"
+
+#define PROG "tlog-play"
+
+static const char *const readers[] = { "file", "journal", "es", NULL };
+static const char *const exports[] = { "none", "asciicast", "text", NULL };
+
+static const struct conf_key keys[] = {
+    { "reader", CONF_CHOICE, "file", 0, 0, readers, "reader", 'r', "STRING",
+      "Read from file, journal or es" },
+    { "file.path", CONF_STR, "", 0, 0, NULL, "file-path", 'i', "FILE",
+      "The recordings file (- for standard input)" },
+    { "file.match", CONF_STR, "", 0, 0, NULL, "file-match", 'm', "REC",
+      "Play the recording with this id" },
+    { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
+      "Elasticsearch URL, up to _search" },
+    { "es.query", CONF_STR, "", 0, 0, NULL, "es-query", 0, "QUERY",
+      "Elasticsearch query string" },
+    { "es.verbose", CONF_BOOL, "false", 0, 0, NULL, "es-verbose", 0, "BOOL",
+      "Show Elasticsearch requests" },
+    { "speed", CONF_STR, "1", 0, 0, NULL, "speed", 's', "NUMBER",
+      "Playback speed, 1/16 to 16" },
+    { "follow", CONF_BOOL, "false", 0, 0, NULL, "follow", 'f', "BOOL",
+      "Wait for and play what is added" },
+    { "goto", CONF_STR, "", 0, 0, NULL, "goto", 'g', "TIME",
+      "Fast-forward to start, end or [[HH:]MM:]SS[.sss]" },
+    { "paused", CONF_BOOL, "false", 0, 0, NULL, "paused", 'p', "BOOL",
+      "Start paused" },
+    { "persist", CONF_BOOL, "false", 0, 0, NULL, "persist", 0, "BOOL",
+      "Ignore the quit key and keyboard signals" },
+    { "lax", CONF_BOOL, "false", 0, 0, NULL, "lax", 0, "BOOL",
+      "Play on past missing messages" },
+    { "max_idle", CONF_INT, "0", 0, 86400, NULL, "max-idle", 0, "SECONDS",
+      "Play pauses longer than this as this long (0: as recorded)" },
+    { "raw", CONF_BOOL, "false", 0, 0, NULL, "raw", 0, "BOOL",
+      "Pass everything to the terminal, queries and clipboard included" },
+    { "list", CONF_BOOL, "false", 0, 0, NULL, "list", 0, "BOOL",
+      "List the recordings in the source and exit" },
+    { "export", CONF_CHOICE, "none", 0, 0, exports, "export", 0, "FORMAT",
+      "Write the recording as asciicast or text and exit" },
+};
+
+static void
+usage_error(const char *what)
+{
+    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
+            what);
+}
+
+static int
+load(struct conf *c, int argc, char **argv, int *action, char *err,
+     size_t errsz)
+{
+    const char *v;
+    int first, rc;
+
+    rc = conf_load_file(c, SYSCONFDIR "/tlog/tlog-play.conf", true, err,
+                        errsz);
+    if (rc == 0 && (v = getenv("TLOG_PLAY_CONF_FILE")) != NULL && *v) {
+        rc = conf_load_file(c, v, false, err, errsz);
+    }
+    if (rc == 0 && (v = getenv("TLOG_PLAY_CONF_TEXT")) != NULL && *v) {
+        rc = conf_load_text(c, v, "TLOG_PLAY_CONF_TEXT", err, errsz);
+    }
+    if (rc < 0) {
+        return 1;
+    }
+    rc = conf_parse_args(c, argc, argv, &first, action, err, errsz);
+    if (rc == 0 && first < argc) {
+        snprintf(err, errsz, "unexpected argument %s", argv[first]);
+        rc = -EINVAL;
+    }
+    return rc < 0 ? 2 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct conf *c = NULL;
+    struct src *s = NULL;
+    struct player_conf pc;
+    struct termios saved, raw;
+    bool keys_raw = false;
+    const char *path, *exp;
+    char err[2048], *end;
+    int action = 0, status = 1, rc;
+
+    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    rc = load(c, argc, argv, &action, err, sizeof(err));
+    if (rc == 2) {
+        usage_error(err);
+        status = 2;
+        goto out;
+    } else if (rc != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    if (action == 'h') {
+        printf("Usage: " PROG " [OPTION...]\n"
+               "Play back a recorded terminal session.\n\n");
+        conf_print_help(c, stdout);
+        printf("\nKeys: space or p pause, } and { double and halve the"
+               " speed, backspace 1x,\n. step, digits then G go to a time"
+               " (G alone: the end), left and right\narrows 10 s back and"
+               " forward, / search, ? help, q quit.\n");
+        status = 0;
+        goto out;
+    }
+    if (action == 'v') {
+        printf(PROG " (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
+        status = 0;
+        goto out;
+    }
+    if (action == 'c') {
+        conf_print(c, stdout);
+        status = 0;
+        goto out;
+    }
+
+    memset(&pc, 0, sizeof(pc));
+    pc.speed = strtod(conf_str(c, "speed"), &end);
+    if (*end != 0 || !(pc.speed >= 1.0 / 16 && pc.speed <= 16)) {
+        usage_error("speed must be a number from 0.0625 to 16");
+        status = 2;
+        goto out;
+    }
+    pc.goto_ms = -1;
+    if (*conf_str(c, "goto") &&
+        player_parse_time(conf_str(c, "goto"), &pc.goto_ms) < 0) {
+        usage_error("goto must be start, end or [[HH:]MM:]SS[.sss]");
+        status = 2;
+        goto out;
+    }
+    if (strcmp(conf_str(c, "reader"), "file") != 0) {
+        fprintf(stderr, PROG ": the %s reader is not in this build yet;"
+                " use -r file\n", conf_str(c, "reader"));
+        goto out;
+    }
+    path = conf_str(c, "file.path");
+    if (*path == 0) {
+        usage_error("no recordings file: give -i FILE (- for standard input)");
+        status = 2;
+        goto out;
+    }
+    if (conf_bool(c, "list")) {
+        rc = src_list_file(path, stdout, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto out;
+        }
+        status = 0;
+        goto out;
+    }
+    rc = src_open_file(path, conf_str(c, "file.match"), conf_bool(c, "lax"),
+                       &s, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    exp = conf_str(c, "export");
+    if (strcmp(exp, "none") != 0) {
+        rc = !strcmp(exp, "asciicast") ?
+             export_asciicast(s, stdout, err, sizeof(err)) :
+             export_text(s, stdout, err, sizeof(err));
+        if (fflush(stdout) != 0 && rc == 0) {
+            snprintf(err, sizeof(err), "cannot write the export: %s",
+                     strerror(errno));
+            rc = -EIO;
+        }
+        if (rc < 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto out;
+        }
+        status = 0;
+        goto out;
+    }
+
+    pc.paused = conf_bool(c, "paused");
+    pc.follow = conf_bool(c, "follow");
+    pc.persist = conf_bool(c, "persist");
+    pc.raw = conf_bool(c, "raw");
+    pc.max_idle_ms = conf_int(c, "max_idle") * 1000;
+    pc.out_fd = STDOUT_FILENO;
+    pc.tty = isatty(STDOUT_FILENO);
+    pc.key_fd = -1;
+    src_follow(s, pc.follow);
+    /* Keys only from a terminal, and only while playing to one: a dump
+     * never reads, waits on or spins over its standard input */
+    if (pc.tty && isatty(STDIN_FILENO) && strcmp(path, "-") != 0 &&
+        tcgetattr(STDIN_FILENO, &saved) == 0) {
+        raw = saved;
+        cfmakeraw(&raw);
+        raw.c_oflag = saved.c_oflag;    /* output goes on as it was */
+        if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0) {
+            keys_raw = true;
+            pc.key_fd = STDIN_FILENO;
+        }
+    }
+    rc = player_run(s, &pc, err, sizeof(err));
+    if (keys_raw) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    }
+    if (rc < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    status = 0;
+out:
+    src_free(s);
+    conf_free(c);
+    return status;
+}
