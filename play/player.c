@@ -29,8 +29,13 @@
 #define SEEK_STEP_MS 10000
 #define ENTRY_MAX 64            /* typed goto times and search text */
 
+/* Output collected before a write when not playing to a terminal */
+#define OUT_BUF 65536
+
 struct play {
     const struct player_conf *pc;
+    uint8_t obuf[OUT_BUF];
+    size_t olen;
     struct src *s;
     struct vtf *vtf;
     uint8_t *fbuf;              /* filtered output */
@@ -167,6 +172,40 @@ hit(struct play *pl, const uint8_t *data, size_t len)
     return false;
 }
 
+/* Write what is collected */
+static int
+flush_out(struct play *pl)
+{
+    int rc = write_all(pl->pc->out_fd, pl->obuf, pl->olen);
+
+    pl->olen = 0;
+    return rc;
+}
+
+/*
+ * Write to the output: at once to a terminal (it is being watched), in
+ * large writes to a file or pipe, flushed before any wait.
+ */
+static int
+put(struct play *pl, const uint8_t *data, size_t len)
+{
+    int rc;
+
+    if (pl->pc->tty || len >= OUT_BUF) {
+        rc = flush_out(pl);
+        return rc < 0 ? rc : write_all(pl->pc->out_fd, data, len);
+    }
+    if (pl->olen + len > OUT_BUF) {
+        rc = flush_out(pl);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    memcpy(pl->obuf + pl->olen, data, len);
+    pl->olen += len;
+    return 0;
+}
+
 static int
 output(struct play *pl, const struct pkt *p)
 {
@@ -209,7 +248,7 @@ output(struct play *pl, const struct pkt *p)
         len = vtf_filter(pl->vtf, data, len, pl->fbuf);
         data = pl->fbuf;
     }
-    return write_all(pl->pc->out_fd, data, len);
+    return put(pl, data, len);
 }
 
 /* Go to position target: forward by fast-forwarding, back by replaying */
@@ -506,6 +545,11 @@ loop(struct play *pl, char *err, size_t errsz)
             is = np;
             p[np++] = (struct pollfd){ pl->sigfd, POLLIN, 0 };
         }
+        if (pl->olen > 0 && flush_out(pl) < 0) {
+            snprintf(err, errsz, "cannot write the output: %s",
+                     strerror(errno));
+            return -EIO;
+        }
         rc = poll(p, (nfds_t)np, wait > INT32_MAX ? INT32_MAX : (int)wait);
         if (rc < 0 && errno != EINTR) {
             snprintf(err, errsz, "poll failed: %s", strerror(errno));
@@ -567,6 +611,10 @@ player_run(struct src *s, const struct player_conf *pc, char *err,
     }
     anchor(&pl);
     rc = loop(&pl, err, errsz);
+    if (pl.olen > 0 && flush_out(&pl) < 0 && rc == 0) {
+        snprintf(err, errsz, "cannot write the output: %s", strerror(errno));
+        rc = -EIO;
+    }
     if (pc->tty) {
         /* leave the terminal usable whatever the recording did */
         write_all(pc->out_fd, "\033[0m\033[?25h\r\n", 12);

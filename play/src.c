@@ -50,10 +50,50 @@ list_free(struct rec_list *l)
     free(l->v);
 }
 
-/* Read every message header of a file into l */
-static int
-scan(const char *path, struct rec_list *l, char *err, size_t errsz)
+/*
+ * The value of "name":"..." in a message header as tlog writers order it
+ * (before "timing"), copied to out; false if not there in plain form
+ * (escaped, or elsewhere): the caller then parses the message.
+ */
+static bool
+header_field(const char *json, size_t len, const char *name, char *out,
+             size_t outsz)
 {
+    const char *end = memmem(json, len, "\"timing\":\"", 10);
+    char key[32];
+    const char *p, *q;
+    size_t klen = (size_t)snprintf(key, sizeof(key), "\"%s\":\"", name);
+
+    if (end == NULL) {
+        return false;
+    }
+    p = memmem(json, (size_t)(end - json), key, klen);
+    if (p == NULL) {
+        return false;
+    }
+    p += klen;
+    q = memchr(p, '"', (size_t)(end - p));
+    if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL ||
+        (size_t)(q - p) >= outsz) {
+        return false;
+    }
+    memcpy(out, p, (size_t)(q - p));
+    out[q - p] = 0;
+    return true;
+}
+
+/*
+ * Read every message header of a file into l.  Unless full, the rec,
+ * host and user are taken from the header text where they are plain (the
+ * decoder parses and checks every message again when playing), and the
+ * other fields are left out.
+ */
+static int
+scan(const char *path, bool full, struct rec_list *l, char *err,
+     size_t errsz)
+{
+    char rec[MSG_FIELD_MAX + 1], host[MSG_FIELD_MAX + 1];
+    char user[MSG_FIELD_MAX + 1];
     struct reader *r = NULL;
     struct msg m;
     const char *json, *where;
@@ -66,14 +106,23 @@ scan(const char *path, struct rec_list *l, char *err, size_t errsz)
     rc = reader_open_file(path, &r, err, errsz);
     while (rc == 0 && (rc = reader_read(r, &json, &len, &where, err,
                                         errsz)) > 0) {
-        rc = msg_parse(&m, json, len, why, sizeof(why));
-        if (rc < 0) {
-            snprintf(err, errsz, "%s: %s", where, why);
-            break;
+        bool light = !full &&
+                     header_field(json, len, "rec", rec, sizeof(rec)) &&
+                     header_field(json, len, "host", host, sizeof(host)) &&
+                     header_field(json, len, "user", user, sizeof(user));
+
+        if (!light) {
+            rc = msg_parse(&m, json, len, why, sizeof(why));
+            if (rc < 0) {
+                snprintf(err, errsz, "%s: %s", where, why);
+                break;
+            }
+            snprintf(rec, sizeof(rec), "%s", (char *)m.rec.data);
+            snprintf(host, sizeof(host), "%s", (char *)m.host.data);
+            snprintf(user, sizeof(user), "%s", (char *)m.user.data);
         }
         for (i = 0; i < l->n; i++) {
-            if (!strcmp(l->v[i].rec, (char *)m.rec.data) &&
-                !strcmp(l->v[i].host, (char *)m.host.data)) {
+            if (!strcmp(l->v[i].rec, rec) && !strcmp(l->v[i].host, host)) {
                 break;
             }
         }
@@ -93,11 +142,12 @@ scan(const char *path, struct rec_list *l, char *err, size_t errsz)
             }
             l->v = v;
             memset(&v[i], 0, sizeof(v[i]));
-            v[i].rec = strdup((char *)m.rec.data);
-            v[i].host = strdup((char *)m.host.data);
-            v[i].user = strdup((char *)m.user.data);
-            v[i].session = m.session;
-            v[i].start_ms = m.has_time ? m.time_ms - (int64_t)m.pos : -1;
+            v[i].rec = strdup(rec);
+            v[i].host = strdup(host);
+            v[i].user = strdup(user);
+            v[i].session = light ? 0 : m.session;
+            v[i].start_ms = !light && m.has_time ?
+                            m.time_ms - (int64_t)m.pos : -1;
             l->n++;
             if (!v[i].rec || !v[i].host || !v[i].user) {
                 rc = -ENOMEM;
@@ -105,7 +155,7 @@ scan(const char *path, struct rec_list *l, char *err, size_t errsz)
             }
         }
         l->v[i].messages++;
-        if (m.pos > l->v[i].end_pos) {
+        if (!light && m.pos > l->v[i].end_pos) {
             l->v[i].end_pos = m.pos;
         }
         rc = 0;
@@ -142,7 +192,7 @@ src_list_file(const char *path, FILE *out, char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
-    int rc = scan(path, &l, err, errsz);
+    int rc = scan(path, true, &l, err, errsz);
 
     if (rc < 0) {
         return rc;
@@ -170,7 +220,7 @@ src_open_file(const char *path, const char *match, bool lax,
      * chosen one must be there.  Standard input cannot be read twice; the
      * decoder stops at a second recording there. */
     if (strcmp(path, "-") != 0) {
-        rc = scan(path, &l, err, errsz);
+        rc = scan(path, false, &l, err, errsz);
         if (rc < 0) {
             free(s);
             return rc;
