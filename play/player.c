@@ -504,7 +504,10 @@ loop(struct play *pl, char *err, size_t errsz)
                     return rc;
                 }
                 pl->have = false;
-                pl->step = false;
+                /* a step goes on to the next output the auditor can see */
+                if (pl->pk.type == PKT_OUTPUT && pl->pk.len > 0) {
+                    pl->step = false;
+                }
                 pl->pos = pkt_ms(&pl->pk);
                 if (pl->ff_to >= 0 && pl->ff_to != PLAYER_END &&
                     pl->pos >= pl->ff_to) {

@@ -94,8 +94,8 @@ main(int argc, char **argv)
     struct conf *c = NULL;
     struct src *s = NULL;
     struct player_conf pc;
-    struct termios saved, raw;
-    bool keys_raw = false;
+    struct termios saved, out_saved, raw;
+    bool keys_raw = false, out_raw = false;
     const char *path, *exp;
     char err[2048], *end;
     int action = 0, status = 1, rc;
@@ -202,13 +202,20 @@ main(int argc, char **argv)
     pc.tty = isatty(STDOUT_FILENO);
     pc.key_fd = -1;
     src_follow(s, pc.follow);
+    /* The recorded bytes are what the terminal got after its own output
+     * processing: play them with that processing off, or CR LF would
+     * come out as CR CR LF */
+    if (pc.tty && tcgetattr(STDOUT_FILENO, &out_saved) == 0) {
+        raw = out_saved;
+        raw.c_oflag &= ~OPOST;
+        out_raw = tcsetattr(STDOUT_FILENO, TCSADRAIN, &raw) == 0;
+    }
     /* Keys only from a terminal, and only while playing to one: a dump
      * never reads, waits on or spins over its standard input */
     if (pc.tty && isatty(STDIN_FILENO) && strcmp(path, "-") != 0 &&
         tcgetattr(STDIN_FILENO, &saved) == 0) {
         raw = saved;
         cfmakeraw(&raw);
-        raw.c_oflag = saved.c_oflag;    /* output goes on as it was */
         if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0) {
             keys_raw = true;
             pc.key_fd = STDIN_FILENO;
@@ -217,6 +224,9 @@ main(int argc, char **argv)
     rc = player_run(s, &pc, err, sizeof(err));
     if (keys_raw) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    }
+    if (out_raw) {
+        tcsetattr(STDOUT_FILENO, TCSADRAIN, &out_saved);
     }
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
