@@ -71,6 +71,9 @@ allowed(const struct conf_key *k, char *out, size_t outsz)
     case CONF_STR:
         snprintf(out, outsz, "a string");
         break;
+    case CONF_LIST:
+        snprintf(out, outsz, "an array of strings without newlines");
+        break;
     case CONF_CHOICE:
         used = (size_t)snprintf(out, outsz, "one of");
         for (i = 0; k->choices[i] != NULL && used < outsz; i++) {
@@ -150,6 +153,22 @@ conf_set(struct conf *c, const char *path, const char *value,
         return bad_value(k, origin, err, errsz);
     case CONF_STR:
         return set_str(v, value);
+    case CONF_LIST:
+        if (strchr(value, '\n') != NULL) {
+            return bad_value(k, origin, err, errsz);
+        }
+        if (v->s != NULL && *v->s) {
+            char *joined = malloc(strlen(v->s) + strlen(value) + 2);
+
+            if (joined == NULL) {
+                return -ENOMEM;
+            }
+            sprintf(joined, "%s\n%s", v->s, value);
+            free(v->s);
+            v->s = joined;
+            return 0;
+        }
+        return set_str(v, value);
     }
     return -EINVAL;
 }
@@ -228,6 +247,34 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
         }
         return conf_set(c, k->path, json_object_get_string(o), origin,
                         err, errsz);
+    case CONF_LIST: {
+        size_t i, n;
+        int rc;
+
+        if (t != json_type_array) {
+            return bad_value(k, origin, err, errsz);
+        }
+        /* a file's list replaces the one before it */
+        free(c->v[idx].s);
+        c->v[idx].s = NULL;
+        n = json_object_array_length(o);
+        for (i = 0; i < n; i++) {
+            struct json_object *e = json_object_array_get_idx(o, i);
+
+            if (json_object_get_type(e) != json_type_string) {
+                return bad_value(k, origin, err, errsz);
+            }
+            rc = conf_set(c, k->path, json_object_get_string(e), origin,
+                          err, errsz);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        if (c->v[idx].s == NULL) {
+            return set_str(&c->v[idx], "");
+        }
+        return 0;
+    }
     }
     return -EINVAL;
 }
@@ -518,6 +565,18 @@ conf_print(const struct conf *c, FILE *f)
         case CONF_INT:
             o = json_object_new_int64(c->v[i].i);
             break;
+        case CONF_LIST: {
+            const char *a = c->v[i].s, *nl;
+
+            o = json_object_new_array();
+            while (a != NULL && *a) {
+                nl = strchr(a, '\n');
+                json_object_array_add(o, json_object_new_string_len(a,
+                                      nl ? (int)(nl - a) : (int)strlen(a)));
+                a = nl ? nl + 1 : NULL;
+            }
+            break;
+        }
         default:
             o = json_object_new_string(c->v[i].s);
             break;

@@ -22,6 +22,7 @@ enum conf_type {
     CONF_INT,       /* an integer within [min, max] */
     CONF_STR,
     CONF_CHOICE,    /* one of choices */
+    CONF_LIST,      /* strings: each option adds one; JSON takes an array */
 };
 
 struct conf_key {
@@ -77,7 +78,8 @@ void conf_print_help(const struct conf *c, FILE *f);
 /* Print the configuration as JSON, for --configuration */
 void conf_print(const struct conf *c, FILE *f);
 
-/* Values; path must be a key of the table (checked: aborts otherwise) */
+/* Values; path must be a key of the table (checked: aborts otherwise).
+ * A CONF_LIST value is its strings joined by newlines. */
 bool conf_bool(const struct conf *c, const char *path);
 long long conf_int(const struct conf *c, const char *path);
 const char *conf_str(const struct conf *c, const char *path);

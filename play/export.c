@@ -84,15 +84,16 @@ export_text(struct src *s, FILE *out, char *err, size_t errsz)
         for (i = 0; i < p.len; i++) {
             uint8_t b = p.data[i];
 
-            switch (st) {
-            case T_CR:
+            if (st == T_CR) {
+                /* CR LF is a line end; a lone CR is dropped */
                 st = T_TEXT;
                 if (b == '\n') {
                     fputc('\n', out);
-                    break;
+                    continue;
                 }
-                /* a lone CR is dropped: fall through to the byte */
-                /* fall through */
+            }
+            switch (st) {
+            case T_CR:
             case T_TEXT:
                 if (b == 0x1B) {
                     st = T_ESC;

@@ -116,6 +116,9 @@ write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+static void status(struct play *pl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A message on the terminal's bottom row, leaving the screen as it was */
 static void
 status(struct play *pl, const char *fmt, ...)

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <systemd/sd-journal.h>
+
+#include "buf.h"
 #include "dec.h"
 #include "reader.h"
 #include "src.h"
@@ -16,11 +19,139 @@
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
 
+/* Messages as text, one at a time, from a file or the journal */
+struct lines {
+    struct reader *r;           /* a file, or NULL */
+    sd_journal *j;              /* the journal, or NULL */
+    uint64_t since_us;
+    uint64_t until_us;          /* 0: no end */
+    bool past_until;
+    char where[512];
+};
+
 struct src {
-    struct reader *r;
+    struct lines l;
     struct dec *d;
     bool in_msg;            /* a message is being drained */
 };
+
+static int
+lines_open_file(struct lines *l, const char *path, char *err, size_t errsz)
+{
+    memset(l, 0, sizeof(*l));
+    return reader_open_file(path, &l->r, err, errsz);
+}
+
+static int
+lines_seek(struct lines *l, char *err, size_t errsz)
+{
+    int rc = l->since_us ? sd_journal_seek_realtime_usec(l->j, l->since_us)
+                         : sd_journal_seek_head(l->j);
+
+    if (rc < 0) {
+        snprintf(err, errsz, "cannot seek in the journal: %s", strerror(-rc));
+    }
+    l->past_until = false;
+    return rc;
+}
+
+static int
+lines_open_journal(struct lines *l, const struct src_journal *jc,
+                   char *err, size_t errsz)
+{
+    const char *m = jc->matches ? jc->matches : "";
+    char tok[1024];
+    int rc;
+
+    memset(l, 0, sizeof(*l));
+    rc = jc->ns && *jc->ns ?
+         sd_journal_open_namespace(&l->j, jc->ns, 0) :
+         sd_journal_open(&l->j, 0);
+    if (rc < 0) {
+        snprintf(err, errsz, "cannot open the journal%s%s: %s",
+                 jc->ns && *jc->ns ? " namespace " : "",
+                 jc->ns ? jc->ns : "", strerror(-rc));
+        return rc;
+    }
+    /* FIELD=VALUE terms, joined by OR and AND as journalctl takes them */
+    while (*m) {
+        size_t n = strcspn(m, "\n");
+
+        snprintf(tok, sizeof(tok), "%.*s", (int)n, m);
+        m += n + (m[n] == '\n');
+        if (!strcmp(tok, "OR")) {
+            rc = sd_journal_add_disjunction(l->j);
+        } else if (!strcmp(tok, "AND")) {
+            rc = sd_journal_add_conjunction(l->j);
+        } else if (strchr(tok, '=') == NULL || tok[0] == '=') {
+            rc = -EINVAL;
+        } else {
+            rc = sd_journal_add_match(l->j, tok, 0);
+        }
+        if (rc < 0) {
+            snprintf(err, errsz, "journal match \"%s\": %s (want FIELD=VALUE,"
+                     " OR or AND)", tok, strerror(-rc));
+            return rc;
+        }
+    }
+    l->since_us = jc->since * 1000000ULL;
+    l->until_us = jc->until * 1000000ULL;
+    return lines_seek(l, err, errsz);
+}
+
+static int
+lines_next(struct lines *l, const char **json, size_t *len,
+           const char **where, char *err, size_t errsz)
+{
+    const void *d;
+    size_t n;
+    uint64_t t;
+    char *cursor = NULL;
+    int rc;
+
+    if (l->r != NULL) {
+        return reader_read(l->r, json, len, where, err, errsz);
+    }
+    for (;;) {
+        if (l->past_until) {
+            return 0;
+        }
+        rc = sd_journal_next(l->j);
+        if (rc <= 0) {
+            if (rc < 0) {
+                snprintf(err, errsz, "cannot read the journal: %s",
+                         strerror(-rc));
+            }
+            return rc;
+        }
+        if (l->until_us && sd_journal_get_realtime_usec(l->j, &t) >= 0 &&
+            t > l->until_us) {
+            l->past_until = true;
+            return 0;
+        }
+        if (sd_journal_get_data(l->j, "MESSAGE", &d, &n) < 0 || n < 8) {
+            continue;       /* an entry without a message: not ours */
+        }
+        sd_journal_get_cursor(l->j, &cursor);
+        snprintf(l->where, sizeof(l->where), "journal entry %s",
+                 cursor ? cursor : "?");
+        free(cursor);
+        *json = (const char *)d + 8;
+        *len = n - 8;
+        *where = l->where;
+        return 1;
+    }
+}
+
+static void
+lines_close(struct lines *l)
+{
+    reader_free(l->r);
+    if (l->j != NULL) {
+        sd_journal_close(l->j);
+    }
+    memset(l, 0, sizeof(*l));
+}
 
 struct rec_info {
     char *rec;
@@ -89,23 +220,21 @@ header_field(const char *json, size_t len, const char *name, char *out,
  * other fields are left out.
  */
 static int
-scan(const char *path, bool full, struct rec_list *l, char *err,
+scan(struct lines *src, bool full, struct rec_list *l, char *err,
      size_t errsz)
 {
     char rec[MSG_FIELD_MAX + 1], host[MSG_FIELD_MAX + 1];
     char user[MSG_FIELD_MAX + 1];
-    struct reader *r = NULL;
     struct msg m;
     const char *json, *where;
     char why[512];
     size_t len, i;
-    int rc;
+    int rc = 0;
 
     memset(l, 0, sizeof(*l));
     msg_init(&m);
-    rc = reader_open_file(path, &r, err, errsz);
-    while (rc == 0 && (rc = reader_read(r, &json, &len, &where, err,
-                                        errsz)) > 0) {
+    while (rc == 0 && (rc = lines_next(src, &json, &len, &where, err,
+                                       errsz)) > 0) {
         bool light = !full &&
                      header_field(json, len, "rec", rec, sizeof(rec)) &&
                      header_field(json, len, "host", host, sizeof(host)) &&
@@ -130,7 +259,7 @@ scan(const char *path, bool full, struct rec_list *l, char *err,
             struct rec_info *v;
 
             if (l->n == LIST_MAX) {
-                snprintf(err, errsz, "%s: more than %d recordings", path,
+                snprintf(err, errsz, "%s: more than %d recordings", where,
                          LIST_MAX);
                 rc = -E2BIG;
                 break;
@@ -160,7 +289,6 @@ scan(const char *path, bool full, struct rec_list *l, char *err,
         }
         rc = 0;
     }
-    reader_free(r);
     msg_fini(&m);
     if (rc < 0) {
         list_free(l);
@@ -187,13 +315,14 @@ print_info(FILE *out, const struct rec_info *v)
             v->session, when, s / 3600, s / 60 % 60, s % 60, v->messages);
 }
 
-int
-src_list_file(const char *path, FILE *out, char *err, size_t errsz)
+static int
+list(struct lines *src, FILE *out, char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
-    int rc = scan(path, true, &l, err, errsz);
+    int rc = scan(src, true, &l, err, errsz);
 
+    lines_close(src);
     if (rc < 0) {
         return rc;
     }
@@ -205,59 +334,73 @@ src_list_file(const char *path, FILE *out, char *err, size_t errsz)
 }
 
 int
-src_open_file(const char *path, const char *match, bool lax,
-              struct src **ps, char *err, size_t errsz)
+src_list_file(const char *path, FILE *out, char *err, size_t errsz)
 {
-    struct src *s = calloc(1, sizeof(*s));
-    struct rec_list l;
-    int rc;
-    size_t i;
+    struct lines src;
+    int rc = lines_open_file(&src, path, err, errsz);
 
-    if (s == NULL) {
-        return -ENOMEM;
+    return rc < 0 ? rc : list(&src, out, err, errsz);
+}
+
+int
+src_list_journal(const struct src_journal *jc, FILE *out, char *err,
+                 size_t errsz)
+{
+    struct lines src;
+    int rc = lines_open_journal(&src, jc, err, errsz);
+
+    if (rc < 0) {
+        lines_close(&src);
+        return rc;
     }
-    /* A file is read once first: several recordings need a choice, and a
-     * chosen one must be there.  Standard input cannot be read twice; the
-     * decoder stops at a second recording there. */
-    if (strcmp(path, "-") != 0) {
-        rc = scan(path, false, &l, err, errsz);
-        if (rc < 0) {
-            free(s);
-            return rc;
+    return list(&src, out, err, errsz);
+}
+
+/*
+ * Check the source before playing: several recordings need a choice
+ * (hint says how to make it), and a chosen one must be there.
+ */
+static int
+choose(struct lines *src, const char *name, const char *match,
+       const char *hint, char *err, size_t errsz)
+{
+    struct rec_list l;
+    size_t i;
+    int rc = scan(src, false, &l, err, errsz);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if ((match == NULL || !*match) && l.n > 1) {
+        size_t used = (size_t)snprintf(err, errsz, "%s holds %zu recordings;"
+                                       " choose one with %s:", name, l.n,
+                                       hint);
+
+        for (i = 0; i < l.n && used < errsz; i++) {
+            used += (size_t)snprintf(err + used, errsz - used, "\n  %s (user"
+                                     " %s, host %s, %" PRIu64 " messages)",
+                                     l.v[i].rec, l.v[i].user, l.v[i].host,
+                                     l.v[i].messages);
         }
-        if ((match == NULL || !*match) && l.n > 1) {
-            size_t used = (size_t)snprintf(err, errsz, "%s holds %zu"
-                                           " recordings; choose one with"
-                                           " -m/--file-match:", path, l.n);
-            for (i = 0; i < l.n && used < errsz; i++) {
-                used += (size_t)snprintf(err + used, errsz - used, "\n  %s"
-                                         " (user %s, host %s, %" PRIu64
-                                         " messages)", l.v[i].rec,
-                                         l.v[i].user, l.v[i].host,
-                                         l.v[i].messages);
-            }
-            list_free(&l);
-            free(s);
-            return -EINVAL;
+        rc = -EINVAL;
+    } else if (match && *match) {
+        for (i = 0; i < l.n && strcmp(l.v[i].rec, match); i++) {
         }
-        for (i = 0; match && *match && i < l.n; i++) {
-            if (!strcmp(l.v[i].rec, match)) {
-                break;
-            }
-        }
-        if (match && *match && i == l.n) {
+        if (i == l.n) {
             snprintf(err, errsz, "%s holds no recording %s (--list shows"
-                     " what it holds)", path, match);
-            list_free(&l);
-            free(s);
-            return -ENOENT;
+                     " what it holds)", name, match);
+            rc = -ENOENT;
         }
-        list_free(&l);
     }
-    rc = reader_open_file(path, &s->r, err, errsz);
-    if (rc == 0) {
-        rc = dec_new(lax, &s->d);
-    }
+    list_free(&l);
+    return rc;
+}
+
+static int
+src_start(struct src *s, const char *match, bool lax, struct src **ps)
+{
+    int rc = dec_new(lax, &s->d);
+
     if (rc == 0) {
         rc = dec_set_match(s->d, match);
     }
@@ -269,10 +412,69 @@ src_open_file(const char *path, const char *match, bool lax,
     return 0;
 }
 
+int
+src_open_file(const char *path, const char *match, bool lax,
+              struct src **ps, char *err, size_t errsz)
+{
+    struct src *s = calloc(1, sizeof(*s));
+    struct lines pre;
+    int rc;
+
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    /* A file is read once first; standard input cannot be read twice,
+     * and there the decoder stops at a second recording */
+    if (strcmp(path, "-") != 0) {
+        rc = lines_open_file(&pre, path, err, errsz);
+        if (rc == 0) {
+            rc = choose(&pre, path, match, "-m/--file-match", err, errsz);
+        }
+        lines_close(&pre);
+        if (rc < 0) {
+            free(s);
+            return rc;
+        }
+    }
+    rc = lines_open_file(&s->l, path, err, errsz);
+    if (rc < 0) {
+        src_free(s);
+        return rc;
+    }
+    return src_start(s, match, lax, ps);
+}
+
+int
+src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
+                 char *err, size_t errsz)
+{
+    struct src *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    rc = lines_open_journal(&s->l, jc, err, errsz);
+    if (rc == 0) {
+        rc = choose(&s->l, "the journal match", NULL,
+                    "-M TLOG_REC=ID", err, errsz);
+    }
+    if (rc == 0) {
+        rc = lines_seek(&s->l, err, errsz);
+    }
+    if (rc < 0) {
+        src_free(s);
+        return rc;
+    }
+    return src_start(s, NULL, lax, ps);
+}
+
 void
 src_follow(struct src *s, bool follow)
 {
-    reader_follow(s->r, follow);
+    if (s->l.r != NULL) {
+        reader_follow(s->l.r, follow);
+    }
 }
 
 int
@@ -290,7 +492,7 @@ src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
             }
             s->in_msg = false;
         }
-        rc = reader_read(s->r, &json, &len, &where, err, errsz);
+        rc = lines_next(&s->l, &json, &len, &where, err, errsz);
         if (rc <= 0) {
             return rc;
         }
@@ -305,7 +507,8 @@ src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
 int
 src_rewind(struct src *s, char *err, size_t errsz)
 {
-    int rc = reader_rewind(s->r, err, errsz);
+    int rc = s->l.r != NULL ? reader_rewind(s->l.r, err, errsz) :
+                              lines_seek(&s->l, err, errsz);
 
     if (rc == 0) {
         dec_reset(s->d);
@@ -317,13 +520,17 @@ src_rewind(struct src *s, char *err, size_t errsz)
 int
 src_wait_fd(struct src *s)
 {
-    return reader_wait_fd(s->r);
+    return s->l.r != NULL ? reader_wait_fd(s->l.r) : sd_journal_get_fd(s->l.j);
 }
 
 void
 src_waited(struct src *s)
 {
-    reader_waited(s->r);
+    if (s->l.r != NULL) {
+        reader_waited(s->l.r);
+    } else {
+        sd_journal_process(s->l.j);
+    }
 }
 
 const struct msg *
@@ -338,7 +545,7 @@ src_free(struct src *s)
     if (s == NULL) {
         return;
     }
-    reader_free(s->r);
+    lines_close(&s->l);
     dec_free(s->d);
     free(s);
 }

@@ -1,12 +1,14 @@
 /*
  * Where the player's packets come from: the messages of one recording,
- * read from a file (or standard input), decoded in order.
+ * read from a file (or standard input) or the systemd journal, decoded
+ * in order.
  */
 #ifndef SRC_H
 #define SRC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "msg.h"
@@ -22,6 +24,26 @@ struct src;
  */
 int src_open_file(const char *path, const char *match, bool lax,
                   struct src **ps, char *err, size_t errsz);
+
+/* What to read from the systemd journal */
+struct src_journal {
+    const char *matches;    /* FIELD=VALUE, OR, AND; newline-separated */
+    uint64_t since;         /* seconds since the epoch; 0: the start */
+    uint64_t until;         /* 0: no end */
+    const char *ns;         /* a journal namespace, or NULL */
+};
+
+/*
+ * Open the recording selected by journal matches; several recordings
+ * matching is an error listing them.  Returns 0 or a negative errno value
+ * with err filled.
+ */
+int src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
+                     char *err, size_t errsz);
+
+/* As src_list_file(), for the recordings matching in the journal */
+int src_list_journal(const struct src_journal *jc, FILE *out, char *err,
+                     size_t errsz);
 
 /* Follow the file as it grows (see reader_follow()) */
 void src_follow(struct src *s, bool follow);

@@ -27,6 +27,14 @@ static const struct conf_key keys[] = {
       "The recordings file (- for standard input)" },
     { "file.match", CONF_STR, "", 0, 0, NULL, "file-match", 'm', "REC",
       "Play the recording with this id" },
+    { "journal.since", CONF_INT, "0", 0, 1LL << 40, NULL, "journal-since",
+      'S', "SECONDS", "Start at SECONDS since the epoch" },
+    { "journal.until", CONF_INT, "0", 0, 1LL << 40, NULL, "journal-until",
+      'U', "SECONDS", "Stop at SECONDS since the epoch" },
+    { "journal.match", CONF_LIST, "", 0, 0, NULL, "journal-match", 'M',
+      "STRING", "Add FIELD=VALUE, OR or AND to the journal match" },
+    { "journal.namespace", CONF_STR, "", 0, 0, NULL, "journal-namespace",
+      'N', "STRING", "Read this journal namespace" },
     { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
       "Elasticsearch URL, up to _search" },
     { "es.query", CONF_STR, "", 0, 0, NULL, "es-query", 0, "QUERY",
@@ -96,7 +104,8 @@ main(int argc, char **argv)
     struct player_conf pc;
     struct termios saved, out_saved, raw;
     bool keys_raw = false, out_raw = false;
-    const char *path, *exp;
+    const char *path, *exp, *reader;
+    struct src_journal jc;
     char err[2048], *end;
     int action = 0, status = 1, rc;
 
@@ -149,19 +158,26 @@ main(int argc, char **argv)
         status = 2;
         goto out;
     }
-    if (strcmp(conf_str(c, "reader"), "file") != 0) {
-        fprintf(stderr, PROG ": the %s reader is not in this build yet;"
-                " use -r file\n", conf_str(c, "reader"));
+    reader = conf_str(c, "reader");
+    jc.matches = conf_str(c, "journal.match");
+    jc.since = (uint64_t)conf_int(c, "journal.since");
+    jc.until = (uint64_t)conf_int(c, "journal.until");
+    jc.ns = conf_str(c, "journal.namespace");
+    path = conf_str(c, "file.path");
+    if (!strcmp(reader, "es")) {
+        fprintf(stderr, PROG ": the es reader is not in this build yet;"
+                " use -r file or -r journal\n");
         goto out;
     }
-    path = conf_str(c, "file.path");
-    if (*path == 0) {
+    if (!strcmp(reader, "file") && *path == 0) {
         usage_error("no recordings file: give -i FILE (- for standard input)");
         status = 2;
         goto out;
     }
     if (conf_bool(c, "list")) {
-        rc = src_list_file(path, stdout, err, sizeof(err));
+        rc = !strcmp(reader, "file") ?
+             src_list_file(path, stdout, err, sizeof(err)) :
+             src_list_journal(&jc, stdout, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
@@ -169,8 +185,10 @@ main(int argc, char **argv)
         status = 0;
         goto out;
     }
-    rc = src_open_file(path, conf_str(c, "file.match"), conf_bool(c, "lax"),
-                       &s, err, sizeof(err));
+    rc = !strcmp(reader, "file") ?
+         src_open_file(path, conf_str(c, "file.match"), conf_bool(c, "lax"),
+                       &s, err, sizeof(err)) :
+         src_open_journal(&jc, conf_bool(c, "lax"), &s, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;

@@ -15,8 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
-from progtest import (BUILD, CODEC, REC, case, check, decode,  # noqa: E402
-                      path_for, run_cases, tmp)
+from progtest import (BUILD, CODEC, REC, Journald, case, check,  # noqa
+                      decode, path_for, run_cases, tmp)
 
 PLAY = os.path.join(BUILD, "play", "tlog-play")
 
@@ -396,8 +396,81 @@ def export_text():
     check(p.stdout == b"green text\nline two\n", "text %r" % p.stdout)
 
 
+journald = Journald()
+
+
+def journal_rec(argv):
+    """Record argv to the journal under a PTY; (recording id, screen)."""
+    journald.start()
+    t = Term([REC, "-w", "journal", "--latency=1"] + argv)
+    st = t.finish(timeout=20)
+    check(st == 0, "recording failed: %r" % st)
+    p = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n", "1",
+                        "SYSLOG_IDENTIFIER=tlog-rec"], capture_output=True,
+                       text=True)
+    return json.loads(p.stdout.splitlines()[-1])["TLOG_REC"], t.screen
+
+
+@case("journal: -r journal -M TLOG_REC=... plays the recording exactly")
+def journal_play():
+    rec, screen = journal_rec(["sh", "-c", "printf 'from the journal "
+                               "caf\\303\\251\\n'; seq 1 500"])
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec,
+                        "-g", "end"], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    check(p.returncode == 0, "exit %d %r" % (p.returncode, p.stderr))
+    check(p.stdout == screen, "played %r" % p.stdout[-80:])
+    p = subprocess.run([PLAY, "-r", "journal", "--list", "-M",
+                        "TLOG_REC=" + rec], capture_output=True, timeout=30)
+    check(p.stdout.decode().startswith(rec + "  user "), "list %r" % p.stdout)
+
+
+@case("journal: several recordings matching (OR) are listed, not mixed")
+def journal_several():
+    a, _ = journal_rec(["echo", "one"])
+    b, _ = journal_rec(["echo", "two"])
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + a, "-M",
+                        "OR", "-M", "TLOG_REC=" + b], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    check(p.returncode == 1 and b"holds 2 recordings" in p.stderr and
+          a.encode() in p.stderr and b.encode() in p.stderr and
+          b"-M TLOG_REC=ID" in p.stderr, "said %r" % p.stderr)
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "nofield"],
+                       capture_output=True, timeout=30)
+    check(p.returncode == 1 and b"FIELD=VALUE" in p.stderr,
+          "bad match said %r" % p.stderr)
+
+
+@case("journal: follow plays new entries as they are written")
+def journal_follow():
+    journald.start()
+    recorder = Term([REC, "-w", "journal", "--latency=1", "sh", "-c",
+                     "echo early; sleep 2.5; echo late"])
+    check(recorder.wait_for(b"early", 5), "recorder did not start")
+    rec = None
+    end = time.monotonic() + 5
+    while rec is None and time.monotonic() < end:
+        p = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n",
+                            "1", "SYSLOG_IDENTIFIER=tlog-rec"],
+                           capture_output=True, text=True)
+        for line in p.stdout.splitlines():
+            e = json.loads(line)
+            if "early" in e.get("MESSAGE", ""):
+                rec = e["TLOG_REC"]
+        time.sleep(0.1)
+    check(rec is not None, "the first message never reached the journal")
+    t = play(["-r", "journal", "-f", "-M", "TLOG_REC=" + rec])
+    check(t.wait_for(b"early", 5), "no early output")
+    check(t.wait_for(b"late", 8), "followed output never came")
+    recorder.finish(timeout=10)
+    quit_ok(t)
+
+
 def main():
-    return run_cases("play", sys.argv[1:])
+    try:
+        return run_cases("play", sys.argv[1:])
+    finally:
+        journald.stop()
 
 
 if __name__ == "__main__":

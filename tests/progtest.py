@@ -4,8 +4,11 @@ and replaying recordings, and a small registry of named cases that prints
 """
 import json
 import os
+import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import traceback
 
 BUILD = os.environ.get("top_builddir", os.path.join(
@@ -117,3 +120,53 @@ def run_cases(title, only):
     print("%s: %d passed, %d failed" % (title, passed, len(results) - passed))
     subprocess.run(["rm", "-rf", tmp])
     return 0 if all(results) else 1
+
+
+JOURNALD = "/lib/systemd/systemd-journald"
+JOURNAL_DIR = "/run/systemd/journal"
+
+
+class Journald:
+    """systemd-journald, started for the test unless one already runs."""
+
+    def __init__(self):
+        self.proc = None
+        self.made_dir = False
+
+    def running(self):
+        return subprocess.run(["pgrep", "-x", "systemd-journal"],
+                              capture_output=True).returncode == 0
+
+    def start(self):
+        if self.running():
+            return
+        if not os.path.isdir(JOURNAL_DIR):
+            os.makedirs(JOURNAL_DIR)
+            self.made_dir = True
+        self.proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while not os.path.exists(os.path.join(JOURNAL_DIR, "socket")):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "systemd-journald did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+        self.proc = None
+        if self.made_dir:
+            shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
+
+    def entries(self, rec, count, timeout=10):
+        end = time.monotonic() + timeout
+        while True:
+            p = subprocess.run(["journalctl", "-o", "json", "--no-pager",
+                                "TLOG_REC=" + rec], capture_output=True,
+                               text=True)
+            got = [json.loads(ln) for ln in p.stdout.splitlines() if ln]
+            if len(got) >= count or time.monotonic() > end:
+                return got
+            time.sleep(0.1)

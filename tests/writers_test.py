@@ -16,11 +16,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
-from progtest import (CASES, REC, REF_PLAY, SESSION, TRAILER, case,  # noqa
-                      check, decode, exact, path_for, run_cases, tmp)
+from progtest import (JOURNALD, REC, REF_PLAY, SESSION, TRAILER,  # noqa
+                      Journald, case, check, decode, exact, path_for,
+                      run_cases, tmp)
 
-JOURNALD = "/lib/systemd/systemd-journald"
-JOURNAL_DIR = "/run/systemd/journal"
 
 
 class Rsyslog:
@@ -80,52 +79,6 @@ stop
         with open(path, "w") as f:
             f.write("".join(ln + "\n" for ln in lines))
         return path, lines
-
-
-class Journald:
-    """systemd-journald, started for the test unless one already runs."""
-
-    def __init__(self):
-        self.proc = None
-        self.made_dir = False
-
-    def running(self):
-        return subprocess.run(["pgrep", "-x", "systemd-journal"],
-                              capture_output=True).returncode == 0
-
-    def start(self):
-        if self.running():
-            return
-        if not os.path.isdir(JOURNAL_DIR):
-            os.makedirs(JOURNAL_DIR)
-            self.made_dir = True
-        self.proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        end = time.monotonic() + 10
-        while not os.path.exists(os.path.join(JOURNAL_DIR, "socket")):
-            check(time.monotonic() < end and self.proc.poll() is None,
-                  "systemd-journald did not start")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=10)
-        self.proc = None
-        if self.made_dir:
-            shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
-
-    def entries(self, rec, count, timeout=10):
-        end = time.monotonic() + timeout
-        while True:
-            p = subprocess.run(["journalctl", "-o", "json", "--no-pager",
-                                "TLOG_REC=" + rec], capture_output=True,
-                               text=True)
-            got = [json.loads(ln) for ln in p.stdout.splitlines() if ln]
-            if len(got) >= count or time.monotonic() > end:
-                return got
-            time.sleep(0.1)
 
 
 def rec_of(path):
