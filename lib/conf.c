@@ -458,7 +458,8 @@ conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
     *action = 0;
     optind = 1;
     opterr = 0;
-    while (rc == 0 && (opt = getopt_long(argc, argv, shorts, opts, &idx)) != -1) {
+    while (rc == 0 &&
+           (opt = getopt_long(argc, argv, shorts, opts, &idx)) != -1) {
         const char *shown = argv[optind - 1];
 
         switch (opt) {
@@ -505,6 +506,36 @@ conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
     *first_arg = optind;
     free(opts);
     return rc;
+}
+
+bool
+conf_action(const struct conf *c, int action, const char *prog,
+            const char *usage, const char *extra, FILE *out)
+{
+    switch (action) {
+    case 'h':
+        fprintf(out, "%s\n", usage);
+        conf_print_help(c, out);
+        if (extra != NULL) {
+            fprintf(out, "\n%s\n", extra);
+        }
+        return true;
+    case 'v':
+        fprintf(out, "%s (%s) %s\n", prog, PACKAGE_NAME, PACKAGE_VERSION);
+        return true;
+    case 'c':
+        conf_print(c, out);
+        return true;
+    default:
+        return false;
+    }
+}
+
+void
+conf_usage_error(FILE *f, const char *prog, const char *what)
+{
+    fprintf(f, "%s: %s\nTry '%s --help' for more information.\n", prog,
+            what, prog);
 }
 
 void

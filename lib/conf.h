@@ -72,6 +72,17 @@ int conf_load_text(struct conf *c, const char *text, const char *origin,
 int conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
                     int *action, char *err, size_t errsz);
 
+/*
+ * Do the action conf_parse_args() found: 'h' prints usage, the options
+ * and extra (may be NULL) to out; 'v' the version; 'c' the
+ * configuration.  Returns true if there was one: the program then exits 0.
+ */
+bool conf_action(const struct conf *c, int action, const char *prog,
+                 const char *usage, const char *extra, FILE *out);
+
+/* Print "PROG: WHAT" and a hint to run --help, for usage errors */
+void conf_usage_error(FILE *f, const char *prog, const char *what);
+
 /* Print the options of the table, for --help */
 void conf_print_help(const struct conf *c, FILE *f);
 

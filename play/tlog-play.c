@@ -63,13 +63,6 @@ static const struct conf_key keys[] = {
       "Write the recording as asciicast or text and exit" },
 };
 
-static void
-usage_error(const char *what)
-{
-    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
-            what);
-}
-
 static int
 load(struct conf *c, int argc, char **argv, int *action, char *err,
      size_t errsz)
@@ -115,31 +108,21 @@ main(int argc, char **argv)
     }
     rc = load(c, argc, argv, &action, err, sizeof(err));
     if (rc == 2) {
-        usage_error(err);
+        conf_usage_error(stderr, PROG, err);
         status = 2;
         goto out;
     } else if (rc != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    if (action == 'h') {
-        printf("Usage: " PROG " [OPTION...]\n"
-               "Play back a recorded terminal session.\n\n");
-        conf_print_help(c, stdout);
-        printf("\nKeys: space or p pause, } and { double and halve the"
-               " speed, backspace 1x,\n. step, digits then G go to a time"
-               " (G alone: the end), left and right\narrows 10 s back and"
-               " forward, / search, ? help, q quit.\n");
-        status = 0;
-        goto out;
-    }
-    if (action == 'v') {
-        printf(PROG " (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
-        status = 0;
-        goto out;
-    }
-    if (action == 'c') {
-        conf_print(c, stdout);
+    if (conf_action(c, action, PROG,
+                    "Usage: " PROG " [OPTION...]\n"
+                    "Play back a recorded terminal session.\n",
+                    "Keys: space or p pause, } and { double and halve the"
+                    " speed, backspace 1x,\n. step, digits then G go to a"
+                    " time (G alone: the end), left and right\narrows 10 s"
+                    " back and forward, / search, ? help, q quit.",
+                    stdout)) {
         status = 0;
         goto out;
     }
@@ -147,14 +130,16 @@ main(int argc, char **argv)
     memset(&pc, 0, sizeof(pc));
     pc.speed = strtod(conf_str(c, "speed"), &end);
     if (*end != 0 || !(pc.speed >= 1.0 / 16 && pc.speed <= 16)) {
-        usage_error("speed must be a number from 0.0625 to 16");
+        conf_usage_error(stderr, PROG,
+                         "speed must be a number from 0.0625 to 16");
         status = 2;
         goto out;
     }
     pc.goto_ms = -1;
     if (*conf_str(c, "goto") &&
         player_parse_time(conf_str(c, "goto"), &pc.goto_ms) < 0) {
-        usage_error("goto must be start, end or [[HH:]MM:]SS[.sss]");
+        conf_usage_error(stderr, PROG,
+                         "goto must be start, end or [[HH:]MM:]SS[.sss]");
         status = 2;
         goto out;
     }
@@ -170,7 +155,8 @@ main(int argc, char **argv)
         goto out;
     }
     if (!strcmp(reader, "file") && *path == 0) {
-        usage_error("no recordings file: give -i FILE (- for standard input)");
+        conf_usage_error(stderr, PROG, "no recordings file: give -i FILE"
+                         " (- for standard input)");
         status = 2;
         goto out;
     }

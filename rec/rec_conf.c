@@ -43,7 +43,8 @@ static const char *const actions[] = { "pass", "delay", "drop", NULL };
     { "limit.burst", CONF_INT, "32768", 0, 1LL << 40, NULL,                 \
       o("limit-burst"), 0, "NUMBER", "Bytes the rate may be exceeded by" }, \
     { "limit.action", CONF_CHOICE, "pass", 0, 0, actions,                   \
-      o("limit-action"), 0, "STRING", "Above the limit: pass, delay or drop" }, \
+      o("limit-action"), 0, "STRING",                                      \
+      "Above the limit: pass, delay or drop" },                            \
     { "file.path", CONF_STR, "", 0, 0, NULL, o("file-path"), 'o', "FILE",   \
       "Write to FILE (the file writer)" },                                 \
     { "syslog.facility", CONF_CHOICE, "authpriv", 0, 0,                     \

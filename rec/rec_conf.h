@@ -36,9 +36,9 @@ int rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
  * ident, notice and semaphore the caller sets) from the configuration,
  * open the writer it names (with fallback, the journal writer becomes
  * the syslog writer when no journal daemon listens), run the recorder,
- * close the writer.  Stores the exit status in *status: the command's, or 1 if it
- * never ran.  Returns 0 or a negative errno value with err filled, to be
- * printed once the terminal is back, which it is by then.
+ * close the writer.  Stores the exit status in *status: the command's,
+ * or 1 if it never ran.  Returns 0 or a negative errno value with err
+ * filled, to be printed once the terminal is back, which it is by then.
  */
 int rec_conf_run(const struct conf *c, struct recorder_conf *rc,
                  bool fallback, int *status, char *err, size_t errsz);

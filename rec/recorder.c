@@ -37,7 +37,8 @@ struct rec {
     bool pty;
     int master;             /* PTY master, or -1 */
     int to_child;           /* child's input: master or a pipe */
-    int from_child[2];      /* child's output: master, or stdout and stderr pipes */
+    int from_child[2];      /* child's output: master, or its stdout and
+                             * stderr pipes */
     int sigfd;
     pid_t child;
     bool child_done;

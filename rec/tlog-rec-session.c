@@ -40,13 +40,6 @@ struct shell_args {
     int action;         /* 'h', 'v', 'c' (--configuration) or 0 */
 };
 
-static void
-usage_error(const char *what)
-{
-    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
-            what);
-}
-
 /* Shell options: -l, -i, -c, in any combination, as a shell takes them */
 static int
 parse_args(int argc, char **argv, struct shell_args *a, char *err,
@@ -217,7 +210,7 @@ main(int argc, char **argv)
     }
     r = parse_args(argc, argv, &a, err, sizeof(err));
     if (r < 0) {
-        usage_error(err);
+        conf_usage_error(stderr, PROG, err);
         status = 2;
         goto out;
     }
@@ -240,7 +233,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (a.action == 'v') {
-        printf(PROG " (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
+        conf_action(c, 'v', PROG, NULL, NULL, stdout);
         status = 0;
         goto out;
     }
@@ -250,7 +243,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (a.action == 'c') {
-        conf_print(c, stdout);
+        conf_action(c, 'c', PROG, NULL, NULL, stdout);
         status = 0;
         goto out;
     }
@@ -259,7 +252,7 @@ main(int argc, char **argv)
     login = argv[0][0] == '-' || a.login;
     if (shell_argv(shell, &a, login, argc, argv, sargv, name0,
                    sizeof(name0)) < 0) {
-        usage_error("too many arguments");
+        conf_usage_error(stderr, PROG, "too many arguments");
         status = 2;
         goto out;
     }

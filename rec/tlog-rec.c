@@ -17,13 +17,6 @@
 
 #define PROG "tlog-rec"
 
-static void
-usage_error(const char *what)
-{
-    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n",
-            what);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -48,25 +41,14 @@ main(int argc, char **argv)
     }
     r = conf_parse_args(c, argc, argv, &first, &action, err, sizeof(err));
     if (r < 0) {
-        usage_error(err);
+        conf_usage_error(stderr, PROG, err);
         status = 2;
         goto out;
     }
-    if (action == 'h') {
-        printf("Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
-               "Record the terminal I/O of a command, or of the user's"
-               " shell.\n\n");
-        conf_print_help(c, stdout);
-        status = 0;
-        goto out;
-    }
-    if (action == 'v') {
-        printf(PROG " (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
-        status = 0;
-        goto out;
-    }
-    if (action == 'c') {
-        conf_print(c, stdout);
+    if (conf_action(c, action, PROG,
+                    "Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
+                    "Record the terminal I/O of a command, or of the user's"
+                    " shell.\n", NULL, stdout)) {
         status = 0;
         goto out;
     }
