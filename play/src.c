@@ -13,8 +13,12 @@
 
 #include "buf.h"
 #include "dec.h"
+#include "es.h"
 #include "reader.h"
 #include "src.h"
+
+/* Documents asked for at once: Elasticsearch's default result window */
+#define ES_PAGE 10000
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
@@ -23,6 +27,14 @@
 struct lines {
     struct reader *r;           /* a file, or NULL */
     sd_journal *j;              /* the journal, or NULL */
+    struct es *es;              /* Elasticsearch, or NULL */
+    char *query;                /* the query as a JSON string */
+    struct json_object *page;   /* the current page of hits */
+    size_t page_i;
+    bool short_page;            /* the last page was not full */
+    bool have_last;
+    int64_t last_id;            /* sort value of the last hit taken */
+    bool follow;
     uint64_t since_us;
     uint64_t until_us;          /* 0: no end */
     bool past_until;
@@ -100,6 +112,116 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
 }
 
 static int
+lines_open_es(struct lines *l, const struct src_es *ec, char *err,
+              size_t errsz)
+{
+    struct es_conf conf = {
+        .baseurl = ec->baseurl, .verbose = ec->verbose,
+        .userpwd = ec->userpwd, .cacert = ec->cacert, .cert = ec->cert,
+        .key = ec->key,
+    };
+    struct json_object *q;
+    int rc;
+
+    memset(l, 0, sizeof(*l));
+    if (ec->query == NULL || *ec->query == 0) {
+        snprintf(err, errsz, "no Elasticsearch query: give --es-query, for"
+                 " example 'rec:\"ID\"'");
+        return -EINVAL;
+    }
+    rc = es_new(&conf, &l->es, err, errsz);
+    if (rc < 0) {
+        return rc;
+    }
+    q = json_object_new_string(ec->query);
+    l->query = q ? strdup(json_object_to_json_string(q)) : NULL;
+    json_object_put(q);
+    return l->query ? 0 : -ENOMEM;
+}
+
+/* The next page of hits after the last one taken */
+static int
+es_fetch(struct lines *l, char *err, size_t errsz)
+{
+    struct json_object *a, *hits;
+    char after[64] = "";
+    char *body;
+    int rc;
+
+    if (l->have_last) {
+        snprintf(after, sizeof(after), ",\"search_after\":[%lld]",
+                 (long long)l->last_id);
+    }
+    if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
+                 "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d%s}",
+                 l->query, ES_PAGE, after) < 0) {
+        return -ENOMEM;
+    }
+    rc = es_search(l->es, body, &a, err, errsz);
+    free(body);
+    if (rc < 0) {
+        return rc;
+    }
+    json_object_put(l->page);
+    l->page = NULL;
+    l->page_i = 0;
+    if (!json_object_object_get_ex(a, "hits", &hits) ||
+        !json_object_object_get_ex(hits, "hits", &hits) ||
+        json_object_get_type(hits) != json_type_array) {
+        snprintf(err, errsz, "Elasticsearch answered without hits");
+        json_object_put(a);
+        return -EIO;
+    }
+    l->page = json_object_get(hits);
+    json_object_put(a);
+    l->short_page = json_object_array_length(l->page) < ES_PAGE;
+    return 0;
+}
+
+static int
+es_next(struct lines *l, const char **json, size_t *len, const char **where,
+        char *err, size_t errsz)
+{
+    struct json_object *hit, *src, *sort, *id;
+    int rc;
+
+    for (;;) {
+        if (l->page != NULL && l->page_i < json_object_array_length(l->page)) {
+            hit = json_object_array_get_idx(l->page, l->page_i++);
+            if (!json_object_object_get_ex(hit, "_source", &src) ||
+                !json_object_object_get_ex(hit, "sort", &sort) ||
+                json_object_array_length(sort) < 1) {
+                snprintf(err, errsz, "Elasticsearch returned a hit without"
+                         " _source or sort");
+                return -EIO;
+            }
+            l->last_id = json_object_get_int64(
+                json_object_array_get_idx(sort, 0));
+            l->have_last = true;
+            json_object_object_get_ex(hit, "_id", &id);
+            snprintf(l->where, sizeof(l->where), "Elasticsearch document %s",
+                     id ? json_object_get_string(id) : "?");
+            *json = json_object_to_json_string_ext(src,
+                JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+            *len = strlen(*json);
+            *where = l->where;
+            return 1;
+        }
+        /* a page that was not full was the end, unless following */
+        if (l->page != NULL && l->short_page && !l->follow) {
+            return 0;
+        }
+        rc = es_fetch(l, err, errsz);
+        if (rc < 0) {
+            return rc;
+        }
+        if (json_object_array_length(l->page) == 0) {
+            return 0;
+        }
+    }
+}
+
+static int
 lines_next(struct lines *l, const char **json, size_t *len,
            const char **where, char *err, size_t errsz)
 {
@@ -111,6 +233,9 @@ lines_next(struct lines *l, const char **json, size_t *len,
 
     if (l->r != NULL) {
         return reader_read(l->r, json, len, where, err, errsz);
+    }
+    if (l->es != NULL) {
+        return es_next(l, json, len, where, err, errsz);
     }
     for (;;) {
         if (l->past_until) {
@@ -146,6 +271,9 @@ lines_next(struct lines *l, const char **json, size_t *len,
 static void
 lines_close(struct lines *l)
 {
+    es_free(l->es);
+    free(l->query);
+    json_object_put(l->page);
     reader_free(l->r);
     if (l->j != NULL) {
         sd_journal_close(l->j);
@@ -296,6 +424,110 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
     return rc;
 }
 
+/* A string value of an aggregation's first bucket */
+static const char *
+agg_key(struct json_object *b, const char *name)
+{
+    struct json_object *a, *bs, *k;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "buckets", &bs) &&
+        json_object_array_length(bs) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key", &k)) {
+        return json_object_get_string(k);
+    }
+    return "";
+}
+
+static double
+agg_value(struct json_object *b, const char *name)
+{
+    struct json_object *a, *v;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "value", &v) &&
+        json_object_get_type(v) != json_type_null) {
+        return json_object_get_double(v);
+    }
+    return -1;
+}
+
+/*
+ * The recordings matching the query, from one aggregation: one bucket per
+ * recording id, with its host, user, session, start and length.  The
+ * fields are keywords in the project's index template; an index mapped
+ * dynamically has them as text with .keyword beside, which is tried next.
+ */
+static int
+es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
+{
+    static const char *const suffix[] = { "", ".keyword" };
+    struct json_object *a = NULL, *aggs, *recs, *buckets;
+    char *body;
+    size_t i, n;
+    int rc = -EIO, k;
+
+    memset(l, 0, sizeof(*l));
+    for (k = 0; k < 2; k++) {
+        const char *x = suffix[k];
+
+        if (asprintf(&body, "{\"size\":0,\"query\":{\"query_string\":"
+                     "{\"query\":%s}},\"aggs\":{\"recs\":{\"terms\":"
+                     "{\"field\":\"rec%s\",\"size\":%d},\"aggs\":{"
+                     "\"host\":{\"terms\":{\"field\":\"host%s\",\"size\":1}},"
+                     "\"user\":{\"terms\":{\"field\":\"user%s\",\"size\":1}},"
+                     "\"session\":{\"max\":{\"field\":\"session\"}},"
+                     "\"start\":{\"min\":{\"field\":\"time\"}},"
+                     "\"first\":{\"min\":{\"field\":\"pos\"}},"
+                     "\"end\":{\"max\":{\"field\":\"pos\"}}}}}}",
+                     src->query, x, LIST_MAX, x, x) < 0) {
+            return -ENOMEM;
+        }
+        rc = es_search(src->es, body, &a, err, errsz);
+        free(body);
+        /* text fields cannot be aggregated: try their keyword fields */
+        if (rc == 0 || k == 1 || (strstr(err, "fielddata") == NULL &&
+                                  strstr(err, "Text fields") == NULL)) {
+            break;
+        }
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (!json_object_object_get_ex(a, "aggregations", &aggs) ||
+        !json_object_object_get_ex(aggs, "recs", &recs) ||
+        !json_object_object_get_ex(recs, "buckets", &buckets)) {
+        snprintf(err, errsz, "Elasticsearch answered without the"
+                 " aggregation asked for");
+        json_object_put(a);
+        return -EIO;
+    }
+    n = json_object_array_length(buckets);
+    l->v = calloc(n ? n : 1, sizeof(*l->v));
+    if (l->v == NULL) {
+        json_object_put(a);
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        struct json_object *b = json_object_array_get_idx(buckets, i), *o;
+        struct rec_info *v = &l->v[l->n++];
+        double start = agg_value(b, "start");
+
+        json_object_object_get_ex(b, "key", &o);
+        v->rec = strdup(json_object_get_string(o));
+        v->host = strdup(agg_key(b, "host"));
+        v->user = strdup(agg_key(b, "user"));
+        v->session = (uint32_t)agg_value(b, "session");
+        v->start_ms = start < 0 ? -1 : (int64_t)(start * 1000) -
+                      (int64_t)agg_value(b, "first");
+        v->end_pos = (uint64_t)agg_value(b, "end");
+        json_object_object_get_ex(b, "doc_count", &o);
+        v->messages = (uint64_t)json_object_get_int64(o);
+    }
+    json_object_put(a);
+    return 0;
+}
+
 static void
 print_info(FILE *out, const struct rec_info *v)
 {
@@ -320,7 +552,8 @@ list(struct lines *src, FILE *out, char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
-    int rc = scan(src, true, &l, err, errsz);
+    int rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
+                               scan(src, true, &l, err, errsz);
 
     lines_close(src);
     if (rc < 0) {
@@ -356,6 +589,19 @@ src_list_journal(const struct src_journal *jc, FILE *out, char *err,
     return list(&src, out, err, errsz);
 }
 
+int
+src_list_es(const struct src_es *ec, FILE *out, char *err, size_t errsz)
+{
+    struct lines src;
+    int rc = lines_open_es(&src, ec, err, errsz);
+
+    if (rc < 0) {
+        lines_close(&src);
+        return rc;
+    }
+    return list(&src, out, err, errsz);
+}
+
 /*
  * Check the source before playing: several recordings need a choice
  * (hint says how to make it), and a chosen one must be there.
@@ -366,12 +612,16 @@ choose(struct lines *src, const char *name, const char *match,
 {
     struct rec_list l;
     size_t i;
-    int rc = scan(src, false, &l, err, errsz);
+    int rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
+                               scan(src, false, &l, err, errsz);
 
     if (rc < 0) {
         return rc;
     }
-    if ((match == NULL || !*match) && l.n > 1) {
+    if (l.n == 0 && src->es != NULL) {
+        snprintf(err, errsz, "%s matches no messages", name);
+        rc = -ENOENT;
+    } else if ((match == NULL || !*match) && l.n > 1) {
         size_t used = (size_t)snprintf(err, errsz, "%s holds %zu recordings;"
                                        " choose one with %s:", name, l.n,
                                        hint);
@@ -469,9 +719,32 @@ src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
     return src_start(s, NULL, lax, ps);
 }
 
+int
+src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
+            size_t errsz)
+{
+    struct src *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    rc = lines_open_es(&s->l, ec, err, errsz);
+    if (rc == 0) {
+        rc = choose(&s->l, "the Elasticsearch query", NULL,
+                    "a query naming one rec", err, errsz);
+    }
+    if (rc < 0) {
+        src_free(s);
+        return rc;
+    }
+    return src_start(s, NULL, lax, ps);
+}
+
 void
 src_follow(struct src *s, bool follow)
 {
+    s->l.follow = follow;
     if (s->l.r != NULL) {
         reader_follow(s->l.r, follow);
     }
@@ -507,8 +780,18 @@ src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
 int
 src_rewind(struct src *s, char *err, size_t errsz)
 {
-    int rc = s->l.r != NULL ? reader_rewind(s->l.r, err, errsz) :
-                              lines_seek(&s->l, err, errsz);
+    int rc = 0;
+
+    if (s->l.r != NULL) {
+        rc = reader_rewind(s->l.r, err, errsz);
+    } else if (s->l.es != NULL) {
+        json_object_put(s->l.page);
+        s->l.page = NULL;
+        s->l.have_last = false;
+        s->l.short_page = false;
+    } else {
+        rc = lines_seek(&s->l, err, errsz);
+    }
 
     if (rc == 0) {
         dec_reset(s->d);
@@ -520,6 +803,9 @@ src_rewind(struct src *s, char *err, size_t errsz)
 int
 src_wait_fd(struct src *s)
 {
+    if (s->l.es != NULL) {
+        return -1;      /* polled: Elasticsearch has nothing to wait on */
+    }
     return s->l.r != NULL ? reader_wait_fd(s->l.r) : sd_journal_get_fd(s->l.j);
 }
 
@@ -528,7 +814,7 @@ src_waited(struct src *s)
 {
     if (s->l.r != NULL) {
         reader_waited(s->l.r);
-    } else {
+    } else if (s->l.j != NULL) {
         sd_journal_process(s->l.j);
     }
 }

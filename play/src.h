@@ -45,7 +45,31 @@ int src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
 int src_list_journal(const struct src_journal *jc, FILE *out, char *err,
                      size_t errsz);
 
-/* Follow the file as it grows (see reader_follow()) */
+/* What to read from Elasticsearch */
+struct src_es {
+    const char *baseurl;    /* .../INDEX/_search */
+    const char *query;      /* query-string syntax, naming one recording */
+    bool verbose;
+    const char *userpwd;    /* USER:PASSWORD, or NULL */
+    const char *cacert;
+    const char *cert;
+    const char *key;
+};
+
+/*
+ * Open the recording the query selects, read in pages of 10000 documents
+ * sorted by id (search_after, so no 10000-document ceiling).  Several
+ * recordings matching is an error listing them.  Returns 0 or a negative
+ * errno value with err filled (Elasticsearch's own reason included).
+ */
+int src_open_es(const struct src_es *ec, bool lax, struct src **ps,
+                char *err, size_t errsz);
+
+/* As src_list_file(), from one aggregation over the matching documents */
+int src_list_es(const struct src_es *ec, FILE *out, char *err,
+                size_t errsz);
+
+/* Follow the source as it grows (see reader_follow()) */
 void src_follow(struct src *s, bool follow);
 
 /*

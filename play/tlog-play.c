@@ -41,6 +41,12 @@ static const struct conf_key keys[] = {
       "Elasticsearch query string" },
     { "es.verbose", CONF_BOOL, "false", 0, 0, NULL, "es-verbose", 0, "BOOL",
       "Show Elasticsearch requests" },
+    { "es.cacert", CONF_STR, "", 0, 0, NULL, "es-cacert", 0, "FILE",
+      "CA certificates for an https Elasticsearch" },
+    { "es.cert", CONF_STR, "", 0, 0, NULL, "es-cert", 0, "FILE",
+      "Client certificate for Elasticsearch" },
+    { "es.key", CONF_STR, "", 0, 0, NULL, "es-key", 0, "FILE",
+      "Client certificate key for Elasticsearch" },
     { "speed", CONF_STR, "1", 0, 0, NULL, "speed", 's', "NUMBER",
       "Playback speed, 1/16 to 16" },
     { "follow", CONF_BOOL, "false", 0, 0, NULL, "follow", 'f', "BOOL",
@@ -99,6 +105,7 @@ main(int argc, char **argv)
     bool keys_raw = false, out_raw = false;
     const char *path, *exp, *reader;
     struct src_journal jc;
+    struct src_es ec;
     char err[2048], *end;
     int action = 0, status = 1, rc;
 
@@ -149,11 +156,13 @@ main(int argc, char **argv)
     jc.until = (uint64_t)conf_int(c, "journal.until");
     jc.ns = conf_str(c, "journal.namespace");
     path = conf_str(c, "file.path");
-    if (!strcmp(reader, "es")) {
-        fprintf(stderr, PROG ": the es reader is not in this build yet;"
-                " use -r file or -r journal\n");
-        goto out;
-    }
+    ec.baseurl = conf_str(c, "es.baseurl");
+    ec.query = conf_str(c, "es.query");
+    ec.verbose = conf_bool(c, "es.verbose");
+    ec.userpwd = getenv("TLOG_CURL_USERPWD");
+    ec.cacert = conf_str(c, "es.cacert");
+    ec.cert = conf_str(c, "es.cert");
+    ec.key = conf_str(c, "es.key");
     if (!strcmp(reader, "file") && *path == 0) {
         conf_usage_error(stderr, PROG, "no recordings file: give -i FILE"
                          " (- for standard input)");
@@ -163,6 +172,8 @@ main(int argc, char **argv)
     if (conf_bool(c, "list")) {
         rc = !strcmp(reader, "file") ?
              src_list_file(path, stdout, err, sizeof(err)) :
+             !strcmp(reader, "es") ?
+             src_list_es(&ec, stdout, err, sizeof(err)) :
              src_list_journal(&jc, stdout, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
@@ -174,6 +185,8 @@ main(int argc, char **argv)
     rc = !strcmp(reader, "file") ?
          src_open_file(path, conf_str(c, "file.match"), conf_bool(c, "lax"),
                        &s, err, sizeof(err)) :
+         !strcmp(reader, "es") ?
+         src_open_es(&ec, conf_bool(c, "lax"), &s, err, sizeof(err)) :
          src_open_journal(&jc, conf_bool(c, "lax"), &s, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
