@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -30,6 +31,32 @@ int es_new(const struct es_conf *conf, struct es **pe, char *err,
 
 /* es_free(NULL) does nothing */
 void es_free(struct es *e);
+
+/* One hit of a search answer, as byte ranges of the answer */
+struct es_hit {
+    size_t src_off;         /* the _source object's JSON text */
+    size_t src_len;
+    long long sort;         /* the first sort value */
+    size_t id_off;          /* the _id string's content */
+    size_t id_len;
+};
+
+/*
+ * Find the hits of a search answer p[0..n) without building it as
+ * objects: each hit's _source is left as the text Elasticsearch stored,
+ * ready for the decoder.  Stores a malloc'ed array, owned by the caller,
+ * in *hits and its length in *count.  Returns 0, or -EINVAL with err
+ * saying where the answer is malformed.
+ */
+int es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
+                  size_t *count, char *err, size_t errsz);
+
+/*
+ * POST body to the search URL and keep the answer's text, valid until
+ * the next request: *data and *len.  Errors as es_search().
+ */
+int es_search_raw(struct es *e, const char *body, const uint8_t **data,
+                  size_t *len, char *err, size_t errsz);
 
 /*
  * POST body to the search URL.  On success stores the answer, owned by

@@ -23,14 +23,20 @@
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
 
+static bool header_field(const char *json, size_t len, const char *name,
+                         char *out, size_t outsz);
+
 /* Messages as text, one at a time, from a file or the journal */
 struct lines {
     struct reader *r;           /* a file, or NULL */
     sd_journal *j;              /* the journal, or NULL */
     struct es *es;              /* Elasticsearch, or NULL */
     char *query;                /* the query as a JSON string */
-    struct json_object *page;   /* the current page of hits */
+    const uint8_t *page;        /* the current answer's text */
+    struct es_hit *hits;        /* its hits */
+    size_t nhits;
     size_t page_i;
+    bool have_page;
     bool short_page;            /* the last page was not full */
     bool have_last;
     int64_t last_id;            /* sort value of the last hit taken */
@@ -143,9 +149,9 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
 static int
 es_fetch(struct lines *l, char *err, size_t errsz)
 {
-    struct json_object *a, *hits;
     char after[64] = "";
     char *body;
+    size_t len;
     int rc;
 
     if (l->have_last) {
@@ -153,69 +159,82 @@ es_fetch(struct lines *l, char *err, size_t errsz)
                  (long long)l->last_id);
     }
     if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
-                 "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d%s}",
-                 l->query, ES_PAGE, after) < 0) {
+                 "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
+                 "\"track_total_hits\":false%s}", l->query, ES_PAGE,
+                 after) < 0) {
         return -ENOMEM;
     }
-    rc = es_search(l->es, body, &a, err, errsz);
+    free(l->hits);
+    l->hits = NULL;
+    l->nhits = 0;
+    l->page_i = 0;
+    l->have_page = false;
+    rc = es_search_raw(l->es, body, &l->page, &len, err, errsz);
     free(body);
+    if (rc == 0) {
+        rc = es_hits_parse(l->page, len, &l->hits, &l->nhits, err, errsz);
+    }
     if (rc < 0) {
         return rc;
     }
-    json_object_put(l->page);
-    l->page = NULL;
-    l->page_i = 0;
-    if (!json_object_object_get_ex(a, "hits", &hits) ||
-        !json_object_object_get_ex(hits, "hits", &hits) ||
-        json_object_get_type(hits) != json_type_array) {
-        snprintf(err, errsz, "Elasticsearch answered without hits");
-        json_object_put(a);
-        return -EIO;
-    }
-    l->page = json_object_get(hits);
-    json_object_put(a);
-    l->short_page = json_object_array_length(l->page) < ES_PAGE;
+    l->have_page = true;
+    l->short_page = l->nhits < ES_PAGE;
     return 0;
+}
+
+/* Whether every hit of the current page has the first hit's rec and host */
+static bool
+one_recording(const struct lines *l)
+{
+    char rec0[MSG_FIELD_MAX + 1], host0[MSG_FIELD_MAX + 1];
+    char rec[MSG_FIELD_MAX + 1], host[MSG_FIELD_MAX + 1];
+    size_t i;
+
+    for (i = 0; i < l->nhits; i++) {
+        const char *src = (const char *)l->page + l->hits[i].src_off;
+        size_t n = l->hits[i].src_len;
+
+        if (!header_field(src, n, "rec", i ? rec : rec0, sizeof(rec)) ||
+            !header_field(src, n, "host", i ? host : host0, sizeof(host))) {
+            return false;       /* not in plain form: ask Elasticsearch */
+        }
+        if (i > 0 && (strcmp(rec, rec0) || strcmp(host, host0))) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static int
 es_next(struct lines *l, const char **json, size_t *len, const char **where,
         char *err, size_t errsz)
 {
-    struct json_object *hit, *src, *sort, *id;
     int rc;
 
     for (;;) {
-        if (l->page != NULL && l->page_i < json_object_array_length(l->page)) {
-            hit = json_object_array_get_idx(l->page, l->page_i++);
-            if (!json_object_object_get_ex(hit, "_source", &src) ||
-                !json_object_object_get_ex(hit, "sort", &sort) ||
-                json_object_array_length(sort) < 1) {
-                snprintf(err, errsz, "Elasticsearch returned a hit without"
-                         " _source or sort");
-                return -EIO;
-            }
-            l->last_id = json_object_get_int64(
-                json_object_array_get_idx(sort, 0));
+        if (l->page_i < l->nhits) {
+            const struct es_hit *h = &l->hits[l->page_i++];
+
+            l->last_id = h->sort;
             l->have_last = true;
-            json_object_object_get_ex(hit, "_id", &id);
-            snprintf(l->where, sizeof(l->where), "Elasticsearch document %s",
-                     id ? json_object_get_string(id) : "?");
-            *json = json_object_to_json_string_ext(src,
-                JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-            *len = strlen(*json);
+            snprintf(l->where, sizeof(l->where), "Elasticsearch document %.*s",
+                     (int)(h->id_len < 200 ? h->id_len : 200),
+                     (const char *)l->page + h->id_off);
+            /* the text Elasticsearch stored: the message as written */
+            *json = (const char *)l->page + h->src_off;
+            *len = h->src_len;
             *where = l->where;
             return 1;
         }
         /* a page that was not full was the end, unless following */
-        if (l->page != NULL && l->short_page && !l->follow) {
+        if (l->have_page && l->short_page && !l->follow) {
             return 0;
         }
         rc = es_fetch(l, err, errsz);
         if (rc < 0) {
             return rc;
         }
-        if (json_object_array_length(l->page) == 0) {
+        if (l->nhits == 0) {
             return 0;
         }
     }
@@ -273,7 +292,7 @@ lines_close(struct lines *l)
 {
     es_free(l->es);
     free(l->query);
-    json_object_put(l->page);
+    free(l->hits);
     reader_free(l->r);
     if (l->j != NULL) {
         sd_journal_close(l->j);
@@ -518,6 +537,10 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
         v->host = strdup(agg_key(b, "host"));
         v->user = strdup(agg_key(b, "user"));
         v->session = (uint32_t)agg_value(b, "session");
+        /* "time" mapped as a date aggregates in ms, as a number in s */
+        if (start >= 1e11) {
+            start /= 1000;
+        }
         v->start_ms = start < 0 ? -1 : (int64_t)(start * 1000) -
                       (int64_t)agg_value(b, "first");
         v->end_pos = (uint64_t)agg_value(b, "end");
@@ -730,9 +753,21 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
         return -ENOMEM;
     }
     rc = lines_open_es(&s->l, ec, err, errsz);
+    /* A first page that holds the whole answer, all of one recording,
+     * needs no aggregation to prove it; otherwise ask for one */
     if (rc == 0) {
+        rc = es_fetch(&s->l, err, errsz);
+    }
+    if (rc == 0 && !(s->l.short_page && one_recording(&s->l))) {
         rc = choose(&s->l, "the Elasticsearch query", NULL,
                     "a query naming one rec", err, errsz);
+        /* the aggregation's answer took the page's place: ask again */
+        free(s->l.hits);
+        s->l.hits = NULL;
+        s->l.nhits = 0;
+        s->l.page_i = 0;
+        s->l.have_page = false;
+        s->l.have_last = false;
     }
     if (rc < 0) {
         src_free(s);
@@ -785,8 +820,11 @@ src_rewind(struct src *s, char *err, size_t errsz)
     if (s->l.r != NULL) {
         rc = reader_rewind(s->l.r, err, errsz);
     } else if (s->l.es != NULL) {
-        json_object_put(s->l.page);
-        s->l.page = NULL;
+        free(s->l.hits);
+        s->l.hits = NULL;
+        s->l.nhits = 0;
+        s->l.page_i = 0;
+        s->l.have_page = false;
         s->l.have_last = false;
         s->l.short_page = false;
     } else {
