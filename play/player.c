@@ -66,7 +66,12 @@ struct play {
     size_t keylen;
     bool window_noted;
     int sigfd;
+    int64_t poll_ms;            /* follow interval for sources polled */
 };
+
+/* Polling a source for more: quick after news, slower while idle */
+#define POLL_MIN_MS 100
+#define POLL_MAX_MS 2000
 
 static int64_t
 now_ms(void)
@@ -495,6 +500,9 @@ loop(struct play *pl, char *err, size_t errsz)
             if (rc < 0) {
                 return rc;
             }
+            if (rc > 0) {
+                pl->poll_ms = POLL_MIN_MS;
+            }
             continue;
         }
         if (pl->have) {
@@ -540,8 +548,15 @@ loop(struct play *pl, char *err, size_t errsz)
             }
             iw = np;
             p[np++] = (struct pollfd){ src_wait_fd(pl->s), POLLIN, 0 };
-            /* a source without a descriptor is polled now and then */
-            wait = p[iw].fd < 0 ? 250 : 1000;
+            /* a source without a descriptor is asked again, more often
+             * while a live session is producing */
+            if (p[iw].fd < 0) {
+                wait = pl->poll_ms;
+                pl->poll_ms = pl->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS :
+                              pl->poll_ms * 2;
+            } else {
+                wait = 1000;
+            }
         }
         if (pl->pc->key_fd >= 0) {
             ik = np;
@@ -603,6 +618,7 @@ player_run(struct src *s, const struct player_conf *pc, char *err,
     pl.paused = pc->paused;
     pl.ff_to = pc->goto_ms;
     pl.sigfd = -1;
+    pl.poll_ms = POLL_MIN_MS;
     rc = vtf_new(&pl.vtf);
     if (rc < 0) {
         return rc;

@@ -758,6 +758,10 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
     if (rc == 0) {
         rc = es_fetch(&s->l, err, errsz);
     }
+    if (rc == 0 && s->l.nhits == 0) {
+        snprintf(err, errsz, "the Elasticsearch query matches no messages");
+        rc = -ENOENT;
+    }
     if (rc == 0 && !(s->l.short_page && one_recording(&s->l))) {
         rc = choose(&s->l, "the Elasticsearch query", NULL,
                     "a query naming one rec", err, errsz);

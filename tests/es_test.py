@@ -279,16 +279,52 @@ def purge():
 
 @case("errors from Elasticsearch are shown with its own reason")
 def errors():
-    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
-                        es_url + "/tlog-*/_search", "--es-query", "rec:("],
-                       capture_output=True, timeout=60)
+    lines = []
+    for name in ("errors-one", "errors-two"):
+        path = path_for(name)
+        subprocess.run([CODEC, "encode", "-o", path],
+                       input=b"w 0 80 24\no 1 6869\ne 2\n", check=True)
+        for ln in open(path):
+            m = json.loads(ln)
+            m["rec"] = name
+            lines.append(json.dumps(m))
+    bulk("tlog-errors", lines)
+    base = es_url + "/tlog-errors/_search"
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", base,
+                        "--es-query", "rec:("], capture_output=True,
+                       timeout=60)
     check(p.returncode == 1 and b"Elasticsearch says (HTTP 400)" in p.stderr
           and b"Failed to parse query" in p.stderr, "said %r" % p.stderr)
-    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
-                        es_url + "/tlog-*/_search", "--es-query", "*"],
-                       capture_output=True, timeout=60)
-    check(p.returncode == 1 and b"recordings; choose one" in p.stderr,
-          "several recordings not refused: %r" % p.stderr)
+    # two recordings matching: refused, and both listed
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", base,
+                        "--es-query", "*"], capture_output=True, timeout=60)
+    check(p.returncode == 1 and b"holds 2 recordings; choose one" in
+          p.stderr and b"errors-one" in p.stderr and b"errors-two" in
+          p.stderr, "several recordings not refused: %r" % p.stderr)
+    # nothing matching is an error too
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", base,
+                        "--es-query", 'rec:"nosuch"'], capture_output=True,
+                       timeout=60)
+    check(p.returncode == 1 and b"matches no messages" in p.stderr,
+          "an empty match played: %r" % p.stderr)
+
+
+@case("follow: a live session plays out of Elasticsearch as it arrives")
+def follow():
+    env = dict(os.environ)
+    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
+        "shell": "/bin/sh", "notice": "", "writer": "syslog", "latency": 1,
+        "syslog": {"socket": rsyslog.sock}})
+    t = Term([SESSION, "-c", "echo follow-early; sleep 4; echo follow-late"],
+             env=env)
+    rec = rec_with("follow\\-early", timeout=30)
+    p = Term([PLAY, "-r", "es", "-f", "--es-baseurl",
+              es_url + "/tlog-*/_search", "--es-query", 'rec:"%s"' % rec])
+    check(p.wait_for(b"follow-early", 10), "no early output")
+    check(t.finish(timeout=30) == 0, "the session failed")
+    check(p.wait_for(b"follow-late", 20), "followed output never came")
+    p.send(b"q")
+    check(p.finish(timeout=10) == 0, "the player did not quit")
 
 
 @case("outage: Elasticsearch down for 60 s mid-recording loses nothing")
