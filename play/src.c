@@ -570,14 +570,18 @@ print_info(FILE *out, const struct rec_info *v)
             v->session, when, s / 3600, s / 60 % 60, s % 60, v->messages);
 }
 
+/* List what the source holds; opened is the result of opening it */
 static int
-list(struct lines *src, FILE *out, char *err, size_t errsz)
+list(struct lines *src, int opened, FILE *out, char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
-    int rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
-                               scan(src, true, &l, err, errsz);
+    int rc = opened;
 
+    if (rc == 0) {
+        rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
+                               scan(src, true, &l, err, errsz);
+    }
     lines_close(src);
     if (rc < 0) {
         return rc;
@@ -593,9 +597,9 @@ int
 src_list_file(const char *path, FILE *out, char *err, size_t errsz)
 {
     struct lines src;
-    int rc = lines_open_file(&src, path, err, errsz);
 
-    return rc < 0 ? rc : list(&src, out, err, errsz);
+    return list(&src, lines_open_file(&src, path, err, errsz), out, err,
+                errsz);
 }
 
 int
@@ -603,26 +607,17 @@ src_list_journal(const struct src_journal *jc, FILE *out, char *err,
                  size_t errsz)
 {
     struct lines src;
-    int rc = lines_open_journal(&src, jc, err, errsz);
 
-    if (rc < 0) {
-        lines_close(&src);
-        return rc;
-    }
-    return list(&src, out, err, errsz);
+    return list(&src, lines_open_journal(&src, jc, err, errsz), out, err,
+                errsz);
 }
 
 int
 src_list_es(const struct src_es *ec, FILE *out, char *err, size_t errsz)
 {
     struct lines src;
-    int rc = lines_open_es(&src, ec, err, errsz);
 
-    if (rc < 0) {
-        lines_close(&src);
-        return rc;
-    }
-    return list(&src, out, err, errsz);
+    return list(&src, lines_open_es(&src, ec, err, errsz), out, err, errsz);
 }
 
 /*
