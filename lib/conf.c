@@ -419,6 +419,23 @@ out:
 }
 
 int
+conf_load_layers(struct conf *c, const char *sysfile, const char *env_file,
+                 const char *env_text, char *err, size_t errsz)
+{
+    const char *v;
+    int rc;
+
+    rc = conf_load_file(c, sysfile, true, err, errsz);
+    if (rc == 0 && (v = getenv(env_file)) != NULL && *v) {
+        rc = conf_load_file(c, v, false, err, errsz);
+    }
+    if (rc == 0 && (v = getenv(env_text)) != NULL && *v) {
+        rc = conf_load_text(c, v, env_text, err, errsz);
+    }
+    return rc;
+}
+
+int
 conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
                 int *action, char *err, size_t errsz)
 {

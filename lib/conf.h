@@ -63,6 +63,15 @@ int conf_load_text(struct conf *c, const char *text, const char *origin,
                    char *err, size_t errsz);
 
 /*
+ * Apply the usual layers: sysfile (optional), the file named by the
+ * environment variable env_file (required if set), the text in env_text.
+ * Returns 0 or a negative errno value with err naming the source and key.
+ */
+int conf_load_layers(struct conf *c, const char *sysfile,
+                     const char *env_file, const char *env_text,
+                     char *err, size_t errsz);
+
+/*
  * Apply command-line options (the keys with an opt, plus --help,
  * --version and --configuration, reported in *action as 'h', 'v', 'c'
  * or 0).  Parsing stops at the first argument that is not an option;

@@ -32,29 +32,33 @@ read_line(const char *path, char *out, size_t outsz)
     return rc;
 }
 
-/* Start time of this process in clock ticks since boot (stat field 22) */
-static int
-start_time(unsigned long long *ticks)
+int
+ident_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
-    char line[1024];
+    char path[64], line[1024];
     const char *p;
     int field;
-    int rc = read_line("/proc/self/stat", line, sizeof(line));
+    long pp;
+    int rc;
 
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    rc = read_line(path, line, sizeof(line));
     if (rc < 0) {
         return rc;
     }
-    /* the command name (field 2) may hold spaces: count after its ')' */
+    /* the command name (field 2) may hold spaces: count fields after its
+     * closing parenthesis; state is field 3, the parent pid field 4 */
     p = strrchr(line, ')');
-    if (p == NULL) {
+    if (p == NULL || sscanf(p + 1, " %*c %ld", &pp) != 1) {
         return -EIO;
     }
     for (field = 2; field < 22 && p != NULL; field++) {
         p = strchr(p + 1, ' ');
     }
-    if (p == NULL || sscanf(p + 1, "%llu", ticks) != 1) {
+    if (p == NULL || sscanf(p + 1, "%llu", start) != 1) {
         return -EIO;
     }
+    *ppid = (pid_t)pp;
     return 0;
 }
 
@@ -86,6 +90,7 @@ ident_get(struct ident *id, char *err, size_t errsz)
     char boot[64], sess[32], *q;
     const char *p;
     unsigned long long ticks;
+    pid_t ppid;
     struct passwd *pw;
     int rc;
 
@@ -122,7 +127,7 @@ ident_get(struct ident *id, char *err, size_t errsz)
         }
     }
     *q = 0;
-    rc = start_time(&ticks);
+    rc = ident_proc_stat(getpid(), &ppid, &ticks);
     if (rc < 0) {
         snprintf(err, errsz, "cannot read the process start time: %s",
                  strerror(-rc));

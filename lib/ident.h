@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The audit session id of a process outside any login session */
 #define IDENT_SESSION_UNSET 4294967295u
@@ -17,6 +18,12 @@ struct ident {
     char rec[128];      /* BOOTID-PID-STARTTIME, all hex */
     uint32_t session;   /* /proc/self/sessionid */
 };
+
+/*
+ * Read the parent pid and the start time (clock ticks since boot) of
+ * process pid from /proc/PID/stat.  Returns 0 or a negative errno value.
+ */
+int ident_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
 
 /*
  * Fill *id for the calling process.  Returns 0, or a negative errno

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "player.h"
 #include "vtf.h"
 
@@ -95,32 +96,6 @@ anchor(struct play *pl)
     pl->anchor_wall = now_ms();
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN) {
-                struct pollfd w = { fd, POLLOUT, 0 };
-
-                poll(&w, 1, -1);
-                continue;
-            }
-            return -errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void status(struct play *pl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -144,7 +119,7 @@ status(struct play *pl, const char *fmt, ...)
     }
     n = snprintf(line, sizeof(line), "\0337\033[%u;1H\033[0;7m\033[2K%s"
                  "\033[0m\0338", ws.ws_row, text);
-    write_all(pl->pc->out_fd, line, (size_t)n);
+    fdio_write_all(pl->pc->out_fd, line, (size_t)n);
 }
 
 static bool
@@ -184,7 +159,7 @@ hit(struct play *pl, const uint8_t *data, size_t len)
 static int
 flush_out(struct play *pl)
 {
-    int rc = write_all(pl->pc->out_fd, pl->obuf, pl->olen);
+    int rc = fdio_write_all(pl->pc->out_fd, pl->obuf, pl->olen);
 
     pl->olen = 0;
     return rc;
@@ -201,7 +176,7 @@ put(struct play *pl, const uint8_t *data, size_t len)
 
     if (pl->pc->tty || len >= OUT_BUF) {
         rc = flush_out(pl);
-        return rc < 0 ? rc : write_all(pl->pc->out_fd, data, len);
+        return rc < 0 ? rc : fdio_write_all(pl->pc->out_fd, data, len);
     }
     if (pl->olen + len > OUT_BUF) {
         rc = flush_out(pl);
@@ -276,7 +251,7 @@ seek(struct play *pl, int64_t target, char *err, size_t errsz)
         vtf_reset(pl->vtf);
         /* a full reset of the screen, then everything up to the target */
         if (pl->pc->tty) {
-            write_all(pl->pc->out_fd, "\033c", 2);
+            fdio_write_all(pl->pc->out_fd, "\033c", 2);
         }
         pl->pos = 0;
         pl->have = false;
@@ -639,7 +614,7 @@ player_run(struct src *s, const struct player_conf *pc, char *err,
     }
     if (pc->tty) {
         /* leave the terminal usable whatever the recording did */
-        write_all(pc->out_fd, "\033[0m\033[?25h\r\n", 12);
+        fdio_write_all(pc->out_fd, "\033[0m\033[?25h\r\n", 12);
     }
     if (pl.sigfd >= 0) {
         close(pl.sigfd);

@@ -73,17 +73,11 @@ static int
 load(struct conf *c, int argc, char **argv, int *action, char *err,
      size_t errsz)
 {
-    const char *v;
     int first, rc;
 
-    rc = conf_load_file(c, SYSCONFDIR "/tlog/tlog-play.conf", true, err,
-                        errsz);
-    if (rc == 0 && (v = getenv("TLOG_PLAY_CONF_FILE")) != NULL && *v) {
-        rc = conf_load_file(c, v, false, err, errsz);
-    }
-    if (rc == 0 && (v = getenv("TLOG_PLAY_CONF_TEXT")) != NULL && *v) {
-        rc = conf_load_text(c, v, "TLOG_PLAY_CONF_TEXT", err, errsz);
-    }
+    rc = conf_load_layers(c, SYSCONFDIR "/tlog/tlog-play.conf",
+                          "TLOG_PLAY_CONF_FILE", "TLOG_PLAY_CONF_TEXT",
+                          err, errsz);
     if (rc < 0) {
         return 1;
     }

@@ -81,23 +81,6 @@ const struct conf_key rec_session_conf_keys[] = {
 const size_t rec_session_conf_nkeys =
     sizeof(rec_session_conf_keys) / sizeof(rec_session_conf_keys[0]);
 
-int
-rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
-              const char *env_text, char *err, size_t errsz)
-{
-    const char *v;
-    int rc;
-
-    rc = conf_load_file(c, sysfile, true, err, errsz);
-    if (rc == 0 && (v = getenv(env_file)) != NULL && *v) {
-        rc = conf_load_file(c, v, false, err, errsz);
-    }
-    if (rc == 0 && (v = getenv(env_text)) != NULL && *v) {
-        rc = conf_load_text(c, v, env_text, err, errsz);
-    }
-    return rc;
-}
-
 /* Whether a journal daemon listens: a socket file alone may be stale */
 static bool
 journal_listens(void)

@@ -24,14 +24,6 @@ extern const struct conf_key rec_session_conf_keys[];
 extern const size_t rec_session_conf_nkeys;
 
 /*
- * Load the configuration layers: sysfile (optional), the file named by
- * env_file (required if set), the text in env_text.  Returns 0 or a
- * negative errno value with err naming the source and key.
- */
-int rec_conf_load(struct conf *c, const char *sysfile, const char *env_file,
-                  const char *env_text, char *err, size_t errsz);
-
-/*
  * Record: fill the recording settings of *rc (whose prog, path, argv,
  * ident, notice and semaphore the caller sets) from the configuration,
  * open the writer it names (with fallback, the journal writer becomes

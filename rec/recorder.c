@@ -20,6 +20,7 @@
 #include <utempter.h>
 
 #include "enc.h"
+#include "fdio.h"
 #include "recorder.h"
 
 #define IO_CHUNK 65536
@@ -108,31 +109,6 @@ record_window(struct rec *r)
     if (r->rc->log_window) {
         record(r, PKT_WINDOW, NULL, 0, ws.ws_col, ws.ws_row);
     }
-}
-
-/* Write all of buf to a blocking fd (the user's terminal) */
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN) {
-                struct pollfd p = { fd, POLLOUT, 0 };
-
-                poll(&p, 1, -1);
-                continue;
-            }
-            return -errno;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 static void
@@ -334,7 +310,7 @@ from_child(struct rec *r, int i)
     if (r->rc->log_output) {
         record(r, PKT_OUTPUT, buf, (size_t)n, 0, 0);
     }
-    write_all(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n);
+    fdio_write_all(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n);
     return true;
 }
 
@@ -436,7 +412,7 @@ semaphore(const char *path)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
     if (fd >= 0) {
-        write_all(fd, (const uint8_t *)"READY", 5);
+        fdio_write_all(fd, (const uint8_t *)"READY", 5);
         close(fd);
     }
 }
@@ -505,7 +481,7 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
 
     /* Only to a terminal: on pipes it would corrupt scp and sftp */
     if (rc->notice != NULL && *rc->notice && isatty(STDOUT_FILENO)) {
-        write_all(STDOUT_FILENO, (const uint8_t *)rc->notice,
+        fdio_write_all(STDOUT_FILENO, (const uint8_t *)rc->notice,
                   strlen(rc->notice));
     }
     r.pty = isatty(STDIN_FILENO);

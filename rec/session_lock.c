@@ -18,37 +18,6 @@ struct session_lock {
     char path[256];
 };
 
-/* Parent pid and start time of pid, from /proc/PID/stat */
-static int
-proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
-{
-    char path[64], line[1024];
-    const char *p;
-    FILE *f;
-    int field;
-    long pp;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
-    if (f == NULL) {
-        return -errno;
-    }
-    p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-    fclose(f);
-    /* after the name: state, ppid (field 4) ... starttime (field 22) */
-    if (p == NULL || sscanf(p + 2, "%*c %ld", &pp) != 1) {
-        return -EIO;
-    }
-    for (field = 2; field < 22 && p != NULL; field++) {
-        p = strchr(p + 1, ' ');
-    }
-    if (p == NULL || sscanf(p + 1, "%llu", start) != 1) {
-        return -EIO;
-    }
-    *ppid = (pid_t)pp;
-    return 0;
-}
-
 static uint32_t
 proc_session(pid_t pid)
 {
@@ -138,7 +107,7 @@ session_lock_take(uint32_t session, struct session_lock **pl,
     }
     /* Walk up through our ancestors that share the audit session */
     while (pid > 1 && proc_session(pid) == session &&
-           proc_stat(pid, &ppid, &start) == 0) {
+           ident_proc_stat(pid, &ppid, &start) == 0) {
         snprintf(path, sizeof(path), SESSION_LOCK_DIR "/%u-%d.lock",
                  session, (int)pid);
         if (lock_matches(path, pid, start)) {
@@ -150,7 +119,7 @@ session_lock_take(uint32_t session, struct session_lock **pl,
     if (mkdir(SESSION_LOCK_DIR, 01777) == 0) {
         chmod(SESSION_LOCK_DIR, 01777);     /* past the umask */
     }
-    if (proc_stat(getpid(), &ppid, &start) < 0) {
+    if (ident_proc_stat(getpid(), &ppid, &start) < 0) {
         snprintf(err, errsz, "cannot read this process's start time");
         return -EIO;
     }

@@ -32,7 +32,7 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    r = rec_conf_load(c, SYSCONFDIR "/tlog/tlog-rec.conf",
+    r = conf_load_layers(c, SYSCONFDIR "/tlog/tlog-rec.conf",
                       "TLOG_REC_CONF_FILE", "TLOG_REC_CONF_TEXT",
                       err, sizeof(err));
     if (r < 0) {
