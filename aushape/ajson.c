@@ -1,0 +1,215 @@
+/*
+ * JSON writing with aushape's layout.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ajson.h"
+#include "jesc.h"
+#include "utf8.h"
+
+void
+ajson_init(struct ajson *j, struct buf *b, size_t base, size_t fold,
+           size_t indent)
+{
+    j->b = b;
+    j->fold = fold;
+    j->indent = indent;
+    j->depth = base;
+    j->base = base;
+    j->after_key = false;
+    j->first[base] = true;
+}
+
+/* Line break and indentation for depth d */
+static int
+newline(struct ajson *j, size_t d)
+{
+    size_t n = d * j->indent;
+    int rc = buf_reserve(j->b, n + 1);
+
+    if (rc < 0) {
+        return rc;
+    }
+    j->b->data[j->b->len++] = '\n';
+    memset(j->b->data + j->b->len, ' ', n);
+    j->b->len += n;
+    return 0;
+}
+
+/* Separator and layout before a member at the current depth */
+static int
+member(struct ajson *j)
+{
+    int rc;
+
+    if (j->after_key) {
+        j->after_key = false;
+        return 0;
+    }
+    if (j->depth == j->base) {
+        return 0;
+    }
+    if (!j->first[j->depth]) {
+        rc = buf_append(j->b, ",", 1);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    j->first[j->depth] = false;
+    /* Members of a container at depth - 1 */
+    if (j->depth - 1 < j->fold) {
+        return newline(j, j->depth);
+    }
+    return 0;
+}
+
+int
+ajson_open(struct ajson *j, char bracket)
+{
+    int rc;
+
+    if (j->depth + 1 >= AJSON_MAX_DEPTH) {
+        return -E2BIG;
+    }
+    rc = member(j);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = buf_append(j->b, &bracket, 1);
+    if (rc < 0) {
+        return rc;
+    }
+    j->depth++;
+    j->first[j->depth] = true;
+    j->close[j->depth] = bracket == '{' ? '}' : ']';
+    return 0;
+}
+
+int
+ajson_close(struct ajson *j)
+{
+    char bracket = j->close[j->depth];
+    bool empty = j->first[j->depth];
+    int rc;
+
+    j->depth--;
+    if (!empty && j->depth < j->fold) {
+        rc = newline(j, j->depth);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return buf_append(j->b, &bracket, 1);
+}
+
+int
+ajson_key(struct ajson *j, const char *key)
+{
+    size_t n = strlen(key);
+    int rc = member(j);
+
+    if (rc < 0) {
+        return rc;
+    }
+    /* Room for the worst case: every byte escaped */
+    rc = buf_reserve(j->b, n * 6 + 3);
+    if (rc < 0) {
+        return rc;
+    }
+    j->b->data[j->b->len++] = '"';
+    rc = ajson_escape(j->b, (const uint8_t *)key, n);
+    j->b->data[j->b->len++] = '"';
+    j->b->data[j->b->len++] = ':';
+    j->after_key = true;
+    return rc;
+}
+
+/* Bytes that may be copied into a JSON string as they are: printable
+ * ASCII but the quote and the backslash */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t plain[256] = {
+    [0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    P16, P16,
+    [0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    P16, P16,
+};
+
+int
+ajson_escape(struct buf *b, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    size_t ul;
+    int rc;
+
+    /* At most six bytes out for each byte in */
+    rc = buf_reserve(b, n * 6);
+    if (rc < 0) {
+        return rc;
+    }
+    while (i < n) {
+        size_t s = i;
+
+        while (i < n && plain[p[i]]) {
+            i++;
+        }
+        memcpy(b->data + b->len, p + s, i - s);
+        b->len += i - s;
+        if (i == n) {
+            break;
+        }
+        if (utf8_unit(p + i, n - i, &ul) != UTF8_VALID) {
+            memcpy(b->data + b->len, "\xEF\xBF\xBD", 3);
+            b->len += 3;
+        } else if (ul == 1) {
+            jesc_put(b->data + b->len, p[i]);
+            b->len += jesc_len[p[i]];
+        } else {
+            memcpy(b->data + b->len, p + i, ul);
+            b->len += ul;
+        }
+        i += ul;
+    }
+    return 0;
+}
+
+int
+ajson_str(struct ajson *j, const void *p, size_t n)
+{
+    int rc = member(j);
+
+    if (rc < 0) {
+        return rc;
+    }
+    rc = buf_reserve(j->b, n * 6 + 2);
+    if (rc < 0) {
+        return rc;
+    }
+    j->b->data[j->b->len++] = '"';
+    rc = ajson_escape(j->b, p, n);
+    j->b->data[j->b->len++] = '"';
+    return rc;
+}
+
+int
+ajson_cstr(struct ajson *j, const char *s)
+{
+    return ajson_str(j, s, strlen(s));
+}
+
+int
+ajson_u64(struct ajson *j, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+    int rc = member(j);
+
+    if (rc < 0) {
+        return rc;
+    }
+    return buf_append(j->b, tmp, (size_t)n);
+}

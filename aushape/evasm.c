@@ -1,0 +1,185 @@
+/*
+ * Event assembly.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evasm.h"
+
+void
+evasm_init(struct evasm *a, evasm_fn fn, void *data)
+{
+    size_t i;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 0; i < EVASM_SLOTS; i++) {
+        buf_init(&a->slot[i].text, EVASM_EVENT_MAX);
+    }
+    a->fn = fn;
+    a->data = data;
+}
+
+void
+evasm_fini(struct evasm *a)
+{
+    size_t i;
+
+    for (i = 0; i < EVASM_SLOTS; i++) {
+        buf_fini(&a->slot[i].text);
+    }
+}
+
+size_t
+evasm_open(const struct evasm *a)
+{
+    return a->open;
+}
+
+/* Hand over one event and free its slot */
+static void
+emit(struct evasm *a, struct evasm_event *e)
+{
+    a->fn(a->data, e);
+    e->used = false;
+    e->text.len = 0;
+    /* Do not keep a huge event's memory for the next one */
+    if (e->text.cap > 65536) {
+        buf_fini(&e->text);
+    }
+    a->open--;
+}
+
+/* The open event with the smallest arrival number, or NULL */
+static struct evasm_event *
+oldest(struct evasm *a)
+{
+    struct evasm_event *o = NULL;
+    size_t i;
+
+    for (i = 0; i < EVASM_SLOTS; i++) {
+        struct evasm_event *e = &a->slot[i];
+
+        if (e->used && (o == NULL || e->seq < o->seq)) {
+            o = e;
+        }
+    }
+    return o;
+}
+
+void
+evasm_flush(struct evasm *a)
+{
+    struct evasm_event *e;
+
+    while ((e = oldest(a)) != NULL) {
+        emit(a, e);
+    }
+}
+
+/* Hand over, oldest first, events the stream has left behind */
+static void
+expire(struct evasm *a)
+{
+    for (;;) {
+        struct evasm_event *o = NULL;
+        size_t i;
+
+        for (i = 0; i < EVASM_SLOTS; i++) {
+            struct evasm_event *e = &a->slot[i];
+
+            if (e->used && e->sec + EVASM_TIMEOUT < a->newest &&
+                (o == NULL || e->seq < o->seq)) {
+                o = e;
+            }
+        }
+        if (o == NULL) {
+            return;
+        }
+        emit(a, o);
+    }
+}
+
+static bool
+same(const struct evasm_event *e, const struct arec *r)
+{
+    size_t nl = r->node == NULL ? 0 : r->node_len;
+
+    return e->serial == r->serial && e->sec == r->sec && e->ms == r->ms &&
+           strlen(e->node) == nl && memcmp(e->node, r->node, nl) == 0;
+}
+
+int
+evasm_add(struct evasm *a, const struct arec *r, const char *line,
+          size_t n, const char *damage)
+{
+    struct evasm_event *e = NULL;
+    struct evasm_event *free_slot = NULL;
+    size_t i;
+    int rc;
+
+    if (r->sec > a->newest) {
+        a->newest = r->sec;
+        expire(a);
+    }
+    for (i = 0; i < EVASM_SLOTS; i++) {
+        struct evasm_event *s = &a->slot[i];
+
+        if (s->used && same(s, r)) {
+            e = s;
+            break;
+        }
+        if (!s->used && free_slot == NULL) {
+            free_slot = s;
+        }
+    }
+    if (r->type_num == AUDIT_EOE) {
+        /* The end of an event; one never seen has nothing to end */
+        if (e != NULL) {
+            emit(a, e);
+        }
+        return 0;
+    }
+    if (e == NULL) {
+        if (free_slot == NULL) {
+            free_slot = oldest(a);
+            emit(a, free_slot);
+        }
+        e = free_slot;
+        e->used = true;
+        e->seq = a->seq++;
+        e->serial = r->serial;
+        e->sec = r->sec;
+        e->ms = r->ms;
+        e->records = 0;
+        e->lost = 0;
+        e->damage[0] = '\0';
+        memcpy(e->node, r->node == NULL ? "" : r->node,
+               r->node == NULL ? 0 : r->node_len);
+        e->node[r->node == NULL ? 0 : r->node_len] = '\0';
+        a->open++;
+    }
+    if (damage != NULL && e->damage[0] == '\0') {
+        snprintf(e->damage, sizeof(e->damage), "record %zu: %s",
+                 e->records + e->lost, damage);
+    }
+    if (e->text.len + n + 1 > EVASM_EVENT_MAX) {
+        e->lost++;
+    } else {
+        rc = buf_reserve(&e->text, n + 1);
+        if (rc < 0) {
+            return rc;
+        }
+        memcpy(e->text.data + e->text.len, line, n);
+        e->text.data[e->text.len + n] = '\n';
+        e->text.len += n + 1;
+        e->records++;
+    }
+    if (e->records + e->lost == 1 && arec_single(r->type_num)) {
+        emit(a, e);
+    }
+    return 0;
+}

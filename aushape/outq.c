@@ -1,0 +1,471 @@
+/*
+ * The output queue and its writer thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fdio.h"
+#include "outq.h"
+
+struct item {
+    struct item *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct outq {
+    struct outq_opts o;
+    int fd;                     /* -1 for syslog */
+    bool own_fd;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;        /* items or the end for the writer */
+    pthread_cond_t done_cv;     /* the writer has stopped */
+    pthread_cond_t room;        /* the writer took an item out */
+    struct item *head;
+    struct item *tail;
+    size_t bytes;               /* queued */
+    uint64_t count;             /* queued events */
+    bool ending;                /* no more items will come */
+    bool done;                  /* the writer has stopped */
+    bool waiting;               /* the writer waits for items */
+    int error;                  /* the writer's error */
+    char errmsg[256];
+    atomic_bool reopen;
+    /* Writer-only state */
+    struct buf doc;             /* output gathered for a write(), or
+                                   for syslog the document being built */
+    long in_doc;                /* events in the open document */
+    size_t doc_bytes;
+    bool doc_open;
+};
+
+static int
+open_file(struct outq *q, char *err, size_t errlen)
+{
+    int fd;
+
+    if (strcmp(q->o.path, "-") == 0) {
+        q->fd = STDOUT_FILENO;
+        q->own_fd = false;
+        return 0;
+    }
+    fd = open(q->o.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        int e = errno;
+
+        snprintf(err, errlen, "cannot open output file %s: %s",
+                 q->o.path, strerror(e));
+        return -e;
+    }
+    q->fd = fd;
+    q->own_fd = true;
+    return 0;
+}
+
+/* Bytes gathered before a write() to a file */
+#define OUT_CHUNK (64u << 10)
+
+/* Write out what put() gathered for a file */
+static int
+flush_out(struct outq *q)
+{
+    int rc = 0;
+
+    if (q->fd >= 0 && q->doc.len > 0) {
+        rc = fdio_write_all(q->fd, q->doc.data, q->doc.len);
+        q->doc.len = 0;
+    }
+    return rc;
+}
+
+/*
+ * Write p[0..n) to the output: gathered into chunks for a file, into
+ * the document for syslog.
+ */
+static int
+put(struct outq *q, const void *p, size_t n)
+{
+    int rc = buf_append(&q->doc, p, n);
+
+    if (rc == 0 && q->fd >= 0 && q->doc.len >= OUT_CHUNK) {
+        rc = flush_out(q);
+    }
+    return rc;
+}
+
+/* Line break and one level of indentation, as the layout wants */
+static int
+put_break(struct outq *q, size_t level)
+{
+    char sp[64];
+    size_t n = level * q->o.indent;
+    int rc;
+
+    if (q->o.fold == 0) {
+        return 0;
+    }
+    rc = put(q, "\n", 1);
+    while (rc == 0 && n > 0) {
+        size_t k = n > sizeof(sp) ? sizeof(sp) : n;
+
+        memset(sp, ' ', k);
+        rc = put(q, sp, k);
+        n -= k;
+    }
+    return rc;
+}
+
+/* Syslog: send the document built so far as one message */
+static void
+send_doc(struct outq *q)
+{
+    if (q->fd < 0 && q->doc.len > 0) {
+        syslog(q->o.syslog_prio, "%.*s", (int)q->doc.len,
+               (const char *)q->doc.data);
+        q->doc.len = 0;
+    }
+}
+
+static int
+close_doc(struct outq *q)
+{
+    int rc = 0;
+
+    if (!q->doc_open) {
+        return 0;
+    }
+    if (q->in_doc > 0) {
+        rc = put_break(q, 0);
+    }
+    if (rc == 0) {
+        rc = put(q, "]", 1);
+    }
+    if (rc == 0 && q->fd >= 0) {
+        rc = put(q, "\n", 1);
+    }
+    send_doc(q);
+    q->doc_open = false;
+    return rc;
+}
+
+/* Write one event with the document framing around it */
+static int
+write_event(struct outq *q, const struct item *it)
+{
+    long per = q->o.per_doc;
+    int rc = 0;
+
+    if (per == 0) {
+        rc = put(q, it->data, it->len);
+        if (rc == 0 && q->fd >= 0) {
+            rc = put(q, "\n", 1);
+        }
+        send_doc(q);
+        return rc;
+    }
+    if (q->doc_open && per < 0 && q->in_doc > 0 &&
+        q->doc_bytes + it->len + 2 > (size_t)-per) {
+        rc = close_doc(q);
+    }
+    if (rc == 0 && !q->doc_open) {
+        rc = put(q, "[", 1);
+        q->doc_open = true;
+        q->in_doc = 0;
+        q->doc_bytes = 2;
+    }
+    if (rc == 0 && q->in_doc > 0) {
+        rc = put(q, ",", 1);
+    }
+    if (rc == 0) {
+        rc = put_break(q, 1);
+    }
+    if (rc == 0) {
+        rc = put(q, it->data, it->len);
+    }
+    q->in_doc++;
+    q->doc_bytes += it->len + 2 + q->o.indent;
+    if (rc == 0 && per > 0 && per != LONG_MAX && q->in_doc >= per) {
+        rc = close_doc(q);
+    }
+    return rc;
+}
+
+/* Record a writing error for the main thread */
+static void
+set_error(struct outq *q, const char *msg, int rc)
+{
+    pthread_mutex_lock(&q->lock);
+    if (msg != NULL) {
+        snprintf(q->errmsg, sizeof(q->errmsg), "%s", msg);
+    } else {
+        snprintf(q->errmsg, sizeof(q->errmsg), "cannot write output: %s",
+                 strerror(-rc));
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void *
+writer(void *arg)
+{
+    struct outq *q = arg;
+    int rc = 0;
+
+    for (;;) {
+        struct item *batch;
+        size_t bytes = 0;
+        uint64_t count = 0;
+
+        /* Take everything queued at once: one wake-up, one write() per
+         * chunk, however many events came in meanwhile */
+        pthread_mutex_lock(&q->lock);
+        while (q->head == NULL && !q->ending) {
+            q->waiting = true;
+            pthread_cond_wait(&q->wake, &q->lock);
+            q->waiting = false;
+        }
+        if (q->head != NULL && q->bytes < OUT_CHUNK &&
+            !q->ending) {
+            /* A little more time gathers a bigger batch: fewer
+             * wake-ups while events pour in, 2 ms of delay at worst */
+            struct timespec ts = { 0, 2000000 };
+
+            pthread_mutex_unlock(&q->lock);
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&q->lock);
+        }
+        batch = q->head;
+        q->head = NULL;
+        q->tail = NULL;
+        pthread_mutex_unlock(&q->lock);
+        if (batch == NULL) {
+            break;
+        }
+
+        if (atomic_exchange(&q->reopen, false) && q->own_fd) {
+            char err[256];
+
+            close(q->fd);
+            rc = open_file(q, err, sizeof(err));
+            if (rc < 0) {
+                set_error(q, err, rc);
+                break;
+            }
+        }
+        /* Events stay counted in the queue's bound until written */
+        while (batch != NULL && rc == 0) {
+            struct item *it = batch;
+
+            batch = it->next;
+            rc = write_event(q, it);
+            bytes += it->len;
+            count++;
+            free(it);
+        }
+        if (rc == 0) {
+            rc = flush_out(q);
+        }
+        pthread_mutex_lock(&q->lock);
+        q->bytes -= bytes;
+        q->count -= count;
+        pthread_cond_broadcast(&q->room);
+        pthread_mutex_unlock(&q->lock);
+        if (rc < 0) {
+            /* What is left of the batch was never written */
+            while (batch != NULL) {
+                struct item *it = batch;
+
+                batch = it->next;
+                free(it);
+            }
+            set_error(q, NULL, rc);
+            break;
+        }
+    }
+    if (rc == 0) {
+        if (q->o.per_doc == LONG_MAX && !q->doc_open) {
+            /* One document even when there are no events */
+            rc = put(q, "[", 1);
+            q->doc_open = true;
+            q->in_doc = 0;
+        }
+        if (rc == 0) {
+            rc = close_doc(q);
+        }
+        if (rc == 0) {
+            rc = flush_out(q);
+        }
+        if (rc < 0) {
+            set_error(q, NULL, rc);
+        }
+    }
+    pthread_mutex_lock(&q->lock);
+    q->error = rc;
+    q->done = true;
+    pthread_cond_broadcast(&q->done_cv);
+    pthread_cond_broadcast(&q->room);
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+int
+outq_new(struct outq **pq, const struct outq_opts *o, char *err,
+         size_t errlen)
+{
+    struct outq *q = calloc(1, sizeof(*q));
+    int rc;
+
+    if (q == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    q->o = *o;
+    q->fd = -1;
+    buf_init(&q->doc, SIZE_MAX);
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    pthread_cond_init(&q->done_cv, NULL);
+    pthread_cond_init(&q->room, NULL);
+    atomic_init(&q->reopen, false);
+    if (o->path != NULL) {
+        rc = open_file(q, err, errlen);
+        if (rc < 0) {
+            outq_free(q);
+            return rc;
+        }
+    }
+    rc = -pthread_create(&q->thread, NULL, writer, q);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the writer thread: %s",
+                 strerror(-rc));
+        outq_free(q);
+        return rc;
+    }
+    q->started = true;
+    *pq = q;
+    return 0;
+}
+
+int
+outq_push(struct outq *q, const uint8_t *p, size_t n)
+{
+    struct item *it;
+    int rc = 0;
+
+    pthread_mutex_lock(&q->lock);
+    while (q->o.wait && !q->done && q->bytes + n > q->o.max_bytes &&
+           q->count > 0) {
+        pthread_cond_wait(&q->room, &q->lock);
+    }
+    if (q->done) {
+        rc = q->error < 0 ? q->error : -EPIPE;
+    } else if (q->bytes + n > q->o.max_bytes && q->count > 0) {
+        rc = -ENOBUFS;
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (rc < 0) {
+        return rc;
+    }
+    it = malloc(sizeof(*it) + n);
+    if (it == NULL) {
+        return -ENOBUFS;
+    }
+    it->next = NULL;
+    it->len = n;
+    memcpy(it->data, p, n);
+    pthread_mutex_lock(&q->lock);
+    if (q->tail != NULL) {
+        q->tail->next = it;
+    } else {
+        q->head = it;
+    }
+    q->tail = it;
+    q->bytes += n;
+    q->count++;
+    if (q->waiting) {
+        pthread_cond_signal(&q->wake);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+void
+outq_reopen(struct outq *q)
+{
+    atomic_store(&q->reopen, true);
+}
+
+int
+outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
+            size_t errlen)
+{
+    struct timespec until;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&q->lock);
+    q->ending = true;
+    pthread_cond_signal(&q->wake);
+    while (!q->done && rc == 0) {
+        rc = -pthread_cond_timedwait(&q->done_cv, &q->lock, &until);
+    }
+    *left = q->count;
+    if (q->done) {
+        rc = q->error;
+        if (rc < 0) {
+            snprintf(err, errlen, "%s", q->errmsg);
+        }
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (q->done) {
+        pthread_join(q->thread, NULL);
+        q->started = false;
+    }
+    return rc;
+}
+
+void
+outq_free(struct outq *q)
+{
+    struct item *it;
+
+    if (q == NULL) {
+        return;
+    }
+    if (q->started) {
+        /* A writer stuck in write(): leave it to the process's end */
+        return;
+    }
+    while ((it = q->head) != NULL) {
+        q->head = it->next;
+        free(it);
+    }
+    if (q->own_fd) {
+        close(q->fd);
+    }
+    buf_fini(&q->doc);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->wake);
+    pthread_cond_destroy(&q->done_cv);
+    pthread_cond_destroy(&q->room);
+    free(q);
+}
