@@ -57,7 +57,8 @@ cached_number(const char *t, size_t n, char *tmp)
     unsigned h = (unsigned)(t[0] * 31 + t[n - 1] + n) % NAME_CACHE;
     struct name_num *e = &name_cache[h];
 
-    if (strncmp(e->name, t, n) == 0 && e->name[n] == '\0') {
+    if (n < sizeof(e->name) && strncmp(e->name, t, n) == 0 &&
+        e->name[n] == '\0') {
         return e->num;
     }
     memcpy(tmp, t, n);

@@ -373,6 +373,13 @@ to_queue(void *data, const uint8_t *p, size_t n)
     return outq_push(data, p, n);
 }
 
+/* Is the queue too full to take an event? */
+static bool
+queue_full(void *data)
+{
+    return outq_full(data);
+}
+
 /* Handle SIGTERM, SIGINT and SIGHUP even if auditd blocked or ignored
  * them: plugins inherit auditd's signal state. */
 static void
@@ -475,6 +482,7 @@ main(int argc, char **argv)
                 strerror(-rc));
         goto out;
     }
+    conv_set_full(c, queue_full);
     while (!stop_signal) {
         struct pollfd p = { fd, POLLIN, 0 };
         ssize_t n;
@@ -484,16 +492,26 @@ main(int argc, char **argv)
             outq_reopen(q);
         }
         /* Events still open are complete once input has been quiet for
-         * the end-of-event timeout */
-        if (conv_pending(c)) {
-            rc = poll(&p, 1, EVASM_TIMEOUT * 1000);
-            if (rc == 0) {
+         * the end-of-event timeout.  The poll also bounds how long a
+         * signal that lands just before it can go unnoticed. */
+        rc = poll(&p, 1, conv_pending(c) ? EVASM_TIMEOUT * 1000 : 1000);
+        if (rc < 0) {
+            rc = 0;
+            if (errno == EINTR) {
+                continue;
+            }
+            fprintf(stderr, PROG ": cannot wait for input: %s\n",
+                    strerror(errno));
+            goto out;
+        }
+        if (rc == 0) {
+            if (conv_pending(c)) {
                 rc = conv_flush(c);
                 if (rc < 0) {
                     break;
                 }
-                continue;
             }
+            continue;
         }
         n = read(fd, buf, sizeof(buf));
         if (n < 0) {
@@ -525,8 +543,10 @@ main(int argc, char **argv)
         goto out;
     }
     err[0] = '\0';
-    rc = outq_finish(q, stop_signal ? DRAIN_MS : INT_MAX / 2, &left, err,
-                     sizeof(err));
+    /* A live stream (auditd's) ends within seconds even if the output
+     * is stuck; a file's conversion waits for its output */
+    rc = outq_finish(q, stop_signal || o.overflow ? DRAIN_MS : INT_MAX / 2,
+                     &left, err, sizeof(err));
     if (rc == -ETIMEDOUT) {
         fprintf(stderr, PROG ": output blocked: %llu event(s) not written "
                 "at exit\n", (unsigned long long)left);

@@ -23,8 +23,10 @@
 #define ERR_MAX 1024
 /* Paths kept in "trimmed"; more become "" (the event itself) */
 #define TRIM_MAX 8
-/* Room kept free under --max-event-size for what follows "data" */
+/* Room first kept free under --max-event-size for what follows "data" */
 #define TAIL_ROOM 768
+/* Longest "error" text in a trimmed event */
+#define ERR_TRIMMED 96
 /* Records of one event that are looked at */
 #define REC_MAX 4096
 /* Fields of one record checked for repeated names */
@@ -34,6 +36,7 @@ struct conv {
     auparse_state_t *au;
     struct conv_opts o;
     conv_out_fn out;
+    bool (*full_fn)(void *data);
     void *data;
     int rc;                         /* first fatal out() error */
     struct evasm asmb;
@@ -44,6 +47,7 @@ struct conv {
     struct ajson j;
     size_t limit;                   /* budget for data and text */
     bool full;                      /* the budget ran out */
+    bool trimming;                  /* second try at an event too big */
     char *trim[TRIM_MAX];
     size_t ntrim;
     struct buf err;                 /* "error" text */
@@ -190,16 +194,22 @@ type_key(auparse_state_t *au, char *out, size_t outlen)
     size_t n = 0;
 
     if (name == NULL) {
+        const char *f;
+
         snprintf(num, sizeof(num), "unknown_%d", auparse_get_type(au));
         name = num;
-        if (auparse_first_field(au) > 0 &&
-            strcmp(auparse_get_field_name(au), "node") == 0) {
-            auparse_next_field(au);
-        }
-        if (auparse_get_field_name(au) != NULL &&
-            strcmp(auparse_get_field_name(au), "type") == 0 &&
-            auparse_get_type(au) < 0) {
-            name = auparse_get_field_str(au);
+        /* A type name libaudit does not know: use it as written */
+        if (auparse_first_field(au) > 0) {
+            f = auparse_get_field_name(au);
+            if (f != NULL && strcmp(f, "node") == 0) {
+                auparse_next_field(au);
+                f = auparse_get_field_name(au);
+            }
+            if (f != NULL && strcmp(f, "type") == 0 &&
+                auparse_get_type(au) < 0 &&
+                auparse_get_field_str(au) != NULL) {
+                name = auparse_get_field_str(au);
+            }
         }
     }
     for (i = 0; name[i] != '\0' && n + 1 < outlen; i++) {
@@ -257,7 +267,8 @@ static bool
 repeated_name(struct conv *c, struct names *seen, const char *name)
 {
     size_t len = strlen(name);
-    uint64_t bit = 1ull << ((name[0] * 7u + name[len - 1] + len) & 63);
+    uint64_t bit = 1ull << ((name[0] * 7u + name[len > 0 ? len - 1 : 0] +
+                             len) & 63);
     size_t i;
 
     if (seen->mask & bit) {
@@ -367,7 +378,9 @@ write_record(struct conv *c, const char *key, const char *tkey, long tidx,
             if (rtype == AUDIT_SYSCALL && (name[0] == 'a' || name[0] == 's') &&
                 (strcmp(name, "arch") == 0 || strcmp(name, "syscall") == 0)) {
                 /* What the arguments and exit code mean depends on them */
-                ctx = icache_mix(ctx, auparse_get_field_str(c->au));
+                const char *v = auparse_get_field_str(c->au);
+
+                ctx = icache_mix(ctx, v != NULL ? v : "");
             }
             mark_set(c, &m);
             rc = write_field(c, name, rtype, ctx);
@@ -392,6 +405,9 @@ path_item(auparse_state_t *au)
         return -1;
     }
     v = auparse_get_field_str(au);
+    if (v == NULL) {
+        return -1;
+    }
     n = strtol(v, &end, 10);
     if (*v == '\0' || *end != '\0' || n < 0) {
         return -1;
@@ -473,7 +489,8 @@ arg_number(const char *name, const char **rest)
     }
     n = strtol(name + 1, &end, 10);
     *rest = end;
-    return n;
+    /* The kernel allows far fewer arguments; more is damage */
+    return n > (1L << 24) ? -1 : n;
 }
 
 /*
@@ -513,7 +530,9 @@ write_execve(struct conv *c, const unsigned *recs, size_t n)
                 continue;
             }
             if (strcmp(name, "argc") == 0) {
-                argc = strtol(auparse_get_field_str(c->au), NULL, 10);
+                const char *av = auparse_get_field_str(c->au);
+
+                argc = av != NULL ? strtol(av, NULL, 10) : -1;
                 continue;
             }
             a = arg_number(name, &rest);
@@ -581,6 +600,36 @@ collect(struct conv *c, const char *key, unsigned nrec, char (*keys)[64])
     return n;
 }
 
+/*
+ * For an event over the size limit, what ran comes first: the syscall
+ * record, then as much of argv as half of the room left allows.  The
+ * other records share the rest.
+ */
+static int
+write_what_ran(struct conv *c, unsigned nrec)
+{
+    size_t keep = c->limit;
+    size_t n;
+    unsigned r;
+    int rc = 0;
+
+    for (r = 0; r < nrec; r++) {
+        auparse_goto_record_num(c->au, r);
+        if (auparse_get_type(c->au) == AUDIT_SYSCALL) {
+            rc = write_record(c, c->keys[r], c->keys[r], -1, false);
+            break;
+        }
+    }
+    n = collect(c, "execve", nrec, c->keys);
+    if (rc == 0 && n > 0 && c->ev.len < c->limit) {
+        c->limit = c->ev.len + (c->limit - c->ev.len) / 2;
+        rc = write_execve(c, c->recs, n);
+        c->limit = keep;
+        c->full = false;
+    }
+    return rc;
+}
+
 /* Write "data": one key per record type */
 static int
 write_data(struct conv *c)
@@ -611,6 +660,9 @@ write_data(struct conv *c)
     if (rc == 0) {
         rc = ajson_open(&c->j, '{');
     }
+    if (rc == 0 && c->trimming) {
+        rc = write_what_ran(c, nrec);
+    }
     /* Small records first, execve last: it is the one that grows */
     for (r = 0; rc == 0 && r < nrec && !c->full; r++) {
         int type;
@@ -621,7 +673,7 @@ write_data(struct conv *c)
         }
         auparse_goto_record_num(c->au, r);
         type = auparse_get_type(c->au);
-        if (type == AUDIT_EXECVE) {
+        if (type == AUDIT_EXECVE || (type == AUDIT_SYSCALL && c->trimming)) {
             continue;
         }
         /* Only the first record of a key writes it */
@@ -665,7 +717,8 @@ write_data(struct conv *c)
             rc = write_record(c, keys[r], keys[r], -1, false);
         }
     }
-    n = rc == 0 && !c->full ? collect(c, "execve", nrec, keys) : 0;
+    n = rc == 0 && !c->full && !c->trimming ?
+        collect(c, "execve", nrec, keys) : 0;
     if (n > 0) {
         rc = write_execve(c, c->recs, n);
     }
@@ -711,10 +764,14 @@ write_text(struct conv *c, const struct evasm_event *ev,
     return ajson_close(&c->j);
 }
 
-/* Start an event: reset per-event state and write the header */
+/*
+ * Start an event: reset per-event state and write the header.  trim is
+ * 0, or the room to keep free under --max-event-size for what follows
+ * "data".
+ */
 static int
 begin(struct conv *c, uint64_t serial, int64_t sec, unsigned ms,
-      const char *node)
+      const char *node, size_t trim)
 {
     char ts[64];
     int rc;
@@ -725,8 +782,8 @@ begin(struct conv *c, uint64_t serial, int64_t sec, unsigned ms,
     while (c->ntrim > 0) {
         free(c->trim[--c->ntrim]);
     }
-    c->limit = c->o.max_event == SIZE_MAX ? SIZE_MAX :
-               c->o.max_event - TAIL_ROOM;
+    c->trimming = trim > 0;
+    c->limit = trim > 0 ? c->o.max_event - trim : SIZE_MAX;
     ajson_init(&c->j, &c->ev, c->o.base, c->o.fold, c->o.indent);
     format_time(c, sec, ms, ts, sizeof(ts));
     rc = ajson_open(&c->j, '{');
@@ -751,7 +808,7 @@ begin(struct conv *c, uint64_t serial, int64_t sec, unsigned ms,
     return rc;
 }
 
-/* Finish an event (error, text, dropped, trimmed) and hand it out */
+/* Finish an event: error, text, dropped, trimmed */
 static int
 finish(struct conv *c, const struct evasm_event *ev, const char *line,
        size_t len)
@@ -761,9 +818,13 @@ finish(struct conv *c, const struct evasm_event *ev, const char *line,
 
     if (c->err.len > 0 || c->o.with_text) {
         if (c->err.len > 0) {
+            /* Under a size limit the error is kept short too */
+            size_t n = c->trimming && c->err.len > ERR_TRIMMED ?
+                       ERR_TRIMMED : c->err.len;
+
             rc = ajson_key(&c->j, "error");
             if (rc == 0) {
-                rc = ajson_str(&c->j, c->err.data, c->err.len);
+                rc = ajson_str(&c->j, c->err.data, n);
             }
         }
         if (rc == 0 && (ev != NULL || line != NULL)) {
@@ -791,10 +852,15 @@ finish(struct conv *c, const struct evasm_event *ev, const char *line,
     if (rc == 0) {
         rc = ajson_close(&c->j);
     }
-    if (rc < 0) {
-        return rc;
-    }
-    rc = c->out(c->data, c->ev.data, c->ev.len);
+    return rc;
+}
+
+/* Hand the finished event out */
+static int
+emit(struct conv *c)
+{
+    int rc = c->out(c->data, c->ev.data, c->ev.len);
+
     if (rc == -ENOBUFS) {
         c->dropped++;
         c->dropped_since++;
@@ -807,6 +873,47 @@ finish(struct conv *c, const struct evasm_event *ev, const char *line,
     return rc;
 }
 
+/* Format the event libauparse holds; trim as begin() */
+static int
+render(struct conv *c, const au_event_t *e, const struct evasm_event *ev,
+       size_t trim)
+{
+    int rc;
+
+    c->ctx = e->host != NULL ? icache_mix(0, e->host) : 0;
+    rc = begin(c, e->serial, e->sec, e->milli, e->host, trim);
+    if (rc == 0 && ev != NULL && ev->lost > 0) {
+        add_err(c, "event too large: %zu records past %u bytes lost",
+                ev->lost, EVASM_EVENT_MAX);
+    }
+    if (rc == 0 && ev != NULL && ev->damage[0] != '\0') {
+        /* Damage libauparse would pass over silently */
+        add_err(c, "%s", ev->damage);
+    }
+    if (rc == 0) {
+        rc = write_data(c);
+    }
+    if (rc == 0) {
+        rc = finish(c, ev, NULL, 0);
+    }
+    return rc;
+}
+
+/* The event's header alone, for when nothing else fits the limit */
+static int
+render_bare(struct conv *c, const au_event_t *e)
+{
+    int rc = begin(c, e->serial, e->sec, e->milli, e->host,
+                   c->o.max_event);
+
+    if (rc == 0) {
+        add_err(c, "event over --max-event-size even with its data cut");
+        add_trim(c, "", NULL, -1);
+        rc = finish(c, NULL, NULL, 0);
+    }
+    return rc;
+}
+
 /* libauparse has a whole event */
 static void
 au_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
@@ -815,6 +922,7 @@ au_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
     const au_event_t *e;
     const struct evasm_event *ev = c->cur;
     unsigned nrec;
+    size_t room;
     int rc;
 
     if (type != AUPARSE_CB_EVENT_READY || c->rc < 0) {
@@ -833,45 +941,55 @@ au_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
     if (ev != NULL && ev->serial != e->serial) {
         ev = NULL;
     }
-    c->ctx = e->host != NULL ? icache_mix(0, e->host) : 0;
-    rc = begin(c, e->serial, e->sec, e->milli, e->host);
-    if (rc == 0 && ev != NULL && ev->lost > 0) {
-        add_err(c, "event too large: %zu records past %u bytes lost",
-                ev->lost, EVASM_EVENT_MAX);
+    if (c->full_fn != NULL && c->full_fn(c->data)) {
+        /* It would be refused: do not spend time formatting it */
+        c->dropped++;
+        c->dropped_since++;
+        return;
     }
-    if (rc == 0 && ev != NULL && ev->damage[0] != '\0') {
-        /* Damage libauparse would pass over silently */
-        add_err(c, "%s", ev->damage);
+    /* Whole first; an event over the limit is made again, trimmed,
+     * keeping more room for the notes at its end each time */
+    rc = render(c, e, ev, 0);
+    room = TAIL_ROOM;
+    while (rc == 0 && c->ev.len > c->o.max_event) {
+        if (room + 128 > c->o.max_event) {
+            rc = render_bare(c, e);
+            break;
+        }
+        rc = render(c, e, ev, room);
+        room += c->ev.len > c->o.max_event ?
+                c->ev.len - c->o.max_event + 64 : 0;
     }
     if (rc == 0) {
-        rc = write_data(c);
-    }
-    if (rc == 0) {
-        rc = finish(c, ev, NULL, 0);
+        rc = emit(c);
     }
     if (rc < 0) {
         c->rc = rc;
     }
 }
 
-/* The assembler has a whole event: let libauparse parse it */
+/*
+ * The assembler has a whole event: let libauparse parse it.  The flush
+ * makes libauparse hand the event over now, while it is the current
+ * one (by itself it waits for the next record to arrive).
+ */
 static void
 asm_event(void *data, const struct evasm_event *ev)
 {
     struct conv *c = data;
-    char eoe[AREC_NODE_MAX + 80];
-    int n;
 
     if (c->rc < 0) {
         return;
     }
+    if (c->full_fn != NULL && c->full_fn(c->data)) {
+        /* It would be refused: do not even parse it */
+        c->dropped++;
+        c->dropped_since++;
+        return;
+    }
     c->cur = ev;
     auparse_feed(c->au, (const char *)ev->text.data, ev->text.len);
-    n = snprintf(eoe, sizeof(eoe), "%s%s%stype=EOE msg=audit(%" PRId64
-                 ".%03u:%" PRIu64 "): \n",
-                 ev->node[0] ? "node=" : "", ev->node,
-                 ev->node[0] ? " " : "", ev->sec, ev->ms, ev->serial);
-    auparse_feed(c->au, eoe, (size_t)n);
+    auparse_flush_feed(c->au);
     c->cur = NULL;
 }
 
@@ -883,10 +1001,14 @@ bad_line(struct conv *c, const char *line, size_t n, const char *why)
     int rc;
 
     clock_gettime(CLOCK_REALTIME, &now);
-    rc = begin(c, 0, now.tv_sec, (unsigned)(now.tv_nsec / 1000000), NULL);
+    rc = begin(c, 0, now.tv_sec, (unsigned)(now.tv_nsec / 1000000), NULL,
+               c->o.max_event != SIZE_MAX ? TAIL_ROOM : 0);
     if (rc == 0) {
         add_err(c, "not an audit record: %s", why);
         rc = finish(c, NULL, line, n);
+    }
+    if (rc == 0) {
+        rc = emit(c);
     }
     if (rc < 0) {
         c->rc = rc;
@@ -940,7 +1062,7 @@ conv_new(struct conv **pc, const struct conv_opts *o, conv_out_fn out,
     }
     c->out = out;
     c->data = data;
-    c->cache = malloc(sizeof(*c->cache));
+    c->cache = o->no_cache ? NULL : malloc(sizeof(*c->cache));
     if (c->cache != NULL) {
         icache_init(c->cache);
     }
@@ -951,6 +1073,12 @@ conv_new(struct conv **pc, const struct conv_opts *o, conv_out_fn out,
     buf_init(&c->arg, 4u << 20);
     *pc = c;
     return 0;
+}
+
+void
+conv_set_full(struct conv *c, bool (*full)(void *data))
+{
+    c->full_fn = full;
 }
 
 void

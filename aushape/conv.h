@@ -24,6 +24,7 @@ struct conv_opts {
     size_t indent;          /* --indent */
     bool with_text;         /* --with-text */
     size_t max_event;       /* --max-event-size, SIZE_MAX: unlimited */
+    bool no_cache;          /* interpret every field afresh (tests) */
 };
 
 /*
@@ -43,6 +44,13 @@ struct conv;
  */
 int conv_new(struct conv **pc, const struct conv_opts *o,
              conv_out_fn out, void *data);
+
+/*
+ * Tell the converter to ask full(data) before formatting each event: a
+ * true answer drops the event (counted as out() refusing it) without
+ * the cost of formatting it.
+ */
+void conv_set_full(struct conv *c, bool (*full)(void *data));
 
 /* Free a converter; NULL does nothing.  Open events are not flushed. */
 void conv_free(struct conv *c);

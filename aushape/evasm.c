@@ -109,7 +109,8 @@ same(const struct evasm_event *e, const struct arec *r)
     size_t nl = r->node == NULL ? 0 : r->node_len;
 
     return e->serial == r->serial && e->sec == r->sec && e->ms == r->ms &&
-           strlen(e->node) == nl && memcmp(e->node, r->node, nl) == 0;
+           strlen(e->node) == nl &&
+           (nl == 0 || memcmp(e->node, r->node, nl) == 0);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,8 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
          size_t errlen)
 {
     struct outq *q = calloc(1, sizeof(*q));
+    sigset_t all;
+    sigset_t old;
     int rc;
 
     if (q == NULL) {
@@ -347,7 +350,11 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
             return rc;
         }
     }
+    /* Signals are for the main thread: it is the one in read() */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     rc = -pthread_create(&q->thread, NULL, writer, q);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the writer thread: %s",
                  strerror(-rc));
@@ -400,6 +407,20 @@ outq_push(struct outq *q, const uint8_t *p, size_t n)
     }
     pthread_mutex_unlock(&q->lock);
     return 0;
+}
+
+bool
+outq_full(struct outq *q)
+{
+    bool full;
+
+    if (q->o.wait) {
+        return false;
+    }
+    pthread_mutex_lock(&q->lock);
+    full = q->count > 0 && q->bytes + 256 > q->o.max_bytes;
+    pthread_mutex_unlock(&q->lock);
+    return full;
 }
 
 void

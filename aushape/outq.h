@@ -40,6 +40,9 @@ int outq_new(struct outq **pq, const struct outq_opts *o,
  */
 int outq_push(struct outq *q, const uint8_t *p, size_t n);
 
+/* True if a full queue would refuse an event now (never with wait) */
+bool outq_full(struct outq *q);
+
 /* Ask the writer to reopen a file output before its next write */
 void outq_reopen(struct outq *q);
 
