@@ -184,6 +184,8 @@ def stall(aushape, rounds):
                 loop(200)       # settle
                 runs.append(loop(3000))
             subprocess.run(["pkill", "-f", "sleep 100000"])
+            # The plugin wrappers of this run, if any outlived auditd
+            subprocess.run(["pkill", "-f", "aushape-bench."])
     with open(os.path.join(d, "err")) as f:
         err = f.read()
     shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,451 @@
+/*
+ * The session recording policy.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+/* Make the policy fail safe, with the reason */
+static int
+fail(struct policy *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct policy *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!p->failsafe) {
+        va_start(ap, fmt);
+        vsnprintf(p->error, sizeof(p->error), fmt, ap);
+        va_end(ap);
+    }
+    p->failsafe = true;
+    return -EINVAL;
+}
+
+static void
+list_free(struct policy_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        free(l->name[i]);
+    }
+    free(l->name);
+    l->name = NULL;
+    l->n = 0;
+}
+
+/* Replace l with the comma-separated names in v[0..n) */
+static int
+list_set(struct policy_list *l, const char *v, size_t n)
+{
+    const char *end = v + n;
+
+    list_free(l);
+    while (v < end) {
+        const char *s;
+        const char *e;
+        char **grown;
+
+        while (v < end && (*v == ',' || isspace((unsigned char)*v))) {
+            v++;
+        }
+        s = v;
+        while (v < end && *v != ',') {
+            v++;
+        }
+        e = v;
+        while (e > s && isspace((unsigned char)e[-1])) {
+            e--;
+        }
+        if (e == s) {
+            continue;
+        }
+        grown = realloc(l->name, (l->n + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            return -ENOMEM;
+        }
+        l->name = grown;
+        l->name[l->n] = strndup(s, (size_t)(e - s));
+        if (l->name[l->n] == NULL) {
+            return -ENOMEM;
+        }
+        l->n++;
+    }
+    return 0;
+}
+
+static bool
+list_has(const struct policy_list *l, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        if (strcmp(l->name[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The first name of l found among names[0..n), or NULL */
+static const char *
+list_meets(const struct policy_list *l, const char *const *names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (list_has(l, names[i])) {
+            return names[i];
+        }
+    }
+    return NULL;
+}
+
+/* Trim spaces from both ends of s[0..*n) */
+static const char *
+trim(const char *s, size_t *n)
+{
+    while (*n > 0 && isspace((unsigned char)*s)) {
+        s++;
+        (*n)--;
+    }
+    while (*n > 0 && isspace((unsigned char)s[*n - 1])) {
+        (*n)--;
+    }
+    return s;
+}
+
+static bool
+is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && strncasecmp(s, word, n) == 0;
+}
+
+int
+policy_parse(struct policy *p, const char *text, size_t len,
+             const char *name)
+{
+    const char *line = text;
+    const char *end = text + len;
+    size_t lineno = 0;
+    bool in_section = false;
+    int rc;
+
+    while (line < end) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t n = nl == NULL ? (size_t)(end - line) : (size_t)(nl - line);
+        const char *l = trim(line, &n);
+        const char *eq;
+        const char *key;
+        const char *val;
+        size_t kn;
+        size_t vn;
+
+        lineno++;
+        line += (nl == NULL ? (size_t)(end - line) : (size_t)(nl - line) + 1);
+        if (n == 0 || l[0] == '#' || l[0] == ';') {
+            continue;
+        }
+        if (memchr(l, '\0', n) != NULL) {
+            return fail(p, "%s line %zu: a NUL byte", name, lineno);
+        }
+        if (l[0] == '[') {
+            if (l[n - 1] != ']') {
+                return fail(p, "%s line %zu: a section name without ']'",
+                            name, lineno);
+            }
+            kn = n - 2;
+            key = trim(l + 1, &kn);
+            in_section = is(key, kn, "session_recording");
+            continue;
+        }
+        eq = memchr(l, '=', n);
+        if (eq == NULL) {
+            return fail(p, "%s line %zu: expected \"key = value\"", name,
+                        lineno);
+        }
+        if (!in_section) {
+            continue;
+        }
+        kn = (size_t)(eq - l);
+        key = trim(l, &kn);
+        vn = n - (size_t)(eq - l) - 1;
+        val = trim(eq + 1, &vn);
+        rc = 0;
+        if (is(key, kn, "scope")) {
+            if (is(val, vn, "none")) {
+                p->scope = POLICY_NONE;
+            } else if (is(val, vn, "some")) {
+                p->scope = POLICY_SOME;
+            } else if (is(val, vn, "all")) {
+                p->scope = POLICY_ALL;
+            } else {
+                return fail(p, "%s line %zu: scope \"%.*s\": use none, some "
+                            "or all", name, lineno, (int)vn, val);
+            }
+        } else if (is(key, kn, "users")) {
+            rc = list_set(&p->users, val, vn);
+        } else if (is(key, kn, "groups")) {
+            rc = list_set(&p->groups, val, vn);
+        } else if (is(key, kn, "exclude_users")) {
+            rc = list_set(&p->exclude_users, val, vn);
+        } else if (is(key, kn, "exclude_groups")) {
+            rc = list_set(&p->exclude_groups, val, vn);
+        } else {
+            return fail(p, "%s line %zu: unknown key \"%.*s\" in "
+                        "[session_recording]", name, lineno, (int)kn, key);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Read and parse one file; a missing one is no error if optional */
+static int
+load_file(struct policy *p, const char *path, bool optional)
+{
+    struct stat st;
+    char *text;
+    ssize_t got;
+    int fd;
+    int rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT && optional) {
+            return 0;
+        }
+        return fail(p, "cannot read %s: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(p, "%s is not a regular file", path);
+    }
+    /* Whoever can change the policy can switch recording off */
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        close(fd);
+        return fail(p, "%s is not root's alone (owner %u, mode %04o)", path,
+                    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+    }
+    if (st.st_size > POLICY_FILE_MAX) {
+        close(fd);
+        return fail(p, "%s is larger than %u bytes", path, POLICY_FILE_MAX);
+    }
+    text = malloc((size_t)st.st_size + 1);
+    if (text == NULL) {
+        close(fd);
+        return -ENOMEM;
+    }
+    got = read(fd, text, (size_t)st.st_size);
+    close(fd);
+    if (got != st.st_size) {
+        free(text);
+        return fail(p, "cannot read %s", path);
+    }
+    rc = policy_parse(p, text, (size_t)got, path);
+    free(text);
+    return rc;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+policy_load(struct policy *p, const char *conf, const char *dir)
+{
+    struct dirent *de;
+    char **names = NULL;
+    size_t n = 0;
+    size_t i;
+    DIR *d;
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    rc = load_file(p, conf, true);
+    if (rc < 0) {
+        return rc;
+    }
+    d = opendir(dir);
+    if (d == NULL) {
+        return errno == ENOENT ? 0 :
+               fail(p, "cannot read %s: %s", dir, strerror(errno));
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        char **grown;
+
+        if (de->d_name[0] == '.' || len < 6 ||
+            strcmp(de->d_name + len - 5, ".conf") != 0) {
+            continue;
+        }
+        grown = realloc(names, (n + 1) * sizeof(*grown));
+        if (grown == NULL || (grown[n] = strdup(de->d_name)) == NULL) {
+            free(grown != NULL ? grown : names);
+            closedir(d);
+            return -ENOMEM;
+        }
+        names = grown;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), by_name);
+    for (i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        rc = load_file(p, path, false);
+    }
+    for (i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+void
+policy_fini(struct policy *p)
+{
+    list_free(&p->users);
+    list_free(&p->groups);
+    list_free(&p->exclude_users);
+    list_free(&p->exclude_groups);
+    p->scope = POLICY_NONE;
+}
+
+bool
+policy_selects(const struct policy *p, const char *user,
+               const char *const *groups, size_t ngroups, char *why,
+               size_t whylen)
+{
+    const char *g;
+
+    if (p->failsafe) {
+        snprintf(why, whylen, "recorded: the policy is unusable, so "
+                 "everyone is (%s)", p->error);
+        return true;
+    }
+    switch (p->scope) {
+    case POLICY_NONE:
+        snprintf(why, whylen, "not recorded: scope = none");
+        return false;
+    case POLICY_ALL:
+        if (list_has(&p->exclude_users, user)) {
+            snprintf(why, whylen, "not recorded: scope = all, but %s is "
+                     "in exclude_users", user);
+            return false;
+        }
+        g = list_meets(&p->exclude_groups, groups, ngroups);
+        if (g != NULL) {
+            snprintf(why, whylen, "not recorded: scope = all, but member "
+                     "of %s, in exclude_groups", g);
+            return false;
+        }
+        snprintf(why, whylen, "recorded: scope = all");
+        return true;
+    case POLICY_SOME:
+    default:
+        if (list_has(&p->users, user)) {
+            snprintf(why, whylen, "recorded: scope = some, %s is in users",
+                     user);
+            return true;
+        }
+        g = list_meets(&p->groups, groups, ngroups);
+        if (g != NULL) {
+            snprintf(why, whylen, "recorded: scope = some, member of %s, "
+                     "in groups", g);
+            return true;
+        }
+        snprintf(why, whylen, "not recorded: scope = some, %s is neither "
+                 "in users nor in a group of groups", user);
+        return false;
+    }
+}
+
+int
+policy_user_groups(const char *user, gid_t gid, char ***names, size_t *n)
+{
+    gid_t *gids = NULL;
+    int ng = 32;
+    char **out;
+    int i;
+    size_t k = 0;
+
+    for (;;) {
+        gid_t *grown = realloc(gids, (size_t)ng * sizeof(*gids));
+        int want = ng;
+
+        if (grown == NULL) {
+            free(gids);
+            return -ENOMEM;
+        }
+        gids = grown;
+        if (getgrouplist(user, gid, gids, &want) >= 0) {
+            ng = want;
+            break;
+        }
+        if (want <= ng || want > 65536) {
+            free(gids);
+            return -E2BIG;
+        }
+        ng = want;
+    }
+    out = calloc((size_t)ng + 1, sizeof(*out));
+    if (out == NULL) {
+        free(gids);
+        return -ENOMEM;
+    }
+    for (i = 0; i < ng; i++) {
+        struct group gr;
+        struct group *res = NULL;
+        char buf[16384];
+
+        if (getgrgid_r(gids[i], &gr, buf, sizeof(buf), &res) == 0 &&
+            res != NULL) {
+            out[k] = strdup(gr.gr_name);
+            if (out[k] == NULL) {
+                policy_free_names(out);
+                free(gids);
+                return -ENOMEM;
+            }
+            k++;
+        }
+    }
+    free(gids);
+    *names = out;
+    *n = k;
+    return 0;
+}
+
+void
+policy_free_names(char **names)
+{
+    size_t i;
+
+    if (names == NULL) {
+        return;
+    }
+    for (i = 0; names[i] != NULL; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
