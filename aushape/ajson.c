@@ -10,7 +10,6 @@
 
 #include "ajson.h"
 #include "jesc.h"
-#include "utf8.h"
 
 void
 ajson_init(struct ajson *j, struct buf *b, size_t base, size_t fold,
@@ -129,52 +128,10 @@ ajson_key(struct ajson *j, const char *key)
     return rc;
 }
 
-/* Bytes that may be copied into a JSON string as they are: printable
- * ASCII but the quote and the backslash */
-#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-static const uint8_t plain[256] = {
-    [0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    P16, P16,
-    [0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-    P16, P16,
-};
-
 int
 ajson_escape(struct buf *b, const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    size_t ul;
-    int rc;
-
-    /* At most six bytes out for each byte in */
-    rc = buf_reserve(b, n * 6);
-    if (rc < 0) {
-        return rc;
-    }
-    while (i < n) {
-        size_t s = i;
-
-        while (i < n && plain[p[i]]) {
-            i++;
-        }
-        memcpy(b->data + b->len, p + s, i - s);
-        b->len += i - s;
-        if (i == n) {
-            break;
-        }
-        if (utf8_unit(p + i, n - i, &ul) != UTF8_VALID) {
-            memcpy(b->data + b->len, "\xEF\xBF\xBD", 3);
-            b->len += 3;
-        } else if (ul == 1) {
-            jesc_put(b->data + b->len, p[i]);
-            b->len += jesc_len[p[i]];
-        } else {
-            memcpy(b->data + b->len, p + i, ul);
-            b->len += ul;
-        }
-        i += ul;
-    }
-    return 0;
+    return jesc_str(b, p, n);
 }
 
 int

@@ -26,76 +26,27 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests"))
+import auditdlib  # noqa: E402
+from auditdlib import audit_pid  # noqa: E402
+
 CACHE = "/var/cache/tlog-tests"
 LOG = os.path.join(CACHE, "aushape-bench.log")
 REF_SECONDS = 0.8           # the reference's best, per 100,000 records
 REF_RECORDS = 100000
-CONF = """local_events = yes
-write_logs = yes
-log_file = {dir}/audit.log
-log_format = ENRICHED
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 1000
-num_logs = 2
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-q_depth = 2000
-overflow_action = SYSLOG
-plugin_dir = {dir}/plugins.d
-end_of_event_timeout = 2
-"""
 
 
-def audit_pid():
-    p = subprocess.run(["auditctl", "-s"], capture_output=True, text=True)
-    m = re.search(r"^pid (\d+)", p.stdout, re.M)
-    return int(m.group(1)) if m else 0
+class Auditd(auditdlib.Auditd):
+    """A private auditd in a directory of its own, removed after"""
 
-
-class Auditd:
     def __init__(self, plugin=None):
-        self.dir = tempfile.mkdtemp(prefix="aushape-bench.")
-        os.makedirs(os.path.join(self.dir, "plugins.d"))
-        with open(os.path.join(self.dir, "auditd.conf"), "w") as f:
-            f.write(CONF.format(dir=self.dir))
-        os.chmod(os.path.join(self.dir, "auditd.conf"), 0o640)
-        if plugin:
-            wrapper = os.path.join(self.dir, "plugin.sh")
-            with open(wrapper, "w") as f:
-                f.write("#!/bin/sh\n" + plugin)
-            os.chmod(wrapper, 0o755)
-            conf = os.path.join(self.dir, "plugins.d", "p.conf")
-            with open(conf, "w") as f:
-                f.write("active = yes\ndirection = out\npath = %s\n"
-                        "type = always\nformat = string\n" % wrapper)
-            os.chmod(conf, 0o640)
-
-    def __enter__(self):
-        self.proc = subprocess.Popen(["auditd", "-n", "-c", self.dir])
-        deadline = time.time() + 10
-        while audit_pid() != self.proc.pid:
-            if time.time() > deadline or self.proc.poll() is not None:
-                sys.exit("auditd did not start")
-            time.sleep(0.1)
-        subprocess.run(["auditctl", "-D"], capture_output=True)
-        return self
-
-    def rule(self, *args):
-        subprocess.run(["auditctl"] + list(args), check=True,
-                       capture_output=True)
+        super().__init__(tempfile.mkdtemp(prefix="aushape-bench.") + "/d",
+                         plugin)
 
     def __exit__(self, *exc):
-        subprocess.run(["auditctl", "-D"], capture_output=True)
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        subprocess.run(["auditctl", "-e", "0"], capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.stop()
+        shutil.rmtree(os.path.dirname(self.dir), ignore_errors=True)
 
 
 def make_log():

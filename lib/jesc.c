@@ -100,6 +100,17 @@ jesc_str(struct buf *b, const uint8_t *p, size_t n)
         return rc;
     }
     while (i < n) {
+        size_t s = i;
+
+        /* Runs of ASCII that needs no escape are copied whole */
+        while (i < n && p[i] < 0x80 && jesc_len[p[i]] == 1) {
+            i++;
+        }
+        memcpy(b->data + b->len, p + s, i - s);
+        b->len += i - s;
+        if (i == n) {
+            break;
+        }
         if (utf8_unit(p + i, n - i, &ul) != UTF8_VALID) {
             memcpy(b->data + b->len, "\xEF\xBF\xBD", 3);
             b->len += 3;

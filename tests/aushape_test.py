@@ -18,6 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import auditdlib  # noqa: E402
+from auditdlib import audit_pid  # noqa: E402
 from progtest import (BUILD, REC, case, check, run_cases, tmp)  # noqa: E402
 
 REC = os.path.abspath(REC)
@@ -26,74 +28,11 @@ AUSHAPE = os.path.abspath(os.path.join(BUILD, "aushape", "aushape"))
 SRC = os.environ.get("top_srcdir", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), ".."))
 USER = "tlogtest"
-AUDITD_CONF = """local_events = yes
-write_logs = yes
-log_file = {dir}/audit.log
-log_format = ENRICHED
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 1000
-num_logs = 2
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-q_depth = 2000
-overflow_action = SYSLOG
-plugin_dir = {dir}/plugins.d
-end_of_event_timeout = 2
-"""
 
 
-def audit_pid():
-    p = subprocess.run(["auditctl", "-s"], capture_output=True, text=True)
-    m = re.search(r"^pid (\d+)", p.stdout, re.M)
-    return int(m.group(1)) if m else 0
-
-
-class Auditd:
-    """A private auditd (-n) with one plugin: the given wrapper script."""
-
-    def __init__(self, name, plugin_script=None):
-        self.dir = os.path.join(tmp, name)
-        os.makedirs(os.path.join(self.dir, "plugins.d"))
-        with open(os.path.join(self.dir, "auditd.conf"), "w") as f:
-            f.write(AUDITD_CONF.format(dir=self.dir))
-        os.chmod(os.path.join(self.dir, "auditd.conf"), 0o640)
-        if plugin_script is not None:
-            wrapper = os.path.join(self.dir, "plugin.sh")
-            with open(wrapper, "w") as f:
-                f.write("#!/bin/sh\n" + plugin_script)
-            os.chmod(wrapper, 0o755)
-            conf = os.path.join(self.dir, "plugins.d", "aushape.conf")
-            with open(conf, "w") as f:
-                f.write("active = yes\ndirection = out\npath = %s\n"
-                        "type = always\nformat = string\n" % wrapper)
-            os.chmod(conf, 0o640)
-        self.proc = None
-
-    def start(self, rules):
-        self.proc = subprocess.Popen(["auditd", "-n", "-c", self.dir],
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while audit_pid() != self.proc.pid:
-            check(self.proc.poll() is None, "auditd exited at start")
-            check(time.time() < deadline, "auditd did not start")
-            time.sleep(0.1)
-        subprocess.run(["auditctl", "-D"], capture_output=True)
-        for r in rules:
-            subprocess.run(["auditctl"] + r, check=True, capture_output=True)
-
-    def stop(self):
-        subprocess.run(["auditctl", "-D"], capture_output=True)
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-        subprocess.run(["auditctl", "-e", "0"], capture_output=True)
+def Auditd(name, plugin_script=None):
+    """A private auditd in the test directory"""
+    return auditdlib.Auditd(os.path.join(tmp, name), plugin_script)
 
 
 def wait_for(cond, timeout, why):
