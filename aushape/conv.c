@@ -54,7 +54,6 @@ struct conv {
     struct buf arg;                 /* an execve argument being joined */
     struct icache *cache;           /* interpretations; NULL: none */
     uint64_t ctx;                   /* cache context of the event */
-    uint64_t events;
     uint64_t dropped;
     uint64_t dropped_since;         /* dropped since the last one out */
     int64_t tsec;                   /* cached second for time stamps */
@@ -867,7 +866,6 @@ emit(struct conv *c)
         return 0;
     }
     if (rc == 0) {
-        c->events++;
         c->dropped_since = 0;
     }
     return rc;
@@ -1153,12 +1151,6 @@ bool
 conv_pending(const struct conv *c)
 {
     return c->line.len > 0 || evasm_open(&c->asmb) > 0;
-}
-
-uint64_t
-conv_events(const struct conv *c)
-{
-    return c->events;
 }
 
 uint64_t

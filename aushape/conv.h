@@ -71,8 +71,7 @@ int conv_flush(struct conv *c);
 /* Events open or a partial line pending */
 bool conv_pending(const struct conv *c);
 
-/* Events written and dropped so far */
-uint64_t conv_events(const struct conv *c);
+/* Events dropped so far */
 uint64_t conv_dropped(const struct conv *c);
 
 #endif
