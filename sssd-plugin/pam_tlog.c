@@ -85,7 +85,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
                    user);
         return PAM_SESSION_ERR;
     }
-    if (!select_user(user, pw.pw_gid, why, sizeof(why), &bad)) {
+    if (select_user(user, pw.pw_gid, why, sizeof(why), &bad) != 1) {
         return PAM_IGNORE;
     }
     if (bad) {

@@ -229,10 +229,13 @@ load_file(struct policy *p, const char *path, bool optional)
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        if (errno == ENOENT && optional) {
+        int err = errno;
+
+        if (err == ENOENT && optional) {
             return 0;
         }
-        return fail(p, "cannot read %s: %s", path, strerror(errno));
+        rc = fail(p, "cannot read %s: %s", path, strerror(err));
+        return err == EACCES ? -EACCES : rc;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -287,8 +290,13 @@ policy_load(struct policy *p, const char *conf, const char *dir)
     }
     d = opendir(dir);
     if (d == NULL) {
-        return errno == ENOENT ? 0 :
-               fail(p, "cannot read %s: %s", dir, strerror(errno));
+        int err = errno;
+
+        if (err == ENOENT) {
+            return 0;
+        }
+        rc = fail(p, "cannot read %s: %s", dir, strerror(err));
+        return err == EACCES ? -EACCES : rc;
     }
     while ((de = readdir(d)) != NULL) {
         size_t len = strlen(de->d_name);
@@ -299,16 +307,19 @@ policy_load(struct policy *p, const char *conf, const char *dir)
             continue;
         }
         grown = realloc(names, (n + 1) * sizeof(*grown));
-        if (grown == NULL || (grown[n] = strdup(de->d_name)) == NULL) {
-            free(grown != NULL ? grown : names);
-            closedir(d);
-            return -ENOMEM;
+        if (grown != NULL) {
+            names = grown;
         }
-        names = grown;
+        if (grown == NULL || (names[n] = strdup(de->d_name)) == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), by_name);
+    if (n > 0) {
+        qsort(names, n, sizeof(*names), by_name);
+    }
     for (i = 0; i < n && rc == 0; i++) {
         char path[4096];
 

@@ -51,8 +51,9 @@ struct policy {
  * order, later keys replacing earlier ones as SSSD does.  A missing
  * conf or dir is no error (no policy: scope none).  A file that is not
  * root's, or writable by others, or malformed makes the policy fail
- * safe (returns -EINVAL; p->error says why).  Returns 0 otherwise, or
- * -ENOMEM.  Free with policy_fini().
+ * safe (returns -EINVAL; p->error says why); so does one this process
+ * may not read (returns -EACCES).  Returns 0 otherwise, or -ENOMEM.
+ * Free with policy_fini().
  */
 int policy_load(struct policy *p, const char *conf, const char *dir);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "policy.h"
 #include "select.h"
@@ -26,7 +27,7 @@ select_conf_dir(void)
     return v != NULL ? v : SYSCONFDIR "/sssd/conf.d";
 }
 
-bool
+int
 select_user(const char *user, gid_t gid, char *why, size_t whylen,
             bool *bad_policy)
 {
@@ -37,11 +38,18 @@ select_user(const char *user, gid_t gid, char *why, size_t whylen,
     int rc;
 
     rc = policy_load(&p, select_conf(), select_conf_dir());
+    if (rc == -EACCES && geteuid() != 0) {
+        snprintf(why, whylen, "cannot tell: %s (only root may read the "
+                 "policy)", p.error);
+        policy_fini(&p);
+        *bad_policy = false;
+        return -EACCES;
+    }
     *bad_policy = p.failsafe;
     if (rc == -ENOMEM) {
         snprintf(why, whylen, "recorded: out of memory reading the policy");
         policy_fini(&p);
-        return true;
+        return 1;
     }
     /* Groups only matter if the policy names some */
     if (!p.failsafe && ((p.scope == POLICY_SOME && p.groups.n > 0) ||
@@ -51,12 +59,12 @@ select_user(const char *user, gid_t gid, char *why, size_t whylen,
             snprintf(why, whylen, "recorded: cannot list the groups of %s",
                      user);
             policy_fini(&p);
-            return true;
+            return 1;
         }
     }
     yes = policy_selects(&p, user, (const char *const *)groups, ngroups,
                          why, whylen);
     policy_free_names(groups);
     policy_fini(&p);
-    return yes;
+    return yes ? 1 : 0;
 }

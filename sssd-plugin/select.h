@@ -11,12 +11,16 @@
 
 /*
  * Decide whether user (primary group gid) is recorded under the policy
- * in SSSD's configuration files.  Writes the reason to why.  When the
- * policy is unusable the user is recorded and *bad_policy set, for the
- * caller to report.
+ * in SSSD's configuration files: 1 recorded, 0 not.  Writes the reason
+ * to why.  When the policy is unusable the user is recorded and
+ * *bad_policy set, for the caller to report.
+ *
+ * The policy is root's alone (SSSD insists on it).  A process that is
+ * not root and may not read it cannot tell: -EACCES, *bad_policy
+ * clear.  Logins run as root and always can.
  */
-bool select_user(const char *user, gid_t gid, char *why, size_t whylen,
-                 bool *bad_policy);
+int select_user(const char *user, gid_t gid, char *why, size_t whylen,
+                bool *bad_policy);
 
 /* The policy files: SSSD's, or for tests TLOG_SSSD_CONF and
  * TLOG_SSSD_CONF_DIR (ignored in set-user-id programs) */

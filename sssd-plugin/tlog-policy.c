@@ -19,7 +19,8 @@ static const char usage[] =
 "Say whether each USER would be recorded, and why, under the\n"
 "[session_recording] section of " SYSCONFDIR "/sssd/sssd.conf and\n"
 SYSCONFDIR "/sssd/conf.d/*.conf.  Exits 0 if every USER is recorded,\n"
-"1 if one is not, 2 for an unknown user or a usage error.\n";
+"1 if one is not, 2 for an unknown user, a usage error or a policy\n"
+"this user may not read (run it as root).\n";
 
 int
 main(int argc, char **argv)
@@ -44,14 +45,19 @@ main(int argc, char **argv)
         struct passwd *pw = getpwnam(argv[i]);
         char why[768];
         bool bad = false;
+        int rc;
 
         if (pw == NULL) {
             fprintf(stderr, PROG ": %s: no such user\n", argv[i]);
             status = 2;
             continue;
         }
-        if (!select_user(pw->pw_name, pw->pw_gid, why, sizeof(why), &bad) &&
-            status == 0) {
+        rc = select_user(pw->pw_name, pw->pw_gid, why, sizeof(why), &bad);
+        if (rc < 0) {
+            fprintf(stderr, PROG ": %s\nRun it as root.\n", why);
+            return 2;
+        }
+        if (rc == 0 && status == 0) {
             status = 1;
         }
         printf("%s: %s\n", pw->pw_name, why);

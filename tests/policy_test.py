@@ -83,10 +83,19 @@ NSS_PROBE = textwrap.dedent("""
 """)
 
 
-def nss(env, keys, size=4096):
-    p = subprocess.run([sys.executable, "-c", NSS_PROBE, NSS_SO, str(size)]
+def as_nobody():
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+def nss(env, keys, size=4096, nobody=False):
+    # An unprivileged probe runs the system's Python: the tests' own may
+    # sit where such a user cannot reach
+    py = "/usr/bin/python3" if nobody else sys.executable
+    p = subprocess.run([py, "-c", NSS_PROBE, NSS_SO, str(size)]
                        + keys, env=env, capture_output=True, text=True,
-                       timeout=30)
+                       timeout=30, preexec_fn=as_nobody if nobody else None)
     check(p.returncode == 0, "NSS probe failed: %s" % p.stderr)
     return json.loads(p.stdout)
 
@@ -148,6 +157,24 @@ def nss_failsafe():
                        text=True)
     check(p.returncode == 0 and "scope \"sometimes\"" in p.stdout and
           "line 2" in p.stdout, "tlog-policy: %r" % p.stdout)
+
+
+@case("nss: a user's process, which may not read the policy, is left alone")
+def nss_unprivileged():
+    d, env = setup("[session_recording]\nscope = some\nusers = alice\n",
+                   "unpriv")
+    os.chmod(d, 0o755)
+    got = nss(env, ["alice", "bob"], nobody=True)
+    # Not the fail-safe "everyone": the other sources answer
+    check(got["alice"] == [0, 0, None] and got["bob"] == [0, 0, None],
+          "as nobody: %r" % got)
+    check(nss(env, ["alice"])["alice"][2][5] == tlog_rec_session(),
+          "as root alice is not selected")
+    p = subprocess.run([POLICY, "alice"], env=env, capture_output=True,
+                       text=True, timeout=30, preexec_fn=as_nobody)
+    check(p.returncode == 2 and "only root may read" in p.stderr and
+          "Permission denied" in p.stderr and p.stdout == "",
+          "tlog-policy as nobody: %d %r" % (p.returncode, p.stderr))
 
 
 @case("tlog-policy: every scope, groups, excludes, conf.d, and why")

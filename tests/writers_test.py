@@ -17,68 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
 from progtest import (JOURNALD, REC, REF_PLAY, SESSION, TRAILER,  # noqa
-                      Journald, case, check, decode, exact, path_for,
-                      run_cases, tmp)
-
-
-
-class Rsyslog:
-    """rsyslogd on a private socket, writing messages of tlog-rec* raw."""
-
-    def __init__(self, name):
-        self.dir = os.path.join(tmp, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.sock = os.path.join(self.dir, "log.sock")
-        self.out = os.path.join(self.dir, "out.log")
-        self.conf = os.path.join(self.dir, "rsyslog.conf")
-        with open(self.conf, "w") as f:
-            f.write("""
-global(workDirectory="%(d)s" maxMessageSize="64k")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0")
-template(name="raw" type="list") {
-    property(name="msg" droplastlf="on") constant(value="\\n")
-}
-if $programname startswith "tlog-rec" then {
-    action(type="omfile" file="%(o)s" template="raw")
-}
-stop
-""" % {"d": self.dir, "s": self.sock, "o": self.out})
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", self.conf,
-                                      "-i", os.path.join(self.dir, "pid")])
-        end = time.monotonic() + 10
-        while not os.path.exists(self.sock):
-            check(time.monotonic() < end and self.proc.poll() is None,
-                  "rsyslogd did not start")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def messages(self, count, timeout=10):
-        """The JSON messages received, once there are count of them."""
-        end = time.monotonic() + timeout
-        while True:
-            lines = []
-            if os.path.exists(self.out):
-                with open(self.out) as f:
-                    lines = [ln.strip() for ln in f if ln.strip()]
-            if len(lines) >= count or time.monotonic() > end:
-                return lines
-
-    def file(self, name, count):
-        """Write the received messages to a recording file."""
-        path = path_for(name)
-        lines = self.messages(count)
-        with open(path, "w") as f:
-            f.write("".join(ln + "\n" for ln in lines))
-        return path, lines
+                      Journald, Rsyslog, case, check, decode, exact,
+                      path_for, run_cases, tmp)
 
 
 def rec_of(path):
