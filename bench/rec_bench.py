@@ -6,7 +6,8 @@ bench/rec_bench.py BUILD_DIR [MB] [ROUNDS]
 Each recorder runs `cat FILE` (FILE: MB megabytes of base64 text) under a
 new PTY read by this script, as a terminal would.  Reports the best wall
 time of ROUNDS runs and the peak RSS of the recorder, the ratios of ours
-to the reference and to script, and checks that both recordings decode
+to the reference and to script, the floor (cat alone under the same
+terminal, no recorder), and checks that both recordings decode
 to exactly the bytes the terminal showed.
 """
 import os
@@ -72,6 +73,9 @@ def main():
         ("ours", [ours, "-o", out, "cat", data]),
         ("reference", ["/usr/bin/tlog-rec", "-o", out, "cat", data]),
         ("script", ["script", "-q", "-c", "cat " + data, out]),
+        # No recorder: cat straight into the terminal, one PTY instead of
+        # two; no recorder can be faster than this
+        ("cat alone", ["cat", data]),
     ]
     # Each recording decodes to exactly what the terminal showed
     for name, argv in setups[:2]:
@@ -103,6 +107,8 @@ def main():
     print("ours/reference wall time: %.2f (goal <= 0.30)" % (o[0] / ref[0]))
     print("ours/script wall time:    %.2f (goal <= 1.25)" % (o[0] / scr[0]))
     print("peak RSS ours/reference:  %.2f (goal <= 1.00)" % (o[1] / ref[1]))
+    print("cat alone/reference:      %.2f (the floor for any recorder)"
+          % (best["cat alone"][0] / ref[0]))
     subprocess.run(["rm", "-rf", tmp])
 
 
