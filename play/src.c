@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,8 +18,13 @@
 #include "reader.h"
 #include "src.h"
 
-/* Documents asked for at once: Elasticsearch's default result window */
+/* Documents asked for at once: Elasticsearch's default result window.
+ * The first page is smaller, so that playing starts soon and decoding
+ * one page overlaps Elasticsearch preparing the next; each page after
+ * it is ES_PAGE_GROW times larger, up to ES_PAGE. */
 #define ES_PAGE 10000
+#define ES_PAGE_FIRST 1000
+#define ES_PAGE_GROW 4
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
@@ -26,11 +32,29 @@
 static bool header_field(const char *json, size_t len, const char *name,
                          char *out, size_t outsz);
 
+/* The next page of an Elasticsearch answer, fetched by a thread of its
+ * own while the current one plays */
+struct ahead {
+    pthread_t thread;
+    bool running;
+    struct es *es;              /* its own client: the page lives in it */
+    char *body;
+    int size;                   /* documents asked for */
+    const uint8_t *page;
+    struct es_hit *hits;
+    size_t nhits;
+    int rc;
+    char err[1024];
+};
+
 /* Messages as text, one at a time, from a file or the journal */
 struct lines {
     struct reader *r;           /* a file, or NULL */
     sd_journal *j;              /* the journal, or NULL */
     struct es *es;              /* Elasticsearch, or NULL */
+    struct es_conf es_conf;
+    struct ahead ahead;
+    int page_size;              /* documents to ask for next */
     char *query;                /* the query as a JSON string */
     const uint8_t *page;        /* the current answer's text */
     struct es_hit *hits;        /* its hits */
@@ -135,7 +159,12 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
                  " example 'rec:\"ID\"'");
         return -EINVAL;
     }
+    l->es_conf = conf;
+    l->page_size = ES_PAGE_FIRST;
     rc = es_new(&conf, &l->es, err, errsz);
+    if (rc == 0) {
+        rc = es_new(&conf, &l->ahead.es, err, errsz);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -145,40 +174,139 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
     return l->query ? 0 : -ENOMEM;
 }
 
-/* The next page of hits after the last one taken */
-static int
-es_fetch(struct lines *l, char *err, size_t errsz)
+/* The request for size documents after the one sorted at after */
+static char *
+page_body(const struct lines *l, bool have_after, int64_t after, int size)
 {
-    char after[64] = "";
+    char a[64] = "";
     char *body;
-    size_t len;
-    int rc;
 
-    if (l->have_last) {
-        snprintf(after, sizeof(after), ",\"search_after\":[%lld]",
-                 (long long)l->last_id);
+    if (have_after) {
+        snprintf(a, sizeof(a), ",\"search_after\":[%lld]", (long long)after);
     }
     if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
                  "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
-                 "\"track_total_hits\":false%s}", l->query, ES_PAGE,
-                 after) < 0) {
-        return -ENOMEM;
+                 "\"track_total_hits\":false%s}", l->query, size, a) < 0) {
+        return NULL;
     }
+    return body;
+}
+
+/* Ask es; the page's text stays in es, its hits go to *hits */
+static int
+fetch_page(struct es *es, const char *body, const uint8_t **page,
+           struct es_hit **hits, size_t *nhits, char *err, size_t errsz)
+{
+    size_t len;
+    int rc = es_search_raw(es, body, page, &len, err, errsz);
+
+    return rc < 0 ? rc : es_hits_parse(*page, len, hits, nhits, err, errsz);
+}
+
+static void *
+ahead_run(void *arg)
+{
+    struct ahead *a = arg;
+
+    a->rc = fetch_page(a->es, a->body, &a->page, &a->hits, &a->nhits,
+                       a->err, sizeof(a->err));
+    return NULL;
+}
+
+/* After a full page, start fetching the one after it */
+static void
+ahead_start(struct lines *l)
+{
+    struct ahead *a = &l->ahead;
+
+    if (a->running || l->short_page || l->nhits == 0) {
+        return;
+    }
+    a->size = l->page_size;
+    a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size);
+    a->hits = NULL;
+    a->nhits = 0;
+    /* without a thread the page is fetched when it is needed */
+    if (a->body != NULL &&
+        pthread_create(&a->thread, NULL, ahead_run, a) == 0) {
+        a->running = true;
+    } else {
+        free(a->body);
+        a->body = NULL;
+    }
+}
+
+/* Wait for the page being fetched ahead, and forget it */
+static void
+ahead_stop(struct lines *l)
+{
+    struct ahead *a = &l->ahead;
+
+    if (a->running) {
+        pthread_join(a->thread, NULL);
+        a->running = false;
+        free(a->hits);
+        a->hits = NULL;
+        free(a->body);
+        a->body = NULL;
+    }
+}
+
+/* The next page of hits after the last one taken: fetched ahead, when
+ * the last page was full, or asked for now */
+static int
+es_fetch(struct lines *l, char *err, size_t errsz)
+{
+    struct ahead *a = &l->ahead;
+    int size;
+    int rc;
+
     free(l->hits);
     l->hits = NULL;
     l->nhits = 0;
     l->page_i = 0;
     l->have_page = false;
-    rc = es_search_raw(l->es, body, &l->page, &len, err, errsz);
-    free(body);
-    if (rc == 0) {
-        rc = es_hits_parse(l->page, len, &l->hits, &l->nhits, err, errsz);
+    if (a->running) {
+        struct es *played = l->es;
+
+        pthread_join(a->thread, NULL);
+        a->running = false;
+        free(a->body);
+        a->body = NULL;
+        /* the page fetched ahead becomes the current one, its client the
+         * current client; the played page's client fetches the next */
+        l->es = a->es;
+        a->es = played;
+        l->page = a->page;
+        l->hits = a->hits;
+        l->nhits = a->nhits;
+        a->hits = NULL;
+        size = a->size;
+        rc = a->rc;
+        if (rc < 0) {
+            snprintf(err, errsz, "%s", a->err);
+        }
+    } else {
+        char *body = page_body(l, l->have_last, l->last_id, l->page_size);
+
+        if (body == NULL) {
+            return -ENOMEM;
+        }
+        size = l->page_size;
+        rc = fetch_page(l->es, body, &l->page, &l->hits, &l->nhits, err,
+                        errsz);
+        free(body);
     }
     if (rc < 0) {
         return rc;
     }
     l->have_page = true;
-    l->short_page = l->nhits < ES_PAGE;
+    l->short_page = l->nhits < (size_t)size;
+    if (l->page_size < ES_PAGE) {
+        l->page_size = l->page_size * ES_PAGE_GROW < ES_PAGE ?
+                       l->page_size * ES_PAGE_GROW : ES_PAGE;
+    }
+    ahead_start(l);
     return 0;
 }
 
@@ -290,6 +418,8 @@ lines_next(struct lines *l, const char **json, size_t *len,
 static void
 lines_close(struct lines *l)
 {
+    ahead_stop(l);
+    es_free(l->ahead.es);
     es_free(l->es);
     free(l->query);
     free(l->hits);
@@ -758,15 +888,19 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
         rc = -ENOENT;
     }
     if (rc == 0 && !(s->l.short_page && one_recording(&s->l))) {
-        rc = choose(&s->l, "the Elasticsearch query", NULL,
-                    "a query naming one rec", err, errsz);
-        /* the aggregation's answer took the page's place: ask again */
-        free(s->l.hits);
-        s->l.hits = NULL;
-        s->l.nhits = 0;
-        s->l.page_i = 0;
-        s->l.have_page = false;
-        s->l.have_last = false;
+        /* The aggregation gets a client of its own: the first page stays
+         * where it is, and the next one is being fetched meanwhile */
+        struct es *page_es = s->l.es;
+        struct es *agg = NULL;
+
+        rc = es_new(&s->l.es_conf, &agg, err, errsz);
+        if (rc == 0) {
+            s->l.es = agg;
+            rc = choose(&s->l, "the Elasticsearch query", NULL,
+                        "a query naming one rec", err, errsz);
+            s->l.es = page_es;
+            es_free(agg);
+        }
     }
     if (rc < 0) {
         src_free(s);
@@ -819,6 +953,8 @@ src_rewind(struct src *s, char *err, size_t errsz)
     if (s->l.r != NULL) {
         rc = reader_rewind(s->l.r, err, errsz);
     } else if (s->l.es != NULL) {
+        ahead_stop(&s->l);
+        s->l.page_size = ES_PAGE_FIRST;
         free(s->l.hits);
         s->l.hits = NULL;
         s->l.nhits = 0;
