@@ -106,7 +106,7 @@ def main():
         print("recording: %d messages, %.1f MB of output, in Elasticsearch"
               " (index template loaded)" % (nmsgs, os.path.getsize(want) / 1e6))
         for name in runs:
-            print("%-10s tlog-play -r es --goto=end: %.2f s" %
+            print("%-10s tlog-play -r es --goto=end: %.3f s" %
                   (name, best[name]))
         print("reference/ours: %.1fx faster (goal >= 20x)" %
               (best["reference"] / best["ours"]))

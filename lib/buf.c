@@ -4,10 +4,34 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buf.h"
+
+/* Buffers this large are backed by huge pages where the system allows:
+ * filling tens of megabytes (an Elasticsearch answer) then takes a few
+ * page faults instead of thousands */
+#define HUGE_FROM (4u << 20)
+#define HUGE_PAGE (2u << 20)
+
+static void
+advise_huge(uint8_t *p, size_t cap)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + cap) & ~(uintptr_t)(HUGE_PAGE - 1);
+
+    if (cap >= HUGE_FROM && e > a) {
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)p;
+    (void)cap;
+#endif
+}
 
 void
 buf_init(struct buf *b, size_t max)
@@ -48,9 +72,22 @@ buf_reserve(struct buf *b, size_t extra)
     if (cap > b->max) {
         cap = b->max;
     }
-    p = realloc(b->data, cap);
-    if (p == NULL) {
-        return -ENOMEM;
+    if (cap < HUGE_FROM) {
+        p = realloc(b->data, cap);
+        if (p == NULL) {
+            return -ENOMEM;
+        }
+    } else {
+        /* advised before the copy touches it */
+        p = malloc(cap);
+        if (p == NULL) {
+            return -ENOMEM;
+        }
+        advise_huge(p, cap);
+        if (b->len > 0) {
+            memcpy(p, b->data, b->len);
+        }
+        free(b->data);
     }
     b->data = p;
     b->cap = cap;

@@ -158,9 +158,16 @@ dec_feed(struct dec *d, const char *json, size_t len, const char *where,
          char *err, size_t errsz)
 {
     char why[512];
+    size_t n;
     int rc;
 
-    snprintf(d->where, sizeof(d->where), "%s", where ? where : "message");
+    /* (by hand: once per message, and printf is slow) */
+    if (where == NULL) {
+        where = "message";
+    }
+    n = strnlen(where, sizeof(d->where) - 1);
+    memcpy(d->where, where, n);
+    d->where[n] = '\0';
     d->active = false;
     rc = msg_parse(&d->msg, json, len, why, sizeof(why));
     if (rc < 0) {

@@ -5,31 +5,54 @@
 
 #include <errno.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "jtok.h"
 #include "utf8.h"
 
-/* Bytes that stand for themselves inside a string */
-static uint8_t plain[256];
-static bool plain_ready;
-
-static void
-plain_init(void)
+/* Whether byte b stands for itself inside a string (ASCII only: other
+ * bytes are checked as UTF-8) */
+static inline bool
+plain_byte(uint8_t b)
 {
-    int b;
+    return b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+}
 
-    for (b = 0x20; b < 0x80; b++) {
-        plain[b] = b != '"' && b != '\\';
+/* The first byte from p on that does not stand for itself, or end */
+static const uint8_t *
+plain_run(const uint8_t *p, const uint8_t *end)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+
+    /* 16 bytes at a time; compared as signed, bytes of 0x80 and above
+     * are negative, so "below 0x20" catches them with the controls */
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                 _mm_cmpeq_epi8(v, bslash)),
+                                    _mm_cmplt_epi8(v, space));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+
+        if (m != 0) {
+            return p + __builtin_ctz(m);
+        }
+        p += 16;
     }
-    plain_ready = true;
+#endif
+    while (p < end && plain_byte(*p)) {
+        p++;
+    }
+    return p;
 }
 
 void
 jtok_init(struct jtok *t, const void *p, size_t n)
 {
-    if (!plain_ready) {
-        plain_init();
-    }
     t->start = p;
     t->p = p;
     t->end = t->start + n;
@@ -221,8 +244,7 @@ jtok_string(struct jtok *t, struct buf *out)
     }
     t->p++;
     for (;;) {
-        for (q = t->p; q < t->end && plain[*q]; q++) {
-        }
+        q = plain_run(t->p, t->end);
         if (out != NULL && q > t->p) {
             rc = buf_append(out, t->p, (size_t)(q - t->p));
             if (rc < 0) {

@@ -79,7 +79,15 @@ static size_t
 take(char *p, size_t size, size_t n, void *ctx)
 {
     struct es *e = ctx;
+    curl_off_t whole = -1;
 
+    /* room for the whole answer at once, when its length is known */
+    if (e->answer.len == 0 &&
+        curl_easy_getinfo(e->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &whole) == CURLE_OK && whole > 0 &&
+        (uint64_t)whole <= ES_RESPONSE_MAX) {
+        (void)buf_reserve(&e->answer, (size_t)whole);
+    }
     /* past the bound the transfer stops, and the error says why */
     return buf_append(&e->answer, p, size * n) == 0 ? size * n : 0;
 }
