@@ -74,6 +74,9 @@ static const char usage[] =
 "    --syslog-facility=NAME     Facility with syslog output (default"
 " authpriv)\n"
 "    --syslog-priority=NAME     Priority with syslog output (default info)\n"
+"    --syslog-socket=PATH       The syslog daemon's datagram socket (default\n"
+"                               /dev/log); while it is away or busy,\n"
+"                               events wait in the queue\n"
 "    --queue-size=SIZE          Bytes of events waiting for the output"
 " before\n"
 "                               the queue is full (default 8m)\n"
@@ -95,6 +98,7 @@ enum {
     OPT_WITH_TEXT,
     OPT_SYSLOG_FACILITY,
     OPT_SYSLOG_PRIORITY,
+    OPT_SYSLOG_SOCKET,
     OPT_QUEUE_SIZE,
     OPT_OVERFLOW,
 };
@@ -112,6 +116,7 @@ static const struct option longopts[] = {
     { "with-text", no_argument, NULL, OPT_WITH_TEXT },
     { "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
     { "syslog-priority", required_argument, NULL, OPT_SYSLOG_PRIORITY },
+    { "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET },
     { "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
     { "overflow", required_argument, NULL, OPT_OVERFLOW },
     { NULL, 0, NULL, 0 },
@@ -212,7 +217,6 @@ lookup(const struct name_value *t, const char *name)
 struct opts {
     struct conv_opts conv;
     struct outq_opts out;
-    int facility;
     int overflow;           /* 1: drop, 0: wait, -1: by the input */
     const char *input;
 };
@@ -307,13 +311,16 @@ parse_args(int argc, char **argv, struct opts *o)
             o->conv.with_text = true;
             break;
         case OPT_SYSLOG_FACILITY:
-            o->facility = lookup(facilities, a);
-            if (o->facility < 0) {
+            o->out.syslog_facility = lookup(facilities, a);
+            if (o->out.syslog_facility < 0) {
                 snprintf(what, sizeof(what), "invalid --syslog-facility "
                          "\"%s\": use authpriv, daemon, local0..local7, "
                          "...", a);
                 goto bad;
             }
+            break;
+        case OPT_SYSLOG_SOCKET:
+            o->out.syslog_socket = a;
             break;
         case OPT_SYSLOG_PRIORITY:
             o->out.syslog_prio = lookup(priorities, a);
@@ -424,8 +431,9 @@ main(int argc, char **argv)
     struct opts o = {
         .conv = { .fold = 4, .indent = 4, .max_event = SIZE_MAX },
         .out = { .path = "-", .syslog_prio = LOG_INFO,
+                 .syslog_facility = LOG_AUTHPRIV,
+                 .syslog_socket = "/dev/log",
                  .per_doc = LONG_MAX, .max_bytes = QUEUE_DEFAULT },
-        .facility = LOG_AUTHPRIV,
         .overflow = -1,
         .input = "-",
     };
@@ -468,9 +476,6 @@ main(int argc, char **argv)
                      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     }
     o.out.wait = o.overflow == 0;
-    if (o.out.path == NULL) {
-        openlog(PROG, LOG_NDELAY, o.facility);
-    }
     rc = outq_new(&q, &o.out, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
@@ -544,9 +549,17 @@ main(int argc, char **argv)
     }
     err[0] = '\0';
     /* A live stream (auditd's) ends within seconds even if the output
-     * is stuck; a file's conversion waits for its output */
-    rc = outq_finish(q, stop_signal || o.overflow ? DRAIN_MS : INT_MAX / 2,
-                     &left, err, sizeof(err));
+     * is stuck; a file's conversion waits for its output, until a
+     * signal says to stop waiting */
+    for (;;) {
+        bool live = stop_signal || o.overflow;
+
+        rc = outq_finish(q, live ? DRAIN_MS : 1000, &left, err,
+                         sizeof(err));
+        if (rc != -ETIMEDOUT || live) {
+            break;
+        }
+    }
     if (rc == -ETIMEDOUT) {
         fprintf(stderr, PROG ": output blocked: %llu event(s) not written "
                 "at exit\n", (unsigned long long)left);

@@ -19,6 +19,9 @@
 #include "buf.h"
 #include "fdio.h"
 #include "outq.h"
+#include "writer.h"
+
+#define PROG "aushape"
 
 struct item {
     struct item *next;
@@ -30,6 +33,7 @@ struct outq {
     struct outq_opts o;
     int fd;                     /* -1 for syslog */
     bool own_fd;
+    struct writer *w;           /* syslog */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -130,15 +134,46 @@ put_break(struct outq *q, size_t level)
     return rc;
 }
 
-/* Syslog: send the document built so far as one message */
-static void
+/*
+ * Syslog: send the document built so far as one datagram.  A busy or
+ * absent daemon is waited for, and said so once on stderr: meanwhile
+ * the queue fills and, past its bound, whole events are dropped and
+ * counted.  Waiting ends with the process (outq_finish's time limit).
+ * A document too large for a datagram is an error.
+ */
+static int
 send_doc(struct outq *q)
 {
-    if (q->fd < 0 && q->doc.len > 0) {
-        syslog(q->o.syslog_prio, "%.*s", (int)q->doc.len,
-               (const char *)q->doc.data);
-        q->doc.len = 0;
+    const struct timespec pause = { 0, 50000000 };
+    bool told = false;
+    int rc;
+
+    if (q->w == NULL || q->doc.len == 0) {
+        return 0;
     }
+    while ((rc = writer_write(q->w, (const char *)q->doc.data, q->doc.len,
+                              0)) < 0) {
+        if (rc == -EMSGSIZE) {
+            fprintf(stderr, PROG ": an event of %zu bytes is too large for "
+                    "the syslog socket and is lost; limit events with "
+                    "--max-event-size\n", q->doc.len);
+            rc = 0;
+            break;
+        }
+        if (rc == -EINVAL || rc == -ENOTSOCK) {
+            break;
+        }
+        if (!told) {
+            fprintf(stderr, PROG ": %s; trying again\n", writer_error(q->w));
+            told = true;
+        }
+        nanosleep(&pause, NULL);
+    }
+    if (rc == 0 && told) {
+        fprintf(stderr, PROG ": the syslog daemon takes events again\n");
+    }
+    q->doc.len = 0;
+    return rc;
 }
 
 static int
@@ -158,7 +193,9 @@ close_doc(struct outq *q)
     if (rc == 0 && q->fd >= 0) {
         rc = put(q, "\n", 1);
     }
-    send_doc(q);
+    if (rc == 0) {
+        rc = send_doc(q);
+    }
     q->doc_open = false;
     return rc;
 }
@@ -175,8 +212,7 @@ write_event(struct outq *q, const struct item *it)
         if (rc == 0 && q->fd >= 0) {
             rc = put(q, "\n", 1);
         }
-        send_doc(q);
-        return rc;
+        return rc == 0 ? send_doc(q) : rc;
     }
     if (q->doc_open && per < 0 && q->in_doc > 0 &&
         q->doc_bytes + it->len + 2 > (size_t)-per) {
@@ -345,10 +381,17 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
     atomic_init(&q->reopen, false);
     if (o->path != NULL) {
         rc = open_file(q, err, errlen);
-        if (rc < 0) {
-            outq_free(q);
-            return rc;
-        }
+    } else {
+        struct writer_syslog_conf sc = {
+            .socket = o->syslog_socket, .ident = PROG,
+            .facility = o->syslog_facility, .priority = o->syslog_prio,
+        };
+
+        rc = writer_open_syslog(&sc, &q->w, err, errlen);
+    }
+    if (rc < 0) {
+        outq_free(q);
+        return rc;
     }
     /* Signals are for the main thread: it is the one in read() */
     sigfillset(&all);
@@ -483,6 +526,7 @@ outq_free(struct outq *q)
     if (q->own_fd) {
         close(q->fd);
     }
+    writer_free(q->w);
     buf_fini(&q->doc);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->wake);

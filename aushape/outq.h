@@ -14,6 +14,8 @@
 
 struct outq_opts {
     const char *path;       /* file to write, "-" for stdout; NULL: syslog */
+    const char *syslog_socket;  /* the syslog daemon's datagram socket */
+    int syslog_facility;
     int syslog_prio;        /* priority for syslog output */
     long per_doc;           /* 0: one event per line; N > 0: N events per
                                document; -N: N bytes per document;

@@ -174,8 +174,15 @@ parse(struct es *e, long code, struct json_object **answer, char *err,
                               (int)e->answer.len);
     json_tokener_free(tok);
     if (o == NULL || json_object_get_type(o) != json_type_object) {
+        /* not Elasticsearch's own answer: a proxy in front of it */
         snprintf(err, errsz, "%s: HTTP %ld and an answer that is not a JSON"
-                 " object", e->url, code);
+                 " object%s", e->url, code,
+                 code == 401 ? " (the server asks for a user and password:"
+                 " set TLOG_CURL_USERPWD=USER:PASSWORD or use ~/.netrc)" :
+                 code == 400 || code == 495 || code == 496 ?
+                 " (a server that asks for a client certificate refuses"
+                 " a request without one: give --es-cert and --es-key)" :
+                 "");
         json_object_put(o);
         return -EIO;
     }

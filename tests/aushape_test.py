@@ -271,6 +271,48 @@ def file_waits():
           "%d of %d events, stderr %r" % (len(events), len(full), p.stderr))
 
 
+@case("syslog output: a missing daemon is waited for, and nothing is lost")
+def syslog_waits():
+    import socket
+    log = os.path.join(SRC, "tests", "aushape", "real.log")
+    want = subprocess.run([AUSHAPE, "--events-per-doc=none", log],
+                          capture_output=True, check=True).stdout
+    want = [json.loads(ln) for ln in want.splitlines()]
+    path = os.path.join(tmp, "syslog.sock")
+    p = subprocess.Popen([AUSHAPE, "--events-per-doc=none", "-o", "syslog",
+                          "--syslog-socket", path,
+                          "--syslog-facility=local3", log],
+                         stderr=subprocess.PIPE)
+    try:
+        line = p.stderr.readline().decode()
+        check("syslog.sock: send failed: No such file or directory; trying "
+              "again" in line, "no word of the missing daemon: %r" % line)
+        check(p.poll() is None, "aushape gave up (status %r)" % p.poll())
+        # The daemon comes: every event arrives, in order, whole
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(path)
+        s.settimeout(10)
+        got = []
+        while len(got) < len(want):
+            got.append(s.recv(1 << 20).decode())
+        s.close()
+        check(p.wait(timeout=30) == 0, "exit status %r" % p.returncode)
+        rest = p.stderr.read().decode()
+        check("takes events again" in rest, "stderr %r" % rest)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    head = re.compile(r"^<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d aushape\[%d\]: "
+                      % p.pid)
+    for dgram, event in zip(got, want):
+        m = head.match(dgram)
+        check(m and int(m.group(1)) == 19 * 8 + 6,
+              "datagram header %r" % dgram[:60])
+        check(json.loads(dgram[m.end():]) == event, "event %r changed"
+              % event.get("serial"))
+
+
 @case("contrib: the rsyslog configuration for audit events is valid")
 def contrib_rsyslog():
     conf = os.path.join(tmp, "rsyslog-aushape.conf")

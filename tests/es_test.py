@@ -10,6 +10,7 @@ start, the run fails with the reason: nothing is skipped.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -17,13 +18,14 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
-from progtest import (CODEC, REF_PLAY, SESSION, TRAILER, case,  # noqa: E402
-                      check, path_for, run_cases, tmp)
+from progtest import (CODEC, REF_PLAY, SESSION, TRAILER,  # noqa: E402
+                      Journald, case, check, path_for, run_cases, tmp)
 
 TOP = os.environ.get("top_srcdir", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), ".."))
 BUILD = os.environ.get("top_builddir", TOP)
 PLAY = os.path.join(BUILD, "play", "tlog-play")
+AUSHAPE = os.path.join(BUILD, "aushape", "aushape")
 ES_DIR = os.path.join(tmp, "es")
 es_url = None
 
@@ -59,30 +61,41 @@ def count(query, index="tlog-*"):
 
 
 class Rsyslog:
-    """A private rsyslogd running contrib/rsyslog/tlog.conf."""
+    """A private rsyslogd running contrib/rsyslog/tlog.conf (and, with
+    journal, tlog-journal.conf: the journal as input too)."""
 
-    def __init__(self):
-        self.dir = os.path.join(tmp, "rsyslog")
+    def __init__(self, journal=False):
+        self.dir = os.path.join(tmp, "rsyslog-journal" if journal
+                                else "rsyslog")
         os.makedirs(self.dir, exist_ok=True)
         self.sock = os.path.join(self.dir, "log.sock")
         self.plain = os.path.join(self.dir, "plain.log")
         port = es_url.rsplit(":", 1)[1]
-        with open(os.path.join(TOP, "contrib", "rsyslog", "tlog.conf")) as f:
-            conf = f.read()
-        conf = conf.replace('serverport="9200"', 'serverport="%s"' % port)
-        conf = conf.replace("/var/log/rsyslog-tlog-errors.json",
-                            os.path.join(self.dir, "errors.json"))
-        with open(os.path.join(self.dir, "tlog.conf"), "w") as f:
-            f.write(conf)
+        # the project's files, pointed at the private node and directory
+        for name in ("tlog.conf", "aushape.conf"):
+            with open(os.path.join(TOP, "contrib", "rsyslog", name)) as f:
+                conf = f.read()
+            conf = conf.replace('serverport="9200"',
+                                'serverport="%s"' % port)
+            for what in ("tlog", "aushape"):
+                conf = conf.replace("/var/log/rsyslog-%s-errors.json" % what,
+                                    os.path.join(self.dir, what + "-err"))
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(conf)
         self.conf = os.path.join(self.dir, "main.conf")
         with open(self.conf, "w") as f:
             f.write("""
 global(workDirectory="%(d)s" maxMessageSize="64k")
 module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0")
+%(j)s
 include(file="%(d)s/tlog.conf")
+include(file="%(d)s/aushape.conf")
 action(type="omfile" file="%(p)s")
-""" % {"d": self.dir, "s": self.sock, "p": self.plain})
+""" % {"d": self.dir, "s": self.sock, "p": self.plain,
+       "j": 'include(file="%s")' % os.path.join(
+           TOP, "contrib", "rsyslog", "tlog-journal.conf")
+       if journal else ""})
         self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", self.conf,
                                       "-i", os.path.join(self.dir, "pid")])
         end = time.monotonic() + 10
@@ -95,11 +108,11 @@ action(type="omfile" file="%(p)s")
         self.proc.wait(timeout=30)
 
 
-def session(script, latency=10):
+def session(script, latency=10, writer="syslog"):
     """Record a shell command with tlog-rec-session, syslog writer."""
     env = dict(os.environ)
     env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
-        "shell": "/bin/sh", "notice": "", "writer": "syslog",
+        "shell": "/bin/sh", "notice": "", "writer": writer,
         "latency": latency, "payload": 1024,
         "syslog": {"socket": rsyslog.sock}})
     t = Term([SESSION, "-c", script], env=env)
@@ -113,8 +126,9 @@ def rec_with(marker, timeout=60):
     end = time.monotonic() + timeout
     while True:
         es("POST", "/tlog-*/_refresh")
+        # a phrase: a query string would find any message with "marker"
         r = es("POST", "/tlog-*/_search", {"size": 1, "query": {
-            "query_string": {"query": "out_txt:%s" % marker}}})
+            "match_phrase": {"out_txt": marker}}})
         hits = r.get("hits", {}).get("hits", [])
         if hits:
             return hits[0]["_source"]["rec"]
@@ -166,8 +180,9 @@ def messages_of(rec):
 def end_to_end():
     screen = session("printf 'marker-e2e caf\\303\\251 \\342\\202\\254\\n'; "
                      "seq 1 2000; echo end-e2e")
-    rec = rec_with("marker\\-e2e")
-    rec_with("end\\-e2e")     # the last message is in too
+    rec = rec_with("marker-e2e")
+    check(rec_with("end-e2e") == rec,    # the last message is in too
+          "the end of the session is in another recording")
     wait_messages(rec, 5)
     msgs = messages_of(rec)
     check([m["id"] for m in msgs] == list(range(1, len(msgs) + 1)),
@@ -188,6 +203,101 @@ def end_to_end():
     check(p.stdout.decode().startswith(rec + "  user root  host ") and
           "messages %d" % len(msgs) in p.stdout.decode(),
           "--list said %r" % p.stdout)
+
+
+@case("the journal writer, read by imjournal (tlog-journal.conf), byte-exact")
+def journal_input():
+    journald = Journald()
+    journald.start()
+    rs = None
+    try:
+        rs = Rsyslog(journal=True)
+        time.sleep(1)       # imjournal has found the journal's end
+        screen = session("printf 'marker-jrnl \\342\\202\\254\\n'; "
+                         "seq 1 3000; echo end-jrnl", writer="journal")
+        rec = rec_with("marker-jrnl")
+        # imjournal polls the journal: wait for the whole recording
+        end = time.monotonic() + 60
+        while ours(rec) != screen and time.monotonic() < end:
+            time.sleep(1)
+            es("POST", "/tlog-*/_refresh")
+        msgs = messages_of(rec)
+        check(len(msgs) > 5 and [m["id"] for m in msgs] ==
+              list(range(1, len(msgs) + 1)), "ids not contiguous")
+        got = ours(rec)
+        at = next((i for i, (a, b) in enumerate(zip(got, screen)) if a != b),
+                  min(len(got), len(screen)))
+        check(got == screen, "tlog-play -r es differs from the screen at "
+              "byte %d of %d/%d: %r vs %r" % (at, len(got), len(screen),
+                                              got[at:at + 40],
+                                              screen[at:at + 40]))
+        index = es("POST", "/tlog-*/_search", {"size": 1, "query": {
+            "query_string": {"query": 'rec:"%s"' % rec}}})["hits"]["hits"][
+                0]["_index"]
+        check(reference(rec, index) == screen,
+              "the reference tlog-play -r es differs from the screen")
+        check(not os.path.exists(rs.plain) or
+              b"marker" not in open(rs.plain, "rb").read(),
+              "the recording reached the plain-text log")
+    finally:
+        if rs is not None:
+            rs.stop()
+        journald.stop()
+
+
+@case("aushape events: syslog, contrib/rsyslog/aushape.conf, the template")
+def aushape_events():
+    with open(os.path.join(TOP, "contrib", "elasticsearch",
+                           "aushape-template.json")) as f:
+        r = es("PUT", "/_index_template/aushape", json.load(f))
+    check(r.get("acknowledged"), "aushape template not loaded: %r" % r)
+    log = os.path.join(TOP, "tests", "aushape", "real.log")
+    want = subprocess.run([AUSHAPE, "--events-per-doc=none", log],
+                          capture_output=True, check=True).stdout
+    events = [json.loads(ln) for ln in want.splitlines()]
+    # The way an auditd plugin sends them: syslog output, to the private
+    # rsyslogd's socket
+    p = subprocess.run([AUSHAPE, "--events-per-doc=none", "-o", "syslog",
+                        "--syslog-socket", rsyslog.sock, log],
+                       capture_output=True, timeout=60)
+    check(p.returncode == 0, "aushape -o syslog: %r" % p.stderr)
+    end = time.monotonic() + 60
+    while True:
+        es("POST", "/aushape-*/_refresh")
+        got = count("*", "aushape-*")
+        if got >= len(events) or time.monotonic() > end:
+            break
+        time.sleep(0.5)
+    check(got == len(events), "%d of %d events arrived" % (got, len(events)))
+    m = es("GET", "/aushape-*/_mapping")
+    for index, v in m.items():
+        props = v["mappings"]["properties"]
+        check(props["time"]["type"] == "date" and
+              props["serial"]["type"] == "long" and
+              props["data"]["properties"]["execve"]["type"] == "text",
+              "%s is not mapped by the template: %r" % (index, props))
+    # Kibana-style searches: an argument, a command name, a time range
+    r = es("POST", "/aushape-*/_search", {"query": {"query_string": {
+        "query": 'data.execve:"hello world"'}}})
+    hits = r["hits"]["hits"]
+    check(len(hits) == 1 and hits[0]["_source"]["data"]["execve"] ==
+          ["/bin/echo", "hello world", 'quo"te', "\u00fcn\u00ef", "plain"],
+          "argument search: %r"
+          % [h["_source"]["data"].get("execve") for h in hits])
+    src = {e["serial"]: e for e in events}
+    check(hits[0]["_source"]["data"] == src[hits[0]["_source"][
+        "serial"]]["data"], "the event changed on the way")
+    r = es("POST", "/aushape-*/_count", {"query": {"bool": {"filter": [
+        {"term": {"data.syscall.comm": "mv"}},
+        {"range": {"time": {"gte": "2026-11-22T08:00:00Z",
+                            "lt": "2026-11-22T09:00:00Z"}}}]}}})
+    mv = [e for e in events if e["data"].get("syscall", {}).get("comm") ==
+          ["mv"] and e["time"].startswith("2026-11-22T08:")]
+    check(len(mv) >= 2 and r.get("count") == len(mv),
+          "command and time search: %r, want %d" % (r, len(mv)))
+    check(not os.path.exists(rsyslog.plain) or
+          b"hello world" not in open(rsyslog.plain, "rb").read(),
+          "audit events reached the plain-text log")
 
 
 @case("template and Kibana objects: consistent, and a Kibana query finds it")
@@ -245,6 +355,176 @@ def big():
     rec = json.loads(lines[0])["rec"]
     bulk("tlog-big", lines)
     check(ours(rec, "tlog-big") == data, "50,000 messages did not play back")
+
+
+class TlsProxy:
+    """nginx in front of the node, as a site would put it: TLS with a
+    private CA; one port asks for a user and password, the other for a
+    client certificate."""
+
+    def __init__(self):
+        d = self.dir = os.path.join(tmp, "nginx")
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+        self.ca = os.path.join(d, "ca.pem")
+        self.cert = os.path.join(d, "client.pem")
+        self.key = os.path.join(d, "client.key")
+
+        def ossl(*args):
+            p = subprocess.run(["openssl"] + list(args), capture_output=True,
+                               cwd=d)
+            check(p.returncode == 0, "openssl %s: %r" % (args[0], p.stderr))
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes"]
+        ossl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem",
+             "-days", "2", "-subj", "/CN=tlog test CA")
+        for name, cn, ext in (("server", "127.0.0.1",
+                               "subjectAltName=IP:127.0.0.1"),
+                              ("client", "auditor",
+                               "extendedKeyUsage=clientAuth")):
+            with open(os.path.join(d, name + ".ext"), "w") as f:
+                f.write(ext + "\n")
+            ossl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+                 "-subj", "/CN=" + cn)
+            ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+                 "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                 "-extfile", name + ".ext", "-out", name + ".pem")
+        pw = subprocess.run(["openssl", "passwd", "-apr1", "s3cret pass"],
+                            capture_output=True, text=True, check=True)
+        with open(os.path.join(d, "htpasswd"), "w") as f:
+            f.write("auditor:%s\n" % pw.stdout.strip())
+        os.chmod(os.path.join(d, "htpasswd"), 0o644)
+        self.pw_port, self.cert_port = free_port(), free_port()
+        es_port = es_url.rsplit(":", 1)[1]
+        common = """
+        ssl_certificate %(d)s/server.pem;
+        ssl_certificate_key %(d)s/server.key;
+        location / { proxy_pass http://127.0.0.1:%(e)s; }""" % {
+            "d": d, "e": es_port}
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write("""worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path %(d)s/body;
+    proxy_temp_path %(d)s/proxy;
+    fastcgi_temp_path %(d)s/fcgi;
+    uwsgi_temp_path %(d)s/uwsgi;
+    scgi_temp_path %(d)s/scgi;
+    server {
+        listen 127.0.0.1:%(a)d ssl;
+        auth_basic "Elasticsearch";
+        auth_basic_user_file %(d)s/htpasswd;%(c)s
+    }
+    server {
+        listen 127.0.0.1:%(b)d ssl;
+        ssl_client_certificate %(d)s/ca.pem;
+        ssl_verify_client on;%(c)s
+    }
+}
+""" % {"d": d, "a": self.pw_port, "b": self.cert_port, "c": common})
+        self.proc = subprocess.Popen(["nginx", "-p", d, "-e",
+                                      os.path.join(d, "error.log"), "-c",
+                                      os.path.join(d, "nginx.conf"), "-g",
+                                      "daemon off;"])
+        end = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.cert_port),
+                                         0.5).close()
+                break
+            except OSError:
+                check(self.proc.poll() is None and time.monotonic() < end,
+                      "nginx did not start: %s" % open(os.path.join(
+                          d, "error.log")).read()[-500:])
+                time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def play_via(url, rec, args=(), env=None):
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", url,
+                        "--es-query", 'rec:"%s"' % rec, "-g", "end"] +
+                       list(args), capture_output=True, env=env,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+@case("TLS and auth: password, .netrc, CA file, client certificate")
+def tls_auth():
+    pk = ["w 0 80 24"] + ["o %d %s" % (i, (b"secret line %d\r\n" % i).hex())
+                          for i in range(3000)] + ["e 3001"]
+    path = path_for("tls")
+    p = subprocess.run([CODEC, "encode", "-p", "256", "-o", path],
+                       input="\n".join(pk).encode() + b"\n",
+                       capture_output=True)
+    check(p.returncode == 0, "codec: %r" % p.stderr)
+    lines = open(path).read().splitlines()
+    rec = json.loads(lines[0])["rec"]
+    bulk("tlog-tls", lines)
+    shown = b"".join(b"secret line %d\r\n" % i for i in range(3000))
+    proxy = TlsProxy()
+    try:
+        pw_url = "https://127.0.0.1:%d/tlog-tls/_search" % proxy.pw_port
+        cert_url = "https://127.0.0.1:%d/tlog-tls/_search" % proxy.cert_port
+        home = os.path.join(tmp, "auditor-home")
+        os.makedirs(home)
+        env = dict(os.environ, HOME=home)
+        env.pop("TLOG_CURL_USERPWD", None)
+        ca = ["--es-cacert", proxy.ca]
+        # user and password, the reference's way
+        rc, out, err = play_via(pw_url, rec, ca, dict(
+            env, TLOG_CURL_USERPWD="auditor:s3cret pass"))
+        check(rc == 0 and out == shown, "with TLOG_CURL_USERPWD: %d %s"
+              % (rc, err))
+        rc, out, err = play_via(pw_url, rec, ca, dict(
+            env, TLOG_CURL_USERPWD="auditor:wrong"))
+        check(rc != 0 and "HTTP 401" in err and out == b"",
+              "a wrong password: %d %r" % (rc, err))
+        rc, out, err = play_via(pw_url, rec, ca, env)
+        check(rc != 0 and "HTTP 401" in err, "no password: %d %r"
+              % (rc, err))
+        # .netrc
+        netrc = os.path.join(home, ".netrc")
+        with open(netrc, "w") as f:
+            f.write('machine 127.0.0.1 login auditor password "s3cret pass"'
+                    '\n')
+        os.chmod(netrc, 0o600)
+        rc, out, err = play_via(pw_url, rec, ca, env)
+        check(rc == 0 and out == shown, "with .netrc: %d %s" % (rc, err))
+        # the server's certificate is checked
+        rc, out, err = play_via(pw_url, rec, (), env)
+        check(rc != 0 and "certificate" in err.lower(),
+              "an unknown CA was accepted: %d %r" % (rc, err))
+        # a client certificate
+        rc, out, err = play_via(cert_url, rec, ca + [
+            "--es-cert", proxy.cert, "--es-key", proxy.key], env)
+        check(rc == 0 and out == shown, "with a client certificate: %d %s"
+              % (rc, err))
+        rc, out, err = play_via(cert_url, rec, ca, env)
+        check(rc != 0 and "HTTP 400" in err,
+              "no client certificate: %d %r" % (rc, err))
+        # --list through the proxy too
+        p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", cert_url,
+                            "--es-query", 'rec:"%s"' % rec, "--list"] + ca +
+                           ["--es-cert", proxy.cert, "--es-key", proxy.key],
+                           capture_output=True, env=env, timeout=60)
+        check(p.returncode == 0 and p.stdout.decode().startswith(rec),
+              "--list: %r %r" % (p.stdout, p.stderr))
+    finally:
+        proxy.stop()
 
 
 @case("purge removes exactly the recordings past the retention period")
@@ -317,7 +597,7 @@ def follow():
         "syslog": {"socket": rsyslog.sock}})
     t = Term([SESSION, "-c", "echo follow-early; sleep 4; echo follow-late"],
              env=env)
-    rec = rec_with("follow\\-early", timeout=30)
+    rec = rec_with("follow-early", timeout=30)
     p = Term([PLAY, "-r", "es", "-f", "--es-baseurl",
               es_url + "/tlog-*/_search", "--es-query", 'rec:"%s"' % rec])
     check(p.wait_for(b"follow-early", 10), "no early output")
