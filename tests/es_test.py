@@ -429,20 +429,24 @@ http {
                                       os.path.join(d, "error.log"), "-c",
                                       os.path.join(d, "nginx.conf"), "-g",
                                       "daemon off;"])
-        end = time.monotonic() + 20
+        end = time.monotonic() + 30
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.cert_port),
                                          0.5).close()
                 break
             except OSError:
-                check(self.proc.poll() is None and time.monotonic() < end,
-                      "nginx did not start: %s" % open(os.path.join(
-                          d, "error.log")).read()[-500:])
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    self.stop()
+                    log = os.path.join(d, "error.log")
+                    check(False, "nginx did not start: %s" % (
+                        open(log).read()[-500:] if os.path.exists(log)
+                        else "no error log"))
                 time.sleep(0.1)
 
     def stop(self):
-        self.proc.terminate()
+        if self.proc.poll() is None:
+            self.proc.terminate()
         self.proc.wait(timeout=30)
 
 
