@@ -42,11 +42,17 @@ def wait_for(cond, timeout, why):
         time.sleep(0.2)
 
 
-def read_events(path):
+def read_events(path, done=False):
+    """The events in path; while it is being written (not done), a last
+    line without its newline yet is left for the next read"""
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        lines = [line for line in f if line.strip()]
+    if lines and not lines[-1].endswith("\n"):
+        check(not done, "%s ends in a partial line" % path)
+        lines.pop()
+    return [json.loads(line) for line in lines]
 
 
 def gone(pidfile):
@@ -142,7 +148,7 @@ def plugin_stall():
         a.stop()
     wait_for(lambda: gone(os.path.join(d, "pid")), 10,
              "aushape did not end with auditd")
-    events = read_events(os.path.join(d, "out"))
+    events = read_events(os.path.join(d, "out"), done=True)
     dropped = sum(e.get("dropped", 0) for e in events)
     with open(os.path.join(d, "err")) as f:
         err = f.read()
