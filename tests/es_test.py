@@ -19,7 +19,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
 from progtest import (CODEC, REF_PLAY, SESSION, TRAILER,  # noqa: E402
-                      Journald, case, check, path_for, run_cases, tmp)
+                      Journald, case, check, free_port, path_for, run_cases,
+                      tmp)
 
 TOP = os.environ.get("top_srcdir", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -174,6 +175,18 @@ def messages_of(rec):
                                        "query": {"query_string": {
                                            "query": 'rec:"%s"' % rec}}})
     return [h["_source"] for h in r["hits"]["hits"]]
+
+
+def encode(name, packets, payload):
+    """A recording of packets (codec's text form) with the given payload:
+    its rec and its messages as lines"""
+    path = path_for(name)
+    p = subprocess.run([CODEC, "encode", "-p", str(payload), "-o", path],
+                       input="\n".join(packets).encode() + b"\n",
+                       capture_output=True)
+    check(p.returncode == 0, "codec: %r" % p.stderr)
+    lines = open(path).read().splitlines()
+    return json.loads(lines[0])["rec"], lines
 
 
 @case("a session through rsyslog into Elasticsearch plays back byte-exact")
@@ -345,14 +358,8 @@ def big():
         data += chunk
         pk.append("o %d %s" % (i, chunk.hex()))
     pk.append("e 50001")
-    path = path_for("big")
-    p = subprocess.run([CODEC, "encode", "-p", "32", "-o", path],
-                       input="\n".join(pk).encode() + b"\n",
-                       capture_output=True)
-    check(p.returncode == 0, "codec: %r" % p.stderr)
-    lines = open(path).read().splitlines()
+    rec, lines = encode("big", pk, 32)
     check(len(lines) >= 50000, "only %d messages" % len(lines))
-    rec = json.loads(lines[0])["rec"]
     bulk("tlog-big", lines)
     check(ours(rec, "tlog-big") == data, "50,000 messages did not play back")
 
@@ -450,14 +457,6 @@ http {
         self.proc.wait(timeout=30)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def play_via(url, rec, args=(), env=None):
     p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", url,
                         "--es-query", 'rec:"%s"' % rec, "-g", "end"] +
@@ -470,13 +469,7 @@ def play_via(url, rec, args=(), env=None):
 def tls_auth():
     pk = ["w 0 80 24"] + ["o %d %s" % (i, (b"secret line %d\r\n" % i).hex())
                           for i in range(3000)] + ["e 3001"]
-    path = path_for("tls")
-    p = subprocess.run([CODEC, "encode", "-p", "256", "-o", path],
-                       input="\n".join(pk).encode() + b"\n",
-                       capture_output=True)
-    check(p.returncode == 0, "codec: %r" % p.stderr)
-    lines = open(path).read().splitlines()
-    rec = json.loads(lines[0])["rec"]
+    rec, lines = encode("tls", pk, 256)
     bulk("tlog-tls", lines)
     shown = b"".join(b"secret line %d\r\n" % i for i in range(3000))
     proxy = TlsProxy()

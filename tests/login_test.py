@@ -43,7 +43,7 @@ import time  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Rsyslog, case, check, decode,  # noqa
-                      exact, ref_play, run_cases, tmp)
+                      exact, free_port, ref_play, run_cases, tmp)
 
 BUILD = os.path.abspath(BUILD)
 SRC = os.environ.get("top_srcdir", os.path.join(BUILD, ".."))
@@ -150,14 +150,6 @@ def users_files():
         os.makedirs(home)
         os.chown(home, uid, -1)
         os.chmod(home, 0o700)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_sshd():

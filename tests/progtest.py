@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -102,6 +103,15 @@ def case(name, user=None):
 
 
 CASES = []
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 nothing listens on"""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def path_for(name):
