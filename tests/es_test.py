@@ -109,14 +109,19 @@ action(type="omfile" file="%(p)s")
         self.proc.wait(timeout=30)
 
 
-def session(script, latency=10, writer="syslog"):
-    """Record a shell command with tlog-rec-session, syslog writer."""
+def session_env(latency=10, writer="syslog", payload=2048):
+    """The environment of a tlog-rec-session sending to the rsyslogd"""
     env = dict(os.environ)
     env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
         "shell": "/bin/sh", "notice": "", "writer": writer,
-        "latency": latency, "payload": 1024,
+        "latency": latency, "payload": payload,
         "syslog": {"socket": rsyslog.sock}})
-    t = Term([SESSION, "-c", script], env=env)
+    return env
+
+
+def session(script, latency=10, writer="syslog"):
+    """Record a shell command with tlog-rec-session, syslog writer."""
+    t = Term([SESSION, "-c", script], env=session_env(latency, writer, 1024))
     st = t.finish(timeout=300)
     check(st == 0, "session exit status %r" % st)
     return t.screen
@@ -588,10 +593,7 @@ def errors():
 
 @case("follow: a live session plays out of Elasticsearch as it arrives")
 def follow():
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
-        "shell": "/bin/sh", "notice": "", "writer": "syslog", "latency": 1,
-        "syslog": {"socket": rsyslog.sock}})
+    env = session_env(latency=1)
     t = Term([SESSION, "-c", "echo follow-early; sleep 4; echo follow-late"],
              env=env)
     rec = rec_with("follow-early", timeout=30)
@@ -606,10 +608,7 @@ def follow():
 
 @case("outage: Elasticsearch down for 60 s mid-recording loses nothing")
 def outage():
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
-        "shell": "/bin/sh", "notice": "", "writer": "syslog", "latency": 1,
-        "syslog": {"socket": rsyslog.sock}})
+    env = session_env(latency=1)
     t = Term([SESSION, "-c", "for i in $(seq 1 90); do echo outage-$i; "
               "sleep 1; done"], env=env)
     check(t.wait_for(b"outage-5", 15), "the session did not start")
