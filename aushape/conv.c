@@ -289,6 +289,28 @@ repeated_name(struct conv *c, struct names *seen, const char *name)
  * (raw only when it differs and is not an escaped string).  Field
  * interpretations come from the cache when they can.
  */
+/*
+ * libauparse decodes hex-encoded values (proctitle, escaped strings)
+ * without checking them: a value that is neither quoted nor an even
+ * run of hex digits can come back without its terminating NUL (found
+ * by fuzzing).  Such a value is shown raw, as the record has it.
+ */
+static bool
+decodable(int type, const char *raw)
+{
+    size_t n;
+
+    if (type != AUPARSE_TYPE_ESCAPED && type != AUPARSE_TYPE_ESCAPED_KEY &&
+        type != AUPARSE_TYPE_ESCAPED_FILE && type != AUPARSE_TYPE_PROCTITLE) {
+        return true;
+    }
+    if (raw[0] == '"' || raw[0] == '(') {
+        return true;        /* quoted, or "(null)" and the like */
+    }
+    n = strspn(raw, "0123456789abcdefABCDEF");
+    return raw[n] == '\0' && n % 2 == 0;
+}
+
 static int
 write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
 {
@@ -311,7 +333,7 @@ write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
     } else {
         int type = auparse_get_field_type(c->au);
 
-        in = auparse_interpret_field(c->au);
+        in = decodable(type, raw) ? auparse_interpret_field(c->au) : NULL;
         if (in == NULL) {
             in = raw;
         }
