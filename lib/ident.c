@@ -85,9 +85,10 @@ host_name(char *out, size_t outsz)
 }
 
 int
-ident_get(struct ident *id, char *err, size_t errsz)
+ident_get_for(pid_t pid, uid_t uid, const char *term, pid_t rec_pid,
+              struct ident *id, char *err, size_t errsz)
 {
-    char boot[64], sess[32], *q;
+    char boot[64], sess[32], path[64], *q;
     const char *p;
     unsigned long long ticks;
     pid_t ppid;
@@ -97,17 +98,17 @@ ident_get(struct ident *id, char *err, size_t errsz)
     memset(id, 0, sizeof(*id));
     host_name(id->host, sizeof(id->host));
 
-    pw = getpwuid(getuid());
+    pw = getpwuid(uid);
     if (pw != NULL) {
         snprintf(id->user, sizeof(id->user), "%s", pw->pw_name);
     } else {
-        snprintf(id->user, sizeof(id->user), "%u", (unsigned int)getuid());
+        snprintf(id->user, sizeof(id->user), "%u", (unsigned int)uid);
     }
-    p = getenv("TERM");
-    snprintf(id->term, sizeof(id->term), "%s", p ? p : "");
+    snprintf(id->term, sizeof(id->term), "%s", term ? term : "");
 
     id->session = IDENT_SESSION_UNSET;
-    if (read_line("/proc/self/sessionid", sess, sizeof(sess)) == 0) {
+    snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
+    if (read_line(path, sess, sizeof(sess)) == 0) {
         unsigned long v = strtoul(sess, &q, 10);
 
         if (q != sess && *q == 0 && v > 0 && v <= IDENT_SESSION_UNSET) {
@@ -127,13 +128,20 @@ ident_get(struct ident *id, char *err, size_t errsz)
         }
     }
     *q = 0;
-    rc = ident_proc_stat(getpid(), &ppid, &ticks);
+    rc = ident_proc_stat(rec_pid, &ppid, &ticks);
     if (rc < 0) {
         snprintf(err, errsz, "cannot read the process start time: %s",
                  strerror(-rc));
         return rc;
     }
     snprintf(id->rec, sizeof(id->rec), "%s-%x-%llx", boot,
-             (unsigned int)getpid(), ticks);
+             (unsigned int)rec_pid, ticks);
     return 0;
+}
+
+int
+ident_get(struct ident *id, char *err, size_t errsz)
+{
+    return ident_get_for(getpid(), getuid(), getenv("TERM"), getpid(), id,
+                         err, errsz);
 }

@@ -31,4 +31,14 @@ int ident_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start);
  */
 int ident_get(struct ident *id, char *err, size_t errsz);
 
+/*
+ * Fill *id for the process pid running as uid on a terminal of type term
+ * (NULL for none): its user name and audit session.  The recording id
+ * is made from rec_pid, a process that lives as long as the recording
+ * (the recording agent's own).  Returns 0 or a negative errno value with
+ * err filled.
+ */
+int ident_get_for(pid_t pid, uid_t uid, const char *term, pid_t rec_pid,
+                  struct ident *id, char *err, size_t errsz);
+
 #endif

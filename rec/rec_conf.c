@@ -14,12 +14,14 @@
 
 #include "enc.h"
 #include "rec_conf.h"
+#include "recd_proto.h"
 
 /* Where the journal listens; without it the session recorder uses syslog */
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const char *const writers[] = { "file", "syslog", "journal", NULL };
 static const char *const actions[] = { "pass", "delay", "drop", NULL };
+static const char *const unreachable[] = { "refuse", "unrecorded", NULL };
 
 #define PAYLOAD_RANGE ENC_PAYLOAD_MIN, ENC_PAYLOAD_MAX
 
@@ -76,10 +78,33 @@ const struct conf_key rec_session_conf_keys[] = {
       "The shell to start" },
     { "notice", CONF_STR, "\nATTENTION! Your session is being recorded!\n\n",
       0, 0, NULL, NULL, 0, "TEXT", "Shown before the shell starts" },
+    { "agent.socket", CONF_STR, RECD_SOCKET, 0, 0, NULL, NULL, 0, "PATH",
+      "The recording agent's socket" },
+    { "agent.unreachable", CONF_CHOICE, "refuse", 0, 0, unreachable, NULL, 0,
+      "STRING", "Without the agent: refuse the session, or run it"
+      " unrecorded" },
+    /* the reference's keys, so its file still loads; the agent's own
+     * configuration says how sessions are recorded */
     RECORDING_KEYS(NO_OPT, "journal"),
 };
 const size_t rec_session_conf_nkeys =
     sizeof(rec_session_conf_keys) / sizeof(rec_session_conf_keys[0]);
+
+const struct conf_key recd_conf_keys[] = {
+    RECORDING_KEYS(WITH_OPT, "journal"),
+    { "log.piped_input", CONF_BOOL, "true", 0, 0, NULL, "log-piped-input", 0,
+      "BOOL", "Record the input of sessions without a terminal" },
+    { "user", CONF_STR, RECD_USER, 0, 0, NULL, "user", 'u', "NAME",
+      "Record as the system user NAME" },
+    { "socket", CONF_STR, RECD_SOCKET, 0, 0, NULL, "socket", 0, "PATH",
+      "Listen on PATH (unless the service manager passes a socket)" },
+    { "state_dir", CONF_STR, RECD_STATE_DIR, 0, 0, NULL, "state-dir", 0,
+      "DIR", "Keep the state of open sessions in DIR" },
+    { "session_program", CONF_STR, BINDIR "/tlog-rec-session", 0, 0, NULL,
+      "session-program", 0, "PATH",
+      "Take terminals only from the program PATH" },
+};
+const size_t recd_conf_nkeys = sizeof(recd_conf_keys) / sizeof(recd_conf_keys[0]);
 
 /* Whether a journal daemon listens: a socket file alone may be stale */
 static bool
@@ -140,14 +165,13 @@ rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
 }
 
 int
-rec_conf_run(const struct conf *c, struct recorder_conf *rc, bool fallback,
-             int *status, char *err, size_t errsz)
+rec_conf_apply(const struct conf *c, struct recorder_conf *rc, bool fallback,
+               char *err, size_t errsz)
 {
     const char *action = conf_str(c, "limit.action");
     struct writer *w = NULL;
     int r;
 
-    *status = 1;
     rc->latency = (unsigned int)conf_int(c, "latency");
     rc->payload = (size_t)conf_int(c, "payload");
     rc->log_input = conf_bool(c, "log.input");
@@ -162,10 +186,25 @@ rec_conf_run(const struct conf *c, struct recorder_conf *rc, bool fallback,
         return r;
     }
     rc->writer = w;
+    return 0;
+}
+
+int
+rec_conf_run(const struct conf *c, struct recorder_conf *rc, bool fallback,
+             int *status, char *err, size_t errsz)
+{
+    int r;
+
+    *status = 1;
+    r = rec_conf_apply(c, rc, fallback, err, errsz);
+    if (r < 0) {
+        return r;
+    }
     r = recorder_run(rc, status, err, errsz);
     if (r < 0 && *status == 0) {
         *status = 1;    /* the command did well; the recording did not */
     }
-    writer_free(w);
+    writer_free(rc->writer);
+    rc->writer = NULL;
     return r;
 }

@@ -18,10 +18,24 @@
 extern const struct conf_key rec_conf_keys[];
 extern const size_t rec_conf_nkeys;
 
-/* Keys of tlog-rec-session: shell and notice, and no recording options
- * on the command line */
+/* Keys of tlog-rec-session: the shell, the notice and the agent; it
+ * records nothing itself */
 extern const struct conf_key rec_session_conf_keys[];
 extern const size_t rec_session_conf_nkeys;
+
+/* Keys of tlog-recd: the recording keys, with options, and its own */
+extern const struct conf_key recd_conf_keys[];
+extern const size_t recd_conf_nkeys;
+
+/*
+ * Fill the recording settings of *rc from the configuration and open the
+ * writer it names into rc->writer (owned by the caller: writer_free()).
+ * With fallback, the journal writer becomes the syslog writer when no
+ * journal daemon listens.  Returns 0 or a negative errno value with err
+ * filled.
+ */
+int rec_conf_apply(const struct conf *c, struct recorder_conf *rc,
+                   bool fallback, char *err, size_t errsz);
 
 /*
  * Record: fill the recording settings of *rc (whose prog, path, argv,

@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <utempter.h>
 
-#include "enc.h"
 #include "fdio.h"
 #include "recorder.h"
+#include "recording.h"
 
 #define IO_CHUNK 65536
 /* After the command exits, output still coming is read until the
@@ -47,8 +47,7 @@ struct rec {
     bool tty_saved;
     struct termios saved;
     bool utmp;
-    struct enc *enc;
-    struct sink *sink;
+    struct recording *recording;
     /* input read from the user, not yet taken by the child */
     uint8_t inbuf[IO_CHUNK];
     size_t in_len;
@@ -56,45 +55,14 @@ struct rec {
     bool stdin_open;
     int end_signal;         /* a signal that ended the recording */
     struct timespec end_at; /* when it came */
-    char werr[512];         /* first recording error */
 };
-
-static struct timespec
-mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts;
-}
-
-static int64_t
-ms_between(const struct timespec *a, const struct timespec *b)
-{
-    return ((int64_t)b->tv_sec - (int64_t)a->tv_sec) * 1000 +
-           ((int64_t)b->tv_nsec - (int64_t)a->tv_nsec) / 1000000;
-}
 
 /* Record a packet; a failure is kept for the end, never shown mid-session */
 static void
 record(struct rec *r, enum pkt_type type, const uint8_t *data, size_t len,
        unsigned short w, unsigned short h)
 {
-    struct pkt p;
-    int rc;
-
-    memset(&p, 0, sizeof(p));
-    p.type = type;
-    p.ts = mono_now();
-    p.data = data;
-    p.len = len;
-    p.width = w;
-    p.height = h;
-    rc = enc_write(r->enc, &p);
-    if (rc < 0 && r->werr[0] == 0) {
-        snprintf(r->werr, sizeof(r->werr), "recording failed: %s",
-                 strerror(-rc));
-    }
+    recording_packet(r->recording, type, data, len, w, h);
 }
 
 static void
@@ -238,7 +206,7 @@ on_signal(struct rec *r)
             /* INT, TERM, HUP: end the session as a hangup would */
             if (r->end_signal == 0) {
                 r->end_signal = (int)si.ssi_signo;
-                r->end_at = mono_now();
+                r->end_at = recording_now();
                 kill(r->pty ? -r->child : r->child, SIGHUP);
                 kill(r->child, SIGCONT);
             }
@@ -315,26 +283,14 @@ from_child(struct rec *r, int i)
 }
 
 static int
-poll_timeout(struct rec *r, const struct timespec *now)
+poll_timeout(struct rec *r)
 {
-    struct timespec since, when;
-    int64_t t = -1, d;
+    int t = recording_timeout(r->recording);
 
-    if (enc_pending(r->enc, &since)) {
-        t = (int64_t)r->rc->latency * 1000 - ms_between(&since, now);
-        if (t < 0) {
-            t = 0;
-        }
-    }
-    if (sink_deadline(r->sink, &when)) {
-        d = ms_between(now, &when);
-        d = d < 0 ? 0 : d;
-        t = t < 0 || d < t ? d : t;
-    }
     if (r->child_done || r->end_signal) {
         t = t < 0 || t > DRAIN_QUIET_MS ? DRAIN_QUIET_MS : t;
     }
-    return t > 60000 ? 60000 : (int)t;
+    return t;
 }
 
 static void
@@ -345,8 +301,8 @@ loop(struct rec *r)
     for (;;) {
         struct pollfd p[5];
         int np = 0, i_sig, i_in = -1, i_to = -1, i_out[2] = { -1, -1 };
-        struct timespec now = mono_now(), since;
-        bool hold = sink_backlogged(r->sink);
+        struct timespec now;
+        bool hold = recording_held(r->recording);
         int i, n;
 
         if (!open_out[0] && !open_out[1] && (r->child_done || r->pty)) {
@@ -370,7 +326,7 @@ loop(struct rec *r)
                 p[np++] = (struct pollfd){ r->from_child[i], POLLIN, 0 };
             }
         }
-        n = poll(p, (nfds_t)np, poll_timeout(r, &now));
+        n = poll(p, (nfds_t)np, poll_timeout(r));
         if (n < 0 && errno != EINTR) {
             break;
         }
@@ -392,17 +348,13 @@ loop(struct rec *r)
                 open_out[i] = false;
             }
         }
-        now = mono_now();
+        now = recording_now();
         if (r->end_signal && !r->child_done &&
-            ms_between(&r->end_at, &now) > HANGUP_GRACE_MS) {
+            recording_ms(&r->end_at, &now) > HANGUP_GRACE_MS) {
             kill(r->pty ? -r->child : r->child, SIGKILL);
             kill(r->child, SIGKILL);
         }
-        if (enc_pending(r->enc, &since) &&
-            ms_between(&since, &now) >= (int64_t)r->rc->latency * 1000) {
-            enc_flush(r->enc);
-        }
-        sink_poll(r->sink);
+        recording_tick(r->recording);
     }
 }
 
@@ -422,11 +374,8 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
              size_t errsz)
 {
     struct rec r;
-    struct enc_conf ec;
-    struct sink_conf sc;
     sigset_t mask, old;
-    struct timespec end;
-    char serr[512];
+    char rerr[512];
     int st, ret = 0;
 
     memset(&r, 0, sizeof(r));
@@ -437,28 +386,7 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
     r.child = -1;
     r.stdin_open = true;
 
-    memset(&sc, 0, sizeof(sc));
-    sc.writer = rc->writer;
-    sc.action = rc->action;
-    sc.rate = rc->rate;
-    sc.burst = rc->burst;
-    ret = sink_new(&sc, &r.sink);
-    if (ret < 0) {
-        snprintf(err, errsz, "%s", strerror(-ret));
-        goto out;
-    }
-    memset(&ec, 0, sizeof(ec));
-    ec.host = rc->ident->host;
-    ec.rec = rc->ident->rec;
-    ec.user = rc->ident->user;
-    ec.term = rc->ident->term;
-    ec.session = rc->ident->session;
-    ec.payload = rc->payload;
-    ec.emit = sink_emit;
-    ec.emit_ctx = r.sink;
-    clock_gettime(CLOCK_MONOTONIC, &ec.start);
-    clock_gettime(CLOCK_REALTIME, &ec.real_start);
-    ret = enc_new(&ec, &r.enc, err, errsz);
+    ret = recording_open(rc, &r.recording, err, errsz);
     if (ret < 0) {
         goto out;
     }
@@ -502,23 +430,15 @@ out:
             r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
     }
-    if (r.enc != NULL) {
-        end = mono_now();
-        enc_finish(r.enc, &end);
-    }
     if (r.tty_saved) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &r.saved);
     }
     if (r.utmp) {
         utempter_remove_record(r.master);
     }
-    if (r.sink != NULL && sink_drain(r.sink, DRAIN_WRITER_MS, serr,
-                                     sizeof(serr)) < 0 && ret == 0) {
-        snprintf(err, errsz, "%s", serr);
-        ret = -EIO;
-    }
-    if (ret == 0 && r.werr[0]) {
-        snprintf(err, errsz, "%s", r.werr);
+    if (recording_close(r.recording, DRAIN_WRITER_MS, rerr,
+                        sizeof(rerr)) < 0 && ret == 0) {
+        snprintf(err, errsz, "%s", rerr);
         ret = -EIO;
     }
     *status = r.end_signal ? 128 + r.end_signal : r.status;
@@ -539,7 +459,5 @@ out:
     if (r.sigfd >= 0) {
         close(r.sigfd);
     }
-    enc_free(r.enc);
-    sink_free(r.sink);
     return ret;
 }

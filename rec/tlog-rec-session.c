@@ -1,31 +1,42 @@
 /*
- * tlog-rec-session: a login shell that records the session.
+ * tlog-rec-session: a login shell that has its session recorded.
  *
- * Installed as a user's shell (directly, or handed out by SSSD), it
- * starts the real shell under recording.  Nothing the recorded user
- * controls switches the recording off: the command line takes only shell
- * options, recording settings come from root-owned configuration, and
- * the recorder cannot be traced or read (it is not dumpable).
+ * Installed as a user's shell (directly, or handed out by SSSD), it hands
+ * its terminal, or its pipes, to the recording agent tlog-recd, gets a new
+ * PTY (or new pipes) back, makes it its own and executes the real shell
+ * in its own process, so the login program sees the shell's exit status.
+ * The agent, not this program, records: nothing the recorded user
+ * controls runs with the terminal afterwards.
+ *
+ * It has no setuid bit.  It carries one file capability, CAP_AUDIT_WRITE
+ * (to note the recording in the kernel's audit trail), which also makes
+ * the kernel run it in secure-execution mode: the dynamic loader ignores
+ * LD_PRELOAD and its kind, and the user may not trace it.  It reads its
+ * settings from one root-owned file and none from the environment.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libaudit.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "conf.h"
-#include "ident.h"
+#include "fdio.h"
 #include "rec_conf.h"
-#include "recorder.h"
-#include "session_lock.h"
+#include "recd_proto.h"
 
 #define PROG "tlog-rec-session"
 #define SHELL_PREFIX "tlog-rec-session-shell"
@@ -127,41 +138,6 @@ pick_shell(const struct conf *c, const char *argv0, char *buf, size_t bufsz)
     return "/bin/bash";
 }
 
-/*
- * Configuration from the environment is honoured only where the user
- * could not have written it: a file owned by root and writable by no
- * one else, text only when running as root.
- */
-static int
-load_conf(struct conf *c, char *err, size_t errsz)
-{
-    const char *file = getenv("TLOG_REC_SESSION_CONF_FILE");
-    const char *text = getenv("TLOG_REC_SESSION_CONF_TEXT");
-    struct stat st;
-    int rc;
-
-    rc = conf_load_file(c, SYSCONFDIR "/tlog/tlog-rec-session.conf", true,
-                        err, errsz);
-    if (rc == 0 && file != NULL && *file) {
-        if (stat(file, &st) != 0 || st.st_uid != 0 ||
-            (st.st_mode & (S_IWGRP | S_IWOTH))) {
-            snprintf(err, errsz, "TLOG_REC_SESSION_CONF_FILE %s is not owned"
-                     " by root or is writable by others: not used", file);
-            return -EPERM;
-        }
-        rc = conf_load_file(c, file, false, err, errsz);
-    }
-    if (rc == 0 && text != NULL && *text) {
-        if (getuid() != 0) {
-            snprintf(err, errsz, "TLOG_REC_SESSION_CONF_TEXT is honoured"
-                     " only for root: not used");
-            return -EPERM;
-        }
-        rc = conf_load_text(c, text, "TLOG_REC_SESSION_CONF_TEXT", err, errsz);
-    }
-    return rc;
-}
-
 /* Build the shell's argv: [-]name [-i] [-c STRING] [ARG...] */
 static int
 shell_argv(const char *shell, const struct shell_args *a, bool login,
@@ -187,19 +163,152 @@ shell_argv(const char *shell, const struct shell_args *a, bool login,
     return i < argc ? -E2BIG : 0;
 }
 
+/*
+ * Hand the session to the agent: standard input, output and error go
+ * over; the new terminal (one descriptor) or pipes (three) come back into
+ * fds, their number into *nfds, the recording id into rec, and the
+ * connection stays open in *psock.  Returns 0 or a negative errno value
+ * with err filled.
+ */
+static int
+hand_over(const char *path, int *psock, int *fds, int *nfds, char *rec,
+          size_t recsz, char *err, size_t errsz)
+{
+    static const int std[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+    struct recd_request q;
+    struct recd_reply a;
+    const char *term = getenv("TERM");
+    int sock = -1, r;
+
+    r = recd_connect(path, &sock);
+    if (r < 0) {
+        snprintf(err, errsz, "cannot reach the recording agent at %s: %s",
+                 path, strerror(-r));
+        return r;
+    }
+    recd_request_init(&q, RECD_SESSION);
+    snprintf(q.term, sizeof(q.term), "%s", term != NULL ? term : "");
+    r = recd_send(sock, &q, sizeof(q), std, 3);
+    if (r == 0) {
+        r = recd_recv(sock, &a, sizeof(a), fds, nfds);
+    }
+    if (r < 0) {
+        snprintf(err, errsz, "the recording agent did not answer: %s",
+                 strerror(-r));
+    } else if (a.magic != RECD_MAGIC) {
+        snprintf(err, errsz, "the recording agent answered nonsense");
+        r = -EPROTO;
+    } else if (a.status < 0) {
+        a.msg[sizeof(a.msg) - 1] = 0;
+        snprintf(err, errsz, "the recording agent refused: %s", a.msg);
+        r = a.status;
+    } else if (*nfds != 1 && *nfds != 3) {
+        snprintf(err, errsz, "the recording agent sent %d descriptors",
+                 *nfds);
+        r = -EPROTO;
+    }
+    if (r < 0) {
+        close(sock);
+        return r;
+    }
+    a.rec[sizeof(a.rec) - 1] = 0;
+    snprintf(rec, recsz, "%s", a.rec);
+    *psock = sock;
+    return 0;
+}
+
+/*
+ * Make what the agent sent this process's terminal, or its standard
+ * descriptors, and tell the agent the old terminal is free.  The shell is
+ * then executed in this process; a process group leader that is not a
+ * session leader cannot start a session, and forks once for it.
+ */
+static int
+adopt(int sock, const int *fds, int nfds, char *err, size_t errsz)
+{
+    struct recd_request q;
+    int i, st;
+    pid_t child;
+
+    if (nfds == 3) {
+        for (i = 0; i < 3; i++) {
+            if (dup2(fds[i], i) < 0) {
+                snprintf(err, errsz, "cannot take the pipes: %s",
+                         strerror(errno));
+                return -errno;
+            }
+            close(fds[i]);
+        }
+        return 0;
+    }
+    if (getsid(0) == getpid()) {
+        /* a session leader letting go of its terminal hangs up its
+         * foreground process group: this one */
+        signal(SIGHUP, SIG_IGN);
+        ioctl(STDIN_FILENO, TIOCNOTTY);
+        signal(SIGHUP, SIG_DFL);
+    } else {
+        ioctl(STDIN_FILENO, TIOCNOTTY);
+        if (setsid() < 0) {
+            child = fork();
+            if (child < 0) {
+                snprintf(err, errsz, "cannot fork: %s", strerror(errno));
+                return -errno;
+            }
+            if (child > 0) {
+                close(fds[0]);
+                close(sock);
+                while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
+                }
+                exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+            }
+            setsid();
+        }
+    }
+    if (ioctl(fds[0], TIOCSCTTY, 0) != 0) {
+        snprintf(err, errsz, "cannot take the new terminal: %s",
+                 strerror(errno));
+        return -errno;
+    }
+    for (i = 0; i < 3; i++) {
+        if (dup2(fds[0], i) < 0) {
+            snprintf(err, errsz, "cannot take the new terminal: %s",
+                     strerror(errno));
+            return -errno;
+        }
+    }
+    close(fds[0]);
+    recd_request_init(&q, RECD_RELEASED);
+    recd_send(sock, &q, sizeof(q), NULL, 0);
+    return 0;
+}
+
+/* Note the recording in the kernel's audit trail (CAP_AUDIT_WRITE) */
+static void
+audit_start(const char *rec)
+{
+    char msg[256];
+    int fd = audit_open();
+
+    if (fd < 0) {
+        return;
+    }
+    snprintf(msg, sizeof(msg), "op=tlog-recording-handover rec=%s", rec);
+    audit_log_user_message(fd, AUDIT_USER, msg, NULL, NULL, NULL, 1);
+    audit_close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
     static char *sargv[SHELL_ARGS_MAX];
     struct conf *c = NULL;
-    struct session_lock *lock = NULL;
     struct shell_args a;
-    struct ident id;
-    struct recorder_conf rc;
-    char err[1024], shellbuf[PATH_MAX], name0[PATH_MAX];
+    char err[1024], shellbuf[PATH_MAX], name0[PATH_MAX], rec[128];
     const char *shell;
     bool login;
-    int status = 1, r;
+    int fds[RECD_FDS_MAX], nfds = 0;
+    int status = 1, sock = -1, r;
 
     /* Before anything else: the user may not trace or read this process */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -226,8 +335,9 @@ main(int argc, char **argv)
                "    -l, --login          Make the shell a login shell\n"
                "    -i, --interactive    Make the shell interactive\n"
                "    -c, --command        Run the shell command CMD_STRING\n"
-               "\nRecording settings come from " SYSCONFDIR
-               "/tlog/tlog-rec-session.conf only; see"
+               "\nThe session is recorded by the agent tlog-recd(8), with its"
+               " settings.\nThe shell, the notice and the agent's socket come"
+               " from " SYSCONFDIR "/tlog/\ntlog-rec-session.conf only; see"
                " tlog-rec-session.conf(5).\n");
         status = 0;
         goto out;
@@ -237,7 +347,8 @@ main(int argc, char **argv)
         status = 0;
         goto out;
     }
-    r = load_conf(c, err, sizeof(err));
+    r = conf_load_file(c, SYSCONFDIR "/tlog/tlog-rec-session.conf", true,
+                       err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
@@ -262,40 +373,47 @@ main(int argc, char **argv)
         status = 127;
         goto out;
     }
-    r = ident_get(&id, err, sizeof(err));
+    /* Only to a terminal: on pipes it would corrupt scp and sftp.  It
+     * goes before the hand-over, so it is not part of the recording. */
+    if (*conf_str(c, "notice") && isatty(STDOUT_FILENO)) {
+        fdio_write_all(STDOUT_FILENO, conf_str(c, "notice"),
+                       strlen(conf_str(c, "notice")));
+    }
+    r = hand_over(conf_str(c, "agent.socket"), &sock, fds, &nfds, rec,
+                  sizeof(rec), err, sizeof(err));
+    if (r < 0) {
+        bool reached = r != -ENOENT && r != -ECONNREFUSED && r != -EACCES;
+
+        if (!reached &&
+            strcmp(conf_str(c, "agent.unreachable"), "unrecorded") == 0) {
+            /* the configuration says so: run unrecorded, but say it */
+            openlog(PROG, LOG_PID, LOG_AUTHPRIV);
+            syslog(LOG_WARNING, "session of uid %u NOT RECORDED: %s",
+                   (unsigned int)getuid(), err);
+            closelog();
+            execv(shell, sargv);
+            fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
+                    strerror(errno));
+            status = 127;
+            goto out;
+        }
+        fprintf(stderr, PROG ": %s\n" PROG ": the session is refused: it"
+                " must be recorded (is the tlog-recd service running?)\n",
+                err);
+        goto out;
+    }
+    audit_start(rec);
+    r = adopt(sock, fds, nfds, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-
-    /* Already recorded in this audit session (su, a nested login): the
-     * recorder higher up sees all of it, so just start the shell */
-    r = session_lock_take(id.session, &lock, err, sizeof(err));
-    if (r == -EEXIST) {
-        /* shell points into the configuration: keep it until the exec */
-        execv(shell, sargv);
-        fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
-                strerror(errno));
-        conf_free(c);
-        return 127;
-    }
-    if (r < 0) {
-        /* no lock, still record: a missing lock must not stop recording */
-        lock = NULL;
-    }
-
-    memset(&rc, 0, sizeof(rc));
-    rc.prog = PROG;
-    rc.path = shell;
-    rc.argv = sargv;
-    rc.ident = &id;
-    rc.notice = conf_str(c, "notice");
-    r = rec_conf_run(c, &rc, true, &status, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-    }
+    close(sock);
+    execv(shell, sargv);
+    fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
+            strerror(errno));
+    status = errno == ENOENT ? 127 : 126;
 out:
-    session_lock_free(lock);
     conf_free(c);
     return status;
 }

@@ -1,0 +1,168 @@
+/*
+ * One recording in progress.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enc.h"
+#include "recording.h"
+#include "sink.h"
+
+struct recording {
+    unsigned int latency;       /* seconds */
+    struct enc *enc;
+    struct sink *sink;
+    char werr[512];             /* first recording error */
+};
+
+struct timespec
+recording_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts;
+}
+
+int64_t
+recording_ms(const struct timespec *a, const struct timespec *b)
+{
+    return ((int64_t)b->tv_sec - (int64_t)a->tv_sec) * 1000 +
+           ((int64_t)b->tv_nsec - (int64_t)a->tv_nsec) / 1000000;
+}
+
+int
+recording_open(const struct recorder_conf *rc, struct recording **pr,
+               char *err, size_t errsz)
+{
+    struct recording *r;
+    struct enc_conf ec;
+    struct sink_conf sc;
+    int ret;
+
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        snprintf(err, errsz, "out of memory");
+        return -ENOMEM;
+    }
+    r->latency = rc->latency;
+    memset(&sc, 0, sizeof(sc));
+    sc.writer = rc->writer;
+    sc.action = rc->action;
+    sc.rate = rc->rate;
+    sc.burst = rc->burst;
+    ret = sink_new(&sc, &r->sink);
+    if (ret < 0) {
+        snprintf(err, errsz, "%s", strerror(-ret));
+        free(r);
+        return ret;
+    }
+    memset(&ec, 0, sizeof(ec));
+    ec.host = rc->ident->host;
+    ec.rec = rc->ident->rec;
+    ec.user = rc->ident->user;
+    ec.term = rc->ident->term;
+    ec.session = rc->ident->session;
+    ec.payload = rc->payload;
+    ec.emit = sink_emit;
+    ec.emit_ctx = r->sink;
+    clock_gettime(CLOCK_MONOTONIC, &ec.start);
+    clock_gettime(CLOCK_REALTIME, &ec.real_start);
+    ret = enc_new(&ec, &r->enc, err, errsz);
+    if (ret < 0) {
+        sink_free(r->sink);
+        free(r);
+        return ret;
+    }
+    *pr = r;
+    return 0;
+}
+
+void
+recording_packet(struct recording *r, enum pkt_type type, const uint8_t *data,
+                 size_t len, unsigned short w, unsigned short h)
+{
+    struct pkt p;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    p.type = type;
+    p.ts = recording_now();
+    p.data = data;
+    p.len = len;
+    p.width = w;
+    p.height = h;
+    rc = enc_write(r->enc, &p);
+    if (rc < 0 && r->werr[0] == 0) {
+        snprintf(r->werr, sizeof(r->werr), "recording failed: %s",
+                 strerror(-rc));
+    }
+}
+
+int
+recording_timeout(struct recording *r)
+{
+    struct timespec now = recording_now(), since, when;
+    int64_t t = -1, d;
+
+    if (enc_pending(r->enc, &since)) {
+        t = (int64_t)r->latency * 1000 - recording_ms(&since, &now);
+        if (t < 0) {
+            t = 0;
+        }
+    }
+    if (sink_deadline(r->sink, &when)) {
+        d = recording_ms(&now, &when);
+        d = d < 0 ? 0 : d;
+        t = t < 0 || d < t ? d : t;
+    }
+    return t > 60000 ? 60000 : (int)t;
+}
+
+void
+recording_tick(struct recording *r)
+{
+    struct timespec now = recording_now(), since;
+
+    if (enc_pending(r->enc, &since) &&
+        recording_ms(&since, &now) >= (int64_t)r->latency * 1000) {
+        enc_flush(r->enc);
+    }
+    sink_poll(r->sink);
+}
+
+bool
+recording_held(const struct recording *r)
+{
+    return sink_backlogged(r->sink);
+}
+
+int
+recording_close(struct recording *r, int drain_ms, char *err, size_t errsz)
+{
+    struct timespec end;
+    char serr[512];
+    int ret = 0;
+
+    if (r == NULL) {
+        return 0;
+    }
+    end = recording_now();
+    enc_finish(r->enc, &end);
+    if (sink_drain(r->sink, drain_ms, serr, sizeof(serr)) < 0) {
+        snprintf(err, errsz, "%s", serr);
+        ret = -EIO;
+    }
+    if (ret == 0 && r->werr[0]) {
+        snprintf(err, errsz, "%s", r->werr);
+        ret = -EIO;
+    }
+    enc_free(r->enc);
+    sink_free(r->sink);
+    free(r);
+    return ret;
+}
