@@ -244,3 +244,107 @@ stop
         with open(path, "w") as f:
             f.write("".join(ln + "\n" for ln in lines))
         return path, lines
+
+
+RECD = os.path.join(BUILD, "rec", "tlog-recd")
+AGENT_USER = "tlog-recd"
+
+
+def ensure_user(name, system=False):
+    """Add the user name (a system user without a shell if system)."""
+    import pwd
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        args = ["useradd", "-M"]
+        args += ["-r", "-s", "/usr/sbin/nologin"] if system else \
+            ["-s", "/bin/sh"]
+        subprocess.run(args + [name], check=True)
+
+
+def reexec_in_namespace(mark, path):
+    """Run the script at path again in a private mount namespace (once:
+    mark is the environment variable that says it is in one)."""
+    import sys
+    if os.environ.get(mark) == "1":
+        return
+    if os.getuid() != 0:
+        print("FAIL setup: run as root (mounts, daemons, users)")
+        sys.exit(1)
+    os.environ[mark] = "1"
+    argv = ["unshare", "--mount", "--propagation", "private",
+            sys.executable, os.path.abspath(path)] + sys.argv[1:]
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        print("FAIL setup: cannot run unshare: %s" % e)
+        sys.exit(1)
+
+
+def session_capability(path):
+    """tlog-rec-session's file capability, as make install sets it (a
+    link drops it): it puts the program in secure-execution mode."""
+    subprocess.run(["setcap", "cap_audit_write+ep", path], check=True)
+
+
+class Agent:
+    """tlog-recd on a private socket and state directory, writing to the
+    file .out (or with the writer options in args), as AGENT_USER."""
+
+    def __init__(self, name, args=(), file_writer=True):
+        import pwd
+        ensure_user(AGENT_USER, system=True)
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        self.sock = os.path.join(self.dir, "recd.sock")
+        self.out = os.path.join(self.dir, "recording.json")
+        self.log = os.path.join(self.dir, "recd.log")
+        self.argv = [RECD, "--socket", self.sock, "--state-dir",
+                     os.path.join(self.dir, "state"), "--session-program",
+                     os.path.abspath(SESSION), "--latency", "1"]
+        if file_writer:
+            open(self.out, "w").close()
+            os.chown(self.out, pwd.getpwnam(AGENT_USER).pw_uid, -1)
+            self.argv += ["--writer", "file", "--file-path", self.out]
+        self.argv += list(args)
+        self.proc = None
+
+    def start(self):
+        session_capability(SESSION)
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log, "ab"),
+                                     start_new_session=True)
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "tlog-recd did not start: %s" % self.log_text())
+            time.sleep(0.02)
+        return self
+
+    def log_text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()[-2000:]
+
+    def workers(self):
+        """Pids of the processes recording as the agent's user"""
+        p = subprocess.run(["pgrep", "-u", AGENT_USER, "-f", RECD],
+                           capture_output=True, text=True)
+        return [int(x) for x in p.stdout.split()]
+
+    def stop(self, sessions=True):
+        """Stop the listener; with sessions, every session process too."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        if sessions:
+            subprocess.run(["pkill", "-KILL", "-f", RECD + " --socket " +
+                            self.sock], capture_output=True)
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

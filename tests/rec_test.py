@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Integration tests of tlog-rec and tlog-rec-session.
+"""Integration tests of tlog-rec (tlog-rec-session: session_test.py).
 
 The real programs run under a real PTY (ptyterm.Term), as root and as an
 unprivileged user.  Every recording is decoded by our decoder and played
@@ -19,11 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
-from progtest import (CASES, CODEC, REC, SESSION, case, check,  # noqa: E402
+from progtest import (CASES, CODEC, REC, case, check,  # noqa: E402
                       decode, exact, messages, path_for, run_cases, tmp)
 
 USER = "tlogtest"
-LOCK_DIR = "/run/tlog-sessions"
 
 def typing(user=None):
     out = path_for("typing-%s" % (user or "root"))
@@ -214,203 +213,6 @@ def utmp():
     check(tty not in who.split(), "%s still in who after the end" % tty)
 
 
-def session_env(extra):
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps(extra)
-    return env
-
-
-@case("tlog-rec-session -c, login shell, notice")
-def session_c():
-    out = path_for("session-c")
-    env = session_env({"writer": "file", "file": {"path": out},
-                       "shell": "/bin/sh", "notice": "NOTICE\n"})
-    t = Term([SESSION, "-c", "echo via-c; echo $0"], env=env)
-    check(t.finish() == 0, "exit status")
-    # shown on the terminal before recording starts, so not recorded
-    check(t.screen.startswith(b"NOTICE\r\n"), "no notice: %r" % t.screen)
-    check(b"via-c" in t.screen, "command did not run")
-    exact(out, t.screen[len(b"NOTICE\r\n"):])
-    out2 = path_for("session-login")
-    env = session_env({"writer": "file", "file": {"path": out2},
-                       "shell": "/bin/bash", "notice": ""})
-    t = Term([SESSION, "-l", "-c", "shopt -q login_shell && echo LOGIN"],
-             env=env)
-    check(t.finish() == 0, "exit status")
-    check(b"LOGIN" in t.screen, "not a login shell: %r" % t.screen)
-    exact(out2, t.screen)
-
-
-@case("tlog-rec-session: shell from TLOG_REC_SESSION_SHELL and program name")
-def session_shell():
-    out = path_for("session-shell")
-    env = session_env({"writer": "file", "file": {"path": out},
-                       "notice": ""})
-    env["TLOG_REC_SESSION_SHELL"] = "/bin/sh"
-    p = subprocess.run([SESSION, "-c", "readlink /proc/$$/exe; :"], env=env,
-                       capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=30)
-    check(p.stdout.strip() in (b"/usr/bin/dash", b"/bin/dash"),
-          "shell %r" % p.stdout)
-    check(decode(out) == p.stdout, "not recorded")
-    out = path_for("session-shell-name")
-    env = session_env({"writer": "file", "file": {"path": out},
-                       "notice": ""})
-    link = os.path.join(tmp, "tlog-rec-session-shell-bin-dash")
-    if not os.path.exists(link):
-        os.symlink(os.path.abspath(SESSION), link)
-    p = subprocess.run([link, "-c", "readlink /proc/$$/exe; :"], env=env,
-                       capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=30)
-    check(p.stdout.strip() in (b"/usr/bin/dash", b"/bin/dash"),
-          "shell from the program name %r" % p.stdout)
-    check(decode(out) == p.stdout, "not recorded")
-
-
-@case("tlog-rec-session: the user's environment cannot change recording",
-      USER)
-def session_env_ignored(user):
-    out = path_for("session-user")
-    evil = os.path.join(tmp, "evil.conf")
-    with open(evil, "w") as f:
-        json.dump({"log": {"output": False}}, f)
-    os.chmod(evil, 0o644)
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({"log": {"output": False}})
-    p = subprocess.run(["runuser", "-u", user, "--", SESSION, "-c",
-                        "echo hi"], env=env, capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=30)
-    check(p.returncode != 0 and b"only for root" in p.stderr,
-          "user's TLOG_REC_SESSION_CONF_TEXT was honoured: %r" % p.stderr)
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_FILE"] = evil
-    os.chown(evil, pwd.getpwnam(user).pw_uid, -1)
-    p = subprocess.run(["runuser", "-u", user, "--", SESSION, "-c",
-                        "echo hi"], env=env, capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=30)
-    check(p.returncode != 0 and b"not owned by root" in p.stderr,
-          "user's configuration file was honoured: %r" % p.stderr)
-
-
-@case("tlog-rec-session: the user cannot trace or read the recorder", USER)
-def session_ptrace(user):
-    out = path_for("session-ptrace")
-    conf = os.path.join(tmp, "root.conf")
-    with open(conf, "w") as f:
-        json.dump({"writer": "file", "file": {"path": out}, "notice": "",
-                   "shell": "/bin/sh"}, f)
-    os.chmod(conf, 0o644)
-    open(out, "w").close()
-    os.chown(out, pwd.getpwnam(user).pw_uid, -1)
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_FILE"] = conf
-    # the shell, as the user, tries to read its recorder's memory
-    # environ needs only read access, which Yama leaves alone: its denial
-    # is the recorder being non-dumpable; mem and ptrace need attach access
-    script = ("r=$PPID; echo recorder=$r; "
-              "if python3 -c 'import sys; open(\"/proc/%s/mem\" % "
-              "sys.argv[1], \"rb\")' $r 2>/dev/null; then echo MEM-OK; "
-              "else echo MEM-DENIED; fi; "
-              "if cat /proc/$r/environ >/dev/null 2>&1; then echo ENV-OK; "
-              "else echo ENV-DENIED; fi; "
-              "if python3 -c 'import ctypes, sys; "
-              "sys.exit(ctypes.CDLL(None).ptrace(16, int(sys.argv[1]), 0, 0))'"
-              " $r 2>/dev/null; then echo TRACE-OK; else echo TRACE-DENIED; fi")
-    t = Term([SESSION, "-c", script], env=env, user=user)
-    check(t.finish() == 0, "exit status")
-    check(b"ENV-DENIED" in t.screen and b"ENV-OK" not in t.screen,
-          "recorder readable by the user: %r" % t.screen)
-    check(b"TRACE-DENIED" in t.screen and b"TRACE-OK" not in t.screen and
-          b"MEM-DENIED" in t.screen and b"MEM-OK" not in t.screen,
-          "recorder traceable: %r" % t.screen)
-    exact(out, t.screen)
-
-
-@case("tlog-rec-session: killing the recorder ends the session", USER)
-def session_kill(user):
-    out = path_for("session-kill")
-    conf = os.path.join(tmp, "root.conf")
-    with open(conf, "w") as f:
-        json.dump({"writer": "file", "file": {"path": out}, "notice": "",
-                   "shell": "/bin/sh"}, f)
-    open(out, "w").close()
-    os.chown(out, pwd.getpwnam(user).pw_uid, -1)
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_FILE"] = conf
-    t = Term([SESSION, "-c", "echo up; kill -KILL $PPID; sleep 30; "
-              "echo STILL-HERE"], env=env, user=user)
-    st = t.finish(timeout=15)
-    check(st == -signal.SIGKILL, "the recorder was not killed: %r" % st)
-    time.sleep(0.5)
-    ps = subprocess.run(["pgrep", "-u", user, "-f", "STILL-HERE"],
-                        capture_output=True)
-    check(ps.returncode != 0, "the shell outlived its recorder")
-
-
-def root_conf(out):
-    """A root-owned configuration file writing to out, which the user may
-    write (the file writer runs as the user)."""
-    conf = os.path.join(tmp, "root-%s.conf" % os.path.basename(out))
-    with open(conf, "w") as f:
-        json.dump({"writer": "file", "file": {"path": out}, "notice": "",
-                   "shell": "/bin/sh"}, f)
-    os.chmod(conf, 0o644)
-    open(out, "w").close()
-    os.chown(out, pwd.getpwnam(USER).pw_uid, -1)
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_FILE"] = conf
-    return env
-
-
-# Start in a new audit session (as a login does), then become the user
-NEW_SESSION = "echo 0 >/proc/self/loginuid && exec runuser -u %s -- " % USER
-
-
-def as_new_login(env, script):
-    """Run script with sh as the user, in a new audit session."""
-    path = os.path.join(tmp, "script-%d.sh" % len(os.listdir(tmp)))
-    with open(path, "w") as f:
-        f.write(script)
-    os.chmod(path, 0o644)
-    return subprocess.run(["sh", "-c", NEW_SESSION + "sh " + path], env=env,
-                          capture_output=True, stdin=subprocess.DEVNULL,
-                          timeout=30)
-
-
-@case("tlog-rec-session: nested in a recorded session, records once", USER)
-def session_nested(user):
-    out = path_for("session-nested")
-    env = root_conf(out)
-    p = as_new_login(env, "%s -c '%s -c \"echo inner-$(cat "
-                     "/proc/self/sessionid)\"'\n" % (SESSION, SESSION))
-    check(p.returncode == 0, "exit status %d: %r" % (p.returncode, p.stderr))
-    check(b"inner-" in p.stdout and b"inner-4294967295" not in p.stdout,
-          "no audit session was made: %r" % p.stdout)
-    m = messages(out)
-    check(len({x["rec"] for x in m}) == 1, "recorded %d times" %
-          len({x["rec"] for x in m}))
-    check(m[0]["session"] != 4294967295, "session id not recorded")
-    check(decode(out) == p.stdout, "recording differs from the output")
-
-
-@case("tlog-rec-session: a lock planted by the user does not stop recording",
-      USER)
-def session_planted(user):
-    out = path_for("session-planted")
-    env = root_conf(out)
-    # the user's shell plants a lock for its root-owned parent (runuser),
-    # with the right start time, then starts the recorder
-    p = as_new_login(env, """s=$(cat /proc/self/sessionid)
-t=$(cut -d')' -f2 /proc/$PPID/stat | awk '{print $20}')
-echo $t > %s/$s-$PPID.lock && echo planted
-exec %s -c 'echo still-recorded'
-""" % (LOCK_DIR, SESSION))
-    check(b"planted" in p.stdout, "could not plant the lock: %r" % p.stderr)
-    check(b"still-recorded" in p.stdout, "command did not run")
-    check(decode(out) == b"still-recorded\n",
-          "not recorded: %r" % decode(out))
-
-
 def ensure_user():
     try:
         pwd.getpwnam(USER)
@@ -423,9 +225,6 @@ def main():
         print("FAIL setup: these tests run as root (they add the user %s)"
               % USER)
         return 1
-    if not os.path.isdir(LOCK_DIR):
-        os.makedirs(LOCK_DIR)
-        os.chmod(LOCK_DIR, 0o1777)
     if not os.path.exists("/var/run/utmp"):
         subprocess.run(["install", "-m", "664", "-g", "utmp", "/dev/null",
                         "/var/run/utmp"], check=True)
