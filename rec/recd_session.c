@@ -272,15 +272,21 @@ out:
     return status;
 }
 
+static void
+json_raw(struct buf *b, const char *text)
+{
+    buf_append(b, text, strlen(text));
+}
+
 /* A JSON string field: ,"name":"value" */
 static void
 json_field(struct buf *b, const char *name, const char *value)
 {
-    buf_append(b, ",\"", 2);
-    buf_append(b, name, strlen(name));
-    buf_append(b, "\":\"", 3);
+    json_raw(b, ",\"");
+    json_raw(b, name);
+    json_raw(b, "\":\"");
     jesc_str(b, (const uint8_t *)value, strlen(value));
-    buf_append(b, "\"", 1);
+    json_raw(b, "\"");
 }
 
 /*
@@ -315,7 +321,7 @@ write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
     }
     clock_gettime(CLOCK_REALTIME, &now);
     buf_init(&b, 16384);
-    buf_append(&b, "{\"ver\":\"2.3\"", 12);
+    json_raw(&b, "{\"ver\":\"2.3\"");
     json_field(&b, "host", id.host);
     json_field(&b, "rec", id.rec);
     json_field(&b, "user", id.user);
@@ -323,16 +329,15 @@ write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
     snprintf(num, sizeof(num), ",\"session\":%u,\"id\":1,\"pos\":0,"
              "\"time\":%lld.%03ld", (unsigned)id.session,
              (long long)now.tv_sec, now.tv_nsec / 1000000);
-    buf_append(&b, num, strlen(num));
-    buf_append(&b, ",\"timing\":\"\",\"in_txt\":\"\",\"in_bin\":[],"
-               "\"out_txt\":\"\",\"out_bin\":[],\"x_tlog_unrecorded\":{", 84);
-    buf_append(&b, "\"why\":\"no recorder was started in this login"
-               " session\"", 55);
+    json_raw(&b, num);
+    json_raw(&b, ",\"timing\":\"\",\"in_txt\":\"\",\"in_bin\":[],"
+             "\"out_txt\":\"\",\"out_bin\":[],\"x_tlog_unrecorded\":{"
+             "\"why\":\"no recorder was started in this login session\"");
     json_field(&b, "service", q->service);
     json_field(&b, "tty", q->tty);
     json_field(&b, "rhost", q->rhost);
     json_field(&b, "opened", opened);
-    buf_append(&b, "}}", 2);
+    json_raw(&b, "}}");
     r = writer_write(rc.writer, (const char *)b.data, b.len, 1);
     if (r < 0) {
         fprintf(stderr, PROG ": unrecorded session of %s: %s\n", q->user,

@@ -42,8 +42,9 @@ import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
-from progtest import (BUILD, SESSION, Rsyslog, case, check, decode,  # noqa
-                      exact, free_port, ref_play, run_cases, tmp)
+from progtest import (BUILD, SESSION, Agent, Rsyslog, case, check,  # noqa
+                      decode, exact, free_port, ref_play, run_cases,
+                      session_capability, tmp)
 
 BUILD = os.path.abspath(BUILD)
 SRC = os.environ.get("top_srcdir", os.path.join(BUILD, ".."))
@@ -67,8 +68,13 @@ USERS = {
     "bob": (2102, "/bin/bash", False),      # not at all
     "carol": (2103, "/bin/bash", True),     # supplementary group ops
     "dave": (2104, "/bin/sh", True),        # primary group admins
+    "erin": (2105, "/bin/bash", True),      # ops; sshd forces internal-sftp
 }
-GROUPS = {"ops": (3101, ["carol"]), "admins": (3102, [])}
+# A group line of 40 KB before the policy's groups: the lookups must
+# grow their buffers, and never fail open
+BIG_GROUP = ["member%05d" % i for i in range(3600)]
+GROUPS = {"big": (3100, BIG_GROUP), "ops": (3101, ["carol", "erin"]),
+          "admins": (3102, [])}
 PRIMARY = {"dave": "admins"}
 
 # One file for both worlds: SSSD reads its domain and the policy, the
@@ -88,10 +94,12 @@ users = alice
 groups = ops, admins
 """
 
+# pam_env reads ~/.pam_environment, as Debian's stock sshd stack does
 PAM_COMMON = """auth     required pam_unix.so
 account  required pam_unix.so
 password required pam_deny.so
 session  optional pam_loginuid.so
+session  required pam_env.so user_readenv=1
 session  required pam_unix.so
 """
 
@@ -144,6 +152,10 @@ def users_files():
     for name, lines in ent.items():
         put(os.path.join(W, "etc", name), "\n".join(lines) + "\n",
             0o640 if name in ("shadow", "gshadow") else 0o644)
+        if name in ("shadow", "gshadow"):
+            # unix_chkpwd (su as a user) reads it as group shadow
+            os.chown(os.path.join(W, "etc", name), 0,
+                     grp.getgrnam("shadow").gr_gid)
         bind(os.path.join(W, "etc", name), "/etc/" + name)
     for name, (uid, _, _) in USERS.items():
         home = os.path.join(W, "home", name)
@@ -179,6 +191,9 @@ PermitUserRC no
 PrintMotd no
 PrintLastLog no
 Subsystem sftp %(sftp)s
+AllowTcpForwarding yes
+Match User erin
+    ForceCommand internal-sftp
 """ % {"port": port, "d": d, "sftp": SFTP_SERVER})
     os.makedirs("/run/sshd", mode=0o755)
     log = open(os.path.join(d, "sshd.log"), "w")
@@ -241,8 +256,6 @@ def world():
         os.chown(f, 0, grp.getgrnam("utmp").gr_gid if f == "/run/utmp"
                  else 0)
         os.chmod(f, 0o664)
-    sh("systemd-tmpfiles", "--create",
-       os.path.join(SRC, "contrib", "tmpfiles.d", "tlog-sessions.conf"))
     users_files()
     # The policy, and SSSD's configuration: one file
     sssd_dir = os.path.join(W, "etc", "sssd")
@@ -264,6 +277,7 @@ def world():
     # tlog-rec-session, installed where the module and SSSD point
     shutil.copy(SESSION, os.path.join(W, "tlog-rec-session"))
     os.chmod(os.path.join(W, "tlog-rec-session"), 0o755)
+    session_capability(os.path.join(W, "tlog-rec-session"))
     bind(os.path.join(W, "tlog-rec-session"), SSSD_SHELL)
     bin_dir = os.path.dirname(OUR_SHELL)
     if os.path.exists(OUR_SHELL):
@@ -272,13 +286,19 @@ def world():
         # Not installed: a directory of its own over the install
         # directory (hiding, in here only, what else it holds)
         os.makedirs(os.path.join(W, "bin"))
-        shutil.copy(os.path.join(W, "tlog-rec-session"),
-                    os.path.join(W, "bin"))
+        # the same file, so the agent knows it by either name
+        os.link(os.path.join(W, "tlog-rec-session"),
+                os.path.join(W, "bin", "tlog-rec-session"))
         bind(os.path.join(W, "bin"), bin_dir)
-    # The recorder's configuration: syslog, to a private rsyslogd
+    # The recording agent, where it listens when installed, writing to a
+    # private rsyslogd
     rs = Rsyslog("rsyslog")
     rs.start()
     state["rsyslog"] = rs
+    agent = Agent("agent", ["--writer", "syslog", "--syslog-socket",
+                            rs.sock], file_writer=False,
+                  sock="/run/tlog-recd/socket", program=OUR_SHELL)
+    state["agent"] = agent.start()
     # (the machine's other files stay: the reference tlog-play needs its
     # own configuration)
     tlog_dir = os.path.join(W, "etc", "tlog")
@@ -287,8 +307,7 @@ def world():
     else:
         os.makedirs(tlog_dir)
     put(os.path.join(tlog_dir, "tlog-rec-session.conf"), json.dumps({
-        "notice": NOTICE.decode() + "\n", "writer": "syslog",
-        "syslog": {"socket": rs.sock}, "latency": 1}))
+        "notice": NOTICE.decode() + "\n"}))
     bind(tlog_dir, os.path.join(SYSCONFDIR, "tlog"))
     # PAM and NSS, first with the project's modules
     pam_dir = os.path.join(W, "etc", "pam.d")
@@ -433,12 +452,12 @@ def policy_says():
 
 SELECTED = {u: sel for u, (_, _, sel) in USERS.items()}
 
-# Shown by the session: its shell, the recorder above it, the real shell
-# handed over, and the passwd entry as the session sees it
-# (the recorder is not dumpable: its name, not its executable, shows)
+# Shown by the session: its shell, the process above it (sshd: the
+# shell runs in tlog-rec-session's process, the agent records), and the
+# real shell handed over
 PROBE = (b'echo "M1 $(readlink /proc/$$/exe) $(cat /proc/$PPID/comm)'
          b' [$TLOG_REC_SESSION_SHELL] M2"')
-RECORDER = b"tlog-rec-sessio"      # as /proc/PID/comm shortens it
+RECORDER = b"sshd"
 
 
 @case("modules: getent and tlog-policy agree with the policy")
@@ -548,6 +567,127 @@ def modules_transfers():
           % len(recordings("carol")))
 
 
+PRELOAD_C = r"""
+#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void take_over(void)
+{
+    FILE *f = fopen("%s", "w");
+    if (f) { fputs("ran", f); fclose(f); }
+    execl("/bin/sh", "sh", "-c", "echo UNRECORDED-SHELL", (char *)0);
+}
+"""
+
+
+@case("sshd + ~/.pam_environment: a preloaded library and configuration "
+      "do not reach tlog-rec-session")
+def modules_pam_environment():
+    forget_recordings()
+    mark = os.path.join(W, "preload-ran")
+    src, lib = os.path.join(W, "evil.c"), os.path.join(W, "evil.so")
+    put(src, PRELOAD_C % mark)
+    sh("cc", "-shared", "-fPIC", "-o", lib, src)
+    os.chmod(lib, 0o755)
+    env_file = os.path.join(W, "home", "alice", ".pam_environment")
+    put(env_file, "LD_PRELOAD DEFAULT=%s\n"
+        "TLOG_REC_SESSION_CONF_FILE DEFAULT=/proc/self/environ\n" % lib)
+    os.chown(env_file, USERS["alice"][0], -1)
+    try:
+        st, out, err = ssh_run("alice", "echo pre=[$LD_PRELOAD]; echo "
+                               "conf=[$TLOG_REC_SESSION_CONF_FILE]; "
+                               "echo after-login", tty=True)
+    finally:
+        os.unlink(env_file)
+    check(b"conf=[/proc/self/environ]" in out,
+          "pam_env did not pass the variables: %r %r" % (out, err))
+    check(st == 0 and b"after-login" in out and b"UNRECORDED" not in out,
+          "the session did not run recorded: %r %r" % (out, err))
+    check(not os.path.exists(mark), "the preloaded library ran")
+    path, _ = one_recording("alice")
+    exact(path, out.split(NOTICE + b"\r\n", 1)[1])
+
+
+@case("sshd + modules: port forwarding and internal-sftp sessions leave "
+      "a flagged record")
+def modules_no_shell():
+    forget_recordings()
+    lport = free_port()
+    fwd = subprocess.Popen(["ssh"] + ssh_opts() + [
+        "-N", "-L", "%d:127.0.0.1:%d" % (lport, state["port"]),
+        "alice@127.0.0.1"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", lport), 0.5).close()
+                break
+            except OSError:
+                check(time.monotonic() < end, "the forwarding never came up")
+                time.sleep(0.1)
+    finally:
+        fwd.terminate()
+        fwd.wait(timeout=15)
+    p = subprocess.run(["sftp"] + ssh_opts(port_flag="-P") + [
+        "-b", "-", "erin@127.0.0.1"], input=b"ls /\n", capture_output=True,
+        timeout=60)
+    check(p.returncode == 0, "sftp as erin: %r" % p.stderr)
+    for user in ("alice", "erin"):
+        recs = recordings(user)
+        flagged = [m for ms in recs.values() for m in ms
+                   if "x_tlog_unrecorded" in m]
+        check(len(recs) == 1 and len(flagged) == 1,
+              "%s: %d recordings, %d flagged" % (user, len(recs),
+                                                  len(flagged)))
+        f = flagged[0]
+        check(f["x_tlog_unrecorded"]["service"] == "sshd" and
+              f["x_tlog_unrecorded"]["rhost"] == "127.0.0.1" and
+              f["session"] > 0 and f["user"] == user,
+              "flagged record: %r" % f)
+        path, _ = one_recording(user)
+        check(decode(path) == b"" and ref_play(path) == b"",
+              "the flagged record does not play as empty")
+
+
+@case("sshd + su: su - in a recorded session is recorded again, in the "
+      "other user's name; a planted lock changes nothing")
+def modules_su():
+    forget_recordings()
+    os.makedirs("/run/tlog-sessions", exist_ok=True)
+    os.chmod("/run/tlog-sessions", 0o1777)
+    for service in ("su", "su-l"):     # su - is su-l
+        put(os.path.join(W, "etc", "pam.d", service), PAM_COMMON.replace(
+            "session  optional pam_loginuid.so\n", "") +
+            "session  required %s\n" % os.path.join(W, "lib", "pam_tlog.so"))
+    t = Term(["ssh"] + ssh_opts() + ["-tt", "alice@127.0.0.1"], cols=200)
+    try:
+        check(wait_after(t, NOTICE, b"$ "), "no prompt: %r" % t.screen)
+        t.send(b"s=$(cat /proc/self/sessionid); for p in $$ $PPID; do "
+               b"echo 1 >/run/tlog-sessions/$s-$p.lock; done; echo PLANTED\r")
+        check(wait_after(t, b"PLANTED\r\n", b"$ "), "could not plant")
+        t.send(b"su - carol\r")
+        check(t.wait_for(b"Password: "), "no password prompt: %r" %
+              t.screen[-200:])
+        t.send(b"pw-carol\r")
+        check(wait_after(t, b"Password: ", b"$ "), "no prompt as carol: %r"
+              % t.screen[-300:])
+        t.send(b"echo as-$(id -un)\r")
+        check(t.wait_for(b"as-carol"), "not carol: %r" % t.screen[-200:])
+        t.send(b"exit\r")
+        time.sleep(0.5)
+        t.send(b"exit\r")
+        check(t.finish(30) == 0, "ssh exit status %r" % t.status)
+    finally:
+        t.close()
+    carol = recordings("carol")
+    check(len(carol) == 1, "carol: %d recordings" % len(carol))
+    path, msgs = one_recording("carol")
+    check(b"as-carol" in decode(path), "carol's recording lacks her output")
+    check(msgs[0]["session"] > 0, "no audit session")
+    path, _ = one_recording("alice")
+    check(b"as-carol" in decode(path), "alice's recording lacks the su")
+
+
 @case("sssd: the same policy through a real SSSD selects the same users")
 def sssd_select():
     start_sssd()
@@ -588,8 +728,8 @@ def stop(name):
 
 
 def main():
-    for tool in (SSHD, "/usr/sbin/sssd", "rsyslogd", "unshare",
-                 "systemd-tmpfiles", "ssh", "scp", "sftp", SFTP_SERVER):
+    for tool in (SSHD, "/usr/sbin/sssd", "rsyslogd", "unshare", "setcap",
+                 "ssh", "scp", "sftp", SFTP_SERVER):
         if shutil.which(tool) is None:
             print("FAIL setup: %s not found (run tools/install-deps)" % tool)
             return 1
@@ -599,6 +739,8 @@ def main():
         print("FAIL setup: %s" % e)
         for name in ("sshd", "sssd"):
             stop(name)
+        if "agent" in state:
+            state.pop("agent").stop()
         if "rsyslog" in state:
             state.pop("rsyslog").stop()
         return 1
@@ -607,6 +749,8 @@ def main():
     finally:
         for name in ("sshd", "sssd"):
             stop(name)
+        if "agent" in state:
+            state.pop("agent").stop()
         if "rsyslog" in state:
             state.pop("rsyslog").stop()
 

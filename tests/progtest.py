@@ -291,18 +291,20 @@ class Agent:
     """tlog-recd on a private socket and state directory, writing to the
     file .out (or with the writer options in args), as AGENT_USER."""
 
-    def __init__(self, name, args=(), file_writer=True):
+    def __init__(self, name, args=(), file_writer=True, sock=None,
+                 program=None):
         import pwd
         ensure_user(AGENT_USER, system=True)
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
-        self.sock = os.path.join(self.dir, "recd.sock")
+        self.sock = sock or os.path.join(self.dir, "recd.sock")
+        self.program = program or os.path.abspath(SESSION)
         self.out = os.path.join(self.dir, "recording.json")
         self.log = os.path.join(self.dir, "recd.log")
         self.argv = [RECD, "--socket", self.sock, "--state-dir",
                      os.path.join(self.dir, "state"), "--session-program",
-                     os.path.abspath(SESSION), "--latency", "1"]
+                     self.program, "--latency", "1"]
         if file_writer:
             open(self.out, "w").close()
             os.chown(self.out, pwd.getpwnam(AGENT_USER).pw_uid, -1)
@@ -311,7 +313,7 @@ class Agent:
         self.proc = None
 
     def start(self):
-        session_capability(SESSION)
+        session_capability(self.program)
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
                                      stderr=open(self.log, "ab"),
                                      start_new_session=True)
