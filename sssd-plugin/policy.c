@@ -102,20 +102,6 @@ list_has(const struct policy_list *l, const char *name)
     return false;
 }
 
-/* The first name of l found among names[0..n), or NULL */
-static const char *
-list_meets(const struct policy_list *l, const char *const *names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (list_has(l, names[i])) {
-            return names[i];
-        }
-    }
-    return NULL;
-}
-
 /* Trim spaces from both ends of s[0..*n) */
 static const char *
 trim(const char *s, size_t *n)
@@ -343,16 +329,226 @@ policy_fini(struct policy *p)
     p->scope = POLICY_NONE;
 }
 
-bool
-policy_selects(const struct policy *p, const char *user,
-               const char *const *groups, size_t ngroups, char *why,
-               size_t whylen)
+/*
+ * Look group name up into gr, its strings in *buf (*size bytes, doubled
+ * on ERANGE up to POLICY_ENTRY_MAX).  Returns 0 with *found telling
+ * whether the group exists, or a negative errno value: -EFBIG past the
+ * maximum.
+ */
+static int
+group_by_name(const char *name, struct group *gr, char **buf, size_t *size,
+              bool *found)
 {
-    const char *g;
+    for (;;) {
+        struct group *res = NULL;
+        char *grown;
+        int rc;
 
+        errno = 0;
+        rc = getgrnam_r(name, gr, *buf, *size, &res);
+        /* POSIX returns the error; some implementations (nss_wrapper
+         * among them) return -1 and leave it in errno */
+        if (rc < 0) {
+            rc = errno != 0 ? errno : EIO;
+        }
+        /* Only "no error, no entry" means no such group: glibc fails
+         * with the errno of a source that could not answer, often
+         * ENOENT, and the group may be in that source */
+        if (rc == 0) {
+            *found = res != NULL;
+            return 0;
+        }
+        if (rc != ERANGE) {
+            return -rc;
+        }
+        if (*size >= POLICY_ENTRY_MAX) {
+            return -EFBIG;
+        }
+        grown = realloc(*buf, *size * 2);
+        if (grown == NULL) {
+            return -ENOMEM;
+        }
+        *buf = grown;
+        *size *= 2;
+    }
+}
+
+/*
+ * The groups of user, primary group gid first (getgrouplist()).
+ * Returns 0 with a malloc'd array in *gids and its length in *n, or a
+ * negative errno value: -E2BIG past POLICY_GROUPS_MAX.
+ */
+static int
+user_groups(const char *user, gid_t gid, gid_t **gids, int *n)
+{
+    gid_t *list = NULL;
+    int size = 64;
+
+    for (;;) {
+        gid_t *grown = realloc(list, (size_t)size * sizeof(*list));
+        int want = size;
+
+        if (grown == NULL) {
+            free(list);
+            return -ENOMEM;
+        }
+        list = grown;
+        /* On success glibc returns the count, and stores it in want
+         * as well; other C libraries only store it */
+        if (getgrouplist(user, gid, list, &want) >= 0) {
+            *gids = list;
+            *n = want < size ? want : size;
+            return 0;
+        }
+        if (size >= POLICY_GROUPS_MAX) {
+            free(list);
+            return -E2BIG;
+        }
+        /* glibc says how many there are; not every C library does */
+        size = want > size * 2 ? want : size * 2;
+        if (size > POLICY_GROUPS_MAX) {
+            size = POLICY_GROUPS_MAX;
+        }
+    }
+}
+
+/* How a user stands towards the groups of one list */
+enum membership {
+    NOT_MEMBER,
+    MEMBER,
+    UNKNOWN,        /* not a member of any group that could be read */
+};
+
+/* Why looking up group name failed with rc, into err */
+static void
+lookup_failed(char *err, size_t errlen, const char *name, int rc)
+{
+    if (rc == -EFBIG) {
+        snprintf(err, errlen, "looking up group %s: the group database "
+                 "has an entry over %u bytes", name, POLICY_ENTRY_MAX);
+    } else if (rc == -ENOENT) {
+        snprintf(err, errlen, "looking up group %s: a source in "
+                 "nsswitch.conf could not answer (%s)", name,
+                 strerror(ENOENT));
+    } else {
+        snprintf(err, errlen, "looking up group %s: %s", name,
+                 strerror(-rc));
+    }
+}
+
+/*
+ * How user, primary group gid, stands towards the groups of l, each
+ * looked up once, by name.  MEMBER names the group in *which; UNKNOWN
+ * (a lookup failed, and no group that could be read holds the user)
+ * puts the first failure in err.
+ */
+static enum membership
+member_of(const struct policy_list *l, const char *user, gid_t gid,
+          const char **which, char *err, size_t errlen)
+{
+    size_t size = POLICY_ENTRY_START;
+    char *buf = NULL;
+    gid_t *gids = NULL;         /* of the groups that exist */
+    size_t *place = NULL;       /* their names' places in l */
+    size_t ngids = 0;
+    gid_t *mine = NULL;
+    int nmine = 0;
+    bool failed = false;
+    enum membership m = NOT_MEMBER;
+    size_t i;
+    int j;
+    int rc;
+
+    if (l->n == 0) {
+        return NOT_MEMBER;
+    }
+    buf = malloc(size);
+    gids = calloc(l->n, sizeof(*gids));
+    place = calloc(l->n, sizeof(*place));
+    if (buf == NULL || gids == NULL || place == NULL) {
+        snprintf(err, errlen, "out of memory");
+        m = UNKNOWN;
+        goto out;
+    }
+    for (i = 0; i < l->n; i++) {
+        struct group gr;
+        bool found = false;
+        char **mem;
+
+        rc = group_by_name(l->name[i], &gr, &buf, &size, &found);
+        if (rc < 0) {
+            if (!failed) {
+                lookup_failed(err, errlen, l->name[i], rc);
+            }
+            failed = true;
+            continue;
+        }
+        if (!found) {
+            continue;
+        }
+        if (gr.gr_gid == gid) {
+            *which = l->name[i];
+            m = MEMBER;
+            goto out;
+        }
+        for (mem = gr.gr_mem; mem != NULL && *mem != NULL; mem++) {
+            if (strcmp(*mem, user) == 0) {
+                *which = l->name[i];
+                m = MEMBER;
+                goto out;
+            }
+        }
+        gids[ngids] = gr.gr_gid;
+        place[ngids] = i;
+        ngids++;
+    }
+    /* Sources that do not list every member (nested groups in LDAP or
+     * Active Directory) still tell a user's groups */
+    if (ngids > 0) {
+        rc = user_groups(user, gid, &mine, &nmine);
+        if (rc < 0) {
+            if (!failed) {
+                if (rc == -E2BIG) {
+                    snprintf(err, errlen, "listing the groups of %s: more "
+                             "than %d", user, POLICY_GROUPS_MAX);
+                } else {
+                    snprintf(err, errlen, "listing the groups of %s: %s",
+                             user, strerror(-rc));
+                }
+            }
+            failed = true;
+        }
+        for (j = 0; j < nmine; j++) {
+            for (i = 0; i < ngids; i++) {
+                if (mine[j] == gids[i]) {
+                    *which = l->name[place[i]];
+                    m = MEMBER;
+                    goto out;
+                }
+            }
+        }
+    }
+    m = failed ? UNKNOWN : NOT_MEMBER;
+out:
+    free(mine);
+    free(place);
+    free(gids);
+    free(buf);
+    return m;
+}
+
+bool
+policy_selects(const struct policy *p, const char *user, gid_t gid,
+               char *why, size_t whylen, bool *forced)
+{
+    const char *g = NULL;
+    char err[384];
+
+    *forced = false;
     if (p->failsafe) {
         snprintf(why, whylen, "recorded: the policy is unusable, so "
                  "everyone is (%s)", p->error);
+        *forced = true;
         return true;
     }
     switch (p->scope) {
@@ -365,11 +561,21 @@ policy_selects(const struct policy *p, const char *user,
                      "in exclude_users", user);
             return false;
         }
-        g = list_meets(&p->exclude_groups, groups, ngroups);
-        if (g != NULL) {
+        switch (member_of(&p->exclude_groups, user, gid, &g, err,
+                          sizeof(err))) {
+        case MEMBER:
             snprintf(why, whylen, "not recorded: scope = all, but member "
                      "of %s, in exclude_groups", g);
             return false;
+        case UNKNOWN:
+            snprintf(why, whylen, "recorded: scope = all, and a group of "
+                     "exclude_groups that cannot be looked up excludes "
+                     "nobody; %s", err);
+            *forced = true;
+            return true;
+        case NOT_MEMBER:
+        default:
+            break;
         }
         snprintf(why, whylen, "recorded: scope = all");
         return true;
@@ -380,83 +586,23 @@ policy_selects(const struct policy *p, const char *user,
                      user);
             return true;
         }
-        g = list_meets(&p->groups, groups, ngroups);
-        if (g != NULL) {
+        switch (member_of(&p->groups, user, gid, &g, err, sizeof(err))) {
+        case MEMBER:
             snprintf(why, whylen, "recorded: scope = some, member of %s, "
                      "in groups", g);
             return true;
+        case UNKNOWN:
+            snprintf(why, whylen, "recorded: scope = some, and a group of "
+                     "groups that cannot be looked up may hold %s; %s",
+                     user, err);
+            *forced = true;
+            return true;
+        case NOT_MEMBER:
+        default:
+            break;
         }
         snprintf(why, whylen, "not recorded: scope = some, %s is neither "
                  "in users nor in a group of groups", user);
         return false;
     }
-}
-
-int
-policy_user_groups(const char *user, gid_t gid, char ***names, size_t *n)
-{
-    gid_t *gids = NULL;
-    int ng = 32;
-    char **out;
-    int i;
-    size_t k = 0;
-
-    for (;;) {
-        gid_t *grown = realloc(gids, (size_t)ng * sizeof(*gids));
-        int want = ng;
-
-        if (grown == NULL) {
-            free(gids);
-            return -ENOMEM;
-        }
-        gids = grown;
-        if (getgrouplist(user, gid, gids, &want) >= 0) {
-            ng = want;
-            break;
-        }
-        if (want <= ng || want > 65536) {
-            free(gids);
-            return -E2BIG;
-        }
-        ng = want;
-    }
-    out = calloc((size_t)ng + 1, sizeof(*out));
-    if (out == NULL) {
-        free(gids);
-        return -ENOMEM;
-    }
-    for (i = 0; i < ng; i++) {
-        struct group gr;
-        struct group *res = NULL;
-        char buf[16384];
-
-        if (getgrgid_r(gids[i], &gr, buf, sizeof(buf), &res) == 0 &&
-            res != NULL) {
-            out[k] = strdup(gr.gr_name);
-            if (out[k] == NULL) {
-                policy_free_names(out);
-                free(gids);
-                return -ENOMEM;
-            }
-            k++;
-        }
-    }
-    free(gids);
-    *names = out;
-    *n = k;
-    return 0;
-}
-
-void
-policy_free_names(char **names)
-{
-    size_t i;
-
-    if (names == NULL) {
-        return;
-    }
-    for (i = 0; names[i] != NULL; i++) {
-        free(names[i]);
-    }
-    free(names);
 }

@@ -11,7 +11,9 @@
  *
  * Group membership counts the primary group and every supplementary
  * group.  A policy that cannot be read or makes no sense fails safe:
- * everyone is recorded, and the reason is kept for syslog.
+ * everyone is recorded, and the reason is kept for syslog.  So does a
+ * group lookup that fails: nobody goes unrecorded because the group
+ * database could not be read.
  */
 #ifndef POLICY_H
 #define POLICY_H
@@ -47,6 +49,16 @@ struct policy {
 #define POLICY_FILE_MAX (1u << 20)
 
 /*
+ * Buffers for NSS lookups start at POLICY_ENTRY_START bytes and double
+ * on ERANGE up to POLICY_ENTRY_MAX: the largest passwd or group entry
+ * (glibc's files source needs every line up to the one it finds to
+ * fit).  A user in more than POLICY_GROUPS_MAX groups cannot be told.
+ */
+#define POLICY_ENTRY_START (16u << 10)
+#define POLICY_ENTRY_MAX (16u << 20)
+#define POLICY_GROUPS_MAX 65536
+
+/*
  * Load the policy from conf (sssd.conf) and then dir/\*.conf in name
  * order, later keys replacing earlier ones as SSSD does.  A missing
  * conf or dir is no error (no policy: scope none).  A file that is not
@@ -68,21 +80,23 @@ int policy_parse(struct policy *p, const char *text, size_t len,
 void policy_fini(struct policy *p);
 
 /*
- * Decide whether user, member of groups[0..ngroups) (names: primary
- * and supplementary), is recorded.  Writes the reason to why.
+ * Decide whether user, whose primary group is gid, is recorded; true if
+ * so.  Writes the reason to why.
+ *
+ * Only the groups the deciding key names (groups for scope = some,
+ * exclude_groups for scope = all) are looked up, each by name
+ * (getgrnam_r()); the user belongs to one if it is the primary group,
+ * lists the user as a member, or is among the user's groups
+ * (getgrouplist()), which are asked for only when the first two do not
+ * settle it.  A group that does not exist is no member's.  Any other
+ * failure of a lookup (an unavailable source, an entry over
+ * POLICY_ENTRY_MAX, no memory) leans to recording: a group that cannot
+ * be looked up counts as the user's for scope = some, and as excluding
+ * nobody for scope = all.  *forced is set
+ * when such a failure, or an unusable policy, is why the user is
+ * recorded, for the caller to report.
  */
-bool policy_selects(const struct policy *p, const char *user,
-                    const char *const *groups, size_t ngroups,
-                    char *why, size_t whylen);
-
-/*
- * The names of user's groups (primary gid and supplementary), looked
- * up through NSS.  Returns 0 and a NULL-terminated array in *names
- * (free with policy_free_names()), or a negative errno value.
- */
-int policy_user_groups(const char *user, gid_t gid, char ***names,
-                       size_t *n);
-
-void policy_free_names(char **names);
+bool policy_selects(const struct policy *p, const char *user, gid_t gid,
+                    char *why, size_t whylen, bool *forced);
 
 #endif

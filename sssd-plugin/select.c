@@ -29,11 +29,10 @@ select_conf_dir(void)
 
 int
 select_user(const char *user, gid_t gid, char *why, size_t whylen,
-            bool *bad_policy)
+            bool *report)
 {
     struct policy p;
-    char **groups = NULL;
-    size_t ngroups = 0;
+    bool forced = false;
     bool yes;
     int rc;
 
@@ -42,29 +41,17 @@ select_user(const char *user, gid_t gid, char *why, size_t whylen,
         snprintf(why, whylen, "cannot tell: %s (only root may read the "
                  "policy)", p.error);
         policy_fini(&p);
-        *bad_policy = false;
+        *report = false;
         return -EACCES;
     }
-    *bad_policy = p.failsafe;
     if (rc == -ENOMEM) {
         snprintf(why, whylen, "recorded: out of memory reading the policy");
         policy_fini(&p);
+        *report = true;
         return 1;
     }
-    /* Groups only matter if the policy names some */
-    if (!p.failsafe && ((p.scope == POLICY_SOME && p.groups.n > 0) ||
-                        (p.scope == POLICY_ALL && p.exclude_groups.n > 0))) {
-        rc = policy_user_groups(user, gid, &groups, &ngroups);
-        if (rc < 0) {
-            snprintf(why, whylen, "recorded: cannot list the groups of %s",
-                     user);
-            policy_fini(&p);
-            return 1;
-        }
-    }
-    yes = policy_selects(&p, user, (const char *const *)groups, ngroups,
-                         why, whylen);
-    policy_free_names(groups);
+    yes = policy_selects(&p, user, gid, why, whylen, &forced);
     policy_fini(&p);
+    *report = forced;
     return yes ? 1 : 0;
 }

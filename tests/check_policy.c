@@ -1,11 +1,14 @@
 /*
  * The session recording policy: SSSD's meaning for every scope and key,
  * group membership, later files overriding earlier ones, and failing
- * safe (everyone recorded) on files that are bad or not root's.
+ * safe (everyone recorded) on files that are bad or not root's, and on
+ * group lookups that fail.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +16,232 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "select.h"
 #include "testlib.h"
+
+/*
+ * The group database of these tests, a group file in order.  The
+ * definitions of getgrnam_r(), getgrgid_r(), getgrouplist() and
+ * getgrent() below stand in for the C library's, which the policy code
+ * calls.  Like glibc's files source, a lookup parses each line up to
+ * the one it wants into the caller's buffer, so a line too long for it
+ * fails the lookup with ERANGE even when the group wanted comes later;
+ * and each function counts its calls.
+ */
+#define FAKE_MAX 8
+
+struct fake_group {
+    char name[32];
+    gid_t gid;
+    char *members;          /* comma-separated; owned */
+    int err;                /* every lookup of the group fails so */
+    bool endless;           /* no buffer is large enough for it */
+};
+
+static struct fake_group fake[FAKE_MAX];
+static size_t nfake;
+static bool fake_endless_list;  /* getgrouplist(): always one more */
+static unsigned fake_by_name;   /* getgrnam_r() calls */
+static unsigned fake_other;     /* by gid, or enumerating */
+
+static void
+fake_add(const char *name, gid_t gid, const char *members, int err)
+{
+    ck_assert_uint_lt(nfake, FAKE_MAX);
+    snprintf(fake[nfake].name, sizeof(fake[nfake].name), "%s", name);
+    fake[nfake].gid = gid;
+    fake[nfake].members = strdup(members);
+    ck_assert_ptr_nonnull(fake[nfake].members);
+    fake[nfake].err = err;
+    fake[nfake].endless = false;
+    nfake++;
+}
+
+/* An empty database; each test starts with one */
+static void
+fake_reset(void)
+{
+    while (nfake > 0) {
+        free(fake[--nfake].members);
+    }
+    fake_endless_list = false;
+    fake_by_name = 0;
+    fake_other = 0;
+}
+
+/* Members "m0000,m0001,..." n of them, then last: one long group line */
+static char *
+many_members(size_t n, const char *last)
+{
+    char *s = malloc(n * 6 + strlen(last) + 1);
+    char *p = s;
+    size_t i;
+
+    ck_assert_ptr_nonnull(s);
+    for (i = 0; i < n; i++) {
+        p += sprintf(p, "m%04zu,", i % 10000);
+    }
+    strcpy(p, last);
+    return s;
+}
+
+static bool
+fake_has(const struct fake_group *f, const char *user)
+{
+    size_t n = strlen(user);
+    const char *m = f->members;
+
+    while (*m != '\0') {
+        size_t len = strcspn(m, ",");
+
+        if (len == n && strncmp(m, user, n) == 0) {
+            return true;
+        }
+        m += len;
+        m += *m == ',';
+    }
+    return false;
+}
+
+static size_t
+fake_nmem(const struct fake_group *f)
+{
+    size_t n = f->members[0] == '\0' ? 0 : 1;
+    const char *p;
+
+    for (p = f->members; *p != '\0'; p++) {
+        n += *p == ',';
+    }
+    return n;
+}
+
+/* Does f fit in buf[0..len)?  The member pointers come first, aligned */
+static bool
+fake_fits(const struct fake_group *f, const char *buf, size_t len)
+{
+    size_t pad = (size_t)(-(uintptr_t)buf % sizeof(char *));
+
+    return !f->endless &&
+           pad + (fake_nmem(f) + 1) * sizeof(char *) + strlen(f->name) +
+           1 + 2 + strlen(f->members) + 1 <= len;
+}
+
+static void
+fake_pack(const struct fake_group *f, struct group *gr, char *buf)
+{
+    size_t pad = (size_t)(-(uintptr_t)buf % sizeof(char *));
+    size_t nmem = fake_nmem(f);
+    size_t i;
+    char **vec = (void *)(buf + pad);
+    char *p = buf + pad + (nmem + 1) * sizeof(char *);
+
+    gr->gr_name = strcpy(p, f->name);
+    p += strlen(p) + 1;
+    gr->gr_passwd = strcpy(p, "x");
+    p += 2;
+    strcpy(p, f->members);
+    for (i = 0; i < nmem; i++) {
+        vec[i] = p;
+        p += strcspn(p, ",");
+        *p++ = '\0';
+    }
+    vec[nmem] = NULL;
+    gr->gr_mem = vec;
+    gr->gr_gid = f->gid;
+}
+
+/* Scan the file for name, or for gid if name is NULL */
+static int
+fake_scan(const char *name, gid_t gid, struct group *gr, char *buf,
+          size_t len, struct group **res)
+{
+    size_t i;
+
+    *res = NULL;
+    for (i = 0; i < nfake; i++) {
+        const struct fake_group *f = &fake[i];
+
+        if (!fake_fits(f, buf, len)) {
+            return ERANGE;
+        }
+        if (name != NULL ? strcmp(f->name, name) == 0 : f->gid == gid) {
+            if (f->err != 0) {
+                return f->err;
+            }
+            fake_pack(f, gr, buf);
+            *res = gr;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int
+getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+           struct group **res)
+{
+    fake_by_name++;
+    return fake_scan(name, 0, gr, buf, len, res);
+}
+
+int
+getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
+           struct group **res)
+{
+    fake_other++;
+    return fake_scan(NULL, gid, gr, buf, len, res);
+}
+
+struct group *
+getgrent(void)
+{
+    fake_other++;
+    return NULL;
+}
+
+int
+getgrent_r(struct group *gr, char *buf, size_t len, struct group **res)
+{
+    (void)gr;
+    (void)buf;
+    (void)len;
+    fake_other++;
+    *res = NULL;
+    return ENOENT;
+}
+
+/* As glibc: the primary group first; a group whose source fails is
+ * silently left out */
+int
+getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
+{
+    int n = 0;
+    size_t i;
+
+    if (fake_endless_list) {
+        *ngroups += 1;
+        return -1;
+    }
+    if (n < *ngroups) {
+        groups[n] = group;
+    }
+    n++;
+    for (i = 0; i < nfake; i++) {
+        if (fake[i].err == 0 && fake[i].gid != group &&
+            fake_has(&fake[i], user)) {
+            if (n < *ngroups) {
+                groups[n] = fake[i].gid;
+            }
+            n++;
+        }
+    }
+    if (n > *ngroups) {
+        *ngroups = n;
+        return -1;
+    }
+    *ngroups = n;
+    return n;
+}
 
 static void
 parse(struct policy *p, const char *text)
@@ -22,17 +250,22 @@ parse(struct policy *p, const char *text)
     ck_assert_int_eq(policy_parse(p, text, strlen(text), "test.conf"), 0);
 }
 
-/* Is user (in groups, NULL-terminated) recorded? */
+/*
+ * Is user recorded, as a member of groups (NULL-terminated: the primary
+ * group, then supplementary ones)?  The group database holds just those.
+ */
 static bool
 sel(const struct policy *p, const char *user, const char **groups)
 {
     char why[768];
-    size_t n = 0;
+    bool forced;
+    size_t i;
 
-    while (groups != NULL && groups[n] != NULL) {
-        n++;
+    fake_reset();
+    for (i = 0; groups != NULL && groups[i] != NULL; i++) {
+        fake_add(groups[i], (gid_t)(5000 + i), i == 0 ? "" : user, 0);
     }
-    return policy_selects(p, user, groups, n, why, sizeof(why));
+    return policy_selects(p, user, 5000, why, sizeof(why), &forced);
 }
 
 START_TEST(test_default_is_none)
@@ -180,18 +413,253 @@ START_TEST(test_files)
 }
 END_TEST
 
+/*
+ * The decision the modules and tlog-policy make, with the policy text
+ * in a file of root's (select_user() insists): 1 recorded, 0 not.
+ * Each test runs in its own process, so the environment is its own.
+ */
+static int
+decide(const char *policy, const char *user, gid_t gid, char *why,
+       size_t whylen, bool *report)
+{
+    char dir[] = "/tmp/check_policy.XXXXXX";
+    char path[600];
+    int rc;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_file(dir, "sssd.conf", policy, 0600);
+    snprintf(path, sizeof(path), "%s/sssd.conf", dir);
+    setenv("TLOG_SSSD_CONF", path, 1);
+    snprintf(path, sizeof(path), "%s/conf.d", dir);
+    setenv("TLOG_SSSD_CONF_DIR", path, 1);
+    *report = false;
+    rc = select_user(user, gid, why, whylen, report);
+    snprintf(path, sizeof(path), "%s/sssd.conf", dir);
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
+
+/* The group database most tests use: carol is in ops (supplementary),
+ * dave's primary group is admins, bob is in neither */
+static void
+fake_world(int ops_err)
+{
+    fake_add("bob", 2002, "", 0);
+    fake_add("carol", 2003, "", 0);
+    fake_add("ops", 3001, "carol", ops_err);
+    fake_add("admins", 3000, "", 0);
+}
+
+/* Only root may hold the policy; elsewhere these tests cannot run */
+static bool
+as_root(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "check_policy: not root, a test skipped\n");
+        return false;
+    }
+    return true;
+}
+
+START_TEST(test_group_line_40k)
+{
+    char why[768];
+    bool report;
+    char *members;
+
+    if (!as_root()) {
+        return;
+    }
+    /* carol is one of 7000 members: a group line of about 42 KB */
+    members = many_members(7000, "carol");
+    fake_world(0);
+    fake_add("huge", 4001, members, 0);
+    free(members);
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = huge\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "member of huge") != NULL, "%s", why);
+    ck_assert(!report);
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = huge\n", "bob", 2002, why,
+                            sizeof(why), &report), 0);
+    /* The same group excludes its members */
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = huge\n", "carol", 2003, why,
+                            sizeof(why), &report), 0);
+    ck_assert_msg(strstr(why, "member of huge") != NULL, "%s", why);
+}
+END_TEST
+
+START_TEST(test_after_group_line_40k)
+{
+    char why[768];
+    bool report;
+    char *members;
+
+    if (!as_root()) {
+        return;
+    }
+    /* A long line before the policy's groups, carol not in it */
+    members = many_members(7000, "bob");
+    fake_add("big", 4000, members, 0);
+    free(members);
+    fake_world(0);
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "member of ops") != NULL, "%s", why);
+    ck_assert(!report);
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = admins\n", "dave", 3000, why,
+                            sizeof(why), &report), 1);
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 0);
+}
+END_TEST
+
+START_TEST(test_groups_by_name)
+{
+    char why[768];
+    bool report;
+
+    if (!as_root()) {
+        return;
+    }
+    fake_world(0);
+    fake_add("daemons", 3002, "", 0);
+    /* Each group the policy names, looked up once by name; neither the
+     * user's other groups nor the whole database */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops, admins, daemons\n", "carol",
+                            2003, why, sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "member of ops") != NULL, "%s", why);
+    ck_assert_uint_le(fake_by_name, 3);
+    ck_assert_uint_ge(fake_by_name, 1);
+    ck_assert_uint_eq(fake_other, 0);
+    fake_by_name = 0;
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops, admins, daemons\n", "bob",
+                            2002, why, sizeof(why), &report), 0);
+    ck_assert_uint_eq(fake_by_name, 3);
+    ck_assert_uint_eq(fake_other, 0);
+    /* A primary group counts */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = admins\n", "dave", 3000, why,
+                            sizeof(why), &report), 1);
+    /* A group that does not exist is no failure */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = nosuch\n", "carol", 2003, why,
+                            sizeof(why), &report), 0);
+    ck_assert(!report);
+}
+END_TEST
+
+START_TEST(test_failed_lookup_records)
+{
+    char why[768];
+    bool report;
+
+    if (!as_root()) {
+        return;
+    }
+    fake_world(EIO);
+    /* scope = some: a group that cannot be read may hold the user */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "ops") != NULL &&
+                  strstr(why, strerror(EIO)) != NULL, "%s", why);
+    ck_assert(report);
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops\n", "bob", 2002, why,
+                            sizeof(why), &report), 1);
+    ck_assert(report);
+    /* scope = all: it excludes nobody */
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "ops") != NULL &&
+                  strstr(why, strerror(EIO)) != NULL, "%s", why);
+    ck_assert(report);
+    /* A group that was read still counts */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops, admins\n", "dave", 3000, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "member of admins") != NULL, "%s", why);
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = ops, admins\n", "dave", 3000,
+                            why, sizeof(why), &report), 0);
+}
+END_TEST
+
+START_TEST(test_oversized_group_records)
+{
+    char why[768];
+    bool report;
+
+    if (!as_root()) {
+        return;
+    }
+    fake_world(0);
+    fake[2].endless = true;     /* ops: larger than any buffer */
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "ops") != NULL, "%s", why);
+    ck_assert(report);
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert(report);
+}
+END_TEST
+
+START_TEST(test_group_list_fails_records)
+{
+    char why[768];
+    bool report;
+
+    if (!as_root()) {
+        return;
+    }
+    /* In ops only as getgrouplist() says, which cannot list them all */
+    fake_add("ops", 3001, "", 0);
+    fake_endless_list = true;
+    ck_assert_int_eq(decide("[session_recording]\nscope = some\n"
+                            "groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert_msg(strstr(why, "listing the groups of carol") != NULL, "%s",
+                  why);
+    ck_assert(report);
+    ck_assert_int_eq(decide("[session_recording]\nscope = all\n"
+                            "exclude_groups = ops\n", "carol", 2003, why,
+                            sizeof(why), &report), 1);
+    ck_assert(report);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
     Suite *s = suite_create("policy");
     TCase *tc = tcase_create("core");
 
+    tcase_add_checked_fixture(tc, fake_reset, fake_reset);
     tcase_add_test(tc, test_default_is_none);
     tcase_add_test(tc, test_scope_some);
     tcase_add_test(tc, test_scope_all);
     tcase_add_test(tc, test_later_keys_win);
     tcase_add_test(tc, test_bad_text_fails_safe);
     tcase_add_test(tc, test_files);
+    tcase_add_test(tc, test_group_line_40k);
+    tcase_add_test(tc, test_after_group_line_40k);
+    tcase_add_test(tc, test_groups_by_name);
+    tcase_add_test(tc, test_failed_lookup_records);
+    tcase_add_test(tc, test_oversized_group_records);
+    tcase_add_test(tc, test_group_list_fails_records);
     suite_add_tcase(s, tc);
     return s;
 }

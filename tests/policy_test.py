@@ -36,11 +36,11 @@ ops:x:3001:carol
 """
 
 
-def setup(policy, name):
+def setup(policy, name, passwd=PASSWD, group=GROUP):
     """A private world: passwd, group, sssd.conf, conf.d"""
     d = os.path.join(tmp, name)
     os.makedirs(os.path.join(d, "conf.d"))
-    for fname, text in (("passwd", PASSWD), ("group", GROUP),
+    for fname, text in (("passwd", passwd), ("group", group),
                         ("sssd.conf", policy)):
         with open(os.path.join(d, fname), "w") as f:
             f.write(text)
@@ -89,11 +89,12 @@ def as_nobody():
     os.setuid(65534)
 
 
-def nss(env, keys, size=4096, nobody=False):
+def nss(env, keys, size=4096, nobody=False, prefix=()):
     # An unprivileged probe runs the system's Python: the tests' own may
     # sit where such a user cannot reach
     py = "/usr/bin/python3" if nobody else sys.executable
-    p = subprocess.run([py, "-c", NSS_PROBE, NSS_SO, str(size)]
+    p = subprocess.run(list(prefix) + [py, "-c", NSS_PROBE, NSS_SO,
+                                       str(size)]
                        + keys, env=env, capture_output=True, text=True,
                        timeout=30, preexec_fn=as_nobody if nobody else None)
     check(p.returncode == 0, "NSS probe failed: %s" % p.stderr)
@@ -205,6 +206,104 @@ def policy_tool():
     check(rc == 2 and "no such user" in err, "unknown user: %r" % err)
     p = subprocess.run([POLICY, "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "session_recording" in p.stdout, "--help")
+
+
+def tlog_policy(env, *users, prefix=()):
+    p = subprocess.run(list(prefix) + [POLICY] + list(users), env=env,
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def glibc_files(d, env, passwd, group):
+    """Run with glibc's own files source instead of nss_wrapper: the
+    machine's /etc/passwd and /etc/group plus these lines, bound over
+    the real ones in a private mount namespace.  Returns the command
+    prefix and the environment."""
+    for name, text in (("passwd", passwd), ("group", group)):
+        ours = {ln.split(":")[0] for ln in text.splitlines()}
+        with open("/etc/" + name) as f:
+            lines = [ln for ln in f.read().splitlines()
+                     if ln.split(":")[0] not in ours]
+        with open(os.path.join(d, "etc-" + name), "w") as f:
+            f.write("\n".join(lines) + "\n" + text)
+    prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
+              'mount --bind "$1" /etc/passwd; mount --bind "$2" /etc/group;'
+              ' shift 2; exec "$@"', "sh", os.path.join(d, "etc-passwd"),
+              os.path.join(d, "etc-group")]
+    env = dict(env)
+    del env["LD_PRELOAD"]
+    return prefix, env
+
+
+def members(n, *extra):
+    """A member list of n made-up names and extra: 6 bytes a name"""
+    return ",".join(["m%05d" % i for i in range(n)] + list(extra))
+
+
+# nss_wrapper reports a group that does not exist as ENOENT, which glibc
+# returns only when a source of the group database failed: every group
+# the policies below name exists
+
+
+@case("groups: a member of a group after a 40 KB group line is recorded")
+def group_after_long_line():
+    group = GROUP.replace("ops:", "big:x:4000:%s\nops:" % members(6800))
+    d, env = setup("[session_recording]\nscope = some\ngroups = ops\n",
+                   "after-long", group=group)
+    # nss_wrapper holds the whole file in memory; glibc's files source
+    # parses every line before the one it wants into the caller's buffer
+    for how, prefix, e in (("nss_wrapper", (), env),
+                           ("glibc",) + glibc_files(d, env, PASSWD, group)):
+        rc, out, err = tlog_policy(e, "carol", "bob", prefix=prefix)
+        check(rc == 1 and
+              "carol: recorded: scope = some, member of ops" in out and
+              "bob: not recorded" in out,
+              "%s tlog-policy: %r %r" % (how, out, err))
+        got = nss(e, ["carol", "bob"], prefix=prefix)
+        check(got["carol"][2] is not None and
+              got["carol"][2][5] == tlog_rec_session() and
+              got["bob"][0] == 0, "%s nss: %r" % (how, got))
+
+
+@case("groups: a policy group with a 40 KB line still finds its members")
+def group_long_line():
+    group = GROUP + "huge:x:4001:%s\n" % members(6800, "carol")
+    _, env = setup("[session_recording]\nscope = some\ngroups = huge\n",
+                   "long", group=group)
+    rc, out, err = tlog_policy(env, "carol", "bob")
+    check(rc == 1 and "carol: recorded: scope = some, member of huge" in out
+          and "bob: not recorded" in out, "tlog-policy: %r %r" % (out, err))
+    got = nss(env, ["carol", "bob"])
+    check(got["carol"][2] is not None and
+          got["carol"][2][5] == tlog_rec_session() and got["bob"][0] == 0,
+          "nss: %r" % got)
+    # And excludes them
+    _, env = setup("[session_recording]\nscope = all\n"
+                   "exclude_groups = huge\n", "long-all", group=group)
+    rc, out, err = tlog_policy(env, "carol", "bob")
+    check("carol: not recorded: scope = all, but member of huge" in out and
+          "bob: recorded" in out, "exclude: %r %r" % (out, err))
+
+
+@case("groups: a group lookup that fails records, and says why")
+def group_lookup_fails():
+    # A directory for a group file: every group lookup fails (EISDIR)
+    for policy, name in (("scope = some\ngroups = ops", "fail-some"),
+                         ("scope = all\nexclude_groups = ops", "fail-all")):
+        d, env = setup("[session_recording]\n%s\n" % policy, name)
+        os.rename(os.path.join(d, "group"), os.path.join(d, "group.txt"))
+        os.makedirs(os.path.join(d, "group"))
+        rc, out, err = tlog_policy(env, "carol", "bob")
+        lines = out.splitlines()
+        check(rc == 0 and len(lines) == 2, "%s: %d %r" % (name, rc, out))
+        # (EISDIR on the first lookup, nss_wrapper's ENOENT after it)
+        for line in lines:
+            check(": recorded:" in line and "looking up group ops" in line,
+                  "%s: %r" % (name, line))
+        got = nss(env, ["carol", "bob"])
+        check(all(got[u][2] is not None and
+                  got[u][2][5] == tlog_rec_session() for u in got),
+              "%s nss: %r" % (name, got))
 
 
 PAM_PROBE = textwrap.dedent("""
