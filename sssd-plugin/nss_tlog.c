@@ -14,9 +14,12 @@
 #include <nss.h>
 #include <pwd.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "policy.h"
 #include "select.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -79,14 +82,57 @@ answer(const struct passwd *real, struct passwd *pw, char *buf,
     return NSS_STATUS_SUCCESS;
 }
 
+/*
+ * The real entry of name (or of uid, name NULL) from the other sources,
+ * its strings in *buf (*size bytes, doubled on ERANGE up to
+ * POLICY_ENTRY_MAX).  Returns 0 with *found telling whether the user
+ * exists, or a negative errno value.
+ */
+static int
+real_entry(const char *name, uid_t uid, struct passwd *pw, char **buf,
+           size_t *size, bool *found)
+{
+    for (;;) {
+        struct passwd *res = NULL;
+        char *grown;
+        int rc;
+
+        errno = 0;
+        rc = name != NULL ? getpwnam_r(name, pw, *buf, *size, &res) :
+                            getpwuid_r(uid, pw, *buf, *size, &res);
+        /* POSIX returns the error; some implementations return -1 and
+         * leave it in errno */
+        if (rc < 0) {
+            rc = errno != 0 ? errno : EIO;
+        }
+        if (rc == 0) {
+            *found = res != NULL;
+            return 0;
+        }
+        if (rc != ERANGE) {
+            return -rc;
+        }
+        if (*size >= POLICY_ENTRY_MAX) {
+            return -EFBIG;
+        }
+        grown = realloc(*buf, *size * 2);
+        if (grown == NULL) {
+            return -ENOMEM;
+        }
+        *buf = grown;
+        *size *= 2;
+    }
+}
+
 /* Look up by name or uid in the other sources, then answer */
 static enum nss_status
 lookup(const char *name, uid_t uid, struct passwd *pw, char *buf,
        size_t buflen, int *errnop)
 {
     struct passwd real;
-    struct passwd *res = NULL;
-    char tmp[16384];
+    size_t size = POLICY_ENTRY_START;
+    char *tmp;
+    bool found = false;
     enum nss_status st;
     int rc;
 
@@ -94,14 +140,41 @@ lookup(const char *name, uid_t uid, struct passwd *pw, char *buf,
         /* Our own lookup came back through NSS: let the others answer */
         return NSS_STATUS_NOTFOUND;
     }
+    tmp = malloc(size);
+    if (tmp == NULL) {
+        *errnop = ENOMEM;
+        return NSS_STATUS_UNAVAIL;
+    }
     looking = true;
-    rc = name != NULL ? getpwnam_r(name, &real, tmp, sizeof(tmp), &res) :
-                        getpwuid_r(uid, &real, tmp, sizeof(tmp), &res);
+    rc = real_entry(name, uid, &real, &tmp, &size, &found);
     looking = false;
-    if (rc != 0 || res == NULL) {
+    if (rc == -EFBIG || rc == -ENOMEM) {
+        /* The user may be one to record, but there is no entry to give
+         * tlog-rec-session to: say so where an administrator looks */
+        char what[64];
+
+        if (rc == -EFBIG) {
+            snprintf(what, sizeof(what), "entry over %u bytes",
+                     POLICY_ENTRY_MAX);
+        } else {
+            snprintf(what, sizeof(what), "out of memory");
+        }
+        if (name != NULL) {
+            syslog(LOG_AUTHPRIV | LOG_WARNING, "nss_tlog: looking up user "
+                   "%s: %s", name, what);
+        } else {
+            syslog(LOG_AUTHPRIV | LOG_WARNING, "nss_tlog: looking up uid "
+                   "%u: %s", (unsigned)uid, what);
+        }
+    }
+    if (rc < 0 || !found) {
+        /* A source that failed is not found here; the other sources,
+         * asked next, answer or fail as well */
+        free(tmp);
         return NSS_STATUS_NOTFOUND;
     }
     st = answer(&real, pw, buf, buflen, errnop);
+    free(tmp);
     return st;
 }
 

@@ -306,6 +306,20 @@ def group_lookup_fails():
               "%s nss: %r" % (name, got))
 
 
+@case("nss: a passwd entry over 16 KB is still answered")
+def nss_long_entry():
+    passwd = PASSWD + "erin:x:2005:2005:%s:/home/erin:/bin/sh\n" % (
+        "E" * 40000)
+    _, env = setup("[session_recording]\nscope = some\nusers = erin\n",
+                   "long-pw", passwd=passwd)
+    got = nss(env, ["erin", "2005"], size=1 << 17)
+    for key in ("erin", "2005"):
+        check(got[key][0] == 1 and got[key][2][0] == "erin" and
+              len(got[key][2][3]) == 40000 and
+              got[key][2][5] == tlog_rec_session(), "%s: %r" % (
+                  key, got[key][:2]))
+
+
 PAM_PROBE = textwrap.dedent("""
     import ctypes, sys
     # Look the functions up in the global scope, where pam_wrapper's
