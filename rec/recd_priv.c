@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <utmpx.h>
@@ -68,6 +70,89 @@ recd_priv_take_tty(int fd, uid_t agent_uid, struct recd_tty *t, char *err,
     /* TCSANOW: what the user typed ahead is kept, and reaches the shell */
     tcsetattr(fd, TCSANOW, &raw);
     return 0;
+}
+
+/* Whether pid leads its session, and its controlling terminal is dev
+ * (fields 6 and 7 of /proc/PID/stat: TIOCGSID answers only in-session) */
+static bool
+leads_session_of(pid_t pid, dev_t dev)
+{
+    char path[64], line[1024];
+    const char *p;
+    long sid = 0;
+    unsigned long tty = 0;
+    FILE *f;
+    bool ok;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (f == NULL) {
+        return false;
+    }
+    ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    /* the command name may hold anything: count after its ')' */
+    p = ok ? strrchr(line, ')') : NULL;
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %ld %lu", &sid, &tty) != 2) {
+        return false;
+    }
+    return sid == (long)pid && (dev_t)tty == dev;
+}
+
+int
+recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
+                     size_t errsz)
+{
+    char name[64];
+    struct stat st, again;
+    pid_t pid;
+    struct termios raw;
+    int status, fd;
+
+    if (fstat(t->fd, &st) != 0 || !leads_session_of(caller, st.st_rdev)) {
+        return 0;
+    }
+    if (ttyname_r(t->fd, name, sizeof(name)) != 0) {
+        snprintf(err, errsz, "cannot name the terminal: %s", strerror(errno));
+        return -errno;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errsz, "cannot fork: %s", strerror(errno));
+        return -errno;
+    }
+    if (pid == 0) {
+        /* take the terminal from the caller's session as root may, and
+         * hang up every description of it there is */
+        signal(SIGHUP, SIG_IGN);
+        if (setsid() < 0 || ioctl(t->fd, TIOCSCTTY, 1) != 0 ||
+            vhangup() != 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errsz, "cannot revoke the terminal %s", name);
+        return -EIO;
+    }
+    /* the name is devpts' or the console's, which no user can make; the
+     * device number says it is the same terminal */
+    fd = open(name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &again) != 0 || !S_ISCHR(again.st_mode) ||
+        again.st_rdev != st.st_rdev) {
+        snprintf(err, errsz, "cannot open the terminal %s again", name);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -EIO;
+    }
+    raw = t->saved;
+    cfmakeraw(&raw);
+    tcsetattr(fd, TCSANOW, &raw);
+    t->fd = fd;
+    return 1;
 }
 
 void

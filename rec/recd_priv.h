@@ -35,6 +35,19 @@ struct recd_tty {
 int recd_priv_take_tty(int fd, uid_t agent_uid, struct recd_tty *t,
                        char *err, size_t errsz);
 
+/*
+ * Revoke every open description of the taken terminal but a new one, as
+ * login(1) does with vhangup(): a process that opened the terminal before
+ * it was taken keeps a descriptor that no longer reads or writes.  Done
+ * only when the terminal is the controlling one of caller's own session
+ * (a fresh login); a terminal of another session, which a nested session
+ * shares with the shell above it, is left alone.  On success t->fd is a
+ * new descriptor (the caller closes the old one) and 1 is returned; 0 if
+ * nothing was done; a negative errno value with err filled on failure.
+ */
+int recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
+                         size_t errsz);
+
 /* Give the terminal back: its settings, mode and owner as they were */
 void recd_priv_give_tty(const struct recd_tty *t);
 

@@ -184,6 +184,15 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
             goto out;
         }
         taken = true;
+        r = recd_priv_revoke_tty(&tty, cr->pid, err, sizeof(err));
+        if (r < 0) {
+            reply(conn, r, NULL, err, NULL, 0);
+            goto out;
+        }
+        if (r == 1) {
+            /* the old descriptors are hung up: the new one serves */
+            rl.user_in = rl.user_out = tty.fd;
+        }
         r = recd_priv_open_pty(&tty, cr->uid, a->tty_gid, &rl.master, &slave,
                                err, sizeof(err));
         if (r < 0) {
@@ -252,6 +261,9 @@ out:
     }
     if (taken) {
         recd_priv_give_tty(&tty);
+        if (tty.fd != fds[0]) {
+            close(tty.fd);
+        }
     }
     for (i = 0; i < ngive; i++) {
         close(give[i]);

@@ -24,6 +24,9 @@ class Term:
                 if user is not None:
                     import pwd
                     pw = pwd.getpwnam(user)
+                    # the user's login terminal is the user's, as a
+                    # login program makes it
+                    os.fchown(0, pw.pw_uid, -1)
                     os.initgroups(user, pw.pw_gid)
                     os.setgid(pw.pw_gid)
                     os.setuid(pw.pw_uid)

@@ -49,6 +49,14 @@ def session_conf(to, **kw):
         json.dump(conf, f)
 
 
+def outer_tty(t):
+    """The name of the terminal a Term's program runs on"""
+    import fcntl
+    tiocgptn = 0x80045430       # _IOR('T', 0x30, unsigned int)
+    n = fcntl.ioctl(t.fd, tiocgptn, b"\0" * 4)
+    return "/dev/pts/%d" % struct.unpack("I", n)[0]
+
+
 def run_as(user, argv, timeout=60, **kw):
     return subprocess.run(["runuser", "-u", user, "--"] + argv,
                           capture_output=True, timeout=timeout, **kw)
@@ -266,9 +274,10 @@ def session_signals(user):
                b"kill -STOP $p 2>/dev/null && echo stopped-$p; done; "
                b"for p in $(ps -e -o pid=); do [ $p = $$ ] || "
                b"kill -CONT $p 2>/dev/null; done; "
-               b"for d in /dev/pts/[0-9]*; do [ $d = $(tty) ] && continue; "
+               b"for d in %s; do "
                b"if (: <>$d) 2>/dev/null; then echo OPENED-$d; "
-               b"else echo denied-$d; fi; done; echo done-trying\r")
+               b"else echo denied-$d; fi; done; echo done-trying\r" %
+               outer_tty(t).encode())
         check(t.wait_for(b"done-trying\r\n"), "script stuck: %r" %
               t.screen[-300:])
         for w in a.workers():
@@ -276,7 +285,7 @@ def session_signals(user):
                   "the user stopped the agent's process %d" % w)
         check(b"OPENED-/dev" not in t.screen, "the user opened a terminal: %r"
               % t.screen[-400:])
-        check(b"denied-" in t.screen, "no terminal tried")
+        check(b"denied-/dev" in t.screen, "no terminal tried")
         # the killer: kill -9 everything of the agent's it can see
         t.send(b"for w in %s; do kill -KILL $w 2>/dev/null && "
                b"echo KILLED-$w; done; echo still-recorded\r" %
@@ -286,6 +295,28 @@ def session_signals(user):
               "the user killed the agent")
         t.send(b"exit\r")
         t.finish()
+        time.sleep(0.3)
+        exact(a.out, t.screen)
+
+
+@case("a terminal opened before the hand-over no longer reads or writes",
+      USER)
+def session_revoked(user):
+    result = os.path.join(tmp, "revoke-result")
+    with Agent("revoke") as a:
+        session_conf(a)
+        # a process of the user keeps the login terminal open on fd 3,
+        # then tries to use it once the session is recorded
+        t = Term(["sh", "-c", "exec 3<>$(tty); (sleep 1; if echo LEAKED "
+                  ">&3 2>/dev/null; then echo open; else echo revoked; fi "
+                  ">%s) & exec %s -c 'sleep 2; echo done'" %
+                  (result, SESSION)], user=user)
+        check(t.finish() == 0, "exit status %r: %r" % (t.status, t.screen))
+        with open(result) as f:
+            got = f.read().strip()
+        check(got == "revoked", "the old descriptor still works: %s" % got)
+        check(b"LEAKED" not in t.screen, "unrecorded output reached the "
+              "terminal: %r" % t.screen)
         time.sleep(0.3)
         exact(a.out, t.screen)
 
