@@ -17,20 +17,11 @@ ssh client showed, in our decoder and in the reference tlog-play.
 import os
 import sys
 
-NS_MARK = "TLOG_LOGIN_TEST_NS"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
 
-if __name__ == "__main__" and os.environ.get(NS_MARK) != "1":
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (mounts, sshd, SSSD)")
-        sys.exit(1)
-    os.environ[NS_MARK] = "1"
-    argv = ["unshare", "--mount", "--propagation", "private",
-            sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
-    try:
-        os.execvp(argv[0], argv)
-    except OSError as e:
-        print("FAIL setup: cannot run unshare: %s" % e)
-        sys.exit(1)
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_LOGIN_TEST_NS", __file__)
 
 import grp  # noqa: E402
 import json  # noqa: E402
@@ -40,7 +31,6 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, Rsyslog, case, check,  # noqa
                       decode, exact, free_port, ref_play, run_cases,

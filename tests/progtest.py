@@ -262,25 +262,6 @@ def ensure_user(name, system=False):
         subprocess.run(args + [name], check=True)
 
 
-def reexec_in_namespace(mark, path):
-    """Run the script at path again in a private mount namespace (once:
-    mark is the environment variable that says it is in one)."""
-    import sys
-    if os.environ.get(mark) == "1":
-        return
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (mounts, daemons, users)")
-        sys.exit(1)
-    os.environ[mark] = "1"
-    argv = ["unshare", "--mount", "--propagation", "private",
-            sys.executable, os.path.abspath(path)] + sys.argv[1:]
-    try:
-        os.execvp(argv[0], argv)
-    except OSError as e:
-        print("FAIL setup: cannot run unshare: %s" % e)
-        sys.exit(1)
-
-
 def session_capability(path):
     """tlog-rec-session's file capability, as make install sets it (a
     link drops it): it puts the program in secure-execution mode."""

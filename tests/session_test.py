@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from progtest import reexec_in_namespace  # noqa: E402
+from nsexec import reexec_in_namespace  # noqa: E402
 
 if __name__ == "__main__":
     reexec_in_namespace("TLOG_SESSION_TEST_NS", __file__)
