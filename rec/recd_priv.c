@@ -100,7 +100,7 @@ leads_session_of(pid_t pid, dev_t dev)
 }
 
 int
-recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
+recd_priv_reopen_tty(struct recd_tty *t, pid_t caller, char *err,
                      size_t errsz)
 {
     char name[64];
@@ -109,33 +109,32 @@ recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
     struct termios raw;
     int status, fd;
 
-    if (fstat(t->fd, &st) != 0 || !leads_session_of(caller, st.st_rdev)) {
-        return 0;
-    }
-    if (ttyname_r(t->fd, name, sizeof(name)) != 0) {
+    if (fstat(t->fd, &st) != 0 || ttyname_r(t->fd, name, sizeof(name)) != 0) {
         snprintf(err, errsz, "cannot name the terminal: %s", strerror(errno));
         return -errno;
     }
-    pid = fork();
-    if (pid < 0) {
-        snprintf(err, errsz, "cannot fork: %s", strerror(errno));
-        return -errno;
-    }
-    if (pid == 0) {
-        /* take the terminal from the caller's session as root may, and
-         * hang up every description of it there is */
-        signal(SIGHUP, SIG_IGN);
-        if (setsid() < 0 || ioctl(t->fd, TIOCSCTTY, 1) != 0 ||
-            vhangup() != 0) {
-            _exit(1);
+    if (leads_session_of(caller, st.st_rdev)) {
+        pid = fork();
+        if (pid < 0) {
+            snprintf(err, errsz, "cannot fork: %s", strerror(errno));
+            return -errno;
         }
-        _exit(0);
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errsz, "cannot revoke the terminal %s", name);
-        return -EIO;
+        if (pid == 0) {
+            /* take the terminal from the caller's session as root may,
+             * and hang up every description of it there is */
+            signal(SIGHUP, SIG_IGN);
+            if (setsid() < 0 || ioctl(t->fd, TIOCSCTTY, 1) != 0 ||
+                vhangup() != 0) {
+                _exit(1);
+            }
+            _exit(0);
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            snprintf(err, errsz, "cannot revoke the terminal %s", name);
+            return -EIO;
+        }
     }
     /* the name is devpts' or the console's, which no user can make; the
      * device number says it is the same terminal */
@@ -152,7 +151,7 @@ recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
     cfmakeraw(&raw);
     tcsetattr(fd, TCSANOW, &raw);
     t->fd = fd;
-    return 1;
+    return 0;
 }
 
 void

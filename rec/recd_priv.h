@@ -36,16 +36,18 @@ int recd_priv_take_tty(int fd, uid_t agent_uid, struct recd_tty *t,
                        char *err, size_t errsz);
 
 /*
- * Revoke every open description of the taken terminal but a new one, as
- * login(1) does with vhangup(): a process that opened the terminal before
- * it was taken keeps a descriptor that no longer reads or writes.  Done
- * only when the terminal is the controlling one of caller's own session
- * (a fresh login); a terminal of another session, which a nested session
- * shares with the shell above it, is left alone.  On success t->fd is a
- * new descriptor (the caller closes the old one) and 1 is returned; 0 if
- * nothing was done; a negative errno value with err filled on failure.
+ * Give the taken terminal a description of the agent's own, so that
+ * nothing done to it (non-blocking mode) touches anyone else's.  When the
+ * terminal is the controlling one of caller's own session (a fresh
+ * login), first revoke every open description of it, as login(1) does
+ * with vhangup(): a process that opened the terminal before it was taken
+ * keeps a descriptor that no longer reads or writes.  A terminal of
+ * another session, which a nested session shares with the shell above
+ * it, is not revoked.  On success t->fd is the new descriptor (the
+ * caller closes the old one).  Returns 0 or a negative errno value with
+ * err filled.
  */
-int recd_priv_revoke_tty(struct recd_tty *t, pid_t caller, char *err,
+int recd_priv_reopen_tty(struct recd_tty *t, pid_t caller, char *err,
                          size_t errsz);
 
 /* Give the terminal back: its settings, mode and owner as they were */

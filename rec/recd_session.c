@@ -184,15 +184,12 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
             goto out;
         }
         taken = true;
-        r = recd_priv_revoke_tty(&tty, cr->pid, err, sizeof(err));
+        r = recd_priv_reopen_tty(&tty, cr->pid, err, sizeof(err));
         if (r < 0) {
             reply(conn, r, NULL, err, NULL, 0);
             goto out;
         }
-        if (r == 1) {
-            /* the old descriptors are hung up: the new one serves */
-            rl.user_in = rl.user_out = tty.fd;
-        }
+        rl.user_in = rl.user_out = tty.fd;
         r = recd_priv_open_pty(&tty, cr->uid, a->tty_gid, &rl.master, &slave,
                                err, sizeof(err));
         if (r < 0) {

@@ -319,6 +319,8 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     struct relay *r;
     sigset_t mask;
     char rerr[512];
+    const int user_fd[3] = { c->user_in, c->user_out, c->user_err };
+    int user_fl[3];
     int ret, i;
 
     r = calloc(1, sizeof(*r));
@@ -348,6 +350,9 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
         goto out;
     }
 
+    for (i = 0; i < 3; i++) {
+        user_fl[i] = user_fd[i] >= 0 ? fcntl(user_fd[i], F_GETFL) : -1;
+    }
     r->ch[CH_IN] = (struct chan){ c->user_in, c->pty ? c->master : c->child_in,
                                   PKT_INPUT, c->rec->log_input, 0, 0, {0} };
     r->ch[CH_OUT] = (struct chan){ c->pty ? c->master : c->child_out,
@@ -366,6 +371,13 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     window(r, true);
     r->next_winsz = recording_now();
     loop(r);
+    /* a pipe's description may be shared with processes outside the
+     * session (a terminal is reopened by the agent for itself) */
+    for (i = 0; i < 3; i++) {
+        if (user_fd[i] >= 0 && user_fl[i] >= 0) {
+            fcntl(user_fd[i], F_SETFL, user_fl[i]);
+        }
+    }
 
 out:
     if (recording_close(r->rec, c->drain_ms, rerr, sizeof(rerr)) < 0 &&

@@ -244,10 +244,10 @@ def session_conf_race(user):
                 f.write("i=0\nwhile [ $i -lt %d ]; do\n"
                         "  if [ $((i %% 2)) = 0 ]; then c=%s; "
                         "else c=/proc/self/environ; fi\n"
-                        "  TLOG_REC_SESSION_CONF_FILE=$c %s -c "
-                        "\"echo try-$i\" </dev/null\n"
+                        "  TLOG_REC_SESSION_CONF_FILE=$c timeout 30 %s -c "
+                        "\"echo try-$i\" </dev/null || echo stuck-$i >&2\n"
                         "  i=$((i+1))\ndone\n" % (tries, link, SESSION))
-            p = run_as(user, ["sh", script], timeout=600)
+            p = run_as(user, ["sh", script], timeout=900)
             time.sleep(1)
             # a thousand recordings of one message each
             out = {m["out_txt"] for m in messages(a.out)}
