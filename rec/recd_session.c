@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,6 +62,34 @@ runs_program(const struct recd_agent *a, pid_t pid)
     snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
     return stat(a->prog, &prog) == 0 && stat(path, &st) == 0 &&
            st.st_dev == prog.st_dev && st.st_ino == prog.st_ino;
+}
+
+/*
+ * Whether process pid runs in secure-execution mode (AT_SECURE in its
+ * auxiliary vector): tlog-rec-session's file capability puts it there,
+ * and without it the user's environment steers the dynamic loader.
+ */
+static bool
+runs_secure(pid_t pid)
+{
+    unsigned long v[2];
+    char path[64];
+    bool secure = false;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    while (read(fd, v, sizeof(v)) == (ssize_t)sizeof(v) && v[0] != AT_NULL) {
+        if (v[0] == AT_SECURE) {
+            secure = v[1] != 0;
+            break;
+        }
+    }
+    close(fd);
+    return secure;
 }
 
 /* state_dir/KIND-SESSION */
@@ -161,6 +190,13 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
     if (!runs_program(a, cr->pid)) {
         reply(conn, -EPERM, NULL, "only tlog-rec-session may hand a session"
               " over", NULL, 0);
+        goto out;
+    }
+    /* root gains nothing from a file capability, and needs no guard */
+    if (cr->uid != 0 && !runs_secure(cr->pid)) {
+        reply(conn, -EPERM, NULL, "tlog-rec-session runs without its file"
+              " capability (setcap cap_audit_write+ep on it, as make install"
+              " does)", NULL, 0);
         goto out;
     }
     if (nfds != 3) {

@@ -31,7 +31,8 @@ import time  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (SESSION, Agent, case, check, decode,  # noqa: E402
-                      ensure_user, exact, messages, run_cases, tmp)
+                      ensure_user, exact, messages, run_cases,
+                      session_capability, tmp)
 
 USER = "tlogtest"
 SYSCONFDIR = os.environ.get("TLOG_SYSCONFDIR", "/etc")
@@ -428,6 +429,21 @@ def session_forged_client(user):
         check(p.stdout.startswith(b"-1 only tlog-rec-session"),
               "a forged client was served: %r %r" % (p.stdout, p.stderr))
         check(messages(a.out) == [], "something was recorded")
+
+
+@case("tlog-rec-session without its file capability is refused", USER)
+def session_no_capability(user):
+    with Agent("no-capability") as a:
+        session_conf(a)
+        subprocess.run(["setcap", "-r", SESSION], check=True)
+        try:
+            p = run_as(user, [SESSION, "-c", "echo RAN"],
+                       stdin=subprocess.DEVNULL)
+        finally:
+            session_capability(SESSION)
+        check(p.returncode == 1 and b"RAN" not in p.stdout,
+              "ran without secure execution: %r" % p.stdout)
+        check(b"file capability" in p.stderr, "no reason: %r" % p.stderr)
 
 
 @case("stopping the agent's listener leaves running sessions recorded",
