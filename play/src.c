@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,13 @@
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
 
+/* Other senders' uids named in the note about skipped journal entries */
+#define FOREIGN_UIDS 4
+/* Longest user name taken for the journal sender */
+#define SENDER_NAME_MAX 64
+/* _UID of an entry without one (journald's own, the kernel's) */
+#define NO_UID ((uint64_t)-1)
+
 static bool header_field(const char *json, size_t len, const char *name,
                          char *out, size_t outsz);
 
@@ -45,6 +53,19 @@ struct ahead {
     size_t nhits;
     int rc;
     char err[1024];
+};
+
+/*
+ * Journal entries skipped because another uid than the sender's wrote
+ * them.  Each pass over the journal (a rewind starts one) counts again;
+ * the pass that read furthest counted them all.
+ */
+struct foreign {
+    uint64_t count;             /* the most any pass counted */
+    uint64_t pass;              /* counted in this pass */
+    uint64_t uids[FOREIGN_UIDS];
+    size_t nuids;
+    bool more_uids;             /* others beyond uids[] */
 };
 
 /* Messages as text, one at a time, from a file or the journal */
@@ -68,6 +89,11 @@ struct lines {
     uint64_t since_us;
     uint64_t until_us;          /* 0: no end */
     bool past_until;
+    uid_t sender;               /* the journal: whose entries are read */
+    char sender_name[SENDER_NAME_MAX + 1];
+    char *rec;                  /* the recording chosen, or NULL: only
+                                   skipped entries of it are counted */
+    struct foreign foreign;
     char where[512];
 };
 
@@ -94,7 +120,144 @@ lines_seek(struct lines *l, char *err, size_t errsz)
         snprintf(err, errsz, "cannot seek in the journal: %s", strerror(-rc));
     }
     l->past_until = false;
+    l->foreign.pass = 0;
     return rc;
+}
+
+/* The uid whose journal entries are read, from a user name or a uid */
+static int
+sender_uid(struct lines *l, const char *sender, char *err, size_t errsz)
+{
+    struct passwd pw, *found = NULL;
+    char buf[4096], *end;
+    unsigned long n;
+    int rc;
+
+    if (sender == NULL || *sender == 0) {
+        snprintf(err, errsz, "no journal sender: name the user whose"
+                 " entries are played (the recording agent's)");
+        return -EINVAL;
+    }
+    if (strlen(sender) > SENDER_NAME_MAX) {
+        snprintf(err, errsz, "journal sender \"%.20s...\": longer than %d"
+                 " characters", sender, SENDER_NAME_MAX);
+        return -EINVAL;
+    }
+    snprintf(l->sender_name, sizeof(l->sender_name), "%s", sender);
+    rc = getpwnam_r(sender, &pw, buf, sizeof(buf), &found);
+    if (found != NULL) {
+        l->sender = found->pw_uid;
+        return 0;
+    }
+    errno = 0;
+    n = strtoul(sender, &end, 10);
+    if (*sender >= '0' && *sender <= '9' && *end == 0 && errno == 0 &&
+        n < (uid_t)-1) {
+        l->sender = (uid_t)n;
+        return 0;
+    }
+    /* these say "no such user" too, depending on the NSS module */
+    if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM) {
+        rc = 0;
+    }
+    snprintf(err, errsz, "journal sender %s: %s (--journal-sender names"
+             " the user whose entries are played)", sender,
+             rc != 0 ? strerror(rc) : "no such user");
+    return rc != 0 ? -rc : -ENOENT;
+}
+
+/* The uid the journal stamped the current entry with, or NO_UID */
+static uint64_t
+entry_uid(sd_journal *j)
+{
+    const void *d;
+    size_t n, i;
+    uint64_t uid = 0;
+
+    if (sd_journal_get_data(j, "_UID", &d, &n) < 0 || n <= 5 || n > 15) {
+        return NO_UID;
+    }
+    for (i = 5; i < n; i++) {
+        char c = ((const char *)d)[i];
+
+        if (c < '0' || c > '9') {
+            return NO_UID;
+        }
+        uid = uid * 10 + (uint64_t)(c - '0');
+    }
+    return uid;
+}
+
+/* Whether the current entry says it belongs to recording rec: its
+ * TLOG_REC field, or else the rec of its message */
+static bool
+entry_of(sd_journal *j, const char *rec)
+{
+    char r[MSG_FIELD_MAX + 1];
+    const void *d;
+    size_t n;
+
+    if (sd_journal_get_data(j, "TLOG_REC", &d, &n) >= 0 && n >= 9) {
+        return n - 9 == strlen(rec) && !memcmp((const char *)d + 9, rec,
+                                              n - 9);
+    }
+    return sd_journal_get_data(j, "MESSAGE", &d, &n) >= 0 && n > 8 &&
+           header_field((const char *)d + 8, n - 8, "rec", r, sizeof(r)) &&
+           !strcmp(r, rec);
+}
+
+/* Count an entry skipped for coming from uid */
+static void
+foreign_add(struct foreign *f, uint64_t uid)
+{
+    size_t i;
+
+    if (++f->pass > f->count) {
+        f->count = f->pass;
+    }
+    for (i = 0; i < f->nuids && f->uids[i] != uid; i++) {
+    }
+    if (i == f->nuids) {
+        if (f->nuids < FOREIGN_UIDS) {
+            f->uids[f->nuids++] = uid;
+        } else {
+            f->more_uids = true;
+        }
+    }
+}
+
+/* Say how many entries were skipped, of whom; what is "for this
+ * recording" or "" */
+static bool
+foreign_note(const struct foreign *f, const char *what, char *note,
+             size_t notesz)
+{
+    size_t used, i;
+
+    if (notesz > 0) {
+        note[0] = 0;
+    }
+    if (f->count == 0 || notesz == 0) {
+        return false;
+    }
+    used = (size_t)snprintf(note, notesz, "%" PRIu64 " journal %s%s came"
+                            " from uid%s", f->count,
+                            f->count == 1 ? "entry" : "entries", what,
+                            f->nuids > 1 || f->more_uids ? "s" : "");
+    for (i = 0; i < f->nuids && used < notesz; i++) {
+        if (f->uids[i] == NO_UID) {
+            used += (size_t)snprintf(note + used, notesz - used, "%s none"
+                                     " (no _UID)", i ? "," : "");
+        } else {
+            used += (size_t)snprintf(note + used, notesz - used, "%s %"
+                                     PRIu64, i ? "," : "", f->uids[i]);
+        }
+    }
+    if (used < notesz) {
+        snprintf(note + used, notesz - used, "%s, not the recording agent:"
+                 " ignored", f->more_uids ? " and others" : "");
+    }
+    return true;
 }
 
 static int
@@ -106,6 +269,10 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
     int rc;
 
     memset(l, 0, sizeof(*l));
+    rc = sender_uid(l, jc->sender, err, errsz);
+    if (rc < 0) {
+        return rc;
+    }
     rc = jc->ns && *jc->ns ?
          sd_journal_open_namespace(&l->j, jc->ns, 0) :
          sd_journal_open(&l->j, 0);
@@ -379,7 +546,7 @@ lines_next(struct lines *l, const char **json, size_t *len,
 {
     const void *d;
     size_t n;
-    uint64_t t;
+    uint64_t t, uid;
     char *cursor = NULL;
     int rc;
 
@@ -409,6 +576,15 @@ lines_next(struct lines *l, const char **json, size_t *len,
         if (sd_journal_get_data(l->j, "MESSAGE", &d, &n) < 0 || n < 8) {
             continue;       /* an entry without a message: not ours */
         }
+        /* Anyone can write to the journal, with any fields but those it
+         * stamps itself: a recording is what the sender wrote */
+        uid = entry_uid(l->j);
+        if (uid != (uint64_t)l->sender) {
+            if (l->rec == NULL || entry_of(l->j, l->rec)) {
+                foreign_add(&l->foreign, uid);
+            }
+            continue;
+        }
         sd_journal_get_cursor(l->j, &cursor);
         snprintf(l->where, sizeof(l->where), "journal entry %s",
                  cursor ? cursor : "?");
@@ -432,6 +608,7 @@ lines_close(struct lines *l)
     if (l->j != NULL) {
         sd_journal_close(l->j);
     }
+    free(l->rec);
     memset(l, 0, sizeof(*l));
 }
 
@@ -705,9 +882,11 @@ print_info(FILE *out, const struct rec_info *v)
             v->session, when, s / 3600, s / 60 % 60, s % 60, v->messages);
 }
 
-/* List what the source holds; opened is the result of opening it */
+/* List what the source holds; opened is the result of opening it.  note,
+ * if not NULL, gets what the journal skipped */
 static int
-list(struct lines *src, int opened, FILE *out, char *err, size_t errsz)
+list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
+     char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
@@ -716,6 +895,9 @@ list(struct lines *src, int opened, FILE *out, char *err, size_t errsz)
     if (rc == 0) {
         rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
                                scan(src, true, &l, err, errsz);
+    }
+    if (note != NULL) {
+        foreign_note(&src->foreign, "", note, notesz);
     }
     lines_close(src);
     if (rc < 0) {
@@ -733,18 +915,18 @@ src_list_file(const char *path, FILE *out, char *err, size_t errsz)
 {
     struct lines src;
 
-    return list(&src, lines_open_file(&src, path, err, errsz), out, err,
-                errsz);
+    return list(&src, lines_open_file(&src, path, err, errsz), out, NULL,
+                0, err, errsz);
 }
 
 int
-src_list_journal(const struct src_journal *jc, FILE *out, char *err,
-                 size_t errsz)
+src_list_journal(const struct src_journal *jc, FILE *out, char *note,
+                 size_t notesz, char *err, size_t errsz)
 {
     struct lines src;
 
-    return list(&src, lines_open_journal(&src, jc, err, errsz), out, err,
-                errsz);
+    return list(&src, lines_open_journal(&src, jc, err, errsz), out, note,
+                notesz, err, errsz);
 }
 
 int
@@ -752,16 +934,19 @@ src_list_es(const struct src_es *ec, FILE *out, char *err, size_t errsz)
 {
     struct lines src;
 
-    return list(&src, lines_open_es(&src, ec, err, errsz), out, err, errsz);
+    return list(&src, lines_open_es(&src, ec, err, errsz), out, NULL, 0,
+                err, errsz);
 }
 
 /*
  * Check the source before playing: several recordings need a choice
- * (hint says how to make it), and a chosen one must be there.
+ * (hint says how to make it), and a chosen one must be there.  The id of
+ * the one recording there is, if any, goes to *chosen (the caller frees
+ * it) when chosen is not NULL.
  */
 static int
 choose(struct lines *src, const char *name, const char *match,
-       const char *hint, char *err, size_t errsz)
+       const char *hint, char **chosen, char *err, size_t errsz)
 {
     struct rec_list l;
     size_t i;
@@ -773,6 +958,18 @@ choose(struct lines *src, const char *name, const char *match,
     }
     if (l.n == 0 && src->es != NULL) {
         snprintf(err, errsz, "%s matches no messages", name);
+        rc = -ENOENT;
+    } else if (l.n == 0 && src->foreign.count > 0) {
+        char note[512];
+        int n = snprintf(err, errsz, "%s holds no entries from the recording"
+                         " agent (%s, uid %lu); ", name, src->sender_name,
+                         (unsigned long)src->sender);
+
+        foreign_note(&src->foreign, "", note, sizeof(note));
+        if (n >= 0 && (size_t)n < errsz) {
+            snprintf(err + n, errsz - (size_t)n, "%s (--journal-sender names"
+                     " the user whose entries are played)", note);
+        }
         rc = -ENOENT;
     } else if ((match == NULL || !*match) && l.n > 1) {
         size_t used = (size_t)snprintf(err, errsz, "%s holds %zu recordings;"
@@ -793,6 +990,12 @@ choose(struct lines *src, const char *name, const char *match,
             snprintf(err, errsz, "%s holds no recording %s (--list shows"
                      " what it holds)", name, match);
             rc = -ENOENT;
+        }
+    }
+    if (rc == 0 && chosen != NULL && l.n == 1) {
+        *chosen = strdup(l.v[0].rec);
+        if (*chosen == NULL) {
+            rc = -ENOMEM;
         }
     }
     list_free(&l);
@@ -831,7 +1034,8 @@ src_open_file(const char *path, const char *match, bool lax,
     if (strcmp(path, "-") != 0) {
         rc = lines_open_file(&pre, path, err, errsz);
         if (rc == 0) {
-            rc = choose(&pre, path, match, "-m/--file-match", err, errsz);
+            rc = choose(&pre, path, match, "-m/--file-match", NULL, err,
+                        errsz);
         }
         lines_close(&pre);
         if (rc < 0) {
@@ -860,9 +1064,11 @@ src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
     rc = lines_open_journal(&s->l, jc, err, errsz);
     if (rc == 0) {
         rc = choose(&s->l, "the journal match", NULL,
-                    "-M TLOG_REC=ID", err, errsz);
+                    "-M TLOG_REC=ID", &s->l.rec, err, errsz);
     }
     if (rc == 0) {
+        /* from now on, count the entries skipped of this recording only */
+        memset(&s->l.foreign, 0, sizeof(s->l.foreign));
         rc = lines_seek(&s->l, err, errsz);
     }
     if (rc < 0) {
@@ -902,7 +1108,7 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
         if (rc == 0) {
             s->l.es = agg;
             rc = choose(&s->l, "the Elasticsearch query", NULL,
-                        "a query naming one rec", err, errsz);
+                        "a query naming one rec", NULL, err, errsz);
             s->l.es = page_es;
             es_free(agg);
         }
@@ -995,6 +1201,12 @@ src_waited(struct src *s)
     } else if (s->l.j != NULL) {
         sd_journal_process(s->l.j);
     }
+}
+
+bool
+src_note(const struct src *s, char *note, size_t notesz)
+{
+    return foreign_note(&s->l.foreign, " for this recording", note, notesz);
 }
 
 const struct msg *

@@ -31,19 +31,27 @@ struct src_journal {
     uint64_t since;         /* seconds since the epoch; 0: the start */
     uint64_t until;         /* 0: no end */
     const char *ns;         /* a journal namespace, or NULL */
+    const char *sender;     /* the user (name or uid) whose entries are
+                               played: the recording agent's */
 };
 
 /*
  * Open the recording selected by journal matches; several recordings
- * matching is an error listing them.  Returns 0 or a negative errno value
- * with err filled.
+ * matching is an error listing them.  Only entries the journal stamped
+ * with the sender's uid (_UID) are read; the others are skipped and
+ * counted (see src_note()).  Returns 0 or a negative errno value with
+ * err filled.
  */
 int src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
                      char *err, size_t errsz);
 
-/* As src_list_file(), for the recordings matching in the journal */
-int src_list_journal(const struct src_journal *jc, FILE *out, char *err,
-                     size_t errsz);
+/*
+ * As src_list_file(), for the recordings of the sender's entries
+ * matching in the journal.  note gets a line saying how many entries
+ * came from other uids, or "" if none did.
+ */
+int src_list_journal(const struct src_journal *jc, FILE *out, char *note,
+                     size_t notesz, char *err, size_t errsz);
 
 /* What to read from Elasticsearch */
 struct src_es {
@@ -85,6 +93,14 @@ int src_rewind(struct src *s, char *err, size_t errsz);
 /* A descriptor readable when more may have come, or -1 */
 int src_wait_fd(struct src *s);
 void src_waited(struct src *s);
+
+/*
+ * What the user should know once the recording has played: how many
+ * journal entries for it came from another uid than the sender's and
+ * were skipped (in the pass that read furthest).  Fills note and returns
+ * true, or returns false with note "" when there is nothing to say.
+ */
+bool src_note(const struct src *s, char *note, size_t notesz);
 
 /* The header fields of the last message read (term, host, ...) */
 const struct msg *src_msg(const struct src *s);

@@ -35,6 +35,8 @@ static const struct conf_key keys[] = {
       "STRING", "Add FIELD=VALUE, OR or AND to the journal match" },
     { "journal.namespace", CONF_STR, "", 0, 0, NULL, "journal-namespace",
       'N', "STRING", "Read this journal namespace" },
+    { "journal.sender", CONF_STR, "tlog-recd", 0, 0, NULL, "journal-sender",
+      0, "USER", "Play only journal entries this user wrote (name or uid)" },
     { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
       "Elasticsearch URL, up to _search" },
     { "es.query", CONF_STR, "", 0, 0, NULL, "es-query", 0, "QUERY",
@@ -100,7 +102,7 @@ main(int argc, char **argv)
     const char *path, *exp, *reader;
     struct src_journal jc;
     struct src_es ec;
-    char err[2048], *end;
+    char err[2048], note[512], *end;
     int action = 0, status = 1, rc;
 
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
@@ -149,6 +151,7 @@ main(int argc, char **argv)
     jc.since = (uint64_t)conf_int(c, "journal.since");
     jc.until = (uint64_t)conf_int(c, "journal.until");
     jc.ns = conf_str(c, "journal.namespace");
+    jc.sender = conf_str(c, "journal.sender");
     path = conf_str(c, "file.path");
     ec.baseurl = conf_str(c, "es.baseurl");
     ec.query = conf_str(c, "es.query");
@@ -168,10 +171,15 @@ main(int argc, char **argv)
              src_list_file(path, stdout, err, sizeof(err)) :
              !strcmp(reader, "es") ?
              src_list_es(&ec, stdout, err, sizeof(err)) :
-             src_list_journal(&jc, stdout, err, sizeof(err));
+             src_list_journal(&jc, stdout, note, sizeof(note), err,
+                              sizeof(err));
         if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
+        }
+        if (!strcmp(reader, "journal") && *note) {
+            fflush(stdout);
+            fprintf(stderr, PROG ": %s\n", note);
         }
         status = 0;
         goto out;
@@ -245,6 +253,12 @@ main(int argc, char **argv)
     }
     status = 0;
 out:
+    /* Said last, with the terminal back as it was: what the source left
+     * out (journal entries from other writers) */
+    if (s != NULL && src_note(s, note, sizeof(note))) {
+        fflush(stdout);
+        fprintf(stderr, PROG ": %s\n", note);
+    }
     src_free(s);
     conf_free(c);
     return status;

@@ -8,15 +8,24 @@ to files and pipes for dumps, listings and exports.
 """
 import json
 import os
+import pwd
 import subprocess
 import sys
 import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+# The journal cases start a journal of their own: as root, the script
+# runs again in a private mount namespace, where it may
+if os.getuid() == 0:
+    reexec_in_namespace("TLOG_PLAY_TEST_NS", __file__)
+
 from ptyterm import Term  # noqa: E402
-from progtest import (BUILD, CODEC, REC, Journald, case, check,  # noqa
-                      decode, path_for, run_cases, tmp)
+from progtest import (AGENT_USER, BUILD, CODEC, REC, case, check,  # noqa
+                      decode, ensure_user, path_for, run_cases, tmp)
+from privjournal import PrivateJournald, journal_send_as  # noqa: E402
 
 PLAY = os.path.join(BUILD, "play", "tlog-play")
 
@@ -396,13 +405,16 @@ def export_text():
     check(p.stdout == b"green text\nline two\n", "text %r" % p.stdout)
 
 
-journald = Journald()
+journald = PrivateJournald()
 
 
-def journal_rec(argv):
-    """Record argv to the journal under a PTY; (recording id, screen)."""
+def journal_rec(argv, user=AGENT_USER):
+    """Record argv to the journal under a PTY, as user (by default the
+    recording agent's, whose entries the player takes); (recording id,
+    screen)."""
     journald.start()
-    t = Term([REC, "-w", "journal", "--latency=1"] + argv)
+    ensure_user(user, system=True)
+    t = Term([REC, "-w", "journal", "--latency=1"] + argv, user=user)
     st = t.finish(timeout=20)
     check(st == 0, "recording failed: %r" % st)
     p = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n", "1",
@@ -444,8 +456,9 @@ def journal_several():
 @case("journal: follow plays new entries as they are written")
 def journal_follow():
     journald.start()
+    ensure_user(AGENT_USER, system=True)
     recorder = Term([REC, "-w", "journal", "--latency=1", "sh", "-c",
-                     "echo early; sleep 2.5; echo late"])
+                     "echo early; sleep 2.5; echo late"], user=AGENT_USER)
     check(recorder.wait_for(b"early", 5), "recorder did not start")
     rec = None
     end = time.monotonic() + 5
@@ -464,6 +477,94 @@ def journal_follow():
     check(t.wait_for(b"late", 8), "followed output never came")
     recorder.finish(timeout=10)
     quit_ok(t)
+
+
+FORGER = "tlogtest"
+
+
+def journal_forge(rec, msg_id, pos, text, ident="tlog-recd"):
+    """As FORGER, add to the journal a message of recording rec with id
+    msg_id at pos ms showing text, with the fields the writer gives its
+    entries"""
+    m = {"ver": "2.3", "host": os.uname().nodename, "rec": rec,
+         "user": AGENT_USER, "term": "xterm", "session": 4294967295,
+         "id": msg_id, "pos": pos, "time": time.time(), "timing": ">%d" %
+         len(text), "in_txt": "", "in_bin": [], "out_txt": text,
+         "out_bin": []}
+    journal_send_as(FORGER, {
+        "MESSAGE": json.dumps(m), "SYSLOG_IDENTIFIER": ident,
+        "PRIORITY": "6", "TLOG_REC": rec, "TLOG_USER": AGENT_USER,
+        "TLOG_SESSION": "4294967295", "TLOG_ID": str(msg_id),
+        # not the sender's to set: journald keeps its own
+        "_UID": str(pwd.getpwnam(AGENT_USER).pw_uid)})
+
+
+@case("journal: entries of another uid are ignored, counted and said")
+def journal_foreign():
+    ensure_user(FORGER)
+    rec, screen = journal_rec(["sh", "-c", "echo genuine one; sleep 1.5; "
+                               "echo genuine two"])
+    got = journald.entries("TLOG_REC=" + rec, 2)
+    last = max(int(e["TLOG_ID"]) for e in got)
+    check(last >= 2, "only %d messages: nothing to forge between" % last)
+    end = max(json.loads(e["MESSAGE"])["pos"] for e in got) + 100
+    forger = pwd.getpwnam(FORGER).pw_uid
+
+    def plays_genuine(forged):
+        p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec],
+                           capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=30)
+        check(p.returncode == 0, "exit %d %r" % (p.returncode, p.stderr))
+        check(p.stdout == screen, "played %r, not %r" % (p.stdout, screen))
+        check(("%s for this recording came from uid %d, not the recording "
+               "agent: ignored" % ("1 journal entry" if forged == 1 else
+                                   "%d journal entries" % forged, forger))
+              .encode() in p.stderr, "said %r" % p.stderr)
+    # the next message
+    journal_forge(rec, last + 1, end, "FORGED next\r\n")
+    check(len(journald.entries("TLOG_REC=" + rec, last + 1)) == last + 1,
+          "the forged entry is not in the journal")
+    plays_genuine(1)
+    # and one with an id already there
+    journal_forge(rec, 1, 0, "FORGED first\r\n")
+    check(len(journald.entries("TLOG_REC=" + rec, last + 2)) == last + 2,
+          "the forged entry is not in the journal")
+    plays_genuine(2)
+    # --list counts only the agent's messages
+    p = subprocess.run([PLAY, "-r", "journal", "--list", "-M",
+                        "TLOG_REC=" + rec], capture_output=True, timeout=30)
+    check(p.returncode == 0 and ("messages %d\n" % last).encode() in
+          p.stdout, "listed %r %r" % (p.stdout, p.stderr))
+
+
+@case("journal: --journal-sender names the user whose entries to play")
+def journal_sender():
+    rec, screen = journal_rec(["echo", "recorded by root"], user="root")
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=30)
+    check(p.returncode == 1 and p.stdout == b"" and
+          b"no entries from the recording agent" in p.stderr and
+          b"came from uid 0" in p.stderr, "root's recording: %d %r"
+          % (p.returncode, p.stderr))
+    for args in (["--journal-sender", "root"], ["--journal-sender=0"]):
+        p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec]
+                           + args, capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=30)
+        check(p.returncode == 0 and p.stdout == screen and p.stderr == b"",
+              "%s: %d %r %r" % (args, p.returncode, p.stdout, p.stderr))
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec,
+                        "--journal-sender", "no-such-user"],
+                       capture_output=True, timeout=30)
+    check(p.returncode == 1 and b"no-such-user" in p.stderr,
+          "an unknown user: %d %r" % (p.returncode, p.stderr))
+    env = dict(os.environ, TLOG_PLAY_CONF_TEXT=json.dumps(
+        {"journal": {"sender": "root"}}))
+    p = subprocess.run([PLAY, "-r", "journal", "-M", "TLOG_REC=" + rec],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       env=env, timeout=30)
+    check(p.returncode == 0 and p.stdout == screen,
+          "journal.sender in the configuration: %r" % p.stderr)
 
 
 def main():
