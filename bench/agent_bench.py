@@ -176,6 +176,12 @@ class World:
             end = time.monotonic() + 10
             while any(self.agent_sessions()) and time.monotonic() < end:
                 time.sleep(0.1)
+        # after a failed run, the sessions may still be hanging up
+        end = time.monotonic() + 10
+        while time.monotonic() < end and any(
+                open(os.path.join(cg, "cgroup.procs")).read()
+                for cg in (self.cg_agent, self.cg_session)):
+            time.sleep(0.1)
         for cg in (self.cg_agent, self.cg_session, self.cg):
             try:
                 os.rmdir(cg)
