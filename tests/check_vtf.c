@@ -1,6 +1,10 @@
 /*
  * vtf: the playback safety filter drops what makes a terminal answer or
  * touches the clipboard, passes everything else, whatever the splits.
+ *
+ * "Safe" below is judged by tests/vtmodel.c, a model of a terminal's
+ * parser run under every combination of its flags: no terminal it
+ * models may dispatch an unsafe function from the filter's output.
  */
 #include "config.h"
 
@@ -9,6 +13,7 @@
 
 #include "testlib.h"
 #include "vtf.h"
+#include "vtmodel.h"
 
 /* Filter s whole, or cut at every split point, into out; returns length */
 static size_t
@@ -45,6 +50,46 @@ filters_to(const char *in, size_t n, const char *want, size_t wn)
 }
 
 #define F(in, want) filters_to(in, sizeof(in) - 1, want, sizeof(want) - 1)
+
+/* The first unsafe function the model saw */
+struct verdict {
+    const char *what;
+};
+
+static void
+judge(void *ctx, const struct vtmodel_event *ev)
+{
+    struct verdict *v = ctx;
+    const char *what = vtmodel_unsafe(ev);
+
+    if (what != NULL && v->what == NULL) {
+        v->what = what;
+    }
+}
+
+/*
+ * The first unsafe function a modelled terminal dispatches from s[0..n),
+ * or NULL; *flags gets the model's flags.
+ */
+static const char *
+unsafe_in(const uint8_t *s, size_t n, unsigned *flags)
+{
+    unsigned fl;
+
+    for (fl = 0; fl < VTMODEL_FLAGS_END; fl++) {
+        struct verdict v = { NULL };
+        struct vtmodel *m;
+
+        ck_assert_int_eq(vtmodel_new(&m, fl, judge, &v), 0);
+        vtmodel_feed(m, s, n);
+        vtmodel_free(m);
+        if (v.what != NULL) {
+            *flags = fl;
+            return v.what;
+        }
+    }
+    return NULL;
+}
 
 START_TEST(test_passes_ordinary_output)
 {
@@ -118,6 +163,35 @@ START_TEST(test_too_long_is_dropped)
 }
 END_TEST
 
+/* The model itself: it must see the functions the filter is there for */
+START_TEST(test_model_sees_unsafe)
+{
+    static const char *const bad[] = {
+        "\x1b[6n", "\x1b[c", "\x1b[>c", "\x1b[14t", "\x1b[?1$p",
+        "\x1b[>q", "\x1bZ", "\x05", "\x1bP$qm\x1b\\", "\x1b_Gi=1\x1b\\",
+        "\x1b]52;c;aGk=\x07", "\x1b]52;c;?\x1b\\", "\x1b]11;?\x07",
+        "\xc2\x9b" "6n", "\xc2\x9a",
+    };
+    static const char *const good[] = {
+        "plain", "\x1b[1m", "\x1b[2J", "\x1b]0;title\x07",
+        "\x1bPq#0~\x1b\\", "\x1b(B", "\x1b[?25l", "\x1b]8;;http://x/?a\x07",
+    };
+    unsigned flags;
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(unsafe_in((const uint8_t *)bad[i], strlen(bad[i]),
+                                &flags) != NULL, "bad[%zu] not seen", i);
+    }
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        const char *what = unsafe_in((const uint8_t *)good[i],
+                                     strlen(good[i]), &flags);
+
+        ck_assert_msg(what == NULL, "good[%zu]: %s", i, what);
+    }
+}
+END_TEST
+
 static Suite *
 vtf_suite(void)
 {
@@ -129,6 +203,7 @@ vtf_suite(void)
     tcase_add_test(tc, test_drops_clipboard);
     tcase_add_test(tc, test_c1_forms);
     tcase_add_test(tc, test_too_long_is_dropped);
+    tcase_add_test(tc, test_model_sees_unsafe);
     suite_add_tcase(s, tc);
     return s;
 }
