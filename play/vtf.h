@@ -7,8 +7,13 @@
  * answers arrive on the player's input as if the auditor typed them; it
  * can also read or set the clipboard (OSC 52).  The filter passes the
  * output through and drops exactly those sequences, ENQ and DECID.
- * Sequences split across writes are handled; C1 introducers are seen in
- * 8-bit and in UTF-8 form.
+ *
+ * It reads the output the way a terminal's parser does: CAN and SUB
+ * cancel a sequence, ESC and C1 controls (8-bit or in UTF-8) cut it
+ * short and start anew, BEL ends an OSC.  Each sequence is held until it
+ * is complete and played whole or not at all, so a sequence cut short
+ * is never played, and the terminal is never left inside one the filter
+ * thinks over.  Sequences split across writes are handled.
  */
 #ifndef VTF_H
 #define VTF_H
@@ -37,7 +42,7 @@ void vtf_reset(struct vtf *f);
  */
 size_t vtf_filter(struct vtf *f, const uint8_t *in, size_t len, uint8_t *out);
 
-/* Sequences dropped so far */
+/* Sequences dropped so far, those cut short included */
 unsigned long vtf_dropped(const struct vtf *f);
 
 #endif

@@ -91,6 +91,31 @@ unsafe_in(const uint8_t *s, size_t n, unsigned *flags)
     return NULL;
 }
 
+/*
+ * in is an attack (some modelled terminal dispatches something unsafe
+ * from it as it is), and the filter's output is safe for every modelled
+ * terminal, whatever the splits.
+ */
+static void
+defused(const char *in, size_t n)
+{
+    static uint8_t out[65536];
+    const char *what;
+    unsigned flags;
+    size_t split, len;
+
+    what = unsafe_in((const uint8_t *)in, n, &flags);
+    ck_assert_msg(what != NULL, "the model sees nothing unsafe in the input");
+    for (split = 0; split <= n; split++) {
+        len = run(in, n, split, out);
+        what = unsafe_in(out, len, &flags);
+        ck_assert_msg(what == NULL, "split %zu: %s reaches the terminal "
+                      "(model flags %#x)", split, what, flags);
+    }
+}
+
+#define SAFE(in) defused(in, sizeof(in) - 1)
+
 START_TEST(test_passes_ordinary_output)
 {
     F("plain text\r\n", "plain text\r\n");
@@ -192,6 +217,154 @@ START_TEST(test_model_sees_unsafe)
 }
 END_TEST
 
+/* CAN and SUB cancel whatever sequence or string they fall in */
+START_TEST(test_can_sub_cancel)
+{
+    /* the answer-back after a cancelled string is not part of it */
+    SAFE("\x1b]0;t\x18\x05\x07");
+    F("\x1b]0;t\x18\x05\x07", "\x18\x07");
+    SAFE("\x1bPq\x1a\x05\x1b\\");
+    F("\x1bPq\x1a\x05\x1b\\", "\x1a\x1b\\");
+    SAFE("\x1b]0;t\x18\xc2\x9b" "6n\x07");
+    SAFE("\x1b]0;t\x1a\x9b" "6n\x07");
+    /* a query after a cancelled escape or control sequence */
+    SAFE("\x1b(\x18\x1b[6n");
+    F("\x1b(\x18\x1b[6n", "\x18");
+    F("\x1b[1;\x18\x1b[5n", "\x18");
+    F("\x1b[>\x1aq", "\x1aq");
+    /* the cancelled string is not played, the one after it is judged */
+    F("\x1b]0;\x18\x1b]52;c;aGk=\x07", "\x18");
+    F("\x1bP\x1a\x1b[6n", "\x1a");
+}
+END_TEST
+
+/* ESC starts a new sequence inside an escape or control sequence */
+START_TEST(test_esc_restarts)
+{
+    SAFE("\x1b[\x1b[c");
+    F("\x1b[\x1b[c", "");
+    SAFE("\x1b[?1\x1b[>q");
+    SAFE("\x1b(\x1b[6n");
+    F("\x1b(\x1b[6nx", "x");
+    /* ESC ESC: the first one does nothing, and is not left behind */
+    SAFE("\x1b\x1bZ[6n");
+    F("\x1b\x1bZ[6n", "[6n");
+    F("\x1b\x1b[1m", "\x1b[1m");
+}
+END_TEST
+
+/* ESC in a string: ST if '\' follows, otherwise the string is cut short */
+START_TEST(test_esc_in_string)
+{
+    /* a cut string must not stay open in the terminal, to swallow what
+     * follows the dropped sequence */
+    SAFE("\x1b]5\x1bZ2;c;aGk=\x07");
+    F("\x1b]5\x1bZ2;c;aGk=\x07", "2;c;aGk=\x07");
+    SAFE("\x1b]4;1;red;2;\x1b[6n;3;?\x07");
+    SAFE("\x1b]0;t\x1b[6n\x07");
+    F("\x1b]0;t\x1b[1m", "\x1b[1m");
+    F("\x1b]0;t\x1b\\", "\x1b]0;t\x1b\\");
+}
+END_TEST
+
+/* C1 controls act like their ESC forms, inside sequences too */
+START_TEST(test_c1_inside)
+{
+    SAFE("\x1b]0;t\xc2\x9b" "6n\x07");
+    F("\x1b]0;t\xc2\x9b" "6n\x07", "\x07");
+    SAFE("\x1b]0;t\x9b" "6n\x07");
+    SAFE("\x1b[\xc2\x9b>q");
+    F("\x1b[\xc2\x9b>q", "");
+    SAFE("\x1b[\x9b>q");
+    /* 0x9A is DECID to xterm, in a string as well */
+    SAFE("a\xc2\x9a" "b");
+    F("a\xc2\x9a" "b\x9a", "ab");
+    SAFE("\x1b]0;t\xc2\x9a\x07");
+    /* ST in UTF-8 form is played as ESC \, which every terminal reads */
+    SAFE("\x1b]4;1;red;2;\xc2\x9c;3;?\x07");
+    F("\x1b]4;1;red;2;\xc2\x9c;3;?\x07", "\x1b]4;1;red;2;\x1b\\;3;?\x07");
+    /* an 8-bit ST ends only a string an 8-bit C1 began */
+    SAFE("\x1b]4;1;red;2;\x9c;3;?\x07");
+    F("\x1b]4;1;red;2;\x9c;3;?\x07", ";3;?\x07");
+    F("\x9d" "0;t\x9c", "\x9d" "0;t\x9c");
+}
+END_TEST
+
+/* A string's UTF-8 is decoded as the terminal decodes it */
+START_TEST(test_utf8_in_strings)
+{
+    /* 0x9C inside a character is not ST */
+    SAFE("\x1b]4;1;red;2;\xe2\x9c\x93;3;?\x07");
+    F("\x1b]2;\xe2\x9c\x93 ok\x07", "\x1b]2;\xe2\x9c\x93 ok\x07");
+    /* xterm keeps 7 bits of what is not a title: U+00B5 U+00B2 is
+     * "52", U+2603 is '?' */
+    SAFE("\x1b]\xc2\xb5\xc2\xb2;c;aGk=\x07");
+    SAFE("\x1b]4;1;\xe2\x98\x83\x07");
+    /* nor is a character cut short: the byte after it is read anew */
+    SAFE("\xe0\x9b" "6n");
+    SAFE("\x1b]0;t\xe0\x9b" "6n\x07");
+}
+END_TEST
+
+/* Bytes past 7 bits in escape and control sequences: xterm reads
+ * U+00A0-U+00FF as their 7-bit counterparts there */
+START_TEST(test_8bit_in_sequences)
+{
+    SAFE("\x1b[\xc3\xa3" "A");
+    F("\x1b[\xc3\xa3" "A", "\xc3\xa3" "A");
+    SAFE("\x1b[6\xc3\xaem");
+    SAFE("\x1b\xc3\x9a");
+    F("\x1b\xc3\x9a", "\xc3\x9a");
+    SAFE("\x1b[6\xe2\x98\x83n");
+}
+END_TEST
+
+/* C0 controls inside a sequence act at once (and are played first);
+ * inside a string they are ignored */
+START_TEST(test_c0_inside)
+{
+    SAFE("\x1b[\n>q");
+    F("\x1b[\n>q", "\n");
+    SAFE("\x1b[?1\r$p");
+    SAFE("\x1b\n[6n");
+    F("\x1b\n[6n", "\n");
+    F("\x1b[1\r;31mred", "\r\x1b[1;31mred");
+    SAFE("\x1b]5\n2;c;aGk=\x07");
+    F("\x1b]5\n2;c;aGk=\x07", "");
+    F("\x1b]2;a\tb\x07", "\x1b]2;ab\x07");
+    /* an ENQ inside a sequence is dropped as it is anywhere */
+    F("\x1b[\x05" "1m", "\x1b[1m");
+}
+END_TEST
+
+/* Whatever the filter drops, the terminal is left where the filter
+ * thinks it is: a dropped sequence takes a character cut short before
+ * it along */
+START_TEST(test_nothing_left_open)
+{
+    SAFE("\xc2\x1b[6n\x9d" "4;1;red;2;\x9c;3;?\x07");
+    F("\xe2\x82\x1b[6n\x82\xac", "\x82\xac");
+    F("\xc3\x1b[1m", "\x1b[1m");
+}
+END_TEST
+
+/* Benign sequences, split anywhere, pass byte for byte */
+START_TEST(test_benign_byte_for_byte)
+{
+    static const char in[] =
+        "\x1b[?1049h\x1b[1;1H\x1b[2J\x1b[38;2;10;20;30m"
+        "\x1b[38:5:208mx\x1b[0m\x1b[?2004h\x1b[>4;1m\x1b[4:3m\x1b[ q"
+        "\x1b]0;h\xc3\xa9llo \xe2\x9c\x93\x07\x1b]7;file://h/tmp\x1b\\"
+        "\x1b]8;id=1;https://x/y?a=1\x1b\\l\x1b]8;;\x1b\\"
+        "\x1b]133;A\x07\x1b]4;1;rgb:ff/00/00\x07\x1b]104\x07"
+        "\x1bPq\"1;1;8;8#0;2;0;0;0#0!8~-\x1b\\"
+        "\x1b(0lqk\x1b(B\x1b#8\x1b" "7\x1b" "8\x1b" "c\x1bM\x1b%G"
+        "\xc2\x9b" "1m\x9b" "0m\x9d" "2;t\x07\xc2\x85\x0e\x0f\b\t\r\n";
+
+    F(in, in);
+}
+END_TEST
+
 static Suite *
 vtf_suite(void)
 {
@@ -204,6 +377,15 @@ vtf_suite(void)
     tcase_add_test(tc, test_c1_forms);
     tcase_add_test(tc, test_too_long_is_dropped);
     tcase_add_test(tc, test_model_sees_unsafe);
+    tcase_add_test(tc, test_can_sub_cancel);
+    tcase_add_test(tc, test_esc_restarts);
+    tcase_add_test(tc, test_esc_in_string);
+    tcase_add_test(tc, test_c1_inside);
+    tcase_add_test(tc, test_utf8_in_strings);
+    tcase_add_test(tc, test_8bit_in_sequences);
+    tcase_add_test(tc, test_c0_inside);
+    tcase_add_test(tc, test_nothing_left_open);
+    tcase_add_test(tc, test_benign_byte_for_byte);
     suite_add_tcase(s, tc);
     return s;
 }
