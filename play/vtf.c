@@ -109,24 +109,61 @@ first_param(const uint8_t *p, size_t n)
     return v;
 }
 
-/* Whether an escape sequence is harmful; p holds its final byte */
+/*
+ * Whether an escape sequence is harmful; p holds its intermediates and
+ * final byte.  Besides DECID, ESC % other than ESC % G takes xterm and
+ * the Linux console out of UTF-8, where every 0x9B is CSI.
+ */
 static bool
 esc_harmful(const uint8_t *p, size_t n)
 {
-    return n == 1 && p[0] == 'Z';   /* DECID */
+    if (n == 1) {
+        return p[0] == 'Z';     /* DECID */
+    }
+    if (memchr(p, '%', n - 1) != NULL) {
+        return !(n == 2 && p[1] == 'G');
+    }
+    return false;
+}
+
+/* Whether the numeric parameters in p[0..n) include v */
+static bool
+has_param(const uint8_t *p, size_t n, long v)
+{
+    long x = -1;
+    size_t i;
+
+    for (i = 0; i <= n; i++) {
+        if (i < n && p[i] >= '0' && p[i] <= '9') {
+            x = (x < 0 ? 0 : x * 10) + (p[i] - '0');
+            if (x > 100000) {
+                x = 100000;
+            }
+        } else {
+            if (x == v) {
+                return true;
+            }
+            x = -1;
+        }
+    }
+    return false;
 }
 
 /*
  * Whether a complete CSI sequence is harmful.  body is what follows the
- * introducer: parameters, intermediates, final byte.
+ * introducer: parameters, intermediates, final byte.  Private markers
+ * and intermediates count wherever they are.
  */
 static bool
 csi_harmful(const uint8_t *body, size_t n)
 {
     uint8_t final = body[n - 1];
-    bool private = n > 1 && (body[0] == '?' || body[0] == '>' ||
-                             body[0] == '=');
-    bool dollar = n > 1 && body[n - 2] == '$';
+    bool q = memchr(body, '?', n - 1) != NULL;
+    bool gt = memchr(body, '>', n - 1) != NULL;
+    bool eq = memchr(body, '=', n - 1) != NULL;
+    bool lt = memchr(body, '<', n - 1) != NULL;
+    bool dollar = memchr(body, '$', n - 1) != NULL;
+    bool hash = memchr(body, '#', n - 1) != NULL;
 
     switch (final) {
     case 'n':       /* DSR: status and cursor position reports */
@@ -135,13 +172,30 @@ csi_harmful(const uint8_t *body, size_t n)
     case 't':       /* window reports, and moving or resizing the window */
         return true;
     case 'p':       /* DECRQM (mode report) */
+    case 'w':       /* DECRQPSR (cursor and tab stop reports) */
         return dollar;
-    case 'q':       /* XTVERSION (CSI > q) */
-        return body[0] == '>';
-    case 'u':       /* keyboard protocol query (CSI ? u) */
-        return private;
-    case 'm':       /* XTQMODKEYS (CSI ? m) */
-        return body[0] == '?';
+    case 'q':       /* XTVERSION */
+        return gt;
+    case 'u':       /* keyboard protocol query, DECRQUPSS, DECRQTSR */
+        return q || gt || eq || lt || dollar ||
+               memchr(body, '&', n - 1) != NULL;
+    case 'm':       /* XTQMODKEYS */
+    case 'g':       /* XTQFMTKEYS */
+        return q;
+    case 'S':       /* XTSMGRAPHICS, XTTITLEPOS */
+        return q || hash;
+    case 'R':       /* XTREPORTCOLORS */
+        return hash;
+    case 'v':       /* DECRQDE */
+        return memchr(body, '"', n - 1) != NULL;
+    case 'y':       /* DECRQCRA (checksum of an area of the screen) */
+        return memchr(body, '*', n - 1) != NULL;
+    case '|':       /* XTREPORTSGR, DECRQLP */
+        return hash || memchr(body, '\'', n - 1) != NULL;
+    case 'h':       /* Tektronix mode: another parser, which answers */
+        return q && has_param(body, n - 1, 38);
+    case 'l':       /* VT52 mode: likewise */
+        return q && has_param(body, n - 1, 2);
     default:
         return false;
     }
@@ -162,18 +216,28 @@ osc_harmful(const uint8_t *body, size_t n)
     if (i < n && body[i] != ';') {
         return true;
     }
-    if (ps <= 2) {
+    switch (ps) {
+    case 0:
+    case 1:
+    case 2:
         return false;       /* titles: any text */
-    }
-    if (ps == 52) {
-        return true;        /* clipboard */
+    case 52:                /* clipboard */
+    case 5522:              /* clipboard, kitty's */
+    case 46:                /* xterm's log file */
+    case 60:                /* xterm's feature queries */
+    case 61:
+    case 62:
+        return true;
+    default:
+        break;
     }
     for (; i < n; i++) {
         if (body[i] >= 0x80) {
             return true;    /* xterm would read 7 bits of it, or '?' */
         }
-        /* colour and font queries answer with a report: "...;?" */
-        if (body[i] == '?' && body[i - 1] == ';') {
+        /* colour, font and other queries answer with a report: "...;?"
+         * (xterm), "key=?" (kitty) */
+        if (body[i] == '?' && (body[i - 1] == ';' || body[i - 1] == '=')) {
             return true;
         }
     }

@@ -188,6 +188,38 @@ START_TEST(test_too_long_is_dropped)
 }
 END_TEST
 
+/* Reports that xterm, DEC terminals and kitty also answer */
+START_TEST(test_drops_other_reports)
+{
+    F("a\x1b[1$wb\x1b[2$w", "ab");                 /* DECRQPSR */
+    F("a\x1b[1$ub\x1b[&u", "ab");                  /* DECRQTSR, DECRQUPSS */
+    F("a\x1b[?1;1;0Sb\x1b[#S", "ab");              /* XTSMGRAPHICS, XTTITLEPOS */
+    F("a\x1b[#Rb\x1b[\"v", "ab");                  /* XTREPORTCOLORS, DECRQDE */
+    F("a\x1b[1;1;1;1;2;2*yb", "ab");                /* DECRQCRA */
+    F("a\x1b[1;1;2;2#|b\x1b['|\x1b[?0g", "ab");    /* XTREPORTSGR, DECRQLP,
+                                                       XTQFMTKEYS */
+    F("a\x1b]60\x07" "b\x1b]61;allowColorOps\x1b\\\x1b]62;x\x07", "ab");
+    F("a\x1b]46;/tmp/log\x07" "b", "ab");          /* xterm's log file */
+    F("a\x1b]5522;type=read\x1b\\b", "ab");        /* kitty's clipboard */
+    F("a\x1b]21;foreground=?\x1b\\b", "ab");       /* kitty's colours */
+    F("a\x1b]052;c;aGk=\x07" "b\x1b]99999999;x\x07\x1b];0\x07", "ab");
+    /* the sequences nearby that only set things pass */
+    F("\x1b[1 q\x1b[2$}\x1b[62;1\"p\x1b[>4;2m\x1b[u\x1b[1 u",
+      "\x1b[1 q\x1b[2$}\x1b[62;1\"p\x1b[>4;2m\x1b[u\x1b[1 u");
+}
+END_TEST
+
+/* Modes that take the terminal out of the parser the filter models */
+START_TEST(test_keeps_the_parser)
+{
+    SAFE("\x1b%@\xc5\x9b" "6n");    /* out of UTF-8, 0x9B is CSI */
+    F("a\x1b%@b\x1b%8\x1b%/Gc\x1b%G", "abc\x1b%G");
+    F("a\x1b[?38hb\x1b[?1;038h", "ab");             /* Tektronix */
+    F("a\x1b[?2lb\x1b[?25;2l", "ab");                /* VT52 */
+    F("\x1b[?25l\x1b[2l\x1b[?38l", "\x1b[?25l\x1b[2l\x1b[?38l");
+}
+END_TEST
+
 /* The model itself: it must see the functions the filter is there for */
 START_TEST(test_model_sees_unsafe)
 {
@@ -195,7 +227,7 @@ START_TEST(test_model_sees_unsafe)
         "\x1b[6n", "\x1b[c", "\x1b[>c", "\x1b[14t", "\x1b[?1$p",
         "\x1b[>q", "\x1bZ", "\x05", "\x1bP$qm\x1b\\", "\x1b_Gi=1\x1b\\",
         "\x1b]52;c;aGk=\x07", "\x1b]52;c;?\x1b\\", "\x1b]11;?\x07",
-        "\xc2\x9b" "6n", "\xc2\x9a",
+        ("\xc2\x9b" "6n"), "\xc2\x9a",
     };
     static const char *const good[] = {
         "plain", "\x1b[1m", "\x1b[2J", "\x1b]0;title\x07",
@@ -376,6 +408,8 @@ vtf_suite(void)
     tcase_add_test(tc, test_drops_clipboard);
     tcase_add_test(tc, test_c1_forms);
     tcase_add_test(tc, test_too_long_is_dropped);
+    tcase_add_test(tc, test_drops_other_reports);
+    tcase_add_test(tc, test_keeps_the_parser);
     tcase_add_test(tc, test_model_sees_unsafe);
     tcase_add_test(tc, test_can_sub_cancel);
     tcase_add_test(tc, test_esc_restarts);
