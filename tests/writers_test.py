@@ -2,23 +2,29 @@
 """The syslog and journal writers against real daemons.
 
 A private rsyslogd (its own configuration, socket and output file) and
-systemd-journald (started here unless one already runs, stopped after)
-receive recordings made under a real PTY.  What arrives must decode, in
-ours and in the reference tlog-play, to exactly what the terminal showed.
+systemd-journald (the script runs again in a private mount namespace,
+where the journal's sockets and files are its own) receive recordings
+made under a real PTY.  What arrives must decode, in ours and in the
+reference tlog-play, to exactly what the terminal showed.
 """
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_WRITERS_TEST_NS", __file__)
+
 from ptyterm import Term  # noqa: E402
-from progtest import (JOURNALD, REC, REF_PLAY, SESSION, TRAILER,  # noqa
-                      Journald, Rsyslog, case, check, decode, exact,
-                      path_for, run_cases, tmp)
+from progtest import (REC, REF_PLAY, SESSION, TRAILER,  # noqa: E402
+                      Rsyslog, case, check, decode, exact, path_for,
+                      run_cases, tmp)
+from privjournal import JOURNALD, PrivateJournald  # noqa: E402
 
 
 def rec_of(path):
@@ -34,7 +40,7 @@ def record_demo(argv, env=None):
     return t, st
 
 
-journald = Journald()
+journald = PrivateJournald()
 
 
 @case("syslog writer through a private rsyslogd, byte-exact")
@@ -99,7 +105,7 @@ def journal_basic():
                         "SYSLOG_IDENTIFIER=tlog-rec"], capture_output=True,
                        text=True)
     rec = json.loads(p.stdout.splitlines()[-1])["TLOG_REC"]
-    got = journald.entries(rec, 10)
+    got = journald.entries("TLOG_REC=" + rec, 10)
     check(len(got) >= 10, "only %d entries" % len(got))
     msgs = [json.loads(e["MESSAGE"]) for e in got]
     check([m["id"] for m in msgs] == list(range(1, len(msgs) + 1)),
