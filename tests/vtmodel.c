@@ -97,8 +97,6 @@ collect(struct vtmodel *m, uint32_t c)
     if (n < VTMODEL_INTER_MAX) {
         m->seq.inter[n] = (char)c;
         m->seq.inter[n + 1] = '\0';
-    } else {
-        m->seq.overflow = true;
     }
 }
 

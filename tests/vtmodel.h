@@ -37,9 +37,9 @@
 /* Every combination of the flags is below this */
 #define VTMODEL_FLAGS_END   0x20u
 
-/* Intermediates kept; past this the sequence is reported as overflowing */
+/* Intermediates kept; more are left out */
 #define VTMODEL_INTER_MAX   8
-/* Parameter and string bytes kept, likewise */
+/* Parameter and string bytes kept; past this the event says overflow */
 #define VTMODEL_DATA_MAX    16384
 
 enum vtmodel_kind {
