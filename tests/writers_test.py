@@ -9,6 +9,7 @@ reference tlog-play, to exactly what the terminal showed.
 """
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -21,9 +22,9 @@ if __name__ == "__main__":
     reexec_in_namespace("TLOG_WRITERS_TEST_NS", __file__)
 
 from ptyterm import Term  # noqa: E402
-from progtest import (REC, REF_PLAY, SESSION, TRAILER,  # noqa: E402
-                      Rsyslog, case, check, decode, exact, path_for,
-                      run_cases, tmp)
+from progtest import (AGENT_USER, BUILD, REC, REF_PLAY,  # noqa: E402
+                      SESSION, TRAILER, Agent, Rsyslog, case, check,
+                      decode, ensure_user, exact, path_for, run_cases, tmp)
 from privjournal import JOURNALD, PrivateJournald  # noqa: E402
 
 
@@ -129,43 +130,68 @@ def journal_basic():
           "reference tlog-play -r journal differs")
 
 
-@case("tlog-rec-session writes to the journal by default")
-def session_journal():
-    journald.start()
-    env = dict(os.environ)
-    env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({"notice": "",
-                                                    "shell": "/bin/sh"})
-    p = subprocess.run([SESSION, "-c", "echo in-the-journal"], env=env,
+USER = "tlogtest"
+SYSCONFDIR = os.environ.get("TLOG_SYSCONFDIR", "/etc")
+CONF_DIR = os.path.join(tmp, "etc-tlog")
+PLAY = os.path.join(BUILD, "play", "tlog-play")
+
+
+def through_agent(agent, script):
+    """Run sh -c script in a session of USER's recorded by agent, without
+    a terminal: tlog-rec-session's configuration, the test's own, is
+    bound over the configured one"""
+    target = os.path.join(SYSCONFDIR, "tlog")
+    if not os.path.isdir(CONF_DIR):
+        os.makedirs(CONF_DIR)
+        os.makedirs(target, exist_ok=True)
+        subprocess.run(["mount", "--bind", CONF_DIR, target], check=True)
+    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
+        json.dump({"notice": "", "shell": "/bin/sh",
+                   "agent": {"socket": agent.sock}}, f)
+    ensure_user(USER)
+    p = subprocess.run(["runuser", "-u", USER, "--", SESSION, "-c", script],
                        capture_output=True, stdin=subprocess.DEVNULL,
                        timeout=30)
     check(p.returncode == 0, "exit status %d: %r" % (p.returncode, p.stderr))
-    q = subprocess.run(["journalctl", "-o", "json", "--no-pager", "-n", "1",
-                        "SYSLOG_IDENTIFIER=tlog-rec-session"],
-                       capture_output=True, text=True)
-    check(q.stdout.strip(), "nothing in the journal")
-    m = json.loads(json.loads(q.stdout.splitlines()[-1])["MESSAGE"])
-    check(m["out_txt"] == "in-the-journal\n", "message %r" % m)
+    return p.stdout
 
 
-@case("tlog-rec-session falls back to syslog without a journal")
-def session_fallback():
+@case("the agent writes to the journal by default, as its own user")
+def agent_journal():
+    journald.start()
+    with Agent("agent-journal", file_writer=False) as a:
+        shown = through_agent(a, "echo in-the-journal")
+    got = journald.entries("SYSLOG_IDENTIFIER=tlog-recd")
+    check(got, "nothing in the journal")
+    e = got[-1]
+    m = json.loads(e["MESSAGE"])
+    check(m["out_txt"] == "in-the-journal\n" and m["user"] == USER,
+          "message %r" % m)
+    check(e["_UID"] == str(pwd.getpwnam(AGENT_USER).pw_uid),
+          "written by uid %s" % e["_UID"])
+    # which is what tlog-play takes by default
+    p = subprocess.run([PLAY, "-r", "journal", "-M",
+                        "TLOG_REC=" + e["TLOG_REC"]], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    check(p.returncode == 0 and p.stdout == shown and p.stderr == b"",
+          "tlog-play -r journal: %d %r %r" % (p.returncode, p.stdout,
+                                              p.stderr))
+
+
+@case("the agent falls back to syslog without a journal")
+def agent_fallback():
+    journald.start()        # its mounts, then no journal
     journald.stop()
-    check(not journald.running(), "a journal still runs; cannot test")
     rs = Rsyslog("rs3")
     rs.start()
     try:
-        env = dict(os.environ)
-        env["TLOG_REC_SESSION_CONF_TEXT"] = json.dumps({
-            "notice": "", "shell": "/bin/sh", "syslog": {"socket": rs.sock}})
-        p = subprocess.run([SESSION, "-c", "echo via-syslog"], env=env,
-                           capture_output=True, stdin=subprocess.DEVNULL,
-                           timeout=30)
-        check(p.returncode == 0, "exit status %d: %r" % (p.returncode,
-                                                          p.stderr))
+        with Agent("agent-syslog", ["--syslog-socket", rs.sock],
+                   file_writer=False) as a:
+            shown = through_agent(a, "echo via-syslog")
         path, lines = rs.file("fallback", 1)
         check(lines and json.loads(lines[0])["out_txt"] == "via-syslog\n",
               "syslog got %r" % lines)
-        check(decode(path) == p.stdout, "recording differs")
+        check(decode(path) == shown, "recording differs")
     finally:
         rs.stop()
 
