@@ -498,16 +498,18 @@ def duplicate():
     first = [v for k, v in forged["before"].items()
              if v["rec"] == rec and v["id"] == 1][0]
     mate = "bulk-mate-%d" % os.getpid()
-    # sent as the agent itself: a message the store has, changed, and a
-    # new one right behind it
-    logger_as(AGENT_USER, "tlog-recd", [
-        recording_message(rec, 1, 0, "REPLAYED\r\n", host=first["host"]),
-        recording_message(mate, 1, 0, "mate\r\n")])
+    # sent as the agent itself, in one burst (one bulk request): new
+    # messages around one the store has, changed
+    mates = [recording_message(mate, i, i, "mate %d\r\n" % i)
+             for i in range(1, 41)]
+    logger_as(AGENT_USER, "tlog-recd", mates[:20] + [recording_message(
+        rec, 1, 0, "REPLAYED\r\n", host=first["host"])] + mates[20:])
     end = time.monotonic() + 30
-    while count('rec:"%s"' % mate) == 0 and time.monotonic() < end:
+    while count('rec:"%s"' % mate) < 40 and time.monotonic() < end:
         time.sleep(0.5)
         es("POST", "/tlog-*/_refresh")
-    check(count('rec:"%s"' % mate) == 1, "the new message never arrived")
+    check(count('rec:"%s"' % mate) == 40, "%d of the 40 new messages "
+          "arrived" % count('rec:"%s"' % mate))
     time.sleep(3)           # time for a retry, were there one
     after = recordings_index()
     now = [v for k, v in after.items() if v["rec"] == rec and v["id"] == 1]
