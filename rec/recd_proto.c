@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,6 +113,7 @@ int
 recd_connect(const char *path, int *psock)
 {
     struct sockaddr_un a = { .sun_family = AF_UNIX };
+    struct timeval tv = { RECD_TIMEOUT_S, 0 };
     int fd;
 
     if (strlen(path) >= sizeof(a.sun_path)) {
@@ -122,6 +124,10 @@ recd_connect(const char *path, int *psock)
     if (fd < 0) {
         return -errno;
     }
+    /* an agent that never answers (a service that failed to start
+     * behind its socket) must not hang the login */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
         int e = errno;
 

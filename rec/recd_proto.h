@@ -19,13 +19,16 @@
 #define RECD_STATE_DIR "/run/tlog-recd/state"
 
 #define RECD_MAGIC 0x746c6f67u          /* "tlog" */
-#define RECD_VERSION 1
+#define RECD_VERSION 2
 /* Most descriptors passed with one message */
 #define RECD_FDS_MAX 3
 
 enum recd_kind {
-    RECD_SESSION = 1,   /* client: record my session; fds 0, 1, 2 follow */
+    RECD_SESSION = 1,   /* client: record my session (agent: go on) */
+    RECD_TERMINAL,      /* client: here are my fds 0, 1, 2 */
     RECD_RELEASED,      /* client: I let go of my terminal */
+    RECD_EXITED,        /* client: the shell ended (wait status in flags);
+                         * the agent answers once its output is shown */
     RECD_PAM_OPEN,      /* pam_tlog: a recorded user's session opened */
     RECD_PAM_CLOSE,     /* pam_tlog: it closed */
 };
@@ -35,7 +38,7 @@ struct recd_request {
     uint16_t version;
     uint16_t kind;          /* enum recd_kind */
     uint32_t session;       /* PAM: the login's audit session id */
-    uint32_t flags;         /* none yet */
+    uint32_t flags;         /* RECD_EXITED: the shell's wait status */
     char term[64];          /* RECD_SESSION: $TERM */
     char user[256];         /* PAM: the user */
     char service[64];       /* PAM: the service, e.g. sshd */
@@ -66,8 +69,14 @@ int recd_send(int sock, const void *msg, size_t len, const int *fds,
  */
 int recd_recv(int sock, void *msg, size_t len, int *fds, int *nfds);
 
+/* How long a caller waits for the agent to take or answer a message */
+#define RECD_TIMEOUT_S 30
+/* How long, after the shell, the client waits for its last output */
+#define RECD_DRAIN_S 5
+
 /*
- * Connect to the agent at path; stores the socket (close-on-exec) in
+ * Connect to the agent at path; stores the socket (close-on-exec, its
+ * sends and receives given up after RECD_TIMEOUT_S with -EAGAIN) in
  * *psock.  Returns 0 or a negative errno value.
  */
 int recd_connect(const char *path, int *psock);

@@ -172,8 +172,10 @@ record(const struct recd_agent *a, int conn, const struct ident *id,
 
 static int
 serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
-              const struct recd_request *q, int *fds, int nfds)
+              const struct recd_request *q)
 {
+    struct recd_request tq;
+    int fds[RECD_FDS_MAX], nfds = 0;
     struct recd_tty tty;
     struct relay_conf rl;
     struct ident id;
@@ -199,7 +201,12 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
               " does)", NULL, 0);
         goto out;
     }
-    if (nfds != 3) {
+    /* only a caller known to be tlog-rec-session, talking to a live
+     * agent, gives its terminal up: a socket nobody serves keeps none */
+    reply(conn, 0, NULL, NULL, NULL, 0);
+    r = recd_recv(conn, &tq, sizeof(tq), fds, &nfds);
+    if (r < 0 || tq.magic != RECD_MAGIC || tq.kind != RECD_TERMINAL ||
+        nfds != 3) {
         reply(conn, -EPROTO, NULL, "want standard input, output and error",
               NULL, 0);
         goto out;
@@ -300,6 +307,9 @@ out:
     }
     for (i = 0; i < ngive; i++) {
         close(give[i]);
+    }
+    for (i = 0; i < nfds; i++) {
+        close(fds[i]);
     }
     if (rl.master >= 0) {
         close(rl.master);
@@ -478,7 +488,7 @@ recd_session_serve(const struct recd_agent *a, int conn)
     q.rhost[sizeof(q.rhost) - 1] = 0;
     switch (q.kind) {
     case RECD_SESSION:
-        status = serve_session(a, conn, &cr, &q, fds, nfds);
+        status = serve_session(a, conn, &cr, &q);
         break;
     case RECD_PAM_OPEN:
     case RECD_PAM_CLOSE:

@@ -27,6 +27,9 @@
 /* Without the terminal as our controlling one (nested sessions), window
  * changes are looked for this often */
 #define RELAY_WINSZ_POLL_MS 500
+/* Once the shell has ended, its output is over when the PTY has been
+ * quiet this long (background jobs may keep it open) */
+#define RELAY_QUIET_MS 200
 
 enum { CH_IN, CH_OUT, CH_ERR, CH_N };
 
@@ -51,6 +54,8 @@ struct relay {
     struct winsize ws;
     bool hangup;            /* the user or a signal ended the session */
     struct timespec next_winsz;
+    bool exited;            /* the client said the shell ended */
+    struct timespec last_out;   /* when the session last wrote */
 };
 
 static void
@@ -61,6 +66,16 @@ set_nonblock(int fd)
     if (fl >= 0) {
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     }
+}
+
+static void
+chan_init(struct chan *ch, int from, int to, enum pkt_type type, bool log)
+{
+    ch->from = from;
+    ch->to = to;
+    ch->type = type;
+    ch->log = log;
+    ch->len = ch->off = 0;
 }
 
 static void
@@ -123,19 +138,46 @@ on_signal(struct relay *r)
     }
 }
 
-/* The client says it let go of the terminal: make it ours, so that its
- * window changes and its hangup reach us as signals */
+/*
+ * The client: it let go of the terminal (make it ours, so that its
+ * window changes and its hangup reach us as signals), or the shell ended
+ * (say when its output is shown), or it is gone.
+ */
 static void
 on_ctl(struct relay *r)
 {
     struct recd_request q;
 
-    if (recd_recv(r->ctl, &q, sizeof(q), NULL, NULL) == 0 &&
-        q.magic == RECD_MAGIC && q.kind == RECD_RELEASED && r->c->pty &&
+    if (recd_recv(r->ctl, &q, sizeof(q), NULL, NULL) != 0 ||
+        q.magic != RECD_MAGIC) {
+        close_fd(&r->ctl);
+        return;
+    }
+    if (q.kind == RECD_RELEASED && r->c->pty && !r->ctty &&
         ioctl(r->c->user_in, TIOCSCTTY, 0) == 0) {
         r->ctty = true;
         window(r, false);
+    } else if (q.kind == RECD_EXITED) {
+        r->exited = true;
     }
+}
+
+/* Once the shell ended and its output reached the user: tell the client,
+ * which then ends as the shell did */
+static void
+answer_exit(struct relay *r, const struct timespec *now)
+{
+    struct recd_reply a;
+    struct chan *out = &r->ch[CH_OUT];
+
+    if (!r->exited || r->ctl < 0 || (out->len > 0 && out->to >= 0) ||
+        r->ch[CH_ERR].len > 0 ||
+        (out->from >= 0 && recording_ms(&r->last_out, now) < RELAY_QUIET_MS)) {
+        return;
+    }
+    memset(&a, 0, sizeof(a));
+    a.magic = RECD_MAGIC;
+    recd_send(r->ctl, &a, sizeof(a), NULL, 0);
     close_fd(&r->ctl);
 }
 
@@ -182,6 +224,9 @@ fill(struct relay *r, struct chan *ch)
     }
     if (ch->log) {
         recording_packet(r->rec, ch->type, ch->buf, (size_t)n, 0, 0);
+    }
+    if (ch->type == PKT_OUTPUT) {
+        r->last_out = recording_now();
     }
     if (ch->to < 0) {
         return true;        /* nobody to show it to: recorded all the same */
@@ -261,8 +306,8 @@ loop(struct relay *r)
             flush_by = recording_now();
             flush_by.tv_sec += RELAY_FLUSH_MS / 1000;
         }
-        if (flushing) {
-            t = t < 0 || t > 100 ? 100 : t;
+        if (flushing || (r->exited && r->ctl >= 0)) {
+            t = t < 0 || t > 50 ? 50 : t;
         }
         n = poll(p, (nfds_t)np, t);
         if (n < 0 && errno != EINTR) {
@@ -309,6 +354,7 @@ loop(struct relay *r)
         if (flushing && recording_ms(&flush_by, &now) >= 0) {
             break;      /* the terminal does not take the last output */
         }
+        answer_exit(r, &now);
         recording_tick(r->rec);
     }
 }
@@ -353,13 +399,14 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     for (i = 0; i < 3; i++) {
         user_fl[i] = user_fd[i] >= 0 ? fcntl(user_fd[i], F_GETFL) : -1;
     }
-    r->ch[CH_IN] = (struct chan){ c->user_in, c->pty ? c->master : c->child_in,
-                                  PKT_INPUT, c->rec->log_input, 0, 0, {0} };
-    r->ch[CH_OUT] = (struct chan){ c->pty ? c->master : c->child_out,
-                                   c->user_out, PKT_OUTPUT,
-                                   c->rec->log_output, 0, 0, {0} };
-    r->ch[CH_ERR] = (struct chan){ c->pty ? -1 : c->child_err, c->user_err,
-                                   PKT_OUTPUT, c->rec->log_output, 0, 0, {0} };
+    /* field by field: the buffers stay untouched, and unmapped, until
+     * they carry something (an idle session costs little) */
+    chan_init(&r->ch[CH_IN], c->user_in, c->pty ? c->master : c->child_in,
+              PKT_INPUT, c->rec->log_input);
+    chan_init(&r->ch[CH_OUT], c->pty ? c->master : c->child_out, c->user_out,
+              PKT_OUTPUT, c->rec->log_output);
+    chan_init(&r->ch[CH_ERR], c->pty ? -1 : c->child_err, c->user_err,
+              PKT_OUTPUT, c->rec->log_output);
     for (i = 0; i < CH_N; i++) {
         if (r->ch[i].from >= 0) {
             set_nonblock(r->ch[i].from);

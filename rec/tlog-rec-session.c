@@ -3,8 +3,11 @@
  *
  * Installed as a user's shell (directly, or handed out by SSSD), it hands
  * its terminal, or its pipes, to the recording agent tlog-recd, gets a new
- * PTY (or new pipes) back, makes it its own and executes the real shell
- * in its own process, so the login program sees the shell's exit status.
+ * PTY (or new pipes) back, and runs the real shell on it in a session of
+ * its own.  It stays, holding nothing of the session, only to end as the
+ * shell ends (its exit status or its signal, which the login program
+ * sees) once the agent has put the session's last output on the user's
+ * terminal: sshd stops reading a terminal when its child ends.
  * The agent, not this program, records: nothing the recorded user
  * controls runs with the terminal afterwards.
  *
@@ -28,7 +31,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -163,6 +169,30 @@ shell_argv(const char *shell, const struct shell_args *a, bool login,
     return i < argc ? -E2BIG : 0;
 }
 
+/* The agent's answer: 0, or its refusal in err */
+static int
+answer(int sock, struct recd_reply *a, int *fds, int *nfds, char *err,
+       size_t errsz)
+{
+    int r = recd_recv(sock, a, sizeof(*a), fds, nfds);
+
+    if (r < 0) {
+        snprintf(err, errsz, "the recording agent did not answer: %s",
+                 strerror(-r));
+        return r;
+    }
+    if (a->magic != RECD_MAGIC) {
+        snprintf(err, errsz, "the recording agent answered nonsense");
+        return -EPROTO;
+    }
+    if (a->status < 0) {
+        a->msg[sizeof(a->msg) - 1] = 0;
+        snprintf(err, errsz, "the recording agent refused: %s", a->msg);
+        return a->status;
+    }
+    return 0;
+}
+
 /*
  * Hand the session to the agent: standard input, output and error go
  * over; the new terminal (one descriptor) or pipes (three) come back into
@@ -186,23 +216,28 @@ hand_over(const char *path, int *psock, int *fds, int *nfds, char *rec,
                  path, strerror(-r));
         return r;
     }
+    /* the terminal goes over only once the agent has answered */
     recd_request_init(&q, RECD_SESSION);
     snprintf(q.term, sizeof(q.term), "%s", term != NULL ? term : "");
-    r = recd_send(sock, &q, sizeof(q), std, 3);
-    if (r == 0) {
-        r = recd_recv(sock, &a, sizeof(a), fds, nfds);
-    }
+    r = recd_send(sock, &q, sizeof(q), NULL, 0);
     if (r < 0) {
-        snprintf(err, errsz, "the recording agent did not answer: %s",
+        snprintf(err, errsz, "cannot talk to the recording agent: %s",
                  strerror(-r));
-    } else if (a.magic != RECD_MAGIC) {
-        snprintf(err, errsz, "the recording agent answered nonsense");
-        r = -EPROTO;
-    } else if (a.status < 0) {
-        a.msg[sizeof(a.msg) - 1] = 0;
-        snprintf(err, errsz, "the recording agent refused: %s", a.msg);
-        r = a.status;
-    } else if (*nfds != 1 && *nfds != 3) {
+    } else {
+        r = answer(sock, &a, NULL, NULL, err, errsz);
+    }
+    if (r == 0) {
+        recd_request_init(&q, RECD_TERMINAL);
+        r = recd_send(sock, &q, sizeof(q), std, 3);
+        if (r < 0) {
+            snprintf(err, errsz, "cannot hand the terminal over: %s",
+                     strerror(-r));
+        }
+    }
+    if (r == 0) {
+        r = answer(sock, &a, fds, nfds, err, errsz);
+    }
+    if (r == 0 && *nfds != 1 && *nfds != 3) {
         snprintf(err, errsz, "the recording agent sent %d descriptors",
                  *nfds);
         r = -EPROTO;
@@ -217,70 +252,133 @@ hand_over(const char *path, int *psock, int *fds, int *nfds, char *rec,
     return 0;
 }
 
-/*
- * Make what the agent sent this process's terminal, or its standard
- * descriptors, and tell the agent the old terminal is free.  The shell is
- * then executed in this process; a process group leader that is not a
- * session leader cannot start a session, and forks once for it.
- */
-static int
-adopt(int sock, const int *fds, int nfds, char *err, size_t errsz)
-{
-    struct recd_request q;
-    int i, st;
-    pid_t child;
+/* The shell's pid, for the signals this process passes on */
+static volatile pid_t shell_pid = -1;
 
-    if (nfds == 3) {
+static void
+pass_on(int sig)
+{
+    if (shell_pid > 0) {
+        kill(shell_pid, sig);
+    }
+}
+
+/*
+ * The shell's side of the fork: make what the agent sent its terminal
+ * (a session of its own) or its standard descriptors, and run it.
+ */
+static void
+run_shell(const char *shell, char *const *argv, const int *fds, int nfds)
+{
+    int i;
+
+    signal(SIGHUP, SIG_DFL);
+    if (nfds == 1) {
+        if (setsid() < 0 || ioctl(fds[0], TIOCSCTTY, 0) != 0) {
+            fprintf(stderr, PROG ": cannot take the new terminal: %s\n",
+                    strerror(errno));
+            _exit(126);
+        }
         for (i = 0; i < 3; i++) {
-            if (dup2(fds[i], i) < 0) {
-                snprintf(err, errsz, "cannot take the pipes: %s",
-                         strerror(errno));
-                return -errno;
-            }
+            dup2(fds[0], i);
+        }
+        close(fds[0]);
+    } else {
+        for (i = 0; i < 3; i++) {
+            dup2(fds[i], i);
             close(fds[i]);
         }
-        return 0;
     }
-    if (getsid(0) == getpid()) {
-        /* a session leader letting go of its terminal hangs up its
-         * foreground process group: this one */
-        signal(SIGHUP, SIG_IGN);
-        ioctl(STDIN_FILENO, TIOCNOTTY);
-        signal(SIGHUP, SIG_DFL);
-    } else {
-        ioctl(STDIN_FILENO, TIOCNOTTY);
-        if (setsid() < 0) {
-            child = fork();
-            if (child < 0) {
-                snprintf(err, errsz, "cannot fork: %s", strerror(errno));
-                return -errno;
-            }
-            if (child > 0) {
-                close(fds[0]);
-                close(sock);
-                while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
-                }
-                exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-            }
-            setsid();
-        }
+    execv(shell, argv);
+    fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
+            strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+/*
+ * Run the shell on what the agent sent, and stay, holding nothing of the
+ * session, until it ends: then tell the agent, and wait (a little) until
+ * the agent has put the session's last output on the user's terminal, so
+ * that a login program, which stops reading the terminal as soon as this
+ * process ends, misses none of it.  Returns the shell's wait status, or
+ * -1 with err filled.
+ */
+static int
+run_recorded(int sock, const char *shell, char *const *argv, const int *fds,
+             int nfds, char *err, size_t errsz)
+{
+    static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+                                SIGUSR2, SIGALRM, SIGCONT, SIGTSTP };
+    struct recd_request q;
+    struct recd_reply a;
+    struct sigaction sa;
+    struct timeval tv = { RECD_DRAIN_S, 0 };
+    int st, i, null;
+    pid_t child;
+
+    /* let go of the login terminal: the agent takes it as its own (a
+     * session leader letting go hangs up its foreground group: itself) */
+    signal(SIGHUP, SIG_IGN);
+    ioctl(STDIN_FILENO, TIOCNOTTY);
+    child = fork();
+    if (child < 0) {
+        snprintf(err, errsz, "cannot fork: %s", strerror(errno));
+        return -1;
     }
-    if (ioctl(fds[0], TIOCSCTTY, 0) != 0) {
-        snprintf(err, errsz, "cannot take the new terminal: %s",
-                 strerror(errno));
-        return -errno;
+    if (child == 0) {
+        close(sock);
+        run_shell(shell, argv, fds, nfds);
     }
-    for (i = 0; i < 3; i++) {
-        if (dup2(fds[0], i) < 0) {
-            snprintf(err, errsz, "cannot take the new terminal: %s",
-                     strerror(errno));
-            return -errno;
-        }
+    shell_pid = child;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = pass_on;
+    sa.sa_flags = SA_RESTART;
+    for (i = 0; i < (int)(sizeof(pass) / sizeof(pass[0])); i++) {
+        sigaction(pass[i], &sa, NULL);
     }
-    close(fds[0]);
+    for (i = 0; i < nfds; i++) {
+        close(fds[i]);
+    }
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (i = 0; i < 3 && null >= 0; i++) {
+        dup2(null, i);
+    }
+    if (null > 2) {
+        close(null);
+    }
     recd_request_init(&q, RECD_RELEASED);
     recd_send(sock, &q, sizeof(q), NULL, 0);
-    return 0;
+    while (waitpid(child, &st, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(err, errsz, "cannot wait for the shell: %s",
+                     strerror(errno));
+            return -1;
+        }
+    }
+    recd_request_init(&q, RECD_EXITED);
+    q.flags = (uint32_t)st;
+    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (recd_send(sock, &q, sizeof(q), NULL, 0) == 0) {
+        recd_recv(sock, &a, sizeof(a), NULL, NULL);     /* or time out */
+    }
+    return st;
+}
+
+/* End as the shell did: its exit status, or its signal */
+static int
+end_like(int st)
+{
+    struct rlimit none = { 0, 0 };
+    int sig;
+
+    if (!WIFSIGNALED(st)) {
+        return WEXITSTATUS(st);
+    }
+    sig = WTERMSIG(st);
+    setrlimit(RLIMIT_CORE, &none);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig;
 }
 
 /* Note the recording in the kernel's audit trail (CAP_AUDIT_WRITE) */
@@ -403,16 +501,13 @@ main(int argc, char **argv)
         goto out;
     }
     audit_start(rec);
-    r = adopt(sock, fds, nfds, err, sizeof(err));
+    r = run_recorded(sock, shell, sargv, fds, nfds, err, sizeof(err));
+    close(sock);
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    close(sock);
-    execv(shell, sargv);
-    fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
-            strerror(errno));
-    status = errno == ENOENT ? 127 : 126;
+    status = end_like(r);
 out:
     conf_free(c);
     return status;

@@ -442,12 +442,11 @@ def policy_says():
 
 SELECTED = {u: sel for u, (_, _, sel) in USERS.items()}
 
-# Shown by the session: its shell, the process above it (sshd: the
-# shell runs in tlog-rec-session's process, the agent records), and the
-# real shell handed over
+# Shown by the session: its shell, the process above it (tlog-rec-session,
+# which waits for it; the agent records), and the real shell handed over
 PROBE = (b'echo "M1 $(readlink /proc/$$/exe) $(cat /proc/$PPID/comm)'
          b' [$TLOG_REC_SESSION_SHELL] M2"')
-RECORDER = b"sshd"
+RECORDER = b"tlog-rec-sessio"      # as /proc/PID/comm shortens it
 
 
 @case("modules: getent and tlog-policy agree with the policy")

@@ -133,6 +133,61 @@ def session_typing(user):
         check(win[0] == (100, 30) and (120, 40) in win, "windows %r" % win)
 
 
+def read_like_sshd(t, ended):
+    """Read the terminal as sshd does: all along, and once its child has
+    ended (ended is set), only what is there at that instant"""
+    import select
+    while True:
+        done = ended.is_set()
+        if not select.select([t.fd], [], [], 0 if done else 0.01)[0]:
+            if done:
+                return
+            continue
+        try:
+            data = os.read(t.fd, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        t.screen += data
+
+
+@case("the last output is on the terminal when the login program sees "
+      "the end, on a busy machine", USER)
+def session_last_output(user):
+    import threading
+    # the agent gets the least of two busy cores, as on a loaded host
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(2)]
+    try:
+        for i in range(5):
+            with Agent("last-output-%d" % i) as a:
+                session_conf(a)
+                # its session processes inherit the idle class
+                subprocess.run(["chrt", "--idle", "-p", "0",
+                                str(a.proc.pid)], check=True)
+                t = Term([SESSION, "-c", "seq 1 3000; echo last-line; "
+                          "exit 4"], user=user)
+                ended = threading.Event()
+                reader = threading.Thread(target=read_like_sshd,
+                                          args=(t, ended))
+                reader.start()
+                _, st = os.waitpid(t.pid, 0)
+                ended.set()
+                reader.join()
+                t.status = os.waitstatus_to_exitcode(st)
+                check(t.status == 4, "exit status %r" % t.status)
+                check(t.screen.endswith(b"last-line\r\n"),
+                      "run %d: the end was not shown: %r" %
+                      (i, t.screen[-60:]))
+                time.sleep(0.3)
+                exact(a.out, t.screen)
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+
+
 @case("utmp shows the session's terminal while it is recorded", USER)
 def session_utmp(user):
     with Agent("utmp") as a:
@@ -403,6 +458,20 @@ def session_unreachable(user):
           "ran without the agent: %r" % p.stdout)
     check(b"refused" in p.stderr and b"tlog-recd" in p.stderr,
           "no reason given: %r" % p.stderr)
+    # a socket nobody answers on (a service that failed to start behind
+    # socket activation): refused in time, not hung
+    mute = os.path.join(tmp, "mute.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.bind(mute)
+    os.chmod(mute, 0o666)
+    s.listen(8)
+    session_conf(None, agent={"socket": mute})
+    start = time.monotonic()
+    p = run_as(user, [SESSION, "-c", "echo RAN"], stdin=subprocess.DEVNULL)
+    s.close()
+    check(p.returncode == 1 and b"RAN" not in p.stdout and
+          b"did not answer" in p.stderr, "a mute agent: %r" % p.stderr)
+    check(time.monotonic() - start < 60, "waited too long")
     session_conf(None, agent={"socket": "/nonexistent",
                               "unreachable": "unrecorded"})
     p = run_as(user, [SESSION, "-c", "echo RAN"], stdin=subprocess.DEVNULL)
@@ -417,10 +486,9 @@ def session_forged_client(user):
         code = ("import socket, struct, sys, os\n"
                 "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
                 "s.connect(sys.argv[1])\n"
-                "req = struct.pack('IHHII64s256s64s64s256s', 0x746c6f67, 1,"
+                "req = struct.pack('IHHII64s256s64s64s256s', 0x746c6f67, 2,"
                 " 1, 0, 0, b'xterm', b'root', b'', b'', b'')\n"
-                "s.sendmsg([req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,"
-                " struct.pack('iii', 0, 1, 2))])\n"
+                "s.send(req)\n"
                 "r = s.recv(1024)\n"
                 "print(struct.unpack('Ii', r[:8])[1], r[136:].split(b'\\0')[0]"
                 ".decode())\n")
