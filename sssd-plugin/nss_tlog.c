@@ -94,33 +94,19 @@ real_entry(const char *name, uid_t uid, struct passwd *pw, char **buf,
 {
     for (;;) {
         struct passwd *res = NULL;
-        char *grown;
         int rc;
 
         errno = 0;
-        rc = name != NULL ? getpwnam_r(name, pw, *buf, *size, &res) :
-                            getpwuid_r(uid, pw, *buf, *size, &res);
-        /* POSIX returns the error; some implementations return -1 and
-         * leave it in errno */
-        if (rc < 0) {
-            rc = errno != 0 ? errno : EIO;
-        }
+        rc = policy_lookup_step(name != NULL ?
+                                getpwnam_r(name, pw, *buf, *size, &res) :
+                                getpwuid_r(uid, pw, *buf, *size, &res),
+                                buf, size);
         if (rc == 0) {
             *found = res != NULL;
-            return 0;
         }
-        if (rc != ERANGE) {
-            return -rc;
+        if (rc <= 0) {
+            return rc;
         }
-        if (*size >= POLICY_ENTRY_MAX) {
-            return -EFBIG;
-        }
-        grown = realloc(*buf, *size * 2);
-        if (grown == NULL) {
-            return -ENOMEM;
-        }
-        *buf = grown;
-        *size *= 2;
     }
 }
 

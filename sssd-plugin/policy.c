@@ -329,6 +329,34 @@ policy_fini(struct policy *p)
     p->scope = POLICY_NONE;
 }
 
+int
+policy_lookup_step(int rc, char **buf, size_t *size)
+{
+    char *grown;
+
+    /* POSIX returns the error; some implementations (nss_wrapper among
+     * them) return -1 and leave it in errno */
+    if (rc < 0) {
+        rc = errno != 0 ? errno : EIO;
+    }
+    if (rc == 0) {
+        return 0;
+    }
+    if (rc != ERANGE) {
+        return -rc;
+    }
+    if (*size >= POLICY_ENTRY_MAX) {
+        return -EFBIG;
+    }
+    grown = realloc(*buf, *size * 2);
+    if (grown == NULL) {
+        return -ENOMEM;
+    }
+    *buf = grown;
+    *size *= 2;
+    return 1;
+}
+
 /*
  * Look group name up into gr, its strings in *buf (*size bytes, doubled
  * on ERANGE up to POLICY_ENTRY_MAX).  Returns 0 with *found telling
@@ -341,35 +369,20 @@ group_by_name(const char *name, struct group *gr, char **buf, size_t *size,
 {
     for (;;) {
         struct group *res = NULL;
-        char *grown;
         int rc;
 
         errno = 0;
-        rc = getgrnam_r(name, gr, *buf, *size, &res);
-        /* POSIX returns the error; some implementations (nss_wrapper
-         * among them) return -1 and leave it in errno */
-        if (rc < 0) {
-            rc = errno != 0 ? errno : EIO;
-        }
+        rc = policy_lookup_step(getgrnam_r(name, gr, *buf, *size, &res),
+                                buf, size);
         /* Only "no error, no entry" means no such group: glibc fails
          * with the errno of a source that could not answer, often
          * ENOENT, and the group may be in that source */
         if (rc == 0) {
             *found = res != NULL;
-            return 0;
         }
-        if (rc != ERANGE) {
-            return -rc;
+        if (rc <= 0) {
+            return rc;
         }
-        if (*size >= POLICY_ENTRY_MAX) {
-            return -EFBIG;
-        }
-        grown = realloc(*buf, *size * 2);
-        if (grown == NULL) {
-            return -ENOMEM;
-        }
-        *buf = grown;
-        *size *= 2;
     }
 }
 

@@ -70,6 +70,14 @@ struct policy {
 int policy_load(struct policy *p, const char *conf, const char *dir);
 
 /*
+ * One step of a get*_r() lookup into a growing buffer: given what the
+ * call returned (errno set to 0 before it), 0 if it answered, 1 to call
+ * again with *buf (*size bytes, malloc'd) doubled on ERANGE, or a
+ * negative errno value (-EFBIG past POLICY_ENTRY_MAX).
+ */
+int policy_lookup_step(int rc, char **buf, size_t *size);
+
+/*
  * Parse one file's text into p (merging), name for messages.  Returns 0
  * or -EINVAL with p->error set (p is then fail-safe), or -ENOMEM.
  */

@@ -31,8 +31,8 @@ import time  # noqa: E402
 import urllib.request  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
-from progtest import (AGENT_USER, CODEC, REC, REF_PLAY, TRAILER,  # noqa
-                      case, check, ensure_user, free_port, path_for,
+from progtest import (AGENT_USER, CODEC, REF_PLAY, SESSION, TRAILER,  # noqa
+                      Agent, case, check, ensure_user, free_port, path_for,
                       run_cases, tmp)
 from privjournal import (PrivateJournald, journal_send_as,  # noqa: E402
                          systemd_cat_as)
@@ -46,6 +46,11 @@ ES_DIR = os.path.join(tmp, "es")
 RSYSLOG_DIR = os.environ.get("TLOG_TEST_RSYSLOG_DIR",
                              os.path.join(TOP, "contrib", "rsyslog"))
 FORGER = "tlogtest"
+# whose sessions the agent records (another user than the forger's)
+RECORDED = "tlogrecorded"
+SYSCONFDIR = os.environ.get("TLOG_SYSCONFDIR", "/etc")
+CONF_DIR = os.path.join(tmp, "etc-tlog")
+agents = []
 es_url = None
 journald = PrivateJournald()
 
@@ -137,18 +142,23 @@ action(type="omfile" file="%(p)s")
 
 
 def genuine_recording(script, writer="syslog", latency=10, payload=1024):
-    """Start recording sh -c script the way the recording agent ships its
-    recordings: every message sent by a process of the agent's user
-    (AGENT_USER), to the private rsyslogd's socket or to the journal.
-    tlog-rec running as that user stands in for tlog-recd: its messages
-    carry the tag tlog-rec and name that user as the recorded one.
-    Returns the terminal it runs on."""
-    ensure_user(AGENT_USER, system=True)
-    argv = [REC, "-w", writer, "--latency=%d" % latency,
-            "--payload=%d" % payload]
+    """Start recording sh -c script as the recording agent ships its
+    recordings: the user RECORDED logs in with tlog-rec-session, a
+    tlog-recd of the test's own records the session and sends every
+    message, as AGENT_USER, to the private rsyslogd's socket or to the
+    journal.  Returns the terminal it runs on."""
+    ensure_user(RECORDED)
+    args = ["--writer", writer, "--latency", str(latency), "--payload",
+            str(payload)]
     if writer == "syslog":
-        argv += ["--syslog-socket", rsyslog.sock]
-    return Term(argv + ["/bin/sh", "-c", script], user=AGENT_USER)
+        args += ["--syslog-socket", rsyslog.sock]
+    # the listener stops at the end; its sessions run to theirs
+    a = Agent("agent-%d" % len(agents), args, file_writer=False).start()
+    agents.append(a)
+    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
+        json.dump({"notice": "", "shell": "/bin/sh",
+                   "agent": {"socket": a.sock}}, f)
+    return Term([SESSION, "-c", script], user=RECORDED)
 
 
 def session(script, latency=10, writer="syslog"):
@@ -250,7 +260,7 @@ def end_to_end():
                         es_url + "/tlog-*/_search", "--es-query",
                         'rec:"%s"' % rec, "--list"], capture_output=True,
                        timeout=60)
-    check(p.stdout.decode().startswith(rec + "  user %s  host " % AGENT_USER)
+    check(p.stdout.decode().startswith(rec + "  user %s  host " % RECORDED)
           and "messages %d" % len(msgs) in p.stdout.decode(),
           "--list said %r" % p.stdout)
     # each document carries its sender's credentials, as the kernel gave
@@ -318,7 +328,7 @@ def recording_message(rec, msg_id, pos, text, host=None, user=None,
                       **extra):
     """A recording message as the writers make it, showing text"""
     m = {"ver": "2.3", "host": host or socket.gethostname(), "rec": rec,
-         "user": user or AGENT_USER, "term": "xterm",
+         "user": user or RECORDED, "term": "xterm",
          "session": 4294967295, "id": msg_id, "pos": pos,
          "time": round(time.time(), 3), "timing": ">%d" % len(text),
          "in_txt": "", "in_bin": [], "out_txt": text, "out_bin": []}
@@ -414,7 +424,7 @@ def forgeries():
         journal_send_as(FORGER, {
             "MESSAGE": message(rec, nxt + 4, end + 400, "FORGED native\r\n"),
             "SYSLOG_IDENTIFIER": "tlog-recd", "PRIORITY": "6",
-            "TLOG_REC": rec, "TLOG_USER": AGENT_USER,
+            "TLOG_REC": rec, "TLOG_USER": RECORDED,
             "TLOG_SESSION": "4294967295", "TLOG_ID": str(nxt + 4),
             "_UID": str(agent.pw_uid)})
         sent.append((rec, str(nxt + 4), "tlog-recd"))
@@ -605,7 +615,7 @@ def kibana():
         check("error" not in r, "%s: %r" % (o["id"], r.get("error")))
     # a Kibana-style query on user and shown text finds the session
     r = es("POST", "/tlog-*/_search", {"size": 1, "query": {"query_string": {
-        "query": 'user:"%s" AND out_txt:marker\\-e2e' % AGENT_USER}}})
+        "query": 'user:"%s" AND out_txt:marker\\-e2e' % RECORDED}}})
     check(r["hits"]["total"]["value"] >= 1, "the Kibana query found nothing")
     m = es("GET", "/tlog-*/_mapping")
     for index, v in m.items():
@@ -898,6 +908,19 @@ def outage():
     check(ours(rec) == t.screen, "the recording differs from the screen")
 
 
+def private_conf():
+    """tlog-rec-session's configuration, in the namespace only (the
+    reference tlog-play's own stays beside it)"""
+    import shutil
+    target = os.path.join(SYSCONFDIR, "tlog")
+    if os.path.isdir(target):
+        shutil.copytree(target, CONF_DIR)
+    else:
+        os.makedirs(CONF_DIR)
+        os.makedirs(target)
+    subprocess.run(["mount", "--bind", CONF_DIR, target], check=True)
+
+
 def main():
     global es_url, rsyslog
     if os.getuid() != 0:
@@ -919,8 +942,11 @@ def main():
                 print("FAIL setup: template %s not loaded: %r" % (name, r))
                 return 1
         rsyslog = Rsyslog()
+        private_conf()
         return run_cases("es", sys.argv[1:])
     finally:
+        for a in agents:
+            a.stop()
         try:
             rsyslog.stop()
         except Exception:

@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from progtest import BUILD, case, check, run_cases, tmp  # noqa: E402
+from progtest import BUILD, Agent, case, check, run_cases, tmp  # noqa: E402
 
 BUILD = os.path.abspath(BUILD)
 NSS_SO = os.path.join(BUILD, "sssd-plugin", "libnss_tlog.so.2")
@@ -343,24 +343,40 @@ PAM_PROBE = textwrap.dedent("""
 """)
 
 
-@case("pam: the real shell in TLOG_REC_SESSION_SHELL for selected users")
+def pam_probe(env, svc, args, user):
+    """pam_open_session for user with pam_tlog args: its "rc shell" """
+    with open(os.path.join(svc, "tlogtest"), "w") as f:
+        # pam_permit: a stack of modules that all ignore fails
+        f.write("session required %s %s\nsession required pam_permit.so\n"
+                % (PAM_SO, args))
+    p = subprocess.run([sys.executable, "-c", PAM_PROBE, user], env=env,
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0, "%s: %r" % (user, p.stderr[-300:]))
+    return p.stdout.strip()
+
+
+@case("pam: the real shell in TLOG_REC_SESSION_SHELL for selected users; "
+      "no agent, no session")
 def pam_env():
     d, env = setup("[session_recording]\nscope = some\nusers = alice\n"
                    "groups = ops\n", "pam")
     svc = os.path.join(d, "pam.d")
     os.makedirs(svc)
-    with open(os.path.join(svc, "tlogtest"), "w") as f:
-        # pam_permit: a stack of modules that all ignore fails
-        f.write("session required %s\nsession required pam_permit.so\n"
-                % PAM_SO)
     env.update(LD_PRELOAD=PAM_WRAPPER + ":" + NSS_WRAPPER, PAM_WRAPPER="1",
                PAM_WRAPPER_SERVICE_DIR=svc)
-    for user, want in (("alice", "0 /bin/bash"), ("carol", "0 /bin/sh"),
-                       ("bob", "0 -")):
-        p = subprocess.run([sys.executable, "-c", PAM_PROBE, user], env=env,
-                           capture_output=True, text=True, timeout=30)
-        check(p.returncode == 0 and p.stdout.strip() == want,
-              "%s: %r %r" % (user, p.stdout, p.stderr[-300:]))
+    with Agent("pam-agent") as a:
+        for user, want in (("alice", "0 /bin/bash"), ("carol", "0 /bin/sh"),
+                           ("bob", "0 -")):
+            got = pam_probe(env, svc, "socket=" + a.sock, user)
+            check(got == want, "%s: %r" % (user, got))
+    # PAM_SESSION_ERR (14) without the agent, unless told to go on
+    missing = "socket=" + os.path.join(d, "no-agent.sock")
+    got = pam_probe(env, svc, missing, "alice")
+    check(got.startswith("14 "), "no agent, yet: %r" % got)
+    got = pam_probe(env, svc, missing + " unreachable=allow", "alice")
+    check(got == "0 /bin/bash", "unreachable=allow: %r" % got)
+    check(pam_probe(env, svc, missing, "bob") == "0 -",
+          "a user not recorded needs no agent")
 
 
 @case("modules export only their entry points")
