@@ -33,7 +33,7 @@ import urllib.request  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (AGENT_USER, CODEC, REF_PLAY, SESSION, TRAILER,  # noqa
                       Agent, case, check, ensure_user, free_port, path_for,
-                      run_cases, tmp)
+                      private_tlog_conf, run_cases, tmp)
 from privjournal import (PrivateJournald, journal_send_as,  # noqa: E402
                          systemd_cat_as)
 
@@ -48,7 +48,6 @@ RSYSLOG_DIR = os.environ.get("TLOG_TEST_RSYSLOG_DIR",
 FORGER = "tlogtest"
 # whose sessions the agent records (another user than the forger's)
 RECORDED = "tlogrecorded"
-SYSCONFDIR = os.environ.get("TLOG_SYSCONFDIR", "/etc")
 CONF_DIR = os.path.join(tmp, "etc-tlog")
 agents = []
 es_url = None
@@ -916,19 +915,6 @@ def outage():
     check(ours(rec) == t.screen, "the recording differs from the screen")
 
 
-def private_conf():
-    """tlog-rec-session's configuration, in the namespace only (the
-    reference tlog-play's own stays beside it)"""
-    import shutil
-    target = os.path.join(SYSCONFDIR, "tlog")
-    if os.path.isdir(target):
-        shutil.copytree(target, CONF_DIR)
-    else:
-        os.makedirs(CONF_DIR)
-        os.makedirs(target)
-    subprocess.run(["mount", "--bind", CONF_DIR, target], check=True)
-
-
 def main():
     global es_url, rsyslog
     if os.getuid() != 0:
@@ -950,7 +936,7 @@ def main():
                 print("FAIL setup: template %s not loaded: %r" % (name, r))
                 return 1
         rsyslog = Rsyslog()
-        private_conf()
+        private_tlog_conf(CONF_DIR)
         return run_cases("es", sys.argv[1:])
     finally:
         for a in agents:

@@ -6,7 +6,6 @@ import atexit
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -137,56 +136,6 @@ def run_cases(title, only):
 atexit.register(subprocess.run, ["rm", "-rf", tmp])
 
 
-JOURNALD = "/lib/systemd/systemd-journald"
-JOURNAL_DIR = "/run/systemd/journal"
-
-
-class Journald:
-    """systemd-journald, started for the test unless one already runs."""
-
-    def __init__(self):
-        self.proc = None
-        self.made_dir = False
-
-    def running(self):
-        return subprocess.run(["pgrep", "-x", "systemd-journal"],
-                              capture_output=True).returncode == 0
-
-    def start(self):
-        if self.running():
-            return
-        if not os.path.isdir(JOURNAL_DIR):
-            os.makedirs(JOURNAL_DIR)
-            self.made_dir = True
-        self.proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        end = time.monotonic() + 10
-        while not os.path.exists(os.path.join(JOURNAL_DIR, "socket")):
-            check(time.monotonic() < end and self.proc.poll() is None,
-                  "systemd-journald did not start")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=10)
-        self.proc = None
-        if self.made_dir:
-            shutil.rmtree(JOURNAL_DIR, ignore_errors=True)
-
-    def entries(self, rec, count, timeout=10):
-        end = time.monotonic() + timeout
-        while True:
-            p = subprocess.run(["journalctl", "-o", "json", "--no-pager",
-                                "TLOG_REC=" + rec], capture_output=True,
-                               text=True)
-            got = [json.loads(ln) for ln in p.stdout.splitlines() if ln]
-            if len(got) >= count or time.monotonic() > end:
-                return got
-            time.sleep(0.1)
-
-
 class Rsyslog:
     """rsyslogd on a private socket, writing messages of tlog-rec* raw."""
 
@@ -260,6 +209,19 @@ def ensure_user(name, system=False):
         args += ["-r", "-s", "/usr/sbin/nologin"] if system else \
             ["-s", "/bin/sh"]
         subprocess.run(args + [name], check=True)
+
+
+def private_tlog_conf(conf_dir):
+    """Bind conf_dir, a copy of the configured tlog directory (the
+    reference tlog-play reads its own file there), over that directory:
+    for a test in a private mount namespace (nsexec.py) only."""
+    target = os.path.join(os.environ.get("TLOG_SYSCONFDIR", "/etc"), "tlog")
+    if os.path.isdir(target):
+        shutil.copytree(target, conf_dir)
+    else:
+        os.makedirs(conf_dir)
+        os.makedirs(target)
+    subprocess.run(["mount", "--bind", conf_dir, target], check=True)
 
 
 def session_capability(path):

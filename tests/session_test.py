@@ -22,7 +22,6 @@ if __name__ == "__main__":
 import json  # noqa: E402
 import pwd  # noqa: E402
 import re  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import struct  # noqa: E402
@@ -31,11 +30,10 @@ import time  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (SESSION, Agent, case, check, decode,  # noqa: E402
-                      ensure_user, exact, messages, run_cases,
-                      session_capability, tmp)
+                      ensure_user, exact, messages, private_tlog_conf,
+                      run_cases, session_capability, tmp)
 
 USER = "tlogtest"
-SYSCONFDIR = os.environ.get("TLOG_SYSCONFDIR", "/etc")
 CONF_DIR = os.path.join(tmp, "etc-tlog")
 SESSION = os.path.abspath(SESSION)
 
@@ -534,14 +532,7 @@ def session_agent_restart(user):
 
 
 def world():
-    target = os.path.join(SYSCONFDIR, "tlog")
-    # the reference tlog-play needs its own configuration from there
-    if os.path.isdir(target):
-        shutil.copytree(target, CONF_DIR)
-    else:
-        os.makedirs(CONF_DIR)
-        os.makedirs(target)
-    subprocess.run(["mount", "--bind", CONF_DIR, target], check=True)
+    private_tlog_conf(CONF_DIR)
     # a private /run/utmp, which the agent keeps
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "run-utmp",
                     "/run"], check=True)
