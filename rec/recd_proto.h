@@ -19,7 +19,7 @@
 #define RECD_STATE_DIR "/run/tlog-recd/state"
 
 #define RECD_MAGIC 0x746c6f67u          /* "tlog" */
-#define RECD_VERSION 2
+#define RECD_VERSION 3
 /* Most descriptors passed with one message */
 #define RECD_FDS_MAX 3
 
@@ -44,6 +44,7 @@ struct recd_request {
     char service[64];       /* PAM: the service, e.g. sshd */
     char tty[64];           /* PAM: PAM_TTY */
     char rhost[256];        /* PAM: PAM_RHOST */
+    char notice[1024];      /* RECD_TERMINAL: shown on the terminal first */
 };
 
 struct recd_reply {

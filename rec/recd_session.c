@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdio.h"
 #include "ident.h"
 #include "jesc.h"
 #include "rec_conf.h"
@@ -49,6 +50,23 @@ reply(int conn, int status, const char *rec, const char *msg,
     snprintf(r.rec, sizeof(r.rec), "%s", rec ? rec : "");
     snprintf(r.msg, sizeof(r.msg), "%s", msg ? msg : "");
     recd_send(conn, &r, sizeof(r), fds, nfds);
+}
+
+/* Show tlog-rec-session's notice on the terminal, as its own settings
+ * (now raw) would have: newlines become CR LF where they did */
+static void
+show_notice(const struct recd_tty *t, const char *text)
+{
+    bool crlf = (t->saved.c_oflag & OPOST) && (t->saved.c_oflag & ONLCR);
+    const char *p;
+
+    for (p = text; *p; p++) {
+        if (*p == '\n' && crlf) {
+            fdio_write_all(t->fd, "\r\n", 2);
+        } else {
+            fdio_write_all(t->fd, p, 1);
+        }
+    }
 }
 
 /* Whether process pid runs the program the agent trusts to hand over */
@@ -233,6 +251,8 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
             goto out;
         }
         rl.user_in = rl.user_out = tty.fd;
+        tq.notice[sizeof(tq.notice) - 1] = 0;
+        show_notice(&tty, tq.notice);
         r = recd_priv_open_pty(&tty, cr->uid, a->tty_gid, &rl.master, &slave,
                                err, sizeof(err));
         if (r < 0) {

@@ -201,8 +201,8 @@ answer(int sock, struct recd_reply *a, int *fds, int *nfds, char *err,
  * with err filled.
  */
 static int
-hand_over(const char *path, int *psock, int *fds, int *nfds, char *rec,
-          size_t recsz, char *err, size_t errsz)
+hand_over(const char *path, const char *notice, int *psock, int *fds,
+          int *nfds, char *rec, size_t recsz, char *err, size_t errsz)
 {
     static const int std[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
     struct recd_request q;
@@ -228,6 +228,7 @@ hand_over(const char *path, int *psock, int *fds, int *nfds, char *rec,
     }
     if (r == 0) {
         recd_request_init(&q, RECD_TERMINAL);
+        snprintf(q.notice, sizeof(q.notice), "%s", notice);
         r = recd_send(sock, &q, sizeof(q), std, 3);
         if (r < 0) {
             snprintf(err, errsz, "cannot hand the terminal over: %s",
@@ -403,7 +404,7 @@ main(int argc, char **argv)
     struct conf *c = NULL;
     struct shell_args a;
     char err[1024], shellbuf[PATH_MAX], name0[PATH_MAX], rec[128];
-    const char *shell;
+    const char *shell, *notice;
     bool login;
     int fds[RECD_FDS_MAX], nfds = 0;
     int status = 1, sock = -1, r;
@@ -471,14 +472,16 @@ main(int argc, char **argv)
         status = 127;
         goto out;
     }
-    /* Only to a terminal: on pipes it would corrupt scp and sftp.  It
-     * goes before the hand-over, so it is not part of the recording. */
-    if (*conf_str(c, "notice") && isatty(STDOUT_FILENO)) {
-        fdio_write_all(STDOUT_FILENO, conf_str(c, "notice"),
-                       strlen(conf_str(c, "notice")));
+    /* Only to a terminal: on pipes it would corrupt scp and sftp.  It is
+     * not part of the recording.  A terminal session's notice is the
+     * agent's to show, once it has revoked the terminal (a hangup
+     * throws away what the login program has not read yet). */
+    notice = conf_str(c, "notice");
+    if (*notice && !isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        fdio_write_all(STDOUT_FILENO, notice, strlen(notice));
     }
-    r = hand_over(conf_str(c, "agent.socket"), &sock, fds, &nfds, rec,
-                  sizeof(rec), err, sizeof(err));
+    r = hand_over(conf_str(c, "agent.socket"), notice, &sock, fds, &nfds,
+                  rec, sizeof(rec), err, sizeof(err));
     if (r < 0) {
         bool reached = r != -ENOENT && r != -ECONNREFUSED && r != -EACCES;
 

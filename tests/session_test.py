@@ -67,7 +67,7 @@ def session_c(user):
         session_conf(a, notice="NOTICE\n")
         t = Term([SESSION, "-c", "echo via-c; echo $0; exit 7"], user=user)
         check(t.finish() == 7, "exit status %r, want 7" % t.status)
-        # shown before the terminal is handed over, so not recorded
+        # shown by the agent before it records, so not part of it
         check(t.screen.startswith(b"NOTICE\r\n"), "no notice: %r" % t.screen)
         check(b"via-c" in t.screen, "command did not run")
         time.sleep(0.3)
@@ -484,8 +484,9 @@ def session_forged_client(user):
         code = ("import socket, struct, sys, os\n"
                 "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
                 "s.connect(sys.argv[1])\n"
-                "req = struct.pack('IHHII64s256s64s64s256s', 0x746c6f67, 2,"
-                " 1, 0, 0, b'xterm', b'root', b'', b'', b'')\n"
+                "req = struct.pack('IHHII64s256s64s64s256s1024s', "
+                "0x746c6f67, 3, 1, 0, 0, b'xterm', b'root', b'', b'', b'',"
+                " b'')\n"
                 "s.send(req)\n"
                 "r = s.recv(1024)\n"
                 "print(struct.unpack('Ii', r[:8])[1], r[136:].split(b'\\0')[0]"
