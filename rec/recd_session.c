@@ -272,10 +272,12 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
         rl.child_in = pin[1];
         rl.child_out = pout[0];
         rl.child_err = perr[0];
+        /* the session's ends are give[]'s from here, ours rl's */
         give[0] = pin[0];
         give[1] = pout[1];
         give[2] = perr[1];
         ngive = 3;
+        pin[0] = pout[1] = perr[1] = -1;
     }
     state_mark(a, "rec", id.session, id.rec);
     snprintf(audit, sizeof(audit), "op=tlog-recording-start rec=%s user=%s",
