@@ -1,7 +1,8 @@
 /*
- * The recording settings shared by tlog-rec and tlog-rec-session: their
- * configuration keys (the reference's, plus syslog.socket), and turning
- * a loaded configuration into a writer and recorder settings.
+ * The recording settings of tlog-rec and the agent tlog-recd: their
+ * configuration keys (the reference's, plus syslog.socket), tlog-rec-
+ * session's own keys, and turning a loaded configuration into a writer
+ * and recorder settings.
  */
 #ifndef REC_CONF_H
 #define REC_CONF_H

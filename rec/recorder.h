@@ -1,6 +1,6 @@
 /*
- * The recording engine shared by tlog-rec and tlog-rec-session: runs a
- * command under a new PTY (when standard input is a terminal) or pipes,
+ * tlog-rec's recording engine (sessions that must not escape it are
+ * recorded by the agent, rec/relay.c): runs a command under a new PTY (when standard input is a terminal) or pipes,
  * passes its I/O through, and records it.
  */
 #ifndef RECORDER_H

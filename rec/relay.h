@@ -32,8 +32,10 @@ struct relay_conf {
 /*
  * Relay and record until the session's side closes (every holder of the
  * PTY or of the output pipes is gone), the user's terminal hangs up, or
- * TERM, INT or HUP arrives, which hang the session up.  Takes every
- * descriptor in *c and closes them.  Returns 0, or a negative errno value
+ * TERM, INT or HUP arrives, which hang the session up.  The descriptors
+ * in *c stay the caller's: the recording process ends after this, and its
+ * end closes them (the PTY master last, hanging up what still holds the
+ * session's terminal).  Returns 0, or a negative errno value
  * with err saying what failed (recording problems: -EIO, after the end).
  */
 int relay_run(const struct relay_conf *c, char *err, size_t errsz);
