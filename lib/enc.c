@@ -64,6 +64,7 @@ struct enc {
     unsigned short width;
     unsigned short height;
 
+    const char *end;        /* the end message's x_tlog_end, while written */
     struct buf json;        /* the message being written out */
 };
 
@@ -189,7 +190,8 @@ msg_emit(struct enc *e)
                  "%" PRIu64 ",\"pos\":%" PRIu64 ",\"time\":%" PRIu64 ".%03u,"
                  "\"timing\":\"", e->next_id, e->msg_pos,
                  t / 1000, (unsigned int)(t % 1000));
-    rc = buf_reserve(j, e->head_len + (size_t)n + used(e) + 64);
+    rc = buf_reserve(j, e->head_len + (size_t)n + used(e) + 64 +
+                     (e->end != NULL ? strlen(e->end) + 16 : 0));
     if (rc < 0) {
         return rc;
     }
@@ -206,7 +208,12 @@ msg_emit(struct enc *e)
     PUT(e->out.txt.data, e->out.txt.len);
     PUTS("\",\"out_bin\":[");
     PUT(e->out.bin.data, e->out.bin.len);
-    PUTS("]}");
+    PUTS("]");
+    if (e->end != NULL) {
+        PUTS(",\"x_tlog_end\":");
+        PUT(e->end, strlen(e->end));
+    }
+    PUTS("}");
 #undef PUTS
 #undef PUT
 
@@ -536,6 +543,26 @@ enc_finish(struct enc *e, const struct timespec *ts)
         }
     }
     return msg_emit(e);
+}
+
+int
+enc_end(struct enc *e, const struct timespec *ts, const char *how)
+{
+    uint64_t ms;
+    int rc = enc_finish(e, ts);
+
+    if (rc < 0) {
+        return rc;
+    }
+    ms = ms_of(e, ts);
+    /* the end message holds no event, not even the window */
+    e->msg_open = true;
+    e->msg_io = false;
+    e->msg_pos = ms < e->last_ms ? e->last_ms : ms;
+    e->end = how;
+    rc = msg_emit(e);
+    e->end = NULL;
+    return rc;
 }
 
 bool

@@ -79,6 +79,13 @@ int enc_flush(struct enc *e);
 int enc_finish(struct enc *e, const struct timespec *ts);
 
 /*
+ * End the recording at monotonic time ts as enc_finish() does, then emit
+ * the end message: the next id, no event, and "x_tlog_end":how, where
+ * how is a JSON object saying how the recording ended ({"exit":0}).
+ */
+int enc_end(struct enc *e, const struct timespec *ts, const char *how);
+
+/*
  * If a message is being built, store the monotonic time its first event
  * happened (when the latency period started) in *since and return true.
  */

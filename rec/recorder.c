@@ -54,6 +54,7 @@ struct rec {
     size_t in_off;
     bool stdin_open;
     int end_signal;         /* a signal that ended the recording */
+    int wstatus;            /* the command's wait status, once reaped */
     struct timespec end_at; /* when it came */
 };
 
@@ -195,6 +196,7 @@ on_signal(struct rec *r)
         case SIGCHLD:
             if (!r->child_done && waitpid(r->child, &st, WNOHANG) == r->child) {
                 r->child_done = true;
+                r->wstatus = st;
                 r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
                             128 + WTERMSIG(st);
             }
@@ -375,7 +377,7 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
 {
     struct rec r;
     sigset_t mask, old;
-    char rerr[512];
+    char rerr[512], how[64];
     int st, ret = 0;
 
     memset(&r, 0, sizeof(r));
@@ -427,6 +429,8 @@ out:
     if (r.child > 0 && !r.child_done) {
         /* the terminal closed before the command was reaped */
         if (waitpid(r.child, &st, 0) == r.child) {
+            r.child_done = true;
+            r.wstatus = st;
             r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
     }
@@ -436,7 +440,14 @@ out:
     if (r.utmp) {
         utempter_remove_record(r.master);
     }
-    if (recording_close(r.recording, DRAIN_WRITER_MS, rerr,
+    if (r.child_done) {
+        recording_how_wait(r.wstatus, how, sizeof(how));
+    } else {
+        /* never started, or not reaped: what stopped the recording */
+        recording_how_wait(r.end_signal ? r.end_signal : 1 << 8, how,
+                           sizeof(how));
+    }
+    if (recording_close(r.recording, DRAIN_WRITER_MS, how, rerr,
                         sizeof(rerr)) < 0 && ret == 0) {
         snprintf(err, errsz, "%s", rerr);
         ret = -EIO;

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "enc.h"
 #include "recording.h"
@@ -141,8 +143,26 @@ recording_held(const struct recording *r)
     return sink_backlogged(r->sink);
 }
 
+void
+recording_how_wait(int wstatus, char *how, size_t howsz)
+{
+    const char *name;
+
+    if (WIFSIGNALED(wstatus)) {
+        name = sigabbrev_np(WTERMSIG(wstatus));
+        if (name != NULL) {
+            snprintf(how, howsz, "{\"signal\":\"SIG%s\"}", name);
+        } else {
+            snprintf(how, howsz, "{\"signal\":\"%d\"}", WTERMSIG(wstatus));
+        }
+    } else {
+        snprintf(how, howsz, "{\"exit\":%d}", WEXITSTATUS(wstatus));
+    }
+}
+
 int
-recording_close(struct recording *r, int drain_ms, char *err, size_t errsz)
+recording_close(struct recording *r, int drain_ms, const char *how,
+                char *err, size_t errsz)
 {
     struct timespec end;
     char serr[512];
@@ -152,7 +172,10 @@ recording_close(struct recording *r, int drain_ms, char *err, size_t errsz)
         return 0;
     }
     end = recording_now();
-    enc_finish(r->enc, &end);
+    if (enc_end(r->enc, &end, how) < 0 && r->werr[0] == 0) {
+        snprintf(r->werr, sizeof(r->werr), "recording failed: out of"
+                 " memory at its end");
+    }
     if (sink_drain(r->sink, drain_ms, serr, sizeof(serr)) < 0) {
         snprintf(err, errsz, "%s", serr);
         ret = -EIO;

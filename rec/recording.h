@@ -40,13 +40,18 @@ void recording_tick(struct recording *r);
 bool recording_held(const struct recording *r);
 
 /*
- * End the recording: write what is left, give the writer up to drain_ms
- * to take queued messages, and free it.  Returns 0, or -EIO with err
- * saying what failed while recording.  recording_close(NULL, ...) does
- * nothing and returns 0.
+ * End the recording: write what is left and the end message, whose
+ * x_tlog_end is how (a JSON object: {"exit":0}), give the writer up to
+ * drain_ms to take queued messages, and free it.  Returns 0, or -EIO
+ * with err saying what failed while recording.  recording_close(NULL,
+ * ...) does nothing and returns 0.
  */
-int recording_close(struct recording *r, int drain_ms, char *err,
-                    size_t errsz);
+int recording_close(struct recording *r, int drain_ms, const char *how,
+                    char *err, size_t errsz);
+
+/* How a program that ended with wait status wstatus ended, as the end
+ * message says it: {"exit":N} or {"signal":"SIGHUP"} */
+void recording_how_wait(int wstatus, char *how, size_t howsz);
 
 /* The monotonic clock now, and milliseconds from a to b */
 struct timespec recording_now(void);

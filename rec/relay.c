@@ -30,6 +30,9 @@
 /* Once the shell has ended, its output is over when the PTY has been
  * quiet this long (background jobs may keep it open) */
 #define RELAY_QUIET_MS 200
+/* Once the session's side has closed, how long the client may take to
+ * say how the shell ended */
+#define RELAY_WORD_MS 1000
 
 enum { CH_IN, CH_OUT, CH_ERR, CH_N };
 
@@ -55,6 +58,8 @@ struct relay {
     bool hangup;            /* the user or a signal ended the session */
     struct timespec next_winsz;
     bool exited;            /* the client said the shell ended */
+    int wstatus;            /* how, as its wait status */
+    int stopped;            /* the signal that ended the session, or 0 */
     struct timespec last_out;   /* when the session last wrote */
 };
 
@@ -133,6 +138,9 @@ on_signal(struct relay *r)
         if (si.ssi_signo == SIGWINCH) {
             window(r, false);
         } else {
+            if (r->stopped == 0) {
+                r->stopped = (int)si.ssi_signo;
+            }
             hang_up(r);     /* TERM, INT, HUP */
         }
     }
@@ -159,6 +167,7 @@ on_ctl(struct relay *r)
         window(r, false);
     } else if (q.kind == RECD_EXITED) {
         r->exited = true;
+        r->wstatus = (int)q.flags;
     }
 }
 
@@ -359,12 +368,42 @@ loop(struct relay *r)
     }
 }
 
+/*
+ * How the session ended, for the end message.  The client says what
+ * became of the shell; if the session's side closed before it did, wait
+ * a little for its word.
+ */
+static void
+how_ended(struct relay *r, char *how, size_t howsz)
+{
+    struct timespec start = recording_now(), now = start;
+    struct pollfd p;
+
+    while (!r->exited && r->stopped == 0 && r->ctl >= 0 &&
+           recording_ms(&start, &now) < RELAY_WORD_MS) {
+        p = (struct pollfd){ r->ctl, POLLIN, 0 };
+        if (poll(&p, 1, RELAY_WORD_MS - (int)recording_ms(&start, &now)) > 0) {
+            on_ctl(r);
+        }
+        now = recording_now();
+    }
+    if (r->exited) {
+        recording_how_wait(r->wstatus, how, howsz);
+    } else if (r->stopped != 0) {
+        snprintf(how, howsz, "{\"agent\":\"stopped\"}");
+    } else if (r->hangup) {
+        snprintf(how, howsz, "{\"hangup\":\"terminal\"}");
+    } else {
+        snprintf(how, howsz, "{\"session\":\"closed\"}");
+    }
+}
+
 int
 relay_run(const struct relay_conf *c, char *err, size_t errsz)
 {
     struct relay *r;
     sigset_t mask;
-    char rerr[512];
+    char rerr[512], how[64] = "{\"session\":\"closed\"}";
     const int user_fd[3] = { c->user_in, c->user_out, c->user_err };
     int user_fl[3];
     int ret, i;
@@ -418,6 +457,7 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     window(r, true);
     r->next_winsz = recording_now();
     loop(r);
+    how_ended(r, how, sizeof(how));
     /* a pipe's description may be shared with processes outside the
      * session (a terminal is reopened by the agent for itself) */
     for (i = 0; i < 3; i++) {
@@ -427,7 +467,7 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     }
 
 out:
-    if (recording_close(r->rec, c->drain_ms, rerr, sizeof(rerr)) < 0 &&
+    if (recording_close(r->rec, c->drain_ms, how, rerr, sizeof(rerr)) < 0 &&
         ret == 0) {
         snprintf(err, errsz, "%s", rerr);
         ret = -EIO;
