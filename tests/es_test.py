@@ -85,7 +85,8 @@ def count(query, index="tlog-*"):
 
 
 class Rsyslog:
-    """A private rsyslogd running contrib/rsyslog/tlog.conf (and, with
+    """A private rsyslogd running contrib/rsyslog/tlog.conf and
+    tlog-es.conf (and, with
     journal, tlog-journal.conf: the journal as input too), set up as
     tlog.conf says: the agent's uid filled in, and the socket input
     annotating messages with their senders' credentials."""
@@ -101,9 +102,13 @@ class Rsyslog:
         ensure_user(AGENT_USER, system=True)
         agent = pwd.getpwnam(AGENT_USER).pw_uid
         # the project's files, pointed at the private node and directory
-        for name in ("tlog.conf", "aushape.conf", "tlog-journal.conf"):
+        for name in ("tlog-es.conf", "tlog.conf", "aushape.conf",
+                     "tlog-journal.conf"):
             where = os.path.join(TOP, "contrib", "rsyslog") if \
                 name == "aushape.conf" else RSYSLOG_DIR
+            if not os.path.exists(os.path.join(where, name)):
+                open(os.path.join(self.dir, name), "w").close()
+                continue
             with open(os.path.join(where, name)) as f:
                 conf = f.read()
             conf = conf.replace('serverport="9200"',
@@ -122,6 +127,7 @@ module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0"
       Annotate="on" ParseTrusted="on")
 %(j)s
+include(file="%(d)s/tlog-es.conf")
 include(file="%(d)s/tlog.conf")
 include(file="%(d)s/aushape.conf")
 action(type="omfile" file="%(p)s")
