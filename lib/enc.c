@@ -575,6 +575,13 @@ enc_pending(const struct enc *e, struct timespec *since)
     return true;
 }
 
+const char *
+enc_head(const struct enc *e, size_t *len)
+{
+    *len = e->head_len;
+    return e->head;
+}
+
 uint64_t
 enc_next_id(const struct enc *e)
 {

@@ -91,6 +91,9 @@ int enc_end(struct enc *e, const struct timespec *ts, const char *how);
  */
 bool enc_pending(const struct enc *e, struct timespec *since);
 
+/* What every message starts with, up to its id: {"ver":...,"id": */
+const char *enc_head(const struct enc *e, size_t *len);
+
 /* The id the next emitted message will carry. */
 uint64_t enc_next_id(const struct enc *e);
 

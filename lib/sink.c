@@ -155,38 +155,131 @@ pop(struct sink *s)
     free(q);
 }
 
-/* Write message q, with the drop note if anything was dropped */
+/*
+ * Message q as it goes out: with the drop note if anything was dropped
+ * since the last message that went out.  Returns 0 or -ENOMEM.
+ */
 static int
-write_msg(struct sink *s, const struct qmsg *q)
+noted(struct sink *s, const struct qmsg *q, const char **json, size_t *len)
 {
-    const char *json = q->json;
-    size_t len = q->len;
     char tail[128];
     int n, rc;
 
-    if (s->drop_msgs > 0 && len > 0 && q->json[len - 1] == '}') {
+    *json = q->json;
+    *len = q->len;
+    if (s->drop_msgs > 0 && q->len > 0 && q->json[q->len - 1] == '}') {
         n = snprintf(tail, sizeof(tail),
                      ",\"x_tlog_drop\":{\"messages\":%" PRIu64 ",\"bytes\":%"
                      PRIu64 "}}", s->drop_msgs, s->drop_bytes);
         s->note.len = 0;
-        rc = buf_append(&s->note, q->json, len - 1);
+        rc = buf_append(&s->note, q->json, q->len - 1);
         if (rc == 0) {
             rc = buf_append(&s->note, tail, (size_t)n);
         }
         if (rc < 0) {
             return rc;
         }
-        json = (const char *)s->note.data;
-        len = s->note.len;
+        *json = (const char *)s->note.data;
+        *len = s->note.len;
     }
-    rc = writer_write(s->conf.writer, json, len, q->id);
+    return 0;
+}
+
+/* The drop note went out */
+static void
+noted_out(struct sink *s)
+{
+    s->drop_msgs = 0;
+    s->drop_bytes = 0;
+    free(s->last_drop);
+    s->last_drop = NULL;
+}
+
+/* Write message q, with the drop note if anything was dropped */
+static int
+write_msg(struct sink *s, const struct qmsg *q)
+{
+    const char *json;
+    size_t len;
+    int rc = noted(s, q, &json, &len);
+
     if (rc == 0) {
-        s->drop_msgs = 0;
-        s->drop_bytes = 0;
-        free(s->last_drop);
-        s->last_drop = NULL;
+        rc = writer_write(s->conf.writer, json, len, q->id);
+    }
+    if (rc == 0) {
+        noted_out(s);
+        if (s->conf.spool != NULL) {
+            spool_safe(s->conf.spool, q->id);
+        }
     }
     return rc;
+}
+
+/* Put message q in the spool, with the drop note; or drop it */
+static void
+spool_msg(struct sink *s, const struct qmsg *q, bool last)
+{
+    const char *json;
+    size_t len;
+
+    if (noted(s, q, &json, &len) == 0 &&
+        spool_push(s->conf.spool, json, len, q->id, last) == 0) {
+        noted_out(s);
+        s->stats.spooled++;
+    } else {
+        drop(s, q->json, q->len, q->id);
+    }
+}
+
+/* The writer failed: what waits in memory goes to the spool, in order */
+static void
+spill(struct sink *s)
+{
+    while (s->head != NULL) {
+        spool_msg(s, s->head, false);
+        pop(s);
+    }
+}
+
+/* The writer failed: try again later, a little later each time */
+static void
+retry_later(struct sink *s, uint64_t now)
+{
+    s->stats.retries++;
+    snprintf(s->last_error, sizeof(s->last_error), "%s",
+             writer_error(s->conf.writer));
+    s->retry_at_ms = now + s->retry_ms;
+    s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+                                                   s->retry_ms * 2;
+}
+
+/* Deliver the spool, oldest first; false if the writer failed */
+static bool
+unspool(struct sink *s, uint64_t now)
+{
+    struct spool *sp = s->conf.spool;
+    const char *json;
+    size_t len;
+    uint64_t id;
+    int rc;
+
+    while (sp != NULL && !spool_empty(sp)) {
+        rc = spool_peek(sp, &json, &len, &id);
+        if (rc == -EIO) {
+            spool_pop(sp);      /* damaged: the id gap shows it */
+            continue;
+        }
+        if (rc == 0) {
+            rc = writer_write(s->conf.writer, json, len, id);
+        }
+        if (rc < 0) {
+            retry_later(s, now);
+            return false;
+        }
+        spool_pop(sp);
+        s->stats.written++;
+    }
+    return true;
 }
 
 void
@@ -200,6 +293,10 @@ sink_poll(struct sink *s)
         return;
     }
     refill(s, now);
+    if (!unspool(s, now)) {
+        spill(s);
+        return;
+    }
     while (s->head != NULL) {
         /* "drop" charged the bucket when the message came */
         if (s->conf.action == SINK_DELAY && !rate_allows(s, s->head->len)) {
@@ -208,13 +305,11 @@ sink_poll(struct sink *s)
         }
         rc = write_msg(s, s->head);
         if (rc < 0) {
-            /* keep it, and try again later, a little later each time */
-            s->stats.retries++;
-            snprintf(s->last_error, sizeof(s->last_error), "%s",
-                     writer_error(s->conf.writer));
-            s->retry_at_ms = now + s->retry_ms;
-            s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
-                                                           s->retry_ms * 2;
+            /* keep it, and try again later */
+            retry_later(s, now);
+            if (s->conf.spool != NULL) {
+                spill(s);
+            }
             return;
         }
         s->retry_at_ms = 0;
@@ -227,12 +322,21 @@ sink_poll(struct sink *s)
     }
 }
 
+void
+sink_set_spool(struct sink *s, struct spool *sp)
+{
+    s->conf.spool = sp;
+}
+
 int
 sink_emit(void *ctx, const char *json, size_t len, uint64_t id)
 {
     struct sink *s = ctx;
     struct qmsg *q;
 
+    if (s->conf.spool != NULL) {
+        spool_made(s->conf.spool, id);
+    }
     if (s->conf.action == SINK_DROP) {
         refill(s, now_ms());
         if (!rate_allows(s, len)) {
@@ -245,6 +349,13 @@ sink_emit(void *ctx, const char *json, size_t len, uint64_t id)
     if (q == NULL) {
         drop(s, NULL, len, id);
         return -ENOMEM;
+    }
+    if (s->conf.spool != NULL && !spool_empty(s->conf.spool)) {
+        /* behind what waits on disk */
+        spool_msg(s, q, false);
+        free(q);
+        sink_poll(s);
+        return 0;
     }
     if (s->tail != NULL) {
         s->tail->next = q;
@@ -267,10 +378,11 @@ sink_deadline(const struct sink *s, struct timespec *when)
 {
     uint64_t at;
 
-    if (s->head == NULL) {
+    if (s->head == NULL &&
+        (s->conf.spool == NULL || spool_empty(s->conf.spool))) {
         return false;
     }
-    if (s->retry_at_ms > 0) {
+    if (s->retry_at_ms > 0 || s->head == NULL) {
         at = s->retry_at_ms;
     } else {
         /* when the bucket will hold enough for the head */
@@ -302,6 +414,12 @@ sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz)
     size_t left = 0;
     struct qmsg *q;
 
+    if (s->conf.spool != NULL) {
+        /* what the writer does not take now waits on disk */
+        sink_poll(s);
+        spill(s);
+        end = 0;
+    }
     for (;;) {
         sink_poll(s);
         if (s->head == NULL || !sink_deadline(s, &when)) {
@@ -325,10 +443,18 @@ sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz)
         s->last_drop = NULL;
         s->drop_msgs--;
         s->drop_bytes -= q->len;
-        if (write_msg(s, q) == 0) {
+        if ((s->conf.spool == NULL || spool_empty(s->conf.spool)) &&
+            write_msg(s, q) == 0) {
             s->stats.dropped--;
             s->stats.dropped_bytes -= q->len;
             s->stats.written++;
+        } else if (s->conf.spool != NULL) {
+            /* behind what waits on disk, or instead of the writer */
+            spool_msg(s, q, true);
+            /* spooled, or counted again as dropped */
+            s->stats.dropped--;
+            s->stats.dropped_bytes -= q->len;
+            left += s->last_drop != NULL;
         } else {
             left++;
         }

@@ -7,9 +7,13 @@
  *   the recorded program slows down; "drop" drops what does not fit.
  * - Writer failures: messages wait in a bounded queue and are retried
  *   with a growing interval; past the bound the oldest are dropped.
+ * - With a spool (the agent's), what the writer does not take goes to
+ *   disk instead, in order, and is delivered from there first; the
+ *   memory queue then only holds messages for the rate limit.
  * - No silent loss: a dropped message leaves a gap in the ids, and the
- *   next message written carries "x_tlog_drop":{"messages":N,"bytes":B}
- *   counting everything dropped since the last message written.
+ *   next message written or spooled carries
+ *   "x_tlog_drop":{"messages":N,"bytes":B} counting everything dropped
+ *   since.
  */
 #ifndef SINK_H
 #define SINK_H
@@ -19,6 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "spool.h"
 #include "writer.h"
 
 /* Default bound of messages held while the writer fails, in bytes */
@@ -32,6 +37,7 @@ struct sink_conf {
     uint64_t rate;              /* bytes per second */
     uint64_t burst;             /* bytes */
     size_t queue_max;           /* 0 means SINK_QUEUE_MAX_DEFAULT */
+    struct spool *spool;        /* or NULL; not owned */
 };
 
 struct sink_stats {
@@ -39,6 +45,7 @@ struct sink_stats {
     uint64_t dropped;           /* messages */
     uint64_t dropped_bytes;
     uint64_t retries;           /* failed write attempts */
+    uint64_t spooled;           /* messages that went to the spool */
 };
 
 struct sink;
@@ -48,6 +55,9 @@ int sink_new(const struct sink_conf *conf, struct sink **ps);
 
 /* sink_free(NULL) does nothing; queued messages are lost: see sink_drain */
 void sink_free(struct sink *s);
+
+/* Give the sink a spool (not owned) once it exists */
+void sink_set_spool(struct sink *s, struct spool *sp);
 
 /* An enc_emit_fn: takes a message from the encoder.  Returns 0 or -ENOMEM */
 int sink_emit(void *ctx, const char *json, size_t len, uint64_t id);
@@ -66,8 +76,10 @@ bool sink_backlogged(const struct sink *s);
 
 /*
  * At the end of a recording: keep writing queued messages for at most
- * wait_ms.  Returns 0 when everything was written; otherwise -EIO with
- * err saying how many messages were lost and the writer's last error.
+ * wait_ms; with a spool, put what the writer does not take at once
+ * there instead of waiting.  Returns 0 when everything was written or
+ * spooled; otherwise -EIO with err saying how many messages were lost
+ * and the writer's last error.
  */
 int sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz);
 

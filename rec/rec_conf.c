@@ -103,6 +103,12 @@ const struct conf_key recd_conf_keys[] = {
     { "session_program", CONF_STR, BINDIR "/tlog-rec-session", 0, 0, NULL,
       "session-program", 0, "PATH",
       "Take terminals only from the program PATH" },
+    { "spool.dir", CONF_STR, RECD_SPOOL_DIR, 0, 0, NULL, "spool-dir", 0,
+      "DIR", "Keep messages the logger does not take yet in DIR (\"\": in"
+      " memory only)" },
+    { "spool.max", CONF_INT, "1073741824", 0, 1LL << 50, NULL, "spool-max",
+      0, "BYTES", "Bound of the spool on disk; past it messages are"
+      " dropped, with a note" },
 };
 const size_t recd_conf_nkeys = sizeof(recd_conf_keys) / sizeof(recd_conf_keys[0]);
 

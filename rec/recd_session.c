@@ -171,6 +171,8 @@ record(const struct recd_agent *a, int conn, const struct ident *id,
     if (!rl->pty) {
         rc.log_input = conf_bool(a->conf, "log.piped_input");
     }
+    rc.spool_dir = a->spool_dir;
+    rc.spool_max = a->spool_max;
     rl->rec = &rc;
     rl->drain_ms = DRAIN_MS;
     /* from here the session is recorded: hand the new terminal over */

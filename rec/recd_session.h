@@ -6,6 +6,7 @@
 #ifndef RECD_SESSION_H
 #define RECD_SESSION_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -18,6 +19,8 @@ struct recd_agent {
     gid_t tty_gid;              /* group of session terminals */
     const char *prog;           /* the one program that may hand over */
     const char *state_dir;      /* root's: which sessions opened, recorded */
+    const char *spool_dir;      /* the agent user's, or NULL for none */
+    uint64_t spool_max;         /* bytes */
 };
 
 /*

@@ -30,6 +30,8 @@ struct recorder_conf {
     enum sink_action action;
     uint64_t rate;
     uint64_t burst;
+    const char *spool_dir;      /* the agent's spool, or NULL for none */
+    uint64_t spool_max;         /* bytes */
 };
 
 /*

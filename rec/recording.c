@@ -13,11 +13,13 @@
 #include "enc.h"
 #include "recording.h"
 #include "sink.h"
+#include "spool.h"
 
 struct recording {
     unsigned int latency;       /* seconds */
     struct enc *enc;
     struct sink *sink;
+    struct spool *spool;
     char werr[512];             /* first recording error */
 };
 
@@ -79,6 +81,27 @@ recording_open(const struct recorder_conf *rc, struct recording **pr,
         sink_free(r->sink);
         free(r);
         return ret;
+    }
+    if (rc->spool_dir != NULL) {
+        struct spool_ident si;
+        char serr[1024];
+
+        memset(&si, 0, sizeof(si));
+        si.rec = rc->ident->rec;
+        si.user = rc->ident->user;
+        si.session = rc->ident->session;
+        si.head = enc_head(r->enc, &si.head_len);
+        si.start = ec.start;
+        si.real_start_ms = (uint64_t)ec.real_start.tv_sec * 1000 +
+                           (uint64_t)ec.real_start.tv_nsec / 1000000;
+        /* without it the recording goes on, held in memory as tlog-rec's */
+        if (spool_create(rc->spool_dir, &si, rc->spool_max, &r->spool, serr,
+                         sizeof(serr)) < 0) {
+            fprintf(stderr, "%s: recording %s goes on without a spool: %s\n",
+                    rc->prog, rc->ident->rec, serr);
+        } else {
+            sink_set_spool(r->sink, r->spool);
+        }
     }
     *pr = r;
     return 0;
@@ -180,12 +203,18 @@ recording_close(struct recording *r, int drain_ms, const char *how,
         snprintf(err, errsz, "%s", serr);
         ret = -EIO;
     }
+    if (r->spool != NULL) {
+        /* the recorder did not die: what is left on disk is for the
+         * agent's courier to deliver, with no note of its own */
+        spool_ended(r->spool);
+    }
     if (ret == 0 && r->werr[0]) {
         snprintf(err, errsz, "%s", r->werr);
         ret = -EIO;
     }
     enc_free(r->enc);
     sink_free(r->sink);
+    spool_close(r->spool);
     free(r);
     return ret;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "courier.h"
 #include "rec_conf.h"
 #include "recd_proto.h"
 #include "recd_session.h"
@@ -58,6 +59,41 @@ make_dir(const char *path, mode_t mode, char *err, size_t errsz)
     if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
         chmod(tmp, mode) != 0) {
         snprintf(err, errsz, "%s is not a directory of root's", path);
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* The spool directory: the agent user's alone, never a link */
+static int
+make_spool_dir(const char *path, uid_t uid, gid_t gid, char *err,
+               size_t errsz)
+{
+    struct stat st;
+    char parent[4096], *slash;
+    int r;
+
+    snprintf(parent, sizeof(parent), "%s", path);
+    slash = strrchr(parent, '/');
+    if (slash != NULL && slash != parent) {
+        *slash = 0;
+        if (stat(parent, &st) != 0 &&
+            (r = make_dir(parent, 0755, err, errsz)) < 0) {
+            return r;
+        }
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errsz, "cannot make the spool directory %s: %s (set"
+                 " spool.dir to another place, or \"\" for none)", path,
+                 strerror(errno));
+        return -errno;
+    }
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        (st.st_uid != uid && st.st_uid != 0) || chown(path, uid, gid) != 0 ||
+        chmod(path, 0700) != 0) {
+        snprintf(err, errsz, "spool directory %s is not a directory of"
+                 " root's or the agent user's: remove it, or set spool.dir",
+                 path);
         return -EPERM;
     }
     return 0;
@@ -135,6 +171,13 @@ resolve(const struct conf *c, struct recd_agent *a, char *err, size_t errsz)
     }
     a->prog = prog;
     a->state_dir = conf_str(c, "state_dir");
+    a->spool_dir = *conf_str(c, "spool.dir") ? conf_str(c, "spool.dir") :
+                   NULL;
+    a->spool_max = (uint64_t)conf_int(c, "spool.max");
+    if (a->spool_dir != NULL &&
+        make_spool_dir(a->spool_dir, a->uid, a->gid, err, errsz) < 0) {
+        return -EPERM;
+    }
     return make_dir(a->state_dir, 0700, err, errsz);
 }
 
@@ -201,6 +244,16 @@ main(int argc, char **argv)
     sa.sa_flags = SA_NOCLDWAIT;
     sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (a.spool_dir != NULL) {
+        pid_t listener = getpid();
+
+        /* what ended or died sessions left waits for it */
+        if (fork() == 0) {
+            close(lsock);
+            courier_run(&a, listener);
+            _exit(1);
+        }
+    }
     sd_notify(0, "READY=1");
     for (;;) {
         int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);

@@ -246,7 +246,8 @@ class Agent:
         self.out = os.path.join(self.dir, "recording.json")
         self.log = os.path.join(self.dir, "recd.log")
         self.argv = [RECD, "--socket", self.sock, "--state-dir",
-                     os.path.join(self.dir, "state"), "--session-program",
+                     os.path.join(self.dir, "state"), "--spool-dir",
+                     os.path.join(self.dir, "spool"), "--session-program",
                      self.program, "--latency", "1"]
         if file_writer:
             open(self.out, "w").close()
