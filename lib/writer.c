@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -176,37 +178,83 @@ fail(struct writer *w, int e, const char *what)
     return -e;
 }
 
+/* Bytes in the file before a write, or -1 if it is not a regular file
+ * (a pipe, a terminal: nothing there to take back) */
+static off_t
+file_end(int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        return -1;
+    }
+    return st.st_size;
+}
+
+/*
+ * Write one line whole or not at all.  The file is locked for the write
+ * (flock, which every file writer takes), so its end is where this line
+ * starts: after a failure (a full disk) the file is cut back there, and
+ * the sink retries the whole message later.  Going on after a failed
+ * partial write instead would put the rest on the partial line and fuse
+ * two messages into one line no reader can take.  A line left unfinished
+ * by a writer that died in the middle of it is ended first, so that this
+ * one starts a line of its own.
+ */
 static int
 write_file(struct writer *w, const char *json, size_t len)
 {
-    struct iovec iov[2];
-    int cnt = 2;
+    struct iovec iov[3];
+    int i = 1, rc;
+    bool locked;
+    off_t start;
     ssize_t n;
+    char last;
 
-    iov[0].iov_base = (void *)json;
-    iov[0].iov_len = len;
-    iov[1].iov_base = (void *)"\n";
-    iov[1].iov_len = 1;
-    /* One writev, so that appends from several writers do not mix; go
-     * on after a partial write (a full disk, a signal) */
-    while (cnt > 0) {
-        n = writev(w->fd, iov + (2 - cnt), cnt);
+    while ((rc = flock(w->fd, LOCK_EX)) < 0 && errno == EINTR) {
+    }
+    /* without locks (some network file systems) lines stay whole as long
+     * as one writer at a time fails */
+    locked = rc == 0;
+    rc = 0;
+    start = file_end(w->fd);
+    if (start > 0 && pread(w->fd, &last, 1, start - 1) == 1 && last != '\n') {
+        i = 0;
+    }
+    iov[0].iov_base = (void *)"\n";
+    iov[0].iov_len = 1;
+    iov[1].iov_base = (void *)json;
+    iov[1].iov_len = len;
+    iov[2].iov_base = (void *)"\n";
+    iov[2].iov_len = 1;
+    while (i < 3) {
+        n = writev(w->fd, iov + i, 3 - i);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return fail(w, errno, "write");
+            rc = fail(w, errno, "write");
+            break;
         }
-        while (cnt > 0 && (size_t)n >= iov[2 - cnt].iov_len) {
-            n -= (ssize_t)iov[2 - cnt].iov_len;
-            cnt--;
+        /* A short write (a signal, or the disk filling up) goes on where
+         * it stopped; if the disk is full, the next write says so */
+        while (i < 3 && (size_t)n >= iov[i].iov_len) {
+            n -= (ssize_t)iov[i].iov_len;
+            i++;
         }
-        if (cnt > 0) {
-            iov[2 - cnt].iov_base = (char *)iov[2 - cnt].iov_base + n;
-            iov[2 - cnt].iov_len -= (size_t)n;
+        if (i < 3) {
+            iov[i].iov_base = (char *)iov[i].iov_base + n;
+            iov[i].iov_len -= (size_t)n;
         }
     }
-    return 0;
+    if (rc < 0 && start >= 0) {
+        while (ftruncate(w->fd, start) < 0 && errno == EINTR) {
+        }
+    }
+    if (locked) {
+        flock(w->fd, LOCK_UN);
+    }
+    return rc;
 }
 
 static int

@@ -13,8 +13,11 @@ struct writer;
 
 /*
  * Open path for appending messages, one per line, creating it with mode
- * 0600.  Stores the writer, owned by the caller, in *pw.  Returns 0 or a
- * negative errno value with err naming the file and the reason.
+ * 0600.  Each line is written whole or not at all: a write that fails
+ * part way (a full disk) is taken back, under an flock(2) held for the
+ * write, so a retry later starts a line of its own.  Stores the writer,
+ * owned by the caller, in *pw.  Returns 0 or a negative errno value with
+ * err naming the file and the reason.
  */
 int writer_open_file(const char *path, struct writer **pw,
                      char *err, size_t errsz);
