@@ -416,7 +416,7 @@ write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
     json_field(&b, "tty", q->tty);
     json_field(&b, "rhost", q->rhost);
     json_field(&b, "opened", opened);
-    json_raw(&b, "}}");
+    json_raw(&b, "},\"x_tlog_end\":{\"session\":\"unrecorded\"}}");
     r = writer_write(rc.writer, (const char *)b.data, b.len, 1);
     if (r < 0) {
         fprintf(stderr, PROG ": unrecorded session of %s: %s\n", q->user,

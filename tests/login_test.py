@@ -631,7 +631,8 @@ def modules_no_shell():
         f = flagged[0]
         check(f["x_tlog_unrecorded"]["service"] == "sshd" and
               f["x_tlog_unrecorded"]["rhost"] == "127.0.0.1" and
-              f["session"] > 0 and f["user"] == user,
+              f["session"] > 0 and f["user"] == user and
+              f["x_tlog_end"] == {"session": "unrecorded"},
               "flagged record: %r" % f)
         path, _ = one_recording(user)
         check(decode(path) == b"" and ref_play(path) == b"",
