@@ -467,7 +467,8 @@ sink_drain(struct sink *s, int wait_ms, char *err, size_t errsz)
         return 0;
     }
     snprintf(err, errsz, "%zu messages could not be written before the"
-             " recording ended%s%s", left,
+             " recording ended%s%s (check that the logger runs and takes"
+             " messages, or record to a file with the file writer)", left,
              s->last_error[0] ? "; last error: " : "", s->last_error);
     return -EIO;
 }

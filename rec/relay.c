@@ -431,7 +431,8 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
     r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (r->sigfd < 0) {
         ret = -errno;
-        snprintf(err, errsz, "cannot watch signals: %s", strerror(errno));
+        snprintf(err, errsz, "cannot watch signals: %s (check the open"
+                 " file limit of the agent)", strerror(errno));
         goto out;
     }
 

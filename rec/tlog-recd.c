@@ -53,12 +53,15 @@ make_dir(const char *path, mode_t mode, char *err, size_t errsz)
         }
     }
     if (mkdir(tmp, mode) != 0 && errno != EEXIST) {
-        snprintf(err, errsz, "cannot make %s: %s", path, strerror(errno));
+        snprintf(err, errsz, "cannot make %s: %s (check the file system it"
+                 " is on, or set state_dir or socket to another place)", path,
+                 strerror(errno));
         return -errno;
     }
     if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
         chmod(tmp, mode) != 0) {
-        snprintf(err, errsz, "%s is not a directory of root's", path);
+        snprintf(err, errsz, "%s is not a directory of root's: remove it,"
+                 " or set state_dir or socket to another place", path);
         return -EPERM;
     }
     return 0;
@@ -107,7 +110,8 @@ listen_on(const char *path, int *psock, char *err, size_t errsz)
     int fd, r;
 
     if (strlen(path) >= sizeof(a.sun_path)) {
-        snprintf(err, errsz, "socket path %s is too long", path);
+        snprintf(err, errsz, "socket path %s is too long (at most %zu"
+                 " bytes): set a shorter socket", path, sizeof(a.sun_path) - 1);
         return -ENAMETOOLONG;
     }
     snprintf(dir, sizeof(dir), "%s", path);
@@ -122,15 +126,17 @@ listen_on(const char *path, int *psock, char *err, size_t errsz)
     snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        snprintf(err, errsz, "cannot make a socket: %s", strerror(errno));
+        snprintf(err, errsz, "cannot make a socket: %s (check the open file"
+                 " limit)", strerror(errno));
         return -errno;
     }
     unlink(path);
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
         chmod(path, 0666) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         r = -errno;
-        snprintf(err, errsz, "cannot listen on %s: %s", path,
-                 strerror(errno));
+        snprintf(err, errsz, "cannot listen on %s: %s (is another agent"
+                 " running? stop it, or set another socket)", path,
+                 strerror(-r));
         close(fd);
         return r;
     }
@@ -166,7 +172,9 @@ resolve(const struct conf *c, struct recd_agent *a, char *err, size_t errsz)
     gr = getgrnam("tty");
     a->tty_gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
     if (stat(prog, &st) != 0) {
-        snprintf(err, errsz, "session program %s: %s", prog, strerror(errno));
+        snprintf(err, errsz, "session program %s: %s (install"
+                 " tlog-rec-session there, or set session_program)", prog,
+                 strerror(errno));
         return -errno;
     }
     a->prog = prog;
