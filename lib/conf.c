@@ -84,15 +84,61 @@ allowed(const struct conf_key *k, char *out, size_t outsz)
     }
 }
 
+/*
+ * Say which key of which source is wrong, what it must be and what was
+ * given instead (given: "\"blue\"", "0", "a string").
+ */
 static int
-bad_value(const struct conf_key *k, const char *origin, char *err,
-          size_t errsz)
+bad_value(const struct conf_key *k, const char *origin, const char *given,
+          char *err, size_t errsz)
 {
     char what[256];
 
     allowed(k, what, sizeof(what));
-    snprintf(err, errsz, "%s: key \"%s\" must be %s", origin, k->path, what);
+    snprintf(err, errsz, "%s: key \"%s\" must be %s, not %s", origin, k->path,
+             what, given);
     return -EINVAL;
+}
+
+/* A value given as text, for bad_value(): quoted, and cut if long */
+static int
+bad_text(const struct conf_key *k, const char *origin, const char *value,
+         char *err, size_t errsz)
+{
+    char given[80];
+    char *p;
+
+    snprintf(given, sizeof(given), "\"%.64s%s\"", value,
+             strlen(value) > 64 ? "..." : "");
+    /* the message stays one line */
+    for (p = given; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+    return bad_value(k, origin, given, err, errsz);
+}
+
+/* What a JSON value is, for bad_value() */
+static const char *
+type_name(enum json_type t)
+{
+    switch (t) {
+    case json_type_null:
+        return "null";
+    case json_type_boolean:
+        return "a boolean";
+    case json_type_double:
+    case json_type_int:
+        return "a number";
+    case json_type_object:
+        return "an object";
+    case json_type_array:
+        return "an array";
+    case json_type_string:
+        return "a string";
+    }
+    return "something else";
 }
 
 static int
@@ -119,7 +165,9 @@ conf_set(struct conf *c, const char *path, const char *value,
     size_t i;
 
     if (idx < 0) {
-        snprintf(err, errsz, "%s: unknown key \"%s\"", origin, path);
+        snprintf(err, errsz, "%s: unknown key \"%s\" (see --help and the"
+                 " configuration manual page for the known keys)", origin,
+                 path);
         return -EINVAL;
     }
     k = &c->keys[idx];
@@ -133,15 +181,18 @@ conf_set(struct conf *c, const char *path, const char *value,
                    !strcmp(value, "off") || !strcmp(value, "0")) {
             v->b = false;
         } else {
-            return bad_value(k, origin, err, errsz);
+            return bad_text(k, origin, value, err, errsz);
         }
         return 0;
     case CONF_INT:
         errno = 0;
         v->i = strtoll(value, &end, 10);
-        if (errno != 0 || end == value || *end != '\0' ||
-            v->i < k->min || v->i > k->max) {
-            return bad_value(k, origin, err, errsz);
+        if (errno != 0 || end == value || *end != '\0') {
+            return bad_text(k, origin, value, err, errsz);
+        }
+        if (v->i < k->min || v->i > k->max) {
+            /* a number, shown as one */
+            return bad_value(k, origin, value, err, errsz);
         }
         return 0;
     case CONF_CHOICE:
@@ -150,12 +201,13 @@ conf_set(struct conf *c, const char *path, const char *value,
                 return set_str(v, value);
             }
         }
-        return bad_value(k, origin, err, errsz);
+        return bad_text(k, origin, value, err, errsz);
     case CONF_STR:
         return set_str(v, value);
     case CONF_LIST:
         if (strchr(value, '\n') != NULL) {
-            return bad_value(k, origin, err, errsz);
+            return bad_value(k, origin, "a string with a newline", err,
+                             errsz);
         }
         if (v->s != NULL && *v->s) {
             char *joined = malloc(strlen(v->s) + strlen(value) + 2);
@@ -229,13 +281,13 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
     switch (k->type) {
     case CONF_BOOL:
         if (t != json_type_boolean) {
-            return bad_value(k, origin, err, errsz);
+            return bad_value(k, origin, type_name(t), err, errsz);
         }
         c->v[idx].b = json_object_get_boolean(o);
         return 0;
     case CONF_INT:
         if (t != json_type_int) {
-            return bad_value(k, origin, err, errsz);
+            return bad_value(k, origin, type_name(t), err, errsz);
         }
         /* through text, so out-of-range values are caught the same way */
         return conf_set(c, k->path, json_object_get_string(o), origin,
@@ -243,7 +295,7 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
     case CONF_STR:
     case CONF_CHOICE:
         if (t != json_type_string) {
-            return bad_value(k, origin, err, errsz);
+            return bad_value(k, origin, type_name(t), err, errsz);
         }
         return conf_set(c, k->path, json_object_get_string(o), origin,
                         err, errsz);
@@ -252,7 +304,7 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
         int rc;
 
         if (t != json_type_array) {
-            return bad_value(k, origin, err, errsz);
+            return bad_value(k, origin, type_name(t), err, errsz);
         }
         /* a file's list replaces the one before it */
         free(c->v[idx].s);
@@ -262,7 +314,11 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
             struct json_object *e = json_object_array_get_idx(o, i);
 
             if (json_object_get_type(e) != json_type_string) {
-                return bad_value(k, origin, err, errsz);
+                char given[64];
+
+                snprintf(given, sizeof(given), "an array holding %s",
+                         type_name(json_object_get_type(e)));
+                return bad_value(k, origin, given, err, errsz);
             }
             rc = conf_set(c, k->path, json_object_get_string(e), origin,
                           err, errsz);
@@ -296,8 +352,9 @@ walk(struct conf *c, struct json_object *obj, const char *prefix,
             rc = set_json(c, idx, val, origin, err, errsz);
         } else if (is_section(c, path)) {
             if (json_object_get_type(val) != json_type_object) {
-                snprintf(err, errsz, "%s: key \"%s\" must be an object",
-                         origin, path);
+                snprintf(err, errsz, "%s: key \"%s\" must be an object"
+                         " (\"%s\": {...}), not %s", origin, path, key,
+                         type_name(json_object_get_type(val)));
                 return -EINVAL;
             }
             rc = walk(c, val, path, origin, err, errsz);
@@ -343,17 +400,26 @@ conf_load_text(struct conf *c, const char *text, const char *origin,
             line += text[i] == '\n';
         }
         snprintf(err, errsz, "%s line %lu: %s", origin, line,
-                 e == json_tokener_continue ? "text ends too early" :
-                 e == json_tokener_success ? "text after the end" :
+                 e == json_tokener_continue ? "text ends too early (a '}',"
+                 " ']' or '\"' missing?)" :
+                 e == json_tokener_success ? "text after the end (one JSON"
+                 " object only: a '}' too many?)" :
                  json_tokener_error_desc(e));
+        if (e != json_tokener_continue && e != json_tokener_success) {
+            size_t used = strlen(err);
+
+            snprintf(err + used, errsz - used, " (check the JSON syntax"
+                     " there and just before)");
+        }
         json_object_put(obj);
         json_tokener_free(tok);
         return -EINVAL;
     }
     json_tokener_free(tok);
     if (json_object_get_type(obj) != json_type_object) {
-        snprintf(err, errsz, "%s: the configuration must be a JSON object",
-                 origin);
+        snprintf(err, errsz, "%s: the configuration must be a JSON object"
+                 " ({\"key\": value, ...}), not %s", origin,
+                 type_name(json_object_get_type(obj)));
         json_object_put(obj);
         return -EINVAL;
     }
@@ -362,11 +428,34 @@ conf_load_text(struct conf *c, const char *text, const char *origin,
     return rc;
 }
 
-int
-conf_load_file(struct conf *c, const char *path, bool optional,
-               char *err, size_t errsz)
+/* What to check when a configuration file cannot be read */
+static const char *
+read_advice(int e, const char *named_by, char *buf, size_t bufsz)
+{
+    if (e == ENOENT && named_by != NULL) {
+        snprintf(buf, bufsz, " (named by %s: fix the path or unset it)",
+                 named_by);
+        return buf;
+    }
+    switch (e) {
+    case ENOENT:
+        return " (check the path)";
+    case EACCES:
+    case EPERM:
+        return " (this user may not read it: check its owner and mode)";
+    case EISDIR:
+        return " (it is a directory: name a file)";
+    }
+    return "";
+}
+
+/* conf_load_file(), naming the variable that named the file if any */
+static int
+load_file(struct conf *c, const char *path, bool optional,
+          const char *named_by, char *err, size_t errsz)
 {
     struct buf b;
+    char advice[128];
     int fd;
     ssize_t n;
     int rc;
@@ -378,15 +467,16 @@ conf_load_file(struct conf *c, const char *path, bool optional,
         if (optional && rc == -ENOENT) {
             return 0;
         }
-        snprintf(err, errsz, "cannot read configuration %s: %s", path,
-                 strerror(-rc));
+        snprintf(err, errsz, "cannot read configuration %s: %s%s", path,
+                 strerror(-rc), read_advice(-rc, named_by, advice,
+                                            sizeof(advice)));
         return rc;
     }
     for (;;) {
         rc = buf_reserve(&b, 65536 < b.max - b.len ? 65536 : b.max - b.len);
         if (rc < 0 || b.cap == b.len) {
-            snprintf(err, errsz, "%s: longer than %d bytes", path,
-                     CONF_TEXT_MAX);
+            snprintf(err, errsz, "%s: longer than %d bytes (is it a"
+                     " configuration file?)", path, CONF_TEXT_MAX);
             rc = -EMSGSIZE;
             goto out;
         }
@@ -396,8 +486,9 @@ conf_load_file(struct conf *c, const char *path, bool optional,
         }
         if (n < 0) {
             rc = -errno;
-            snprintf(err, errsz, "cannot read configuration %s: %s", path,
-                     strerror(-rc));
+            snprintf(err, errsz, "cannot read configuration %s: %s%s", path,
+                     strerror(-rc), read_advice(-rc, named_by, advice,
+                                                sizeof(advice)));
             goto out;
         }
         if (n == 0) {
@@ -407,7 +498,8 @@ conf_load_file(struct conf *c, const char *path, bool optional,
     }
     b.data[b.len] = 0;
     if (strlen((char *)b.data) != b.len) {
-        snprintf(err, errsz, "%s: holds a NUL byte", path);
+        snprintf(err, errsz, "%s: holds a NUL byte (a configuration is JSON"
+                 " text: is it the right file?)", path);
         rc = -EINVAL;
         goto out;
     }
@@ -419,6 +511,13 @@ out:
 }
 
 int
+conf_load_file(struct conf *c, const char *path, bool optional,
+               char *err, size_t errsz)
+{
+    return load_file(c, path, optional, NULL, err, errsz);
+}
+
+int
 conf_load_layers(struct conf *c, const char *sysfile, const char *env_file,
                  const char *env_text, char *err, size_t errsz)
 {
@@ -427,7 +526,7 @@ conf_load_layers(struct conf *c, const char *sysfile, const char *env_file,
 
     rc = conf_load_file(c, sysfile, true, err, errsz);
     if (rc == 0 && (v = getenv(env_file)) != NULL && *v) {
-        rc = conf_load_file(c, v, false, err, errsz);
+        rc = load_file(c, v, false, env_file, err, errsz);
     }
     if (rc == 0 && (v = getenv(env_text)) != NULL && *v) {
         rc = conf_load_text(c, v, env_text, err, errsz);

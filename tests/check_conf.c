@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,21 +96,85 @@ text_fails(const char *text, const char *want)
 START_TEST(test_errors_name_source_and_key)
 {
     text_fails("{\"latency\": 0}",
-               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100");
+               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100,"
+               " not 0");
     text_fails("{\"latency\": \"5\"}",
-               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100");
+               "/etc/x.conf: key \"latency\" must be an integer from 1 to 100,"
+               " not a string");
     text_fails("{\"writer\": \"blue\"}",
-               "/etc/x.conf: key \"writer\" must be one of \"red\", \"green\"");
+               "/etc/x.conf: key \"writer\" must be one of \"red\", \"green\","
+               " not \"blue\"");
     text_fails("{\"log\": {\"input\": 1}}",
-               "/etc/x.conf: key \"log.input\" must be true or false");
+               "/etc/x.conf: key \"log.input\" must be true or false, not a"
+               " number");
     text_fails("{\"log\": 1}",
-               "/etc/x.conf: key \"log\" must be an object");
+               "/etc/x.conf: key \"log\" must be an object (\"log\": {...}),"
+               " not a number");
     text_fails("{\"lag\": 1}", "/etc/x.conf: unknown key \"lag\" (see --help"
                " and the configuration manual page for the known keys)");
     text_fails("{\n\"latency\": 1,\n,}", "/etc/x.conf line 3: quoted"
-               " object property name expected");
-    text_fails("[1]", "/etc/x.conf: the configuration must be a JSON object");
-    text_fails("{\"latency\": 1", "/etc/x.conf line 1: text ends too early");
+               " object property name expected (check the JSON syntax there"
+               " and just before)");
+    text_fails("[1]", "/etc/x.conf: the configuration must be a JSON object"
+               " ({\"key\": value, ...}), not an array");
+    text_fails("{\"latency\": 1", "/etc/x.conf line 1: text ends too early"
+               " (a '}', ']' or '\"' missing?)");
+}
+END_TEST
+
+/* Errors say what to do: which variable named a missing file, what to
+ * check for a file that is not one, what a value must be instead */
+START_TEST(test_errors_say_what_to_do)
+{
+    struct conf *c = mk();
+    char dir[] = "/tmp/check_conf.XXXXXX";
+    char path[64];
+    char err[512];
+    int fd;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/missing.conf", dir);
+    setenv("CHECK_CONF_FILE", path, 1);
+    ck_assert_int_eq(conf_load_layers(c, "/nonexistent/x.conf",
+                                      "CHECK_CONF_FILE", "CHECK_CONF_TEXT",
+                                      err, sizeof(err)), -ENOENT);
+    ck_assert_msg(strstr(err, path) != NULL &&
+                  strstr(err, "(named by CHECK_CONF_FILE: fix the path or"
+                         " unset it)") != NULL, "%s", err);
+    unsetenv("CHECK_CONF_FILE");
+
+    ck_assert_int_eq(conf_load_file(c, dir, false, err, sizeof(err)),
+                     -EISDIR);
+    ck_assert_msg(strstr(err, "(it is a directory: name a file)") != NULL,
+                  "%s", err);
+
+    snprintf(path, sizeof(path), "%s/nul.conf", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "{}\0", 3), 3);
+    close(fd);
+    ck_assert_int_eq(conf_load_file(c, path, false, err, sizeof(err)),
+                     -EINVAL);
+    ck_assert_msg(strstr(err, "is it the right file?") != NULL, "%s", err);
+    unlink(path);
+    rmdir(dir);
+
+    setenv("CHECK_CONF_TEXT", "{\"writer\": \"blue\"}", 1);
+    ck_assert_int_eq(conf_load_layers(c, "/nonexistent/x.conf",
+                                      "CHECK_CONF_FILE", "CHECK_CONF_TEXT",
+                                      err, sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "CHECK_CONF_TEXT: key \"writer\" must be one of"
+                     " \"red\", \"green\", not \"blue\"");
+    unsetenv("CHECK_CONF_TEXT");
+
+    ck_assert_int_eq(conf_set(c, "writer", "bl\nue", "option --writer", err,
+                              sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "option --writer: key \"writer\" must be one of"
+                     " \"red\", \"green\", not \"bl?ue\"");
+    ck_assert_int_eq(conf_set(c, "colour", "red", "option --colour", err,
+                              sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "(see --help"));
+    conf_free(c);
 }
 END_TEST
 
@@ -173,7 +238,7 @@ START_TEST(test_arg_errors_and_actions)
     ck_assert_int_eq(parse(c, bad3, &first, &action, err,
                                      sizeof(err)), -EINVAL);
     ck_assert_str_eq(err, "option --log-input: key \"log.input\" must be"
-                     " true or false");
+                     " true or false, not \"maybe\"");
     /* a key without an option cannot be set from the command line */
     ck_assert_int_eq(parse(c, bad4, &first, &action, err,
                                      sizeof(err)), -EINVAL);
@@ -217,6 +282,7 @@ conf_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_layers_override_in_order);
     tcase_add_test(tc, test_errors_name_source_and_key);
+    tcase_add_test(tc, test_errors_say_what_to_do);
     tcase_add_test(tc, test_args);
     tcase_add_test(tc, test_arg_errors_and_actions);
     tcase_add_test(tc, test_print_round_trips);

@@ -96,7 +96,8 @@ def bad_conf():
                        timeout=30)
     check(p.returncode == 1 and p.stdout == b"", "it ran: %r" % p.stdout)
     check(p.stderr == b'tlog-rec: TLOG_REC_CONF_TEXT: key "limit.action" '
-          b'must be one of "pass", "delay", "drop"\n', "said %r" % p.stderr)
+          b'must be one of "pass", "delay", "drop", not "slow"\n',
+          "said %r" % p.stderr)
     p = subprocess.run([REC, "--payload=10", "echo"], capture_output=True,
                        stdin=subprocess.DEVNULL, timeout=30)
     check(p.returncode == 2 and b"--payload" in p.stderr and b"--help" in
