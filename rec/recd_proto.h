@@ -18,7 +18,7 @@
 #define RECD_USER "tlog-recd"
 #define RECD_STATE_DIR "/run/tlog-recd/state"
 /* Where messages wait for the logger: kept across restarts and boots */
-#define RECD_SPOOL_DIR "/var/spool/tlog-recd"
+#define RECD_SPOOL_DIR "/var/lib/tlog-recd/spool"
 
 #define RECD_MAGIC 0x746c6f67u          /* "tlog" */
 #define RECD_VERSION 3
