@@ -128,14 +128,16 @@ check_order(struct dec *d, char *err, size_t errsz)
     if (strcmp((const char *)m->rec.data, (const char *)d->first_rec.data) ||
         strcmp((const char *)m->host.data, (const char *)d->first_host.data)) {
         snprintf(err, errsz, "%s: message of recording \"%s\" on host \"%s\""
-                 " in recording \"%s\" on host \"%s\" (choose one recording)",
+                 " in recording \"%s\" on host \"%s\" (choose one recording:"
+                 " --file-match=REC)",
                  d->where, m->rec.data, m->host.data, d->first_rec.data,
                  d->first_host.data);
         return -EINVAL;
     }
     if (m->id <= d->last_id) {
         snprintf(err, errsz, "%s: message id %" PRIu64 " follows id %" PRIu64
-                 " (ids must increase)", d->where, m->id, d->last_id);
+                 " (ids must increase: a message repeated, or two copies"
+                 " joined?)", d->where, m->id, d->last_id);
         return -EINVAL;
     }
     if (m->id != d->last_id + 1 && !d->lax) {

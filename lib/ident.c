@@ -118,7 +118,9 @@ ident_get_for(pid_t pid, uid_t uid, const char *term, pid_t rec_pid,
 
     rc = read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
     if (rc < 0) {
-        snprintf(err, errsz, "cannot read the boot id: %s", strerror(-rc));
+        snprintf(err, errsz, "cannot read the boot id from"
+                 " /proc/sys/kernel/random/boot_id: %s (is /proc mounted?)",
+                 strerror(-rc));
         return rc;
     }
     /* the boot id without its dashes */
@@ -130,8 +132,9 @@ ident_get_for(pid_t pid, uid_t uid, const char *term, pid_t rec_pid,
     *q = 0;
     rc = ident_proc_stat(rec_pid, &ppid, &ticks);
     if (rc < 0) {
-        snprintf(err, errsz, "cannot read the process start time: %s",
-                 strerror(-rc));
+        snprintf(err, errsz, "cannot read the start time of process %d"
+                 " from /proc/%d/stat: %s (is /proc mounted?)", (int)rec_pid,
+                 (int)rec_pid, strerror(-rc));
         return rc;
     }
     snprintf(id->rec, sizeof(id->rec), "%s-%x-%llx", boot,
