@@ -44,8 +44,9 @@ recd_priv_take_tty(int fd, uid_t agent_uid, struct recd_tty *t, char *err,
      * everyone: never change their owner */
     if (!((ma >= PTS_MAJOR_FIRST && ma <= PTS_MAJOR_LAST) ||
           (ma == TTY_MAJOR && minor(st.st_rdev) >= 1))) {
-        snprintf(err, errsz, "terminal %u:%u is not a login terminal", ma,
-                 minor(st.st_rdev));
+        snprintf(err, errsz, "terminal %u:%u is not a login terminal (log in"
+                 " on a pseudo-terminal or a console, not through /dev/tty)",
+                 ma, minor(st.st_rdev));
         return -ENOTTY;
     }
     memset(t, 0, sizeof(*t));
@@ -194,7 +195,9 @@ recd_priv_open_pty(const struct recd_tty *t, uid_t uid, gid_t tty_gid,
     *pslave = s;
     return 0;
 fail:
-    snprintf(err, errsz, "cannot open a pseudo-terminal: %s", strerror(e));
+    snprintf(err, errsz, "cannot open a pseudo-terminal: %s%s", strerror(e),
+             e == ENOSPC || e == EAGAIN ? " (all in use? see"
+             " /proc/sys/kernel/pty/max)" : "");
     if (m >= 0) {
         close(m);
     }
@@ -268,8 +271,8 @@ recd_priv_drop(uid_t uid, gid_t gid, char *err, size_t errsz)
 {
     if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
         setresuid(uid, uid, uid) != 0) {
-        snprintf(err, errsz, "cannot become uid %u: %s", (unsigned int)uid,
-                 strerror(errno));
+        snprintf(err, errsz, "cannot become uid %u: %s (tlog-recd must"
+                 " start as root)", (unsigned int)uid, strerror(errno));
         return -errno;
     }
     /* a uid that could go back would mean the drop did not happen */

@@ -46,6 +46,10 @@
 
 #define PROG "tlog-rec-session"
 #define SHELL_PREFIX "tlog-rec-session-shell"
+
+/* The program's settings */
+#define CONF_FILE SYSCONFDIR "/tlog/tlog-rec-session.conf"
+
 /* Most arguments passed on to the shell */
 #define SHELL_ARGS_MAX 4096
 
@@ -112,10 +116,12 @@ parse_args(int argc, char **argv, struct shell_args *a, char *err,
 /*
  * The shell to run, in order: the configuration's "shell", the
  * TLOG_REC_SESSION_SHELL variable (SSSD sets it), the program name
- * (tlog-rec-session-shell-bin-zsh runs /bin/zsh), /bin/bash.
+ * (tlog-rec-session-shell-bin-zsh runs /bin/zsh), /bin/bash.  Where it
+ * came from goes to from, for the message if it cannot be run.
  */
 static const char *
-pick_shell(const struct conf *c, const char *argv0, char *buf, size_t bufsz)
+pick_shell(const struct conf *c, const char *argv0, char *buf, size_t bufsz,
+           char *from, size_t fromsz)
 {
     const char *s = conf_str(c, "shell");
     const char *name;
@@ -123,15 +129,19 @@ pick_shell(const struct conf *c, const char *argv0, char *buf, size_t bufsz)
     char *p;
 
     if (*s) {
+        snprintf(from, fromsz, "it is \"shell\" in " CONF_FILE);
         return s;
     }
     s = getenv("TLOG_REC_SESSION_SHELL");
     if (s != NULL && *s) {
+        snprintf(from, fromsz, "it is the user's shell in passwd, passed in"
+                 " TLOG_REC_SESSION_SHELL by pam_tlog or SSSD");
         return s;
     }
     snprintf(tmp, sizeof(tmp), "%s", argv0[0] == '-' ? argv0 + 1 : argv0);
     name = basename(tmp);
     if (strncmp(name, SHELL_PREFIX "-", strlen(SHELL_PREFIX) + 1) == 0) {
+        snprintf(from, fromsz, "the program name %.128s says so", name);
         /* the rest is the path with '-' for '/' */
         snprintf(buf, bufsz, "/%s", name + strlen(SHELL_PREFIX) + 1);
         for (p = buf; *p; p++) {
@@ -141,6 +151,7 @@ pick_shell(const struct conf *c, const char *argv0, char *buf, size_t bufsz)
         }
         return buf;
     }
+    snprintf(from, fromsz, "the default: set \"shell\" in " CONF_FILE);
     return "/bin/bash";
 }
 
@@ -177,12 +188,13 @@ answer(int sock, struct recd_reply *a, int *fds, int *nfds, char *err,
     int r = recd_recv(sock, a, sizeof(*a), fds, nfds);
 
     if (r < 0) {
-        snprintf(err, errsz, "the recording agent did not answer: %s",
-                 strerror(-r));
+        snprintf(err, errsz, "the recording agent did not answer: %s (see"
+                 " its log: journalctl -u tlog-recd)", strerror(-r));
         return r;
     }
     if (a->magic != RECD_MAGIC) {
-        snprintf(err, errsz, "the recording agent answered nonsense");
+        snprintf(err, errsz, "the recording agent answered nonsense (is"
+                 " tlog-recd of the same version as tlog-rec-session?)");
         return -EPROTO;
     }
     if (a->status < 0) {
@@ -212,8 +224,11 @@ hand_over(const char *path, const char *notice, int *psock, int *fds,
 
     r = recd_connect(path, &sock);
     if (r < 0) {
-        snprintf(err, errsz, "cannot reach the recording agent at %s: %s",
-                 path, strerror(-r));
+        snprintf(err, errsz, "cannot reach the recording agent at %s: %s%s",
+                 path, strerror(-r), r == -EACCES ? " (the socket must be"
+                 " open to all users)" : " (start it: systemctl start"
+                 " tlog-recd.socket; the path is \"agent.socket\" in "
+                 CONF_FILE ")");
         return r;
     }
     /* the terminal goes over only once the agent has answered */
@@ -221,8 +236,8 @@ hand_over(const char *path, const char *notice, int *psock, int *fds,
     snprintf(q.term, sizeof(q.term), "%s", term != NULL ? term : "");
     r = recd_send(sock, &q, sizeof(q), NULL, 0);
     if (r < 0) {
-        snprintf(err, errsz, "cannot talk to the recording agent: %s",
-                 strerror(-r));
+        snprintf(err, errsz, "cannot talk to the recording agent: %s (see"
+                 " its log: journalctl -u tlog-recd)", strerror(-r));
     } else {
         r = answer(sock, &a, NULL, NULL, err, errsz);
     }
@@ -231,7 +246,8 @@ hand_over(const char *path, const char *notice, int *psock, int *fds,
         snprintf(q.notice, sizeof(q.notice), "%s", notice);
         r = recd_send(sock, &q, sizeof(q), std, 3);
         if (r < 0) {
-            snprintf(err, errsz, "cannot hand the terminal over: %s",
+            snprintf(err, errsz, "cannot hand the terminal over: %s (see"
+                     " the agent's log: journalctl -u tlog-recd)",
                      strerror(-r));
         }
     }
@@ -239,8 +255,9 @@ hand_over(const char *path, const char *notice, int *psock, int *fds,
         r = answer(sock, &a, fds, nfds, err, errsz);
     }
     if (r == 0 && *nfds != 1 && *nfds != 3) {
-        snprintf(err, errsz, "the recording agent sent %d descriptors",
-                 *nfds);
+        snprintf(err, errsz, "the recording agent sent %d descriptors, not"
+                 " 1 or 3 (is tlog-recd of the same version as"
+                 " tlog-rec-session?)", *nfds);
         r = -EPROTO;
     }
     if (r < 0) {
@@ -269,7 +286,8 @@ pass_on(int sig)
  * (a session of its own) or its standard descriptors, and run it.
  */
 static void
-run_shell(const char *shell, char *const *argv, const int *fds, int nfds)
+run_shell(const char *shell, const char *from, char *const *argv,
+          const int *fds, int nfds)
 {
     int i;
 
@@ -291,8 +309,8 @@ run_shell(const char *shell, char *const *argv, const int *fds, int nfds)
         }
     }
     execv(shell, argv);
-    fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
-            strerror(errno));
+    fprintf(stderr, PROG ": cannot run the shell %s: %s (%s)\n", shell,
+            strerror(errno), from);
     _exit(errno == ENOENT ? 127 : 126);
 }
 
@@ -305,8 +323,9 @@ run_shell(const char *shell, char *const *argv, const int *fds, int nfds)
  * -1 with err filled.
  */
 static int
-run_recorded(int sock, const char *shell, char *const *argv, const int *fds,
-             int nfds, char *err, size_t errsz)
+run_recorded(int sock, const char *shell, const char *from,
+             char *const *argv, const int *fds, int nfds, char *err,
+             size_t errsz)
 {
     static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
                                 SIGUSR2, SIGALRM, SIGCONT, SIGTSTP };
@@ -328,7 +347,7 @@ run_recorded(int sock, const char *shell, char *const *argv, const int *fds,
     }
     if (child == 0) {
         close(sock);
-        run_shell(shell, argv, fds, nfds);
+        run_shell(shell, from, argv, fds, nfds);
     }
     shell_pid = child;
     memset(&sa, 0, sizeof(sa));
@@ -404,6 +423,7 @@ main(int argc, char **argv)
     struct conf *c = NULL;
     struct shell_args a;
     char err[1024], shellbuf[PATH_MAX], name0[PATH_MAX], rec[128];
+    char from[256];
     const char *shell, *notice;
     bool login;
     int fds[RECD_FDS_MAX], nfds = 0;
@@ -446,8 +466,7 @@ main(int argc, char **argv)
         status = 0;
         goto out;
     }
-    r = conf_load_file(c, SYSCONFDIR "/tlog/tlog-rec-session.conf", true,
-                       err, sizeof(err));
+    r = conf_load_file(c, CONF_FILE, true, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
@@ -458,7 +477,8 @@ main(int argc, char **argv)
         goto out;
     }
 
-    shell = pick_shell(c, argv[0], shellbuf, sizeof(shellbuf));
+    shell = pick_shell(c, argv[0], shellbuf, sizeof(shellbuf), from,
+                       sizeof(from));
     login = argv[0][0] == '-' || a.login;
     if (shell_argv(shell, &a, login, argc, argv, sargv, name0,
                    sizeof(name0)) < 0) {
@@ -467,8 +487,8 @@ main(int argc, char **argv)
         goto out;
     }
     if (access(shell, X_OK) != 0) {
-        fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
-                strerror(errno));
+        fprintf(stderr, PROG ": cannot run the shell %s: %s (%s)\n", shell,
+                strerror(errno), from);
         status = 127;
         goto out;
     }
@@ -493,8 +513,8 @@ main(int argc, char **argv)
                    (unsigned int)getuid(), err);
             closelog();
             execv(shell, sargv);
-            fprintf(stderr, PROG ": cannot run the shell %s: %s\n", shell,
-                    strerror(errno));
+            fprintf(stderr, PROG ": cannot run the shell %s: %s (%s)\n",
+                    shell, strerror(errno), from);
             status = 127;
             goto out;
         }
@@ -504,7 +524,8 @@ main(int argc, char **argv)
         goto out;
     }
     audit_start(rec);
-    r = run_recorded(sock, shell, sargv, fds, nfds, err, sizeof(err));
+    r = run_recorded(sock, shell, from, sargv, fds, nfds, err,
+                     sizeof(err));
     close(sock);
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);

@@ -63,7 +63,13 @@ main(int argc, char **argv)
     r = cmd_find(cmd_argv[0], path, sizeof(path));
     if (r < 0) {
         fprintf(stderr, PROG ": %s: %s\n", cmd_argv[0],
-                r == -ENOENT ? "command not found" : strerror(-r));
+                r == -ENOENT && strchr(cmd_argv[0], '/') != NULL ?
+                "command not found (check the path)" :
+                r == -ENOENT ? "command not found in PATH (check the name, or"
+                " give its path)" :
+                r == -EACCES ? "Permission denied (it must be an executable"
+                " file: check its mode)" :
+                strerror(-r));
         status = r == -ENOENT ? 127 : 126;
         goto out;
     }
