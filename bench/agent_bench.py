@@ -139,7 +139,8 @@ class World:
     def start_agent(self):
         self.empty(self.agent_out)
         argv = [self.recd, "--socket", self.sock, "--state-dir",
-                os.path.join(self.agent_dir, "state"), "--session-program",
+                os.path.join(self.agent_dir, "state"), "--spool-dir",
+                os.path.join(self.agent_dir, "spool"), "--session-program",
                 self.session, "--writer", "file", "--file-path",
                 self.agent_out, "--latency", "1"]
         self.agent = subprocess.Popen(
