@@ -137,10 +137,11 @@ lookup(const char *name, uid_t uid, struct passwd *pw, char *buf,
     if (rc == -EFBIG || rc == -ENOMEM) {
         /* The user may be one to record, but there is no entry to give
          * tlog-rec-session to: say so where an administrator looks */
-        char what[64];
+        char what[128];
 
         if (rc == -EFBIG) {
-            snprintf(what, sizeof(what), "entry over %u bytes",
+            snprintf(what, sizeof(what), "entry over %u bytes (no "
+                     "tlog-rec-session from nss_tlog: shorten the entry)",
                      POLICY_ENTRY_MAX);
         } else {
             snprintf(what, sizeof(what), "out of memory");

@@ -92,7 +92,8 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
         } else if (strcmp(argv[i], "unreachable=allow") == 0) {
             a->allow_unreachable = true;
         } else {
-            pam_syslog(pamh, LOG_ERR, "unknown argument %s", argv[i]);
+            pam_syslog(pamh, LOG_ERR, "unknown argument %s (pam_tlog takes"
+                       " socket=PATH and unreachable=allow)", argv[i]);
         }
     }
 }
@@ -182,8 +183,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
         return PAM_SESSION_ERR;
     }
     if (real_entry(user, &pw, buf, sizeof(buf)) < 0) {
-        pam_syslog(pamh, LOG_ERR, "cannot find the passwd entry of %s",
-                   user);
+        pam_syslog(pamh, LOG_ERR, "cannot find the passwd entry of %s (try:"
+                   " getent passwd %s)", user, user);
         return PAM_SESSION_ERR;
     }
     if (select_user(user, pw.pw_gid, why, sizeof(why), &bad) != 1) {
@@ -207,7 +208,8 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
     if (rc < 0) {
         free(sid);
         pam_syslog(pamh, LOG_ERR, "%s: cannot tell the recording agent at %s"
-                   " (%s): session %s", user, a.socket, strerror(-rc),
+                   " (%s): session %s (start it: systemctl start"
+                   " tlog-recd.socket)", user, a.socket, strerror(-rc),
                    a.allow_unreachable ? "allowed" : "refused");
         return a.allow_unreachable ? PAM_SUCCESS : PAM_SESSION_ERR;
     }
@@ -237,7 +239,8 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
                     *(const uint32_t *)sid);
     if (rc < 0) {
         pam_syslog(pamh, LOG_ERR, "%s: cannot tell the recording agent the"
-                   " session closed: %s", user, strerror(-rc));
+                   " session closed: %s (is tlog-recd running? see"
+                   " journalctl -u tlog-recd)", user, strerror(-rc));
     }
     return PAM_SUCCESS;
 }

@@ -148,12 +148,13 @@ policy_parse(struct policy *p, const char *text, size_t len,
             continue;
         }
         if (memchr(l, '\0', n) != NULL) {
-            return fail(p, "%s line %zu: a NUL byte", name, lineno);
+            return fail(p, "%s line %zu: a NUL byte (is it a text file?)",
+                        name, lineno);
         }
         if (l[0] == '[') {
             if (l[n - 1] != ']') {
-                return fail(p, "%s line %zu: a section name without ']'",
-                            name, lineno);
+                return fail(p, "%s line %zu: a section name without ']'"
+                            " (write it as [name])", name, lineno);
             }
             kn = n - 2;
             key = trim(l + 1, &kn);
@@ -162,7 +163,8 @@ policy_parse(struct policy *p, const char *text, size_t len,
         }
         eq = memchr(l, '=', n);
         if (eq == NULL) {
-            return fail(p, "%s line %zu: expected \"key = value\"", name,
+            return fail(p, "%s line %zu: expected \"key = value\", a"
+                        " [section] or a comment ('#' or ';')", name,
                         lineno);
         }
         if (!in_section) {
@@ -194,7 +196,9 @@ policy_parse(struct policy *p, const char *text, size_t len,
             rc = list_set(&p->exclude_groups, val, vn);
         } else {
             return fail(p, "%s line %zu: unknown key \"%.*s\" in "
-                        "[session_recording]", name, lineno, (int)kn, key);
+                        "[session_recording] (use scope, users, groups, "
+                        "exclude_users or exclude_groups)", name, lineno,
+                        (int)kn, key);
         }
         if (rc < 0) {
             return rc;
@@ -220,22 +224,27 @@ load_file(struct policy *p, const char *path, bool optional)
         if (err == ENOENT && optional) {
             return 0;
         }
-        rc = fail(p, "cannot read %s: %s", path, strerror(err));
+        rc = fail(p, "cannot read %s: %s%s", path, strerror(err),
+                  err == ELOOP ? " (a symbolic link is not followed: put"
+                  " the file itself there)" : "");
         return err == EACCES ? -EACCES : rc;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(p, "%s is not a regular file", path);
+        return fail(p, "%s is not a regular file (the policy is read from"
+                    " files only)", path);
     }
     /* Whoever can change the policy can switch recording off */
     if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
         close(fd);
-        return fail(p, "%s is not root's alone (owner %u, mode %04o)", path,
-                    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return fail(p, "%s is not root's alone (owner %u, mode %04o: chown"
+                    " root and chmod go-w it)", path, (unsigned)st.st_uid,
+                    (unsigned)(st.st_mode & 07777));
     }
     if (st.st_size > POLICY_FILE_MAX) {
         close(fd);
-        return fail(p, "%s is larger than %u bytes", path, POLICY_FILE_MAX);
+        return fail(p, "%s is larger than %u bytes (is it the right file?)",
+                    path, POLICY_FILE_MAX);
     }
     text = malloc((size_t)st.st_size + 1);
     if (text == NULL) {
@@ -438,14 +447,15 @@ lookup_failed(char *err, size_t errlen, const char *name, int rc)
 {
     if (rc == -EFBIG) {
         snprintf(err, errlen, "looking up group %s: the group database "
-                 "has an entry over %u bytes", name, POLICY_ENTRY_MAX);
+                 "has an entry over %u bytes (name its members one by one "
+                 "instead)", name, POLICY_ENTRY_MAX);
     } else if (rc == -ENOENT) {
         snprintf(err, errlen, "looking up group %s: a source in "
-                 "nsswitch.conf could not answer (%s)", name,
-                 strerror(ENOENT));
+                 "nsswitch.conf could not answer (%s; try: getent group %s)",
+                 name, strerror(ENOENT), name);
     } else {
-        snprintf(err, errlen, "looking up group %s: %s", name,
-                 strerror(-rc));
+        snprintf(err, errlen, "looking up group %s: %s (try: getent group "
+                 "%s)", name, strerror(-rc), name);
     }
 }
 
@@ -523,10 +533,12 @@ member_of(const struct policy_list *l, const char *user, gid_t gid,
             if (!failed) {
                 if (rc == -E2BIG) {
                     snprintf(err, errlen, "listing the groups of %s: more "
-                             "than %d", user, POLICY_GROUPS_MAX);
+                             "than %d (name the user in users or "
+                             "exclude_users instead)", user,
+                             POLICY_GROUPS_MAX);
                 } else {
-                    snprintf(err, errlen, "listing the groups of %s: %s",
-                             user, strerror(-rc));
+                    snprintf(err, errlen, "listing the groups of %s: %s "
+                             "(try: id %s)", user, strerror(-rc), user);
                 }
             }
             failed = true;

@@ -331,6 +331,21 @@ START_TEST(test_later_keys_win)
 }
 END_TEST
 
+START_TEST(test_unknown_key_names_the_known)
+{
+    static const char text[] = "[session_recording]\nscope = some\n"
+                               "user = alice\n";
+    struct policy p;
+
+    memset(&p, 0, sizeof(p));
+    ck_assert_int_eq(policy_parse(&p, text, strlen(text), "x.conf"), -EINVAL);
+    ck_assert_str_eq(p.error, "x.conf line 3: unknown key \"user\" in"
+                     " [session_recording] (use scope, users, groups,"
+                     " exclude_users or exclude_groups)");
+    policy_fini(&p);
+}
+END_TEST
+
 START_TEST(test_bad_text_fails_safe)
 {
     static const char *bad[] = {
@@ -349,6 +364,9 @@ START_TEST(test_bad_text_fails_safe)
                          -EINVAL);
         ck_assert(p.failsafe);
         ck_assert_ptr_nonnull(strstr(p.error, "x.conf line"));
+        /* and what to write instead */
+        ck_assert_msg(strstr(p.error, " (") != NULL ||
+                      strstr(p.error, ": use ") != NULL, "%s", p.error);
         /* Everyone is recorded, whatever the rest said */
         ck_assert(sel(&p, "anyone", NULL));
         policy_fini(&p);
@@ -405,6 +423,8 @@ START_TEST(test_files)
         ck_assert_int_eq(policy_load(&p, conf, confd), -EINVAL);
         ck_assert(p.failsafe);
         ck_assert_ptr_nonnull(strstr(p.error, "not root's alone"));
+        ck_assert_msg(strstr(p.error, "chown root and chmod go-w") != NULL,
+                      "%s", p.error);
         ck_assert(sel(&p, "bob", NULL));
         policy_fini(&p);
     }
@@ -653,6 +673,7 @@ policy_suite(void)
     tcase_add_test(tc, test_scope_all);
     tcase_add_test(tc, test_later_keys_win);
     tcase_add_test(tc, test_bad_text_fails_safe);
+    tcase_add_test(tc, test_unknown_key_names_the_known);
     tcase_add_test(tc, test_files);
     tcase_add_test(tc, test_group_line_40k);
     tcase_add_test(tc, test_after_group_line_40k);
