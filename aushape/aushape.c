@@ -420,7 +420,9 @@ report_drops(struct conv *c, uint64_t *reported, time_t *last, bool force)
         return;
     }
     fprintf(stderr, PROG ": output is not keeping up: %llu event(s) "
-            "dropped so far\n", (unsigned long long)d);
+            "dropped so far (a larger --queue-size rides out bursts;"
+            " --overflow=wait drops none but can stall auditd)\n",
+            (unsigned long long)d);
     *reported = d;
     *last = now;
 }
@@ -463,8 +465,12 @@ main(int argc, char **argv)
     if (strcmp(o.input, "-") != 0) {
         fd = open(o.input, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            fprintf(stderr, PROG ": cannot open input %s: %s\n", o.input,
-                    strerror(errno));
+            int e = errno;
+
+            fprintf(stderr, PROG ": cannot open input %s: %s%s\n", o.input,
+                    strerror(e), e == EACCES ? " (audit logs are root's: run"
+                    " it as root)" : e == ENOENT ? " (check the path; without"
+                    " one, standard input is read)" : "");
             return 1;
         }
     }
@@ -562,7 +568,8 @@ main(int argc, char **argv)
     }
     if (rc == -ETIMEDOUT) {
         fprintf(stderr, PROG ": output blocked: %llu event(s) not written "
-                "at exit\n", (unsigned long long)left);
+                "at exit (is the syslog daemon or the output's reader"
+                " running?)\n", (unsigned long long)left);
         goto out;
     }
     if (rc < 0) {

@@ -71,7 +71,8 @@ open_file(struct outq *q, char *err, size_t errlen)
     if (fd < 0) {
         int e = errno;
 
-        snprintf(err, errlen, "cannot open output file %s: %s",
+        snprintf(err, errlen, "cannot open output file %s: %s (check the"
+                 " directory and its permissions, or name another with -f)",
                  q->o.path, strerror(e));
         return -e;
     }
@@ -248,8 +249,8 @@ set_error(struct outq *q, const char *msg, int rc)
     if (msg != NULL) {
         snprintf(q->errmsg, sizeof(q->errmsg), "%s", msg);
     } else {
-        snprintf(q->errmsg, sizeof(q->errmsg), "cannot write output: %s",
-                 strerror(-rc));
+        snprintf(q->errmsg, sizeof(q->errmsg), "cannot write output: %s"
+                 " (is its disk full, or its reader gone?)", strerror(-rc));
     }
     pthread_mutex_unlock(&q->lock);
 }

@@ -234,8 +234,11 @@ def command_line():
         check(p.returncode == 2 and what in err and "--help" in err,
               "%r: status %d, %r" % (args, p.returncode, err))
     p = run(["/nonexistent/audit.log"])
-    check(p.returncode == 1 and b"/nonexistent/audit.log" in p.stderr,
-          "missing input: %r" % p.stderr)
+    check(p.returncode == 1 and b"/nonexistent/audit.log" in p.stderr and
+          b"(check the path;" in p.stderr, "missing input: %r" % p.stderr)
+    p = run(["-f", "/nonexistent/out.json"], stdin=subprocess.DEVNULL)
+    check(p.returncode == 1 and b"/nonexistent/out.json" in p.stderr and
+          b"-f)" in p.stderr, "bad output: %r" % p.stderr)
     p = run(["--help"])
     check(p.returncode == 0 and b"--events-per-doc" in p.stdout,
           "--help failed")
