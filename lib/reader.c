@@ -25,6 +25,7 @@ struct reader {
     size_t off;             /* start of the next line in data */
     bool eof;
     bool follow;
+    bool cut;               /* the line handed out last had no newline */
     int ino;                /* inotify descriptor while following, or -1 */
     unsigned long line;
     char where[512];
@@ -139,6 +140,7 @@ reader_read(struct reader *r, const char **json, size_t *len,
         }
         n = nl ? (size_t)(nl - start) : avail;
         r->off += nl ? n + 1 : n;
+        r->cut = nl == NULL;
         r->line++;
         scanned = 0;
         /* Skip blank lines, and the CR of CRLF line ends */
@@ -154,6 +156,12 @@ reader_read(struct reader *r, const char **json, size_t *len,
         *where = r->where;
         return 1;
     }
+}
+
+bool
+reader_cut(const struct reader *r)
+{
+    return r->cut;
 }
 
 void
@@ -172,6 +180,7 @@ reader_rewind(struct reader *r, char *err, size_t errsz)
     r->data.len = 0;
     r->off = 0;
     r->eof = false;
+    r->cut = false;
     r->line = 0;
     return 0;
 }

@@ -28,6 +28,13 @@ int reader_read(struct reader *r, const char **json, size_t *len,
                 const char **where, char *err, size_t errsz);
 
 /*
+ * Whether the line reader_read() gave last ended the file without a
+ * newline: the writer stopped in the middle of it (a full disk, a crash),
+ * or at least did not end it.  Such a line is often cut short.
+ */
+bool reader_cut(const struct reader *r);
+
+/*
  * Follow a growing file: at its end, a last line without its newline is
  * not taken (the writer may be in the middle of it), and reader_read()
  * returns 0 each time nothing more is there yet.

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "dec.h"
+#include "ending.h"
 #include "es.h"
 #include "reader.h"
 #include "src.h"
@@ -29,6 +30,11 @@
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
+
+/* Malformed lines named in the note about the lines skipped; each
+ * named in at most SKIP_NOTE_MAX bytes */
+#define SKIP_NOTES 8
+#define SKIP_NOTE_MAX 320
 
 /* Other senders' uids named in the note about skipped journal entries */
 #define FOREIGN_UIDS 4
@@ -68,6 +74,16 @@ struct foreign {
     bool more_uids;             /* others beyond uids[] */
 };
 
+/*
+ * Lines skipped because they are not messages (--lax, or listing).  As
+ * for foreign entries, the pass that read furthest counted them all.
+ */
+struct skipped {
+    uint64_t count;
+    uint64_t pass;
+    char notes[SKIP_NOTES][SKIP_NOTE_MAX];
+};
+
 /* Messages as text, one at a time, from a file or the journal */
 struct lines {
     struct reader *r;           /* a file, or NULL */
@@ -94,13 +110,20 @@ struct lines {
     char *rec;                  /* the recording chosen, or NULL: only
                                    skipped entries of it are counted */
     struct foreign foreign;
+    struct skipped skipped;
     char where[512];
 };
 
 struct src {
     struct lines l;
     struct dec *d;
+    bool lax;
     bool in_msg;            /* a message is being drained */
+    struct msg check;       /* a line the decoder refused, parsed again */
+    char *rec;              /* the recording played, once a message came */
+    struct ending pass;     /* how the messages read in this pass end */
+    struct ending final;    /* of the pass that read to the end */
+    bool ended;             /* a pass read to the end */
 };
 
 static int
@@ -258,6 +281,37 @@ foreign_note(const struct foreign *f, const char *what, char *note,
                  " ignored", f->more_uids ? " and others" : "");
     }
     return true;
+}
+
+/* Count a line skipped; why says where and what is wrong with it */
+static void
+skipped_add(struct skipped *k, const char *why)
+{
+    if (++k->pass > k->count) {
+        if (k->count < SKIP_NOTES) {
+            snprintf(k->notes[k->count], SKIP_NOTE_MAX, "%s", why);
+        }
+        k->count = k->pass;
+    }
+}
+
+/* Add a line per skipped line named, and how many more, to note; what
+ * says what became of them */
+static void
+skipped_note(const struct skipped *k, const char *what, char *note,
+             size_t notesz)
+{
+    size_t used = strlen(note);
+    uint64_t i;
+
+    for (i = 0; i < k->count && i < SKIP_NOTES && used < notesz; i++) {
+        used += (size_t)snprintf(note + used, notesz - used, "%s%s: %s",
+                                 used ? "\n" : "", k->notes[i], what);
+    }
+    if (k->count > SKIP_NOTES && used < notesz) {
+        snprintf(note + used, notesz - used, "\n%" PRIu64 " more lines"
+                 " skipped", k->count - SKIP_NOTES);
+    }
 }
 
 static int
@@ -620,6 +674,7 @@ struct rec_info {
     int64_t start_ms;       /* wall clock of the first message */
     uint64_t end_pos;       /* ms, the latest message position */
     uint64_t messages;
+    struct ending end;      /* when listing: how it ends */
 };
 
 struct rec_list {
@@ -701,9 +756,22 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
 
         if (!light) {
             rc = msg_parse(&m, json, len, why, sizeof(why));
-            if (rc < 0) {
-                snprintf(err, errsz, "%s: %s", where, why);
+            if (rc == -ENOMEM) {
                 break;
+            }
+            if (rc < 0) {
+                /* Not a message (a line cut short by a full disk, say):
+                 * a listing leaves it out and says so, playing meets it
+                 * in order and stops there, or skips it with --lax */
+                if (full) {
+                    char note[SKIP_NOTE_MAX];
+
+                    snprintf(note, sizeof(note), "%.200s: %.100s", where,
+                             why);
+                    skipped_add(&src->skipped, note);
+                }
+                rc = 0;
+                continue;
             }
             snprintf(rec, sizeof(rec), "%s", (char *)m.rec.data);
             snprintf(host, sizeof(host), "%s", (char *)m.host.data);
@@ -736,6 +804,7 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
             v[i].session = light ? 0 : m.session;
             v[i].start_ms = !light && m.has_time ?
                             m.time_ms - (int64_t)m.pos : -1;
+            ending_init(&v[i].end);
             l->n++;
             if (!v[i].rec || !v[i].host || !v[i].user) {
                 rc = -ENOMEM;
@@ -745,6 +814,9 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
         l->v[i].messages++;
         if (!light && m.pos > l->v[i].end_pos) {
             l->v[i].end_pos = m.pos;
+        }
+        if (full) {
+            ending_take(&l->v[i].end, m.id, json, len);
         }
         rc = 0;
     }
@@ -784,6 +856,36 @@ agg_value(struct json_object *b, const char *name)
 }
 
 /*
+ * How a recording of an aggregation's bucket ends: its ids run from 1
+ * without a gap when the lowest is 1 and it has as many documents as
+ * ids (the store never holds one message twice), and its last document
+ * says whether it is an end message.
+ */
+static void
+es_ending(struct json_object *b, struct rec_info *v)
+{
+    struct json_object *t, *hs, *h, *src, *x = NULL;
+    double lo = agg_value(b, "minid"), hi = agg_value(b, "maxid");
+
+    ending_init(&v->end);
+    if (lo < 1 || hi < lo) {
+        return;
+    }
+    v->end.started = true;
+    v->end.last_id = (uint64_t)hi;
+    v->end.gap = lo != 1 || (uint64_t)hi != v->messages;
+    if (json_object_object_get_ex(b, "last", &t) &&
+        json_object_object_get_ex(t, "hits", &hs) &&
+        json_object_object_get_ex(hs, "hits", &hs) &&
+        json_object_array_length(hs) > 0 &&
+        (h = json_object_array_get_idx(hs, 0)) != NULL &&
+        json_object_object_get_ex(h, "_source", &src) &&
+        json_object_object_get_ex(src, "x_tlog_end", &x)) {
+        v->end.end_last = ending_describe(x, v->end.how, sizeof(v->end.how));
+    }
+}
+
+/*
  * The recordings matching the query, from one aggregation: one bucket per
  * recording id, with its host, user, session, start and length.  The
  * fields are keywords in the project's index template; an index mapped
@@ -810,7 +912,12 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
                      "\"session\":{\"max\":{\"field\":\"session\"}},"
                      "\"start\":{\"min\":{\"field\":\"time\"}},"
                      "\"first\":{\"min\":{\"field\":\"pos\"}},"
-                     "\"end\":{\"max\":{\"field\":\"pos\"}}}}}}",
+                     "\"end\":{\"max\":{\"field\":\"pos\"}},"
+                     "\"minid\":{\"min\":{\"field\":\"id\"}},"
+                     "\"maxid\":{\"max\":{\"field\":\"id\"}},"
+                     "\"last\":{\"top_hits\":{\"size\":1,\"sort\":[{\"id\":"
+                     "{\"order\":\"desc\"}}],\"_source\":{\"includes\":"
+                     "[\"x_tlog_end\"]}}}}}}}",
                      src->query, x, LIST_MAX, x, x) < 0) {
             return -ENOMEM;
         }
@@ -858,6 +965,7 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
         v->end_pos = (uint64_t)agg_value(b, "end");
         json_object_object_get_ex(b, "doc_count", &o);
         v->messages = (uint64_t)json_object_get_int64(o);
+        es_ending(b, v);
     }
     json_object_put(a);
     return 0;
@@ -878,12 +986,14 @@ print_info(FILE *out, const struct rec_info *v)
     }
     fprintf(out, "%s  user %s  host %s  session %" PRIu32 "  start %s"
             "  duration %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
-            "  messages %" PRIu64 "\n", v->rec, v->user, v->host,
-            v->session, when, s / 3600, s / 60 % 60, s % 60, v->messages);
+            "  messages %" PRIu64 "  end %s\n", v->rec, v->user, v->host,
+            v->session, when, s / 3600, s / 60 % 60, s % 60, v->messages,
+            ending_field(&v->end));
 }
 
-/* List what the source holds; opened is the result of opening it.  note,
- * if not NULL, gets what the journal skipped */
+/* List what the source holds; opened is the result of opening it.  note
+ * gets what was skipped: journal entries of other senders, malformed
+ * lines */
 static int
 list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
      char *err, size_t errsz)
@@ -896,9 +1006,8 @@ list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
         rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
                                scan(src, true, &l, err, errsz);
     }
-    if (note != NULL) {
-        foreign_note(&src->foreign, "", note, notesz);
-    }
+    foreign_note(&src->foreign, "", note, notesz);
+    skipped_note(&src->skipped, "not a message, left out", note, notesz);
     lines_close(src);
     if (rc < 0) {
         return rc;
@@ -911,12 +1020,13 @@ list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
 }
 
 int
-src_list_file(const char *path, FILE *out, char *err, size_t errsz)
+src_list_file(const char *path, FILE *out, char *note, size_t notesz,
+              char *err, size_t errsz)
 {
     struct lines src;
 
-    return list(&src, lines_open_file(&src, path, err, errsz), out, NULL,
-                0, err, errsz);
+    return list(&src, lines_open_file(&src, path, err, errsz), out, note,
+                notesz, err, errsz);
 }
 
 int
@@ -930,12 +1040,13 @@ src_list_journal(const struct src_journal *jc, FILE *out, char *note,
 }
 
 int
-src_list_es(const struct src_es *ec, FILE *out, char *err, size_t errsz)
+src_list_es(const struct src_es *ec, FILE *out, char *note, size_t notesz,
+            char *err, size_t errsz)
 {
     struct lines src;
 
-    return list(&src, lines_open_es(&src, ec, err, errsz), out, NULL, 0,
-                err, errsz);
+    return list(&src, lines_open_es(&src, ec, err, errsz), out, note,
+                notesz, err, errsz);
 }
 
 /*
@@ -1006,6 +1117,10 @@ static int
 src_start(struct src *s, const char *match, bool lax, struct src **ps)
 {
     int rc = dec_new(lax, &s->d);
+
+    s->lax = lax;
+    msg_init(&s->check);
+    ending_init(&s->pass);
 
     if (rc == 0) {
         rc = dec_set_match(s->d, match);
@@ -1129,6 +1244,60 @@ src_follow(struct src *s, bool follow)
     }
 }
 
+/*
+ * The decoder refused a line (err says why, rc is its value).  A line
+ * that is no message at all is skipped under --lax; without it, the
+ * error says how to go on, and a last line without its newline is
+ * called what it most likely is: cut short as it was written.  Returns
+ * 0 to go on, or the error.
+ */
+static int
+refused(struct src *s, const char *json, size_t len, const char *where,
+        int rc, char *err, size_t errsz)
+{
+    char why[SKIP_NOTE_MAX];
+    bool cut = s->l.r != NULL && reader_cut(s->l.r);
+    size_t n;
+
+    if (rc == -ENOMEM || msg_parse(&s->check, json, len, why,
+                                   sizeof(why)) == 0) {
+        return rc;      /* a message, refused for its place or content */
+    }
+    if (s->lax) {
+        char note[SKIP_NOTE_MAX];
+
+        snprintf(note, sizeof(note), "%.200s: %s%.100s", where,
+                 cut ? "cut short: " : "", why);
+        skipped_add(&s->l.skipped, note);
+        return 0;
+    }
+    if (cut) {
+        snprintf(err, errsz, "%s: the last line is cut short (%s): its"
+                 " writer stopped in the middle of it, as at a full disk;"
+                 " what came before it played (use --lax to skip it)",
+                 where, why);
+        return rc;
+    }
+    n = strlen(err);
+    if (n < errsz) {
+        snprintf(err + n, errsz - n, " (not a message; --lax skips it)");
+    }
+    return rc;
+}
+
+/* Keep the id of the recording played, once its first message came */
+static int
+taken(struct src *s)
+{
+    if (s->rec == NULL) {
+        s->rec = strdup((const char *)dec_msg(s->d)->rec.data);
+        if (s->rec == NULL) {
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
 int
 src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
 {
@@ -1145,14 +1314,29 @@ src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
             s->in_msg = false;
         }
         rc = lines_next(&s->l, &json, &len, &where, err, errsz);
+        if (rc == 0 && !s->l.follow) {
+            s->final = s->pass;
+            s->ended = true;
+        }
         if (rc <= 0) {
             return rc;
         }
         rc = dec_feed(s->d, json, len, where, err, errsz);
         if (rc < 0) {
+            rc = refused(s, json, len, where, rc, err, errsz);
+            if (rc == 0) {
+                continue;
+            }
             return rc;
         }
         s->in_msg = rc == 0;    /* 1: another recording's, skipped */
+        if (rc == 0) {
+            rc = taken(s);
+            if (rc < 0) {
+                return rc;
+            }
+            ending_take(&s->pass, dec_msg(s->d)->id, json, len);
+        }
     }
 }
 
@@ -1180,6 +1364,8 @@ src_rewind(struct src *s, char *err, size_t errsz)
     if (rc == 0) {
         dec_reset(s->d);
         s->in_msg = false;
+        ending_init(&s->pass);
+        s->l.skipped.pass = 0;
     }
     return rc;
 }
@@ -1206,7 +1392,28 @@ src_waited(struct src *s)
 bool
 src_note(const struct src *s, char *note, size_t notesz)
 {
-    return foreign_note(&s->l.foreign, " for this recording", note, notesz);
+    size_t n;
+
+    foreign_note(&s->l.foreign, " for this recording", note, notesz);
+    skipped_note(&s->l.skipped, "skipped (--lax)", note, notesz);
+    n = strlen(note);
+    if (s->ended && n + 1 < notesz) {
+        if (n > 0) {
+            note[n++] = '\n';
+            note[n] = 0;
+        }
+        if (!ending_note(&s->final, s->rec ? s->rec : "?", note + n,
+                         notesz - n) && n > 0) {
+            note[n - 1] = 0;
+        }
+    }
+    return note[0] != 0;
+}
+
+bool
+src_cut_short(const struct src *s)
+{
+    return s->ended && s->final.started && !ending_complete(&s->final);
 }
 
 const struct msg *
@@ -1223,5 +1430,7 @@ src_free(struct src *s)
     }
     lines_close(&s->l);
     dec_free(s->d);
+    msg_fini(&s->check);
+    free(s->rec);
     free(s);
 }

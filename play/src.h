@@ -19,8 +19,11 @@ struct src;
 /*
  * Open the recordings file path ("-": standard input).  match picks a
  * recording by id; without one, a file holding several recordings is an
- * error listing them.  lax lets id gaps through.  Stores the source in
- * *ps.  Returns 0 or a negative errno value with err filled.
+ * error listing them.  lax lets id gaps through and skips lines that are
+ * not messages (see src_note()); without it such a line stops playing
+ * there with an error, one cut short at the end of the file included.
+ * Stores the source in *ps.  Returns 0 or a negative errno value with
+ * err filled.
  */
 int src_open_file(const char *path, const char *match, bool lax,
                   struct src **ps, char *err, size_t errsz);
@@ -73,9 +76,13 @@ struct src_es {
 int src_open_es(const struct src_es *ec, bool lax, struct src **ps,
                 char *err, size_t errsz);
 
-/* As src_list_file(), from one aggregation over the matching documents */
-int src_list_es(const struct src_es *ec, FILE *out, char *err,
-                size_t errsz);
+/*
+ * As src_list_file(), from one aggregation over the matching documents;
+ * how each recording ends comes from its lowest and highest id, its
+ * number of documents, and the x_tlog_end of its last document.
+ */
+int src_list_es(const struct src_es *ec, FILE *out, char *note,
+                size_t notesz, char *err, size_t errsz);
 
 /* Follow the source as it grows (see reader_follow()) */
 void src_follow(struct src *s, bool follow);
@@ -95,12 +102,22 @@ int src_wait_fd(struct src *s);
 void src_waited(struct src *s);
 
 /*
- * What the user should know once the recording has played: how many
- * journal entries for it came from another uid than the sender's and
- * were skipped (in the pass that read furthest).  Fills note and returns
- * true, or returns false with note "" when there is nothing to say.
+ * What the user should know once the recording has played, one line
+ * each: how many journal entries for it came from another uid than the
+ * sender's and were skipped, which lines --lax skipped as no messages
+ * (both in the pass that read furthest), and, if a pass read to the end,
+ * whether the recording was cut short (see ending.h) or its recorder was
+ * lost.  Fills note and returns true, or returns false with note "" when
+ * there is nothing to say.
  */
 bool src_note(const struct src *s, char *note, size_t notesz);
+
+/*
+ * Whether the recording was cut short: no end message after its last
+ * message, or ids missing.  Known only once a pass read to the end of
+ * the source (not when following); false before.
+ */
+bool src_cut_short(const struct src *s);
 
 /* The header fields of the last message read (term, host, ...) */
 const struct msg *src_msg(const struct src *s);
@@ -110,9 +127,13 @@ void src_free(struct src *s);
 
 /*
  * Print one line per recording in the file: id, user, host, audit
- * session, start time, duration, messages.  Returns 0 or a negative
- * errno value with err filled.
+ * session, start time, duration, messages, and how it ended ("end exit
+ * 0", "end signal SIGHUP", "end agent stopped", "end recorder lost after
+ * N", or "end cut short").  Lines that are not messages are left out;
+ * note gets one line naming each (or "").  Returns 0 or a negative errno
+ * value with err filled.
  */
-int src_list_file(const char *path, FILE *out, char *err, size_t errsz);
+int src_list_file(const char *path, FILE *out, char *note, size_t notesz,
+                  char *err, size_t errsz);
 
 #endif

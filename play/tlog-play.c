@@ -17,6 +17,9 @@
 
 #define PROG "tlog-play"
 
+/* Exit status when the recording played was cut short */
+#define EXIT_CUT_SHORT 3
+
 static const char *const readers[] = { "file", "journal", "es", NULL };
 static const char *const exports[] = { "none", "asciicast", "text", NULL };
 
@@ -60,7 +63,7 @@ static const struct conf_key keys[] = {
     { "persist", CONF_BOOL, "false", 0, 0, NULL, "persist", 0, "BOOL",
       "Ignore the quit key and keyboard signals" },
     { "lax", CONF_BOOL, "false", 0, 0, NULL, "lax", 0, "BOOL",
-      "Play on past missing messages" },
+      "Play on past missing messages and lines that are not messages" },
     { "max_idle", CONF_INT, "0", 0, 86400, NULL, "max-idle", 0, "SECONDS",
       "Play pauses longer than this as this long (0: as recorded)" },
     { "raw", CONF_BOOL, "false", 0, 0, NULL, "raw", 0, "BOOL",
@@ -70,6 +73,19 @@ static const struct conf_key keys[] = {
     { "export", CONF_CHOICE, "none", 0, 0, exports, "export", 0, "FORMAT",
       "Write the recording as asciicast or text and exit" },
 };
+
+/* Print each line of text to standard error, after the program's name */
+static void
+say(const char *text)
+{
+    size_t n;
+
+    while (*text) {
+        n = strcspn(text, "\n");
+        fprintf(stderr, PROG ": %.*s\n", (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+}
 
 static int
 load(struct conf *c, int argc, char **argv, int *action, char *err,
@@ -102,7 +118,7 @@ main(int argc, char **argv)
     const char *path, *exp, *reader;
     struct src_journal jc;
     struct src_es ec;
-    char err[2048], note[512], *end;
+    char err[2048], note[4096], *end;
     int action = 0, status = 1, rc;
 
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
@@ -168,18 +184,20 @@ main(int argc, char **argv)
     }
     if (conf_bool(c, "list")) {
         rc = !strcmp(reader, "file") ?
-             src_list_file(path, stdout, err, sizeof(err)) :
+             src_list_file(path, stdout, note, sizeof(note), err,
+                           sizeof(err)) :
              !strcmp(reader, "es") ?
-             src_list_es(&ec, stdout, err, sizeof(err)) :
+             src_list_es(&ec, stdout, note, sizeof(note), err,
+                         sizeof(err)) :
              src_list_journal(&jc, stdout, note, sizeof(note), err,
                               sizeof(err));
         if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
         }
-        if (!strcmp(reader, "journal") && *note) {
+        if (*note) {
             fflush(stdout);
-            fprintf(stderr, PROG ": %s\n", note);
+            say(note);
         }
         status = 0;
         goto out;
@@ -208,7 +226,7 @@ main(int argc, char **argv)
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
         }
-        status = 0;
+        status = src_cut_short(s) ? EXIT_CUT_SHORT : 0;
         goto out;
     }
 
@@ -251,13 +269,14 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    status = 0;
+    status = src_cut_short(s) ? EXIT_CUT_SHORT : 0;
 out:
     /* Said last, with the terminal back as it was: what the source left
-     * out (journal entries from other writers) */
+     * out (journal entries from other writers, lines --lax skipped), and
+     * whether the recording was cut short */
     if (s != NULL && src_note(s, note, sizeof(note))) {
         fflush(stdout);
-        fprintf(stderr, PROG ": %s\n", note);
+        say(note);
     }
     src_free(s);
     conf_free(c);

@@ -23,8 +23,9 @@ if os.getuid() == 0:
     reexec_in_namespace("TLOG_PLAY_TEST_NS", __file__)
 
 from ptyterm import Term  # noqa: E402
-from progtest import (AGENT_USER, BUILD, CODEC, REC, case, check,  # noqa
-                      decode, ensure_user, path_for, run_cases, tmp)
+from progtest import (AGENT_USER, BUILD, CODEC, CUT_SHORT, REC,  # noqa
+                      case, check, decode, end_message, ensure_user, has_end,
+                      messages, path_for, run_cases, tmp)
 from privjournal import PrivateJournald, journal_send_as  # noqa: E402
 
 PLAY = os.path.join(BUILD, "play", "tlog-play")
@@ -44,6 +45,9 @@ def make(name, packets, payload=2048):
                        input="\n".join(lines).encode() + b"\n",
                        capture_output=True)
     check(p.returncode == 0, "codec: %r" % p.stderr)
+    # ended as the recorders end a recording, so that it plays complete
+    if not has_end(messages(path)):
+        end_message(path)
     return path
 
 
@@ -112,12 +116,15 @@ def several():
                        stdin=subprocess.DEVNULL, timeout=20)
     check(p.returncode == 1 and b"holds 2 recordings" in p.stderr,
           "no listing error: %r" % p.stderr)
-    recs = [json.loads(ln)["rec"] for ln in open(path)]
+    every = [json.loads(ln)["rec"] for ln in open(path)]
+    recs = list(dict.fromkeys(every))
     check(all(r.encode() in p.stderr for r in recs), "ids not listed")
     p = subprocess.run([PLAY, "--list", "-i", path], capture_output=True,
                        timeout=20)
     lines = p.stdout.decode().splitlines()
-    check(len(lines) == 2 and all("messages 1" in ln for ln in lines),
+    check(len(lines) == 2 and all(ln.startswith(r) and "messages %d  end "
+                                  "exit 0" % every.count(r) in ln
+                                  for r, ln in zip(recs, lines)),
           "--list %r" % lines)
     p = subprocess.run([PLAY, "-g", "end", "-m", recs[1], "-i", path],
                        capture_output=True, stdin=subprocess.DEVNULL,
@@ -159,8 +166,10 @@ def malformed():
     p = subprocess.run([PLAY, "--lax", "-g", "end", "-i", path],
                        capture_output=True, stdin=subprocess.DEVNULL,
                        timeout=20)
-    check(p.returncode == 0 and p.stdout.endswith(b"m059 "),
-          "--lax played %r" % p.stdout[-40:])
+    check(p.stdout.endswith(b"m059 "), "--lax played %r" % p.stdout[-40:])
+    check(p.returncode == CUT_SHORT and b"is cut short: messages are missing"
+          b" after message 4" in p.stderr, "--lax exit %d %r"
+          % (p.returncode, p.stderr))
 
 
 @case("speed: -s 4 plays 4 s in about 1 s; } doubles, backspace resets")
@@ -533,7 +542,7 @@ def journal_foreign():
     # --list counts only the agent's messages
     p = subprocess.run([PLAY, "-r", "journal", "--list", "-M",
                         "TLOG_REC=" + rec], capture_output=True, timeout=30)
-    check(p.returncode == 0 and ("messages %d\n" % last).encode() in
+    check(p.returncode == 0 and ("messages %d  end " % last).encode() in
           p.stdout, "listed %r %r" % (p.stdout, p.stderr))
 
 

@@ -81,6 +81,70 @@ def exact(path, shown):
           % (ref[-80:], shown[-80:]))
 
 
+PLAY = os.path.join(BUILD, "play", "tlog-play")
+# tlog-play's exit status for a recording cut short (no end message)
+CUT_SHORT = 3
+
+
+def end_message(path, end=None):
+    """Append to the file at path the end message the recorders write
+    after the last message in it: the next id, at the last event's
+    position, no events, and "x_tlog_end": end ({"exit": 0} if None).
+    Recordings made by tests/codec, like the reference's, have none."""
+    with open(path, "rb") as f:
+        last = [ln for ln in f.read().splitlines() if ln.strip()][-1]
+    m = json.loads(last)
+    pos = m["pos"]
+    for d in m["timing"].split("+")[1:]:
+        num = ""
+        while d and d[0].isdigit():
+            num, d = num + d[0], d[1:]
+        pos += int(num)
+    e = dict(m)
+    e.update({"id": m["id"] + 1, "pos": pos, "timing": "", "in_txt": "",
+              "in_bin": [], "out_txt": "", "out_bin": []})
+    if "time" in m:
+        e["time"] = round(m["time"] + (pos - m["pos"]) / 1000.0, 3)
+    e.pop("x_tlog_drop", None)
+    e["x_tlog_end"] = {"exit": 0} if end is None else end
+    with open(path, "ab") as f:
+        f.write(json.dumps(e, separators=(",", ":"),
+                           ensure_ascii=False).encode() + b"\n")
+
+
+def has_end(msgs):
+    """Whether a recording's messages (in order) end as a complete one:
+    ids 1..N, message N with x_tlog_end"""
+    ids = [m["id"] for m in msgs]
+    return bool(msgs) and ids == list(range(1, len(ids) + 1)) and \
+        "x_tlog_end" in msgs[-1]
+
+
+def play_dump(path, *args, timeout=60):
+    """Our tlog-play dumping a recording file at full speed:
+    (exit status, output, standard error as text)."""
+    p = subprocess.run([PLAY, "-g", "end"] + list(args) + ["-i", path],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def ref_dump(path, timeout=60):
+    """The reference player on a recording it may refuse part of:
+    (exit status, output without its trailer, standard error as text)."""
+    r, w = os.pipe()        # a silent stdin: at end of file it spins
+    try:
+        p = subprocess.run([REF_PLAY, "-i", path], stdin=r,
+                           capture_output=True, timeout=timeout)
+    finally:
+        os.close(r)
+        os.close(w)
+    out = p.stdout
+    if out.endswith(TRAILER):
+        out = out[:-len(TRAILER)]
+    return p.returncode, out, p.stderr.decode(errors="replace")
+
+
 def case(name, user=None):
     def wrap(fn):
         def run():
