@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""Shipping recordings survives a crash of rsyslog while the store is
+away, in bounded memory.
+
+Real daemons: one private Elasticsearch (tests/es/start), reached
+through a TCP proxy of the test's own (tests/tcpproxy.py) that can cut
+it off without stopping it; a private rsyslogd running the project's
+contrib/rsyslog/tlog.conf and tlog-es.conf (with tlog-journal.conf for
+the journal path, against a journald of the test's own); sessions of
+the user tlogrecorded recorded by the agent (tests/progtest.py Agent)
+through tlog-rec-session, their screens captured.  While the store is
+away the sessions run to their end, rsyslogd is killed (SIGKILL) and
+started again, and then the store comes back: every message of every
+session must arrive and each recording must play byte-exact, in ours
+and in the reference tlog-play.  At volume, rsyslogd's resident memory
+is sampled from /proc all along and must stay under the bound that
+contrib/rsyslog/README documents.
+
+The reference tlog's recordings are taken from the uid configured as
+trusted for them, and from nobody else.
+
+TLOG_TEST_RSYSLOG_DIR names another directory to take the rsyslog files
+from (another version of them).  TLOG_SHIPPING_SCALE (default 1) scales
+the volume case down for a quick run.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_SHIPPING_TEST_NS", __file__)
+
+import json  # noqa: E402
+import pwd  # noqa: E402
+import select  # noqa: E402
+import shlex  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+from ptyterm import Term  # noqa: E402
+from progtest import (AGENT_USER, REF_PLAY, SESSION, TRAILER,  # noqa: E402
+                      Agent, case, check, ensure_user, private_tlog_conf,
+                      run_cases, tmp)
+from privjournal import PrivateJournald  # noqa: E402
+from tcpproxy import TcpProxy  # noqa: E402
+
+TOP = os.environ.get("top_srcdir", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), ".."))
+BUILD = os.environ.get("top_builddir", TOP)
+PLAY = os.path.join(BUILD, "play", "tlog-play")
+ES_DIR = os.path.join(tmp, "es")
+RSYSLOG_DIR = os.environ.get("TLOG_TEST_RSYSLOG_DIR",
+                             os.path.join(TOP, "contrib", "rsyslog"))
+SCALE = float(os.environ.get("TLOG_SHIPPING_SCALE", "1"))
+CONF_DIR = os.path.join(tmp, "etc-tlog")
+RECORDED = "tlogrecorded"
+FORGER = "tlogtest"
+# the user the reference tlog runs as, trusted for its recordings
+REFERENCE = "tlogref"
+REF_REC = "/usr/bin/tlog-rec"
+# rsyslogd's resident memory at volume must stay under this (KiB); the
+# figure and how it was found: contrib/rsyslog/README
+RSS_BOUND_KIB = 96 * 1024
+
+es_url = None
+proxy = None
+journald = PrivateJournald()
+agents = []
+
+
+def es(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(es_url + path, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read() or b"{}")
+
+
+class Rsyslog:
+    """A private rsyslogd running the project's files (tlog-es.conf,
+    tlog.conf; tlog-journal.conf with journal), pointed at the proxy,
+    set up as tlog.conf says; started, killed and started again on the
+    same work directory.  Samples its resident memory while it runs."""
+
+    def __init__(self, name, journal=False):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        self.sock = os.path.join(self.dir, "log.sock")
+        self.plain = os.path.join(self.dir, "plain.log")
+        self.proc = None
+        self.max_rss = 0            # KiB, over every run
+        self.sampler = None
+        subst = {'serverport="9200"': 'serverport="%d"' % proxy.port,
+                 'server="localhost"': 'server="127.0.0.1"',
+                 "@TLOG_RECD_UID@": str(pwd.getpwnam(AGENT_USER).pw_uid),
+                 "@TLOG_REFERENCE_UID@":
+                 str(pwd.getpwnam(REFERENCE).pw_uid),
+                 "/var/log/rsyslog-tlog-errors.json":
+                 os.path.join(self.dir, "tlog-err")}
+        includes = ""
+        names = ["tlog-es.conf", "tlog.conf"]
+        if journal:
+            names.insert(0, "tlog-journal.conf")
+        for n in names:
+            src = os.path.join(RSYSLOG_DIR, n)
+            if not os.path.exists(src):     # an older version: one file
+                continue
+            with open(src) as f:
+                conf = f.read()
+            for a, b in subst.items():
+                conf = conf.replace(a, b)
+            with open(os.path.join(self.dir, n), "w") as f:
+                f.write(conf)
+            includes += 'include(file="%s/%s")\n' % (self.dir, n)
+        self.conf = os.path.join(self.dir, "main.conf")
+        with open(self.conf, "w") as f:
+            f.write("""
+global(workDirectory="%(d)s" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0"
+      Annotate="on" ParseTrusted="on")
+%(i)s
+action(type="omfile" file="%(p)s")
+""" % {"d": self.dir, "s": self.sock, "p": self.plain, "i": includes})
+
+    def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.proc = subprocess.Popen(
+            ["rsyslogd", "-n", "-f", self.conf, "-i",
+             os.path.join(self.dir, "pid")], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "stderr"), "ab"))
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "rsyslogd did not start")
+            time.sleep(0.05)
+        self.sampler = threading.Thread(target=self._sample,
+                                        args=(self.proc,), daemon=True)
+        self.sampler.start()
+        return self
+
+    def _sample(self, proc):
+        while proc.poll() is None:
+            try:
+                with open("/proc/%d/status" % proc.pid) as f:
+                    for ln in f:
+                        if ln.startswith("VmRSS:"):
+                            self.max_rss = max(self.max_rss,
+                                               int(ln.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.1)
+
+    def rss(self):
+        """The resident memory now, KiB"""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for ln in f:
+                if ln.startswith("VmRSS:"):
+                    return int(ln.split()[1])
+        return 0
+
+    def kill(self):
+        """SIGKILL: no chance to save anything"""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.sampler.join()
+        self.proc = None
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+            self.proc = None
+
+    def socket_empty(self):
+        """Whether no datagram waits in the input socket"""
+        p = subprocess.run(["ss", "-x", "-a", "-n"], capture_output=True,
+                           text=True)
+        for ln in p.stdout.splitlines():
+            f = ln.split()
+            if len(f) > 4 and f[4] == self.sock:
+                return f[2] == "0"
+        return True
+
+    def in_plain_log(self, text):
+        if not os.path.exists(self.plain):
+            return False
+        with open(self.plain, "rb") as f:
+            return text.encode() in f.read()
+
+
+def pump_all(terms, timeout):
+    """Read every terminal until each program exits (together, so that
+    no session waits for the test to read another's)"""
+    end = time.monotonic() + timeout
+    while any(t.poll() is None for t in terms):
+        check(time.monotonic() < end, "sessions did not end in %d s: %d left"
+              % (timeout, sum(t.poll() is None for t in terms)))
+        fds = {t.fd: t for t in terms}
+        r, _, _ = select.select(list(fds), [], [], 0.2)
+        for fd in r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            fds[fd].screen += data
+    for t in terms:
+        t.pump(0.05)
+        check(t.status == 0, "a session ended with %r" % t.status)
+
+
+def sessions(n, lines, writer, rs, tag):
+    """Record n sessions at once through one agent; each shows a marker
+    and then lines numbered lines.  Returns their terminals, ended."""
+    args = ["--writer", writer, "--latency", "1", "--payload", "1024"]
+    if writer == "syslog":
+        args += ["--syslog-socket", rs.sock]
+    a = Agent("agent-" + tag, args, file_writer=False).start()
+    agents.append(a)
+    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
+        json.dump({"notice": "", "shell": "/bin/sh",
+                   "agent": {"socket": a.sock}}, f)
+
+    def processes():
+        p = subprocess.run(["pgrep", "-f", "%s --socket %s " % (
+            a.argv[0], a.sock)], capture_output=True, text=True)
+        return len(p.stdout.split())
+    idle = processes()
+    terms = []
+    for i in range(n):
+        script = ("printf 'ship-%s-%d caf\\303\\251 \\342\\202\\254\\n'; "
+                  "seq 1 %d | sed 's/^/%s-%d-/'; echo end-%s-%d"
+                  % (tag, i, lines, tag, i, tag, i))
+        terms.append(Term([SESSION, "-c", script], user=RECORDED))
+    pump_all(terms, 600)
+    # every session's recorder has written its last message: the agent
+    # is back to its processes before the sessions
+    end = time.monotonic() + 60
+    while processes() > idle:
+        check(time.monotonic() < end, "the agent's sessions did not end")
+        time.sleep(0.2)
+    return terms
+
+
+def rec_of(marker):
+    """The recording a message showing marker belongs to, or None"""
+    r = es("POST", "/tlog-*/_search", {"size": 1, "query": {
+        "match_phrase": {"out_txt": marker}}})
+    hits = r.get("hits", {}).get("hits", [])
+    return hits[0]["_source"]["rec"] if hits else None
+
+
+def ids_of(rec):
+    r = es("POST", "/tlog-*/_search", {
+        "size": 10000, "_source": ["id"], "sort": [{"id": "asc"}],
+        "query": {"term": {"rec": rec}}})
+    return [h["_source"]["id"] for h in r.get("hits", {}).get("hits", [])]
+
+
+def ours(rec):
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
+                        es_url + "/tlog-*/_search", "--es-query",
+                        'rec:"%s"' % rec, "-g", "end"], capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=300)
+    return p.stdout if p.returncode == 0 else None
+
+
+def reference(rec):
+    r, w = os.pipe()        # a silent stdin: at end of file it spins
+    try:
+        p = subprocess.run([REF_PLAY, "-r", "es", "--es-baseurl",
+                            es_url + "/tlog-*/_search", "--es-query",
+                            'rec:"%s"' % rec], stdin=r, capture_output=True,
+                           timeout=600)
+    finally:
+        os.close(r)
+        os.close(w)
+    check(p.returncode == 0 and p.stdout.endswith(TRAILER),
+          "reference tlog-play -r es failed: %r" % p.stderr[-300:])
+    return p.stdout[:-len(TRAILER)]
+
+
+def cut_short(rec):
+    """Whether tlog-play --list reports the recording cut short"""
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
+                        es_url + "/tlog-*/_search", "--es-query",
+                        'rec:"%s"' % rec, "--list"], capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=120)
+    check(p.returncode == 0, "--list: %r" % p.stderr)
+    return "cut short" in p.stdout
+
+
+def all_arrive(terms, tag, timeout, reference_too):
+    """Every session's recording arrives whole and plays byte-exact;
+    the failure says how many messages are missing"""
+    recs = [None] * len(terms)
+    done = [False] * len(terms)
+    end = time.monotonic() + timeout
+    stored, still = -1, time.monotonic()
+    while True:
+        es("POST", "/tlog-*/_refresh")
+        # nothing new for a minute: what is missing is not coming
+        n = es("GET", "/tlog-*/_count").get("count", 0)
+        if n != stored:
+            stored, still = n, time.monotonic()
+        elif time.monotonic() - still > 60:
+            end = 0
+        for i, t in enumerate(terms):
+            if done[i]:
+                continue
+            if recs[i] is None:
+                recs[i] = rec_of("ship-%s-%d" % (tag, i))
+            if recs[i] is not None and \
+                    rec_of("end-%s-%d" % (tag, i)) == recs[i]:
+                done[i] = ours(recs[i]) == t.screen
+        if all(done) or time.monotonic() > end:
+            break
+        time.sleep(2)
+    if not all(done):
+        missing = 0
+        lost = 0
+        for i, rec in enumerate(recs):
+            if rec is None:
+                lost += 1
+                continue
+            ids = ids_of(rec)
+            missing += (max(ids) - len(ids)) if ids else 0
+        check(False, "%d of %d recordings incomplete after %d s: %d not "
+              "found at all, %d messages missing inside the others "
+              "(and any lost from their ends)" %
+              (done.count(False), len(terms), timeout, lost, missing))
+    for i, rec in enumerate(recs):
+        ids = ids_of(rec)
+        check(ids == list(range(1, len(ids) + 1)),
+              "%s: ids not contiguous" % rec)
+        if reference_too:
+            check(reference(rec) == terms[i].screen,
+                  "%s: the reference tlog-play differs from the screen" % rec)
+    if ending_known():
+        bad = [r for r in recs if cut_short(r)]
+        check(not bad, "%d complete recordings listed as cut short: %s"
+              % (len(bad), bad[:3]))
+    return recs
+
+
+def ending_known():
+    """Whether the recordings end with a note of how (x_tlog_end) that
+    tlog-play --list reads: the agent and the player of this tree"""
+    for path, what in ((os.path.join(BUILD, "rec", "tlog-recd"),
+                        b"x_tlog_end"), (PLAY, b"cut short")):
+        try:
+            with open(path, "rb") as f:
+                if what not in f.read():
+                    return False
+        except OSError:
+            return False
+    return True
+
+
+def crash_while_away(name, n, lines, writer, away, mode):
+    """The store goes away; n sessions run to their end; rsyslogd is
+    killed and started again; after away seconds the store is back.
+    Returns the daemon and the terminals."""
+    journal = writer == "journal"
+    if journal:
+        journald.start()
+    rs = Rsyslog("rsyslog-" + name, journal=journal).start()
+    try:
+        time.sleep(1)           # imjournal has found the journal's end
+        proxy.away(mode)
+        cut = time.monotonic()
+        terms = sessions(n, lines, writer, rs, name)
+        # everything sent is in rsyslogd: nothing waits in its socket (or
+        # in the journal: imjournal has had time to read it)
+        end = time.monotonic() + 60
+        while not rs.socket_empty():
+            check(time.monotonic() < end, "rsyslogd does not read")
+            time.sleep(0.2)
+        time.sleep(5)
+        before = rs.rss()
+        rs.kill()
+        rs.start()
+        time.sleep(max(0.0, away - (time.monotonic() - cut)))
+        proxy.restore()
+        all_arrive(terms, name, 300, reference_too=(n <= 10))
+        check(not any(rs.in_plain_log("ship-%s-%d" % (name, i))
+                      for i in range(n)),
+              "a recording reached the plain-text log")
+        print("  %s: %d sessions, rsyslogd %d KiB before the kill, at most "
+              "%d KiB" % (name, n, before, rs.max_rss), flush=True)
+        return rs, terms
+    finally:
+        rs.stop()
+        if journal:
+            journald.stop()
+
+
+@case("syslog: rsyslogd killed while the store is away loses nothing")
+def crash_syslog():
+    crash_while_away("crash-syslog", 10, 3000, "syslog", 20, "refuse")
+
+
+@case("journal: rsyslogd killed while the store is away loses nothing")
+def crash_journal():
+    crash_while_away("crash-journal", 10, 3000, "journal", 20, "refuse")
+
+
+@case("volume: 100 sessions, the store away 100 s, in bounded memory")
+def volume():
+    n = max(2, int(100 * SCALE))
+    rs, terms = crash_while_away("volume", n, 12000, "syslog",
+                                 100 * SCALE, "blackhole")
+    check(rs.max_rss < RSS_BOUND_KIB, "rsyslogd reached %d KiB (bound %d)"
+          % (rs.max_rss, RSS_BOUND_KIB))
+
+
+def main():
+    global es_url, proxy
+    if os.getuid() != 0:
+        print("FAIL setup: run as root (starts Elasticsearch and rsyslogd)")
+        return 1
+    p = subprocess.run([os.path.join(TOP, "tests", "es", "start"), ES_DIR],
+                       capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        print("FAIL setup: Elasticsearch did not start: %s" % p.stderr)
+        print("shipping: 0 passed, 1 failed")
+        return 1
+    es_url = p.stdout.strip()
+    try:
+        for name in ("tlog", "tlog-forgery"):
+            with open(os.path.join(TOP, "contrib", "elasticsearch",
+                                   name + "-template.json")) as f:
+                r = es("PUT", "/_index_template/" + name, json.load(f))
+            if not r.get("acknowledged"):
+                print("FAIL setup: template %s not loaded: %r" % (name, r))
+                return 1
+        for u in (RECORDED, FORGER, REFERENCE):
+            ensure_user(u)
+        ensure_user(AGENT_USER, system=True)
+        proxy = TcpProxy(int(es_url.rsplit(":", 1)[1]))
+        private_tlog_conf(CONF_DIR)
+        return run_cases("shipping", sys.argv[1:])
+    finally:
+        for a in agents:
+            a.stop()
+        if proxy is not None:
+            proxy.stop()
+        journald.stop()
+        subprocess.run([os.path.join(TOP, "tests", "es", "stop"), ES_DIR])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
