@@ -89,7 +89,7 @@ msg(char *out, uint64_t id)
 START_TEST(test_retry_until_daemon_appears)
 {
     struct writer *w = syslog_writer();
-    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 0 };
+    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 0, NULL };
     struct sink *s;
     struct sink_stats st;
     struct timespec when;
@@ -125,7 +125,7 @@ END_TEST
 START_TEST(test_queue_bound_drops_oldest_with_note)
 {
     struct writer *w = syslog_writer();
-    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 2000 };
+    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 2000, NULL };
     struct sink *s;
     char m[512], got[8192], err[256];
     int fd, i;
@@ -153,7 +153,7 @@ END_TEST
 START_TEST(test_drop_action_and_final_note)
 {
     struct writer *w;
-    struct sink_conf sc = { NULL, SINK_DROP, 10, 500, 0 };
+    struct sink_conf sc = { NULL, SINK_DROP, 10, 500, 0, NULL };
     struct sink *s;
     struct sink_stats st;
     char m[512], got[8192], err[256];
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(test_delay_action_holds_back)
 {
     struct writer *w = syslog_writer();
-    struct sink_conf sc = { w, SINK_DELAY, 2000, 300, 0 };
+    struct sink_conf sc = { w, SINK_DELAY, 2000, 300, 0, NULL };
     struct sink *s;
     struct timespec t0, t1;
     char m[512], err[256];
@@ -216,7 +216,7 @@ END_TEST
 START_TEST(test_drain_reports_what_is_lost)
 {
     struct writer *w = syslog_writer();
-    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 0 };
+    struct sink_conf sc = { w, SINK_PASS, 1000, 1000, 0, NULL };
     struct sink *s;
     char m[512], err[512];
 
