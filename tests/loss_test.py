@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nsexec import reexec_in_namespace  # noqa: E402

@@ -163,7 +163,8 @@ def agent_journal():
         shown = through_agent(a, "echo in-the-journal")
     got = journald.entries("SYSLOG_IDENTIFIER=tlog-recd")
     check(got, "nothing in the journal")
-    e = got[-1]
+    # the last message recorded, before the end message
+    e = [g for g in got if "x_tlog_end" not in json.loads(g["MESSAGE"])][-1]
     m = json.loads(e["MESSAGE"])
     check(m["out_txt"] == "in-the-journal\n" and m["user"] == USER,
           "message %r" % m)
