@@ -14,6 +14,8 @@
 
 #define RETRY_MIN_MS 50
 #define RETRY_MAX_MS 2000
+/* Spooled messages delivered at most per poll */
+#define UNSPOOL_BATCH 256
 
 struct qmsg {
     struct qmsg *next;
@@ -253,7 +255,8 @@ retry_later(struct sink *s, uint64_t now)
                                                    s->retry_ms * 2;
 }
 
-/* Deliver the spool, oldest first; false if the writer failed */
+/* Deliver the spool, oldest first, a batch at a time (the recording
+ * goes on meanwhile); false if the writer failed or the batch is done */
 static bool
 unspool(struct sink *s, uint64_t now)
 {
@@ -261,9 +264,13 @@ unspool(struct sink *s, uint64_t now)
     const char *json;
     size_t len;
     uint64_t id;
-    int rc;
+    int rc, batch = UNSPOOL_BATCH;
 
     while (sp != NULL && !spool_empty(sp)) {
+        if (batch-- == 0) {
+            s->retry_at_ms = now;       /* more at the next poll */
+            return false;
+        }
         rc = spool_peek(sp, &json, &len, &id);
         if (rc == -EIO) {
             spool_pop(sp);      /* damaged: the id gap shows it */
@@ -278,6 +285,8 @@ unspool(struct sink *s, uint64_t now)
         }
         spool_pop(sp);
         s->stats.written++;
+        s->retry_at_ms = 0;
+        s->retry_ms = RETRY_MIN_MS;
     }
     return true;
 }
@@ -294,7 +303,7 @@ sink_poll(struct sink *s)
     }
     refill(s, now);
     if (!unspool(s, now)) {
-        spill(s);
+        spill(s);       /* behind what waits on disk */
         return;
     }
     while (s->head != NULL) {

@@ -146,6 +146,7 @@ spool_create(const char *dir, const struct spool_ident *id, uint64_t max,
 {
     size_t r = strlen(id->rec), u = strlen(id->user);
     struct spool *s;
+    char *tmp;
     int rc;
 
     if (sizeof(struct hdr) + r + u + id->head_len > SPOOL_HDR) {
@@ -165,44 +166,58 @@ spool_create(const char *dir, const struct spool_ident *id, uint64_t max,
         return -ENOMEM;
     }
     s->max = max;
-    s->fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+    /* made under another name, and named a spool file once whole and
+     * locked: the courier never sees it half made */
+    if (asprintf(&tmp, "%s.new", s->path) < 0) {
+        snprintf(err, errsz, "out of memory");
+        spool_free(s);
+        return -ENOMEM;
+    }
+    s->fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                  0600);
     if (s->fd < 0) {
         rc = -errno;
         snprintf(err, errsz, "cannot make the spool file %s: %s (check that"
                  " the spool directory exists and belongs to the agent's"
-                 " user)", s->path, strerror(-rc));
+                 " user)", tmp, strerror(-rc));
+        free(tmp);
         spool_free(s);
         return rc;
     }
-    if (flock(s->fd, LOCK_EX) != 0 || ftruncate(s->fd, SPOOL_HDR) != 0 ||
-        (rc = map_header(s)) < 0) {
+    rc = 0;
+    if (flock(s->fd, LOCK_EX) != 0 || ftruncate(s->fd, SPOOL_HDR) != 0) {
         rc = -errno;
+    }
+    if (rc == 0) {
+        rc = map_header(s);
+    }
+    if (rc == 0) {
+        memcpy(s->h->magic, SPOOL_MAGIC, sizeof(SPOOL_MAGIC) - 1);
+        s->h->head = s->h->tail = SPOOL_HDR;
+        s->h->real_start_ms = id->real_start_ms;
+        s->h->session = id->session;
+        s->h->rec_len = (uint32_t)r;
+        s->h->user_len = (uint32_t)u;
+        s->h->head_len = (uint32_t)id->head_len;
+        memcpy(s->h->strings, id->rec, r);
+        memcpy(s->h->strings + r, id->user, u);
+        memcpy(s->h->strings + r + u, id->head, id->head_len);
+        rc = take_strings(s);
+        s->id.start = id->start;
+    }
+    if (rc == 0 && rename(tmp, s->path) != 0) {
+        rc = -errno;
+    }
+    if (rc < 0) {
         snprintf(err, errsz, "cannot set up the spool file %s: %s (check"
                  " the space left on its file system)", s->path,
                  strerror(-rc));
-        unlink(s->path);
+        unlink(tmp);
+        free(tmp);
         spool_free(s);
         return rc;
     }
-    memcpy(s->h->magic, SPOOL_MAGIC, sizeof(SPOOL_MAGIC) - 1);
-    s->h->head = s->h->tail = SPOOL_HDR;
-    s->h->real_start_ms = id->real_start_ms;
-    s->h->session = id->session;
-    s->h->rec_len = (uint32_t)r;
-    s->h->user_len = (uint32_t)u;
-    s->h->head_len = (uint32_t)id->head_len;
-    memcpy(s->h->strings, id->rec, r);
-    memcpy(s->h->strings + r, id->user, u);
-    memcpy(s->h->strings + r + u, id->head, id->head_len);
-    rc = take_strings(s);
-    s->id.start = id->start;
-    if (rc < 0) {
-        snprintf(err, errsz, "out of memory");
-        unlink(s->path);
-        spool_free(s);
-        return rc;
-    }
+    free(tmp);
     s->used = dir_use(dir);
     *ps = s;
     return 0;
