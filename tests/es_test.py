@@ -32,8 +32,9 @@ import urllib.request  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (AGENT_USER, CODEC, REF_PLAY, SESSION, TRAILER,  # noqa
-                      Agent, case, check, ensure_user, free_port, path_for,
-                      private_tlog_conf, run_cases, tmp)
+                      Agent, case, check, end_message, ensure_user,
+                      free_port, has_end, path_for, private_tlog_conf,
+                      run_cases, tmp)
 from privjournal import (PrivateJournald, journal_send_as,  # noqa: E402
                          systemd_cat_as)
 
@@ -208,6 +209,14 @@ def wait_messages(rec, count_min, timeout=60):
         time.sleep(0.5)
 
 
+def wait_end(rec, timeout=60):
+    """Wait for the recording's end message to be searchable"""
+    end = time.monotonic() + timeout
+    while not has_end(messages_of(rec)) and time.monotonic() < end:
+        time.sleep(0.5)
+        es("POST", "/tlog-*/_refresh")
+
+
 def ours(rec, index="tlog-*"):
     p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
                         "%s/%s/_search" % (es_url, index), "--es-query",
@@ -247,6 +256,7 @@ def encode(name, packets, payload):
                        input="\n".join(packets).encode() + b"\n",
                        capture_output=True)
     check(p.returncode == 0, "codec: %r" % p.stderr)
+    end_message(path)       # complete, as the recorders write them
     lines = open(path).read().splitlines()
     return json.loads(lines[0])["rec"], lines
 
@@ -259,6 +269,7 @@ def end_to_end():
     check(rec_with("end-e2e") == rec,    # the last message is in too
           "the end of the session is in another recording")
     wait_messages(rec, 5)
+    wait_end(rec)
     msgs = messages_of(rec)
     check([m["id"] for m in msgs] == list(range(1, len(msgs) + 1)),
           "ids not contiguous")
@@ -275,7 +286,8 @@ def end_to_end():
                         'rec:"%s"' % rec, "--list"], capture_output=True,
                        timeout=60)
     check(p.stdout.decode().startswith(rec + "  user %s  host " % RECORDED)
-          and "messages %d" % len(msgs) in p.stdout.decode(),
+          and "messages %d" % len(msgs) in p.stdout.decode() and
+          p.stdout.decode().endswith("  end exit 0\n"),
           "--list said %r" % p.stdout)
     # each document carries its sender's credentials, as the kernel gave
     # them to rsyslog
@@ -297,10 +309,7 @@ def journal_input():
                          "seq 1 3000; echo end-jrnl", writer="journal")
         rec = rec_with("marker-jrnl")
         # imjournal polls the journal: wait for the whole recording
-        end = time.monotonic() + 60
-        while ours(rec) != screen and time.monotonic() < end:
-            time.sleep(1)
-            es("POST", "/tlog-*/_refresh")
+        wait_end(rec)
         msgs = messages_of(rec)
         check(len(msgs) > 5 and [m["id"] for m in msgs] ==
               list(range(1, len(msgs) + 1)), "ids not contiguous")
@@ -635,6 +644,40 @@ def kibana():
         p = v["mappings"]["properties"]
         check(p["rec"]["type"] == "keyword" and p["time"]["type"] == "date",
               "%s is not mapped by the template: %r" % (index, p["rec"]))
+
+
+@case("--list and playing say which recordings were cut short")
+def es_ending():
+    pk = ["w 0 80 24"] + ["o %d %s" % (i * 10, (b"line %d\r\n" % i).hex())
+                          for i in range(20)] + ["e 300"]
+    _, lines = encode("es-end", pk, 40)
+    check(len(lines) > 4, "setup: %d messages" % len(lines))
+    docs = []
+    forms = {"es-end-complete": lines, "es-end-none": lines[:-1],
+             "es-end-gap": lines[:2] + lines[3:]}
+    for rec, msgs in forms.items():
+        for ln in msgs:
+            m = json.loads(ln)
+            m["rec"] = rec
+            docs.append(json.dumps(m))
+    bulk("tlog-ending", docs)
+    url = es_url + "/tlog-ending/_search"
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", url, "--es-query",
+                        "rec:es-end-*", "--list"], capture_output=True,
+                       timeout=60)
+    got = {ln.split()[0]: ln[ln.index("  end ") + 2:]
+           for ln in p.stdout.decode().splitlines()}
+    check(p.returncode == 0 and got == {
+        "es-end-complete": "end exit 0", "es-end-none": "end cut short",
+        "es-end-gap": "end cut short"}, "--list: %r %r" % (got, p.stderr))
+    for rec, rc in (("es-end-complete", 0), ("es-end-none", 3),
+                    ("es-end-gap", 1)):
+        p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", url,
+                            "--es-query", 'rec:"%s"' % rec, "-g", "end"],
+                           capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=60)
+        check(p.returncode == rc and (rc != 3 or b"cut short" in p.stderr),
+              "%s: exit %d %r" % (rec, p.returncode, p.stderr))
 
 
 @case("a recording of 50,000 messages plays byte-exact (no 10,000 ceiling)")
