@@ -10,6 +10,8 @@
 #include "ending.h"
 
 #define END_KEY "\"x_tlog_end\""
+/* How an end message written for a dead recorder is described */
+#define LOST "cut short ("
 
 void
 ending_init(struct ending *e)
@@ -59,13 +61,22 @@ ending_describe(struct json_object *v, char *how, size_t howsz)
     } else if (json_object_object_get_ex(v, "recorder", &a) &&
                json_object_is_type(a, json_type_string) &&
                plain(s = json_object_get_string(a))) {
+        /* the agent ended it for a recorder that died: cut short */
         if (json_object_object_get_ex(v, "after", &b) &&
             json_object_is_type(b, json_type_int)) {
-            snprintf(how, howsz, "recorder %s after %" PRId64, s,
+            snprintf(how, howsz, LOST "recorder %s after %" PRId64 ")", s,
                      json_object_get_int64(b));
         } else {
-            snprintf(how, howsz, "recorder %s", s);
+            snprintf(how, howsz, LOST "recorder %s)", s);
         }
+    } else if (json_object_object_get_ex(v, "hangup", &a) &&
+               json_object_is_type(a, json_type_string) &&
+               plain(s = json_object_get_string(a))) {
+        snprintf(how, howsz, "hangup %s", s);
+    } else if (json_object_object_get_ex(v, "session", &a) &&
+               json_object_is_type(a, json_type_string) &&
+               plain(s = json_object_get_string(a))) {
+        snprintf(how, howsz, "session %s", s);
     }
     return true;
 }
@@ -110,16 +121,26 @@ ending_take(struct ending *e, uint64_t id, const char *json, size_t len)
     e->end_last = len < (size_t)INT32_MAX && find_end(e, json, len);
 }
 
+/* The end message says the recorder died */
+static bool
+lost(const struct ending *e)
+{
+    return strncmp(e->how, LOST, sizeof(LOST) - 1) == 0;
+}
+
 bool
 ending_complete(const struct ending *e)
 {
-    return e->started && !e->gap && e->end_last;
+    return e->started && !e->gap && e->end_last && !lost(e);
 }
 
 const char *
 ending_field(const struct ending *e)
 {
-    return ending_complete(e) ? e->how : "cut short";
+    if (ending_complete(e) || (e->started && !e->gap && e->end_last)) {
+        return e->how;      /* complete, or cut short with the reason */
+    }
+    return "cut short";
 }
 
 bool
@@ -135,13 +156,15 @@ ending_note(const struct ending *e, const char *rec, char *note,
         return false;
     }
     if (ending_complete(e)) {
-        if (strncmp(e->how, "recorder ", 9) != 0) {
-            return false;
-        }
+        return false;
+    }
+    if (!e->gap && e->end_last) {
         /* the agent closed the recording for a recorder that died */
-        snprintf(note, notesz, "recording %s ended without its recorder"
-                 " (%s): its recorder process died, and what it recorded"
-                 " after that message was lost", rec, e->how);
+        snprintf(note, notesz, "recording %s is %s: its recorder process"
+                 " died before the session ended, and what it recorded"
+                 " after that message was lost (look for why in the"
+                 " recording host's logs: a kill, a crash, the machine"
+                 " going down)", rec, e->how);
         return true;
     }
     if (e->gap) {

@@ -2,9 +2,11 @@
  * How a recording ended.  The recorders end every recording with an end
  * message: the next id, no events, and "x_tlog_end" saying how the
  * session ended ({"exit":N}, {"signal":"SIGHUP"}, {"agent":"stopped"},
+ * {"hangup":"terminal"}, {"session":"closed"}, {"session":"unrecorded"},
  * or, written later by the agent, {"recorder":"lost","after":N}).  A
  * recording is complete when its ids run 1, 2, ... N without a gap and
- * message N carries x_tlog_end; otherwise it was cut short.
+ * message N carries x_tlog_end, other than the agent's note of a dead
+ * recorder; otherwise it was cut short.
  */
 #ifndef ENDING_H
 #define ENDING_H
@@ -15,7 +17,8 @@
 
 #include <json-c/json.h>
 
-/* Longest description of an end message ("recorder lost after N") */
+/* Longest description of an end message ("cut short (recorder lost
+ * after N)") */
 #define ENDING_HOW_MAX 64
 
 struct ending {
@@ -26,7 +29,9 @@ struct ending {
     uint64_t gap_next;      /* and the id after it */
     bool end_last;          /* the last message taken has x_tlog_end */
     char how[ENDING_HOW_MAX];   /* what it says: "exit 0", "signal SIGHUP",
-                                   "agent stopped", "recorder lost after N" */
+                                   "agent stopped", "hangup terminal",
+                                   "session closed", "session unrecorded",
+                                   "cut short (recorder lost after N)" */
 };
 
 /* Start with no message taken */
@@ -51,7 +56,8 @@ bool ending_describe(struct json_object *v, char *how, size_t howsz);
 /* Whether the messages taken make a complete recording */
 bool ending_complete(const struct ending *e);
 
-/* The --list value: e->how when complete, else "cut short" (static) */
+/* The --list value: e->how when complete or when it says why it is cut
+ * short, else "cut short" (static) */
 const char *ending_field(const struct ending *e);
 
 /*

@@ -265,7 +265,8 @@ def recorder_killed():
             shown = shown[:shown.index(b"shown-%d\r\n" % k) + 9]
             exact(path, shown)
             line = listed(path)
-            check("cut short" in line, "cut recording listed as %r" % line)
+            check("end cut short (recorder lost after %d)" % last in line,
+                  "cut recording listed as %r" % line)
             for t in terms:
                 if t.poll() is None:
                     os.kill(t.pid, signal.SIGHUP)
@@ -306,6 +307,9 @@ def agent_killed():
             path = write_rec("all-%d" % k, msgs)
             shown = t.screen[:t.screen.index(b"shown-%d\r\n" % k) + 9]
             exact(path, shown)
+            line = listed(path)
+            check("end cut short (recorder lost after" in line,
+                  "cut recording listed as %r" % line)
     finally:
         a.stop()
         rs.stop()
