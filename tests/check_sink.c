@@ -36,18 +36,10 @@ teardown(void)
     rmdir(dir);
 }
 
-/* A syslog daemon stand-in: a bound datagram socket the test reads */
 static int
 listen_dgram(void)
 {
-    struct sockaddr_un a;
-    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-    memset(&a, 0, sizeof(a));
-    a.sun_family = AF_UNIX;
-    strcpy(a.sun_path, sock_path);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
+    return testlib_dgram_bind(sock_path);
 }
 
 /* Receive one datagram's JSON part (after "IDENT[PID]: ") into out */
@@ -71,13 +63,7 @@ recv_msg(int fd, char *out, size_t outsz)
 static struct writer *
 syslog_writer(void)
 {
-    struct writer_syslog_conf sc = { sock_path, "test", LOG_AUTHPRIV,
-                                     LOG_INFO };
-    struct writer *w = NULL;
-    char err[256];
-
-    ck_assert_int_eq(writer_open_syslog(&sc, &w, err, sizeof(err)), 0);
-    return w;
+    return testlib_syslog_writer(sock_path);
 }
 
 static void

@@ -196,14 +196,8 @@ END_TEST
 static struct writer *
 writer_to(char *sock, size_t socksz)
 {
-    struct writer_syslog_conf wc = { NULL, "test", LOG_AUTHPRIV, LOG_INFO };
-    struct writer *w = NULL;
-    char err[256];
-
     snprintf(sock, socksz, "%s/log", dir);
-    wc.socket = sock;
-    ck_assert_int_eq(writer_open_syslog(&wc, &w, err, sizeof(err)), 0);
-    return w;
+    return testlib_syslog_writer(sock);
 }
 
 /* Poll the sink until its spool is delivered (past its retry pause) */
@@ -217,19 +211,6 @@ deliver(struct sink *s, struct spool *sp)
         sink_poll(s);
     }
     ck_assert(spool_empty(sp));
-}
-
-static int
-bind_to(const char *sock)
-{
-    struct sockaddr_un a;
-    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-    memset(&a, 0, sizeof(a));
-    a.sun_family = AF_UNIX;
-    strcpy(a.sun_path, sock);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
 }
 
 /* Emit messages 1..n to a sink with spool sp and no daemon yet, end it */
@@ -272,7 +253,7 @@ START_TEST(test_sink_spools_in_order)
     ck_assert_uint_eq(st.written, 0);
     ck_assert_uint_eq(st.spooled, 10);
     ck_assert_uint_eq(st.dropped, 0);
-    fd = bind_to(sock);
+    fd = testlib_dgram_bind(sock);
     deliver(s, sp);
     for (i = 1; i <= 10; i++) {
         n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -301,7 +282,7 @@ START_TEST(test_sink_full_spool_notes)
     int fd;
     ssize_t n;
 
-    fd = bind_to(sock);
+    fd = testlib_dgram_bind(sock);
     deliver(s, sp);
     n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
     ck_assert_int_gt(n, 0);

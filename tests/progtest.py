@@ -288,6 +288,16 @@ def private_tlog_conf(conf_dir):
     subprocess.run(["mount", "--bind", conf_dir, target], check=True)
 
 
+def private_utmp():
+    """A private /run holding an empty utmp file, which the agent keeps:
+    for a test in a private mount namespace (nsexec.py) only."""
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "run-utmp",
+                    "/run"], check=True)
+    open("/run/utmp", "w").close()
+    subprocess.run(["chgrp", "utmp", "/run/utmp"], check=True)
+    os.chmod("/run/utmp", 0o664)
+
+
 def session_capability(path):
     """tlog-rec-session's file capability, as make install sets it (a
     link drops it): it puts the program in secure-execution mode."""

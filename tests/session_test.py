@@ -31,7 +31,7 @@ import time  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (SESSION, Agent, case, check, decode,  # noqa: E402
                       ensure_user, exact, messages, private_tlog_conf,
-                      run_cases, session_capability, tmp)
+                      private_utmp, run_cases, session_capability, tmp)
 
 USER = "tlogtest"
 CONF_DIR = os.path.join(tmp, "etc-tlog")
@@ -536,12 +536,7 @@ def session_agent_restart(user):
 
 def world():
     private_tlog_conf(CONF_DIR)
-    # a private /run/utmp, which the agent keeps
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "run-utmp",
-                    "/run"], check=True)
-    open("/run/utmp", "w").close()
-    subprocess.run(["chgrp", "utmp", "/run/utmp"], check=True)
-    os.chmod("/run/utmp", 0o664)
+    private_utmp()
 
 
 def main():

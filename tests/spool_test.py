@@ -28,7 +28,7 @@ import time  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, Rsyslog, case,  # noqa: E402
                       check, decode, ensure_user, exact, private_tlog_conf,
-                      run_cases, tmp)
+                      private_utmp, run_cases, tmp)
 
 USER = "tlogtest"
 CONF_DIR = os.path.join(tmp, "etc-tlog")
@@ -352,11 +352,7 @@ def spool_full():
 def main():
     ensure_user(USER)
     private_tlog_conf(CONF_DIR)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "run-utmp",
-                    "/run"], check=True)
-    open("/run/utmp", "w").close()
-    subprocess.run(["chgrp", "utmp", "/run/utmp"], check=True)
-    os.chmod("/run/utmp", 0o664)
+    private_utmp()
     return run_cases("spool", sys.argv[1:])
 
 

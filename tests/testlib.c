@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 
 #include "dec.h"
 #include "enc.h"
@@ -163,4 +166,29 @@ testlib_enc(size_t payload, struct msgs *m)
     conf.emit_ctx = m;
     ck_assert_msg(enc_new(&conf, &e, err, sizeof(err)) == 0, "%s", err);
     return e;
+}
+
+int
+testlib_dgram_bind(const char *path)
+{
+    struct sockaddr_un a;
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+    memset(&a, 0, sizeof(a));
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+struct writer *
+testlib_syslog_writer(const char *path)
+{
+    struct writer_syslog_conf sc = { path, "test", LOG_AUTHPRIV, LOG_INFO };
+    struct writer *w = NULL;
+    char err[256];
+
+    ck_assert_msg(writer_open_syslog(&sc, &w, err, sizeof(err)) == 0, "%s",
+                  err);
+    return w;
 }

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "pkt.h"
+#include "writer.h"
 
 /* Messages collected from an encoder */
 struct msgs {
@@ -73,4 +74,10 @@ struct enc *testlib_enc(size_t payload, struct msgs *m);
 
 /* Run a suite and return the process exit status for automake */
 int testlib_run(Suite *s);
+/* A syslog daemon stand-in: a datagram socket bound to path */
+int testlib_dgram_bind(const char *path);
+
+/* A syslog writer (ident "test", authpriv.info) to the socket path */
+struct writer *testlib_syslog_writer(const char *path);
+
 #endif
