@@ -22,6 +22,25 @@
 
 enum kind { W_FILE, W_SYSLOG, W_JOURNAL };
 
+/*
+ * A syslog daemon takes datagrams without a word back: those in its
+ * socket's buffer, or in its memory on their way to its queue, are gone
+ * when it dies.  So the messages sent in the last RESEND_MS (at most
+ * RESEND_MAX bytes) are kept, and sent again once the daemon is found to
+ * have gone (a send refused) or to have been started again (its socket
+ * is another file).  A store that keeps each message id once (the
+ * project's rsyslog configuration does) takes the copies as duplicates.
+ */
+#define RESEND_MS 2000
+#define RESEND_MAX (1024 * 1024)
+
+struct sent {
+    struct sent *next;
+    uint64_t at_ms;
+    size_t len;
+    char json[];
+};
+
 struct writer {
     enum kind kind;
     int fd;
@@ -31,6 +50,13 @@ struct writer {
     struct sockaddr_un addr;
     char ident[64];
     int pri;
+    struct sent *sent;          /* the last messages sent, oldest first */
+    struct sent *sent_tail;
+    struct sent *resend;        /* the first of them to send again */
+    size_t sent_bytes;
+    bool lost;                  /* the daemon was found gone */
+    bool sock_known;            /* the socket file it was last sent to: */
+    struct stat sock;
     /* journal */
     struct writer_journal_conf jc;
     char *jrec;
@@ -258,7 +284,7 @@ write_file(struct writer *w, const char *json, size_t len)
 }
 
 static int
-write_syslog(struct writer *w, const char *json, size_t len)
+send_syslog(struct writer *w, const char *json, size_t len)
 {
     struct msghdr mh;
     struct iovec iov[2];
@@ -285,9 +311,96 @@ write_syslog(struct writer *w, const char *json, size_t len)
     mh.msg_iovlen = 2;
     while (sendmsg(w->fd, &mh, MSG_NOSIGNAL) < 0) {
         if (errno != EINTR) {
+            /* refused or missing: whatever the daemon held is gone */
+            if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+                w->lost = true;
+            }
             return fail(w, errno, "send");
         }
     }
+    return 0;
+}
+
+static uint64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Keep a copy of a message sent; let go of those too old to matter */
+static void
+keep_sent(struct writer *w, const char *json, size_t len)
+{
+    struct sent *e = malloc(sizeof(*e) + len), *old;
+    uint64_t now = mono_ms();
+
+    if (e != NULL) {
+        e->next = NULL;
+        e->at_ms = now;
+        e->len = len;
+        memcpy(e->json, json, len);
+        if (w->sent_tail != NULL) {
+            w->sent_tail->next = e;
+        } else {
+            w->sent = e;
+        }
+        w->sent_tail = e;
+        w->sent_bytes += len;
+    }
+    while ((old = w->sent) != NULL && old != w->resend && old != e &&
+           (old->at_ms + RESEND_MS < now || w->sent_bytes > RESEND_MAX)) {
+        w->sent = old->next;
+        w->sent_bytes -= old->len;
+        free(old);
+    }
+    if (w->sent == NULL) {
+        w->sent_tail = NULL;
+    }
+}
+
+/* Whether the daemon's socket is another file than the one last sent to
+ * (the daemon was started again); *st gets the file's state, *have
+ * whether there is one */
+static bool
+sock_changed(struct writer *w, struct stat *st, bool *have)
+{
+    *have = stat(w->addr.sun_path, st) == 0;
+    return *have && w->sock_known &&
+           (st->st_dev != w->sock.st_dev || st->st_ino != w->sock.st_ino ||
+            st->st_ctim.tv_sec != w->sock.st_ctim.tv_sec ||
+            st->st_ctim.tv_nsec != w->sock.st_ctim.tv_nsec);
+}
+
+static int
+write_syslog(struct writer *w, const char *json, size_t len)
+{
+    struct stat st;
+    bool have, changed = sock_changed(w, &st, &have);
+    int rc;
+
+    if ((w->lost || changed) && w->resend == NULL) {
+        w->resend = w->sent;    /* what the daemon may not have taken */
+    }
+    w->lost = false;
+    while (w->resend != NULL) {
+        rc = send_syslog(w, w->resend->json, w->resend->len);
+        if (rc < 0) {
+            return rc;          /* the sink tries again later */
+        }
+        w->resend = w->resend->next;
+    }
+    rc = send_syslog(w, json, len);
+    if (rc < 0) {
+        return rc;
+    }
+    if (have) {
+        w->sock = st;
+        w->sock_known = true;
+    }
+    keep_sent(w, json, len);
     return 0;
 }
 
@@ -371,6 +484,12 @@ writer_free(struct writer *w)
     }
     if (w->fd >= 0) {
         close(w->fd);
+    }
+    while (w->sent != NULL) {
+        struct sent *next = w->sent->next;
+
+        free(w->sent);
+        w->sent = next;
     }
     free(w->name);
     free(w->jrec);

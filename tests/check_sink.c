@@ -217,6 +217,58 @@ START_TEST(test_drain_reports_what_is_lost)
 }
 END_TEST
 
+/* Receive the next datagram and check it is message id */
+static void
+recv_is(int fd, uint64_t id)
+{
+    char got[8192], want[512];
+
+    ck_assert_int_eq(recv_msg(fd, got, sizeof(got)), 0);
+    msg(want, id);
+    ck_assert_str_eq(got, want);
+}
+
+/* A daemon that dies with messages unread, and one started again in its
+ * place: what it may have lost is sent again, first */
+START_TEST(test_daemon_gone_resends)
+{
+    struct writer *w = syslog_writer();
+    char m[512], got[8192];
+    int fd = listen_dgram(), i;
+
+    for (i = 1; i <= 3; i++) {
+        msg(m, (uint64_t)i);
+        ck_assert_int_eq(writer_write(w, m, strlen(m), (uint64_t)i), 0);
+    }
+    /* it dies unread; a send meanwhile is refused */
+    close(fd);
+    unlink(sock_path);
+    msg(m, 4);
+    ck_assert_int_lt(writer_write(w, m, strlen(m), 4), 0);
+    fd = listen_dgram();
+    ck_assert_int_eq(writer_write(w, m, strlen(m), 4), 0);
+    for (i = 1; i <= 4; i++) {
+        recv_is(fd, (uint64_t)i);
+    }
+    /* started again unseen, between two sends */
+    close(fd);
+    unlink(sock_path);
+    fd = listen_dgram();
+    msg(m, 5);
+    ck_assert_int_eq(writer_write(w, m, strlen(m), 5), 0);
+    for (i = 1; i <= 5; i++) {
+        recv_is(fd, (uint64_t)i);
+    }
+    /* the same daemon: nothing twice */
+    msg(m, 6);
+    ck_assert_int_eq(writer_write(w, m, strlen(m), 6), 0);
+    recv_is(fd, 6);
+    ck_assert_int_lt(recv_msg(fd, got, sizeof(got)), 0);
+    writer_free(w);
+    close(fd);
+}
+END_TEST
+
 static Suite *
 sink_suite(void)
 {
@@ -230,6 +282,7 @@ sink_suite(void)
     tcase_add_test(tc, test_drop_action_and_final_note);
     tcase_add_test(tc, test_delay_action_holds_back);
     tcase_add_test(tc, test_drain_reports_what_is_lost);
+    tcase_add_test(tc, test_daemon_gone_resends);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,10 +77,18 @@ def finish_all(terms, timeout=60):
 
 
 def recordings(lines):
-    """The messages received, by recording, each list ordered by id"""
-    recs = {}
+    """The messages received, by recording, each list ordered by id.  A
+    message sent again after the logger restarted is kept once, as the
+    store keeps it, and must be the same each time."""
+    recs, seen = {}, {}
     for ln in lines:
         m = json.loads(ln)
+        key = (m["rec"], m["id"])
+        if key in seen:
+            check(seen[key] == ln, "message %r arrived twice, different"
+                  % (key,))
+            continue
+        seen[key] = ln
         recs.setdefault(m["rec"], []).append((m, ln))
     for v in recs.values():
         v.sort(key=lambda x: x[0]["id"])
