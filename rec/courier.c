@@ -177,15 +177,16 @@ courier_run(const struct recd_agent *a, pid_t listener)
     struct timespec ts;
     char err[1024];
 
-    /* the listener's restart starts another */
-    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-    if (getppid() != listener) {
-        return;
-    }
     signal(SIGTERM, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     if (recd_priv_drop(a->uid, a->gid, err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": the courier cannot start: %s\n", err);
+        return;
+    }
+    /* it ends with the listener, whose restart starts another (set after
+     * the change of user, which clears it) */
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    if (getppid() != listener) {
         return;
     }
     for (;;) {

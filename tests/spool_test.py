@@ -197,14 +197,22 @@ def logger_stopped():
         rs.stop()
 
 
+def parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
 def recorders(agent):
-    """The recording processes of agent's sessions: its user's
-    processes but the courier (the one whose parent is the listener)"""
+    """The recording processes of agent's sessions: its workers but the
+    courier, whose parent is the listener"""
     out = []
     for pid in agent.workers():
-        with open("/proc/%d/stat" % pid) as f:
-            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        if agent.proc is None or ppid != agent.proc.pid:
+        ppid = parent(pid)
+        if ppid is not None and (agent.proc is None or
+                                 ppid != agent.proc.pid):
             out.append(pid)
     return out
 
@@ -225,6 +233,12 @@ def listener_killed():
         a.proc.kill()
         a.proc.wait()
         a.proc = None
+        time.sleep(0.5)
+        # the courier went with its listener; the sessions' processes did
+        # not (their parents are the agent's root processes)
+        orphans = [w for w in a.workers() if parent(w) == 1]
+        check(orphans == [], "processes left by the listener: %r" % orphans)
+        check(len(a.workers()) == 3, "recorders %r" % a.workers())
         a.start()
         open(os.path.join(tmp, "go2"), "w").close()
         finish_all(terms)
