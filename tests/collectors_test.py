@@ -31,12 +31,12 @@ import ssl  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import urllib.request  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (AGENT_USER, REF_PLAY, SESSION, TRAILER,  # noqa: E402
-                      Agent, case, check, ensure_user, free_port,
-                      private_tlog_conf, run_cases, tmp)
+                      Agent, case, check, ensure_user, es_request,
+                      free_port, private_tlog_conf, run_cases,
+                      start_elasticsearch, stop_elasticsearch, tmp)
 
 TOP = os.environ.get("top_srcdir", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -55,14 +55,7 @@ daemons = []
 
 
 def es(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(es_url + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return json.loads(e.read() or b"{}")
+    return es_request(es_url, method, path, body)
 
 
 def count(query, index="tlog-*"):
@@ -546,20 +539,12 @@ def main():
     if os.getuid() != 0:
         print("FAIL setup: run as root (starts Elasticsearch and rsyslogd)")
         return 1
-    p = subprocess.run([os.path.join(TOP, "tests", "es", "start"), ES_DIR],
-                       capture_output=True, text=True, timeout=900)
-    if p.returncode != 0:
-        print("FAIL setup: Elasticsearch did not start: %s" % p.stderr)
-        print("collectors: 0 passed, 1 failed")
+    es_url = start_elasticsearch(ES_DIR, "collectors")
+    if es_url is None:
+        stop_elasticsearch(ES_DIR)
         return 1
-    es_url = p.stdout.strip()
     nginx = None
     try:
-        for name in ("tlog", "tlog-forgery"):
-            with open(os.path.join(TOP, "contrib", "elasticsearch",
-                                   name + "-template.json")) as f:
-                r = es("PUT", "/_index_template/" + name, json.load(f))
-            check(r.get("acknowledged"), "template %s: %r" % (name, r))
         make_certs()
         nginx = Nginx()
         coll[1] = collector(1, nginx)
@@ -579,7 +564,7 @@ def main():
                 pass
         if nginx is not None:
             nginx.stop()
-        subprocess.run([os.path.join(TOP, "tests", "es", "stop"), ES_DIR])
+        stop_elasticsearch(ES_DIR)
 
 
 if __name__ == "__main__":

@@ -28,13 +28,13 @@ import pwd  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
-import urllib.request  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (AGENT_USER, CODEC, REF_PLAY, SESSION, TRAILER,  # noqa
                       Agent, case, check, end_message, ensure_user,
-                      free_port, has_end, path_for, private_tlog_conf,
-                      run_cases, tmp)
+                      es_request, free_port, has_end, path_for,
+                      private_tlog_conf, run_cases, start_elasticsearch,
+                      stop_elasticsearch, tmp)
 from privjournal import (PrivateJournald, journal_send_as,  # noqa: E402
                          systemd_cat_as)
 
@@ -56,17 +56,7 @@ journald = PrivateJournald()
 
 
 def es(method, path, body=None, ndjson=False):
-    data = None
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(es_url + path, data=data, method=method)
-    req.add_header("Content-Type", "application/x-ndjson" if ndjson
-                   else "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return json.loads(e.read() or b"{}")
+    return es_request(es_url, method, path, body, ndjson)
 
 
 def bulk(index, lines):
@@ -969,21 +959,11 @@ def main():
     if os.getuid() != 0:
         print("FAIL setup: run as root (starts Elasticsearch and rsyslogd)")
         return 1
-    p = subprocess.run([os.path.join(TOP, "tests", "es", "start"), ES_DIR],
-                       capture_output=True, text=True, timeout=900)
-    if p.returncode != 0:
-        print("FAIL setup: Elasticsearch did not start: %s" % p.stderr)
-        print("es: 0 passed, 1 failed")
+    es_url = start_elasticsearch(ES_DIR, "es")
+    if es_url is None:
+        stop_elasticsearch(ES_DIR)
         return 1
-    es_url = p.stdout.strip()
     try:
-        for name in ("tlog", "tlog-forgery"):
-            with open(os.path.join(TOP, "contrib", "elasticsearch",
-                                   name + "-template.json")) as f:
-                r = es("PUT", "/_index_template/" + name, json.load(f))
-            if not r.get("acknowledged"):
-                print("FAIL setup: template %s not loaded: %r" % (name, r))
-                return 1
         rsyslog = Rsyslog()
         private_tlog_conf(CONF_DIR)
         return run_cases("es", sys.argv[1:])
@@ -995,7 +975,7 @@ def main():
         except Exception:
             pass
         journald.stop()
-        subprocess.run([os.path.join(TOP, "tests", "es", "stop"), ES_DIR])
+        stop_elasticsearch(ES_DIR)
 
 
 rsyslog = None

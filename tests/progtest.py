@@ -18,6 +18,8 @@ REC = os.path.join(BUILD, "rec", "tlog-rec")
 SESSION = os.path.join(BUILD, "rec", "tlog-rec-session")
 CODEC = os.path.join(BUILD, "tests", "codec")
 REF_PLAY = "/usr/bin/tlog-play"
+TOP = os.environ.get("top_srcdir", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), ".."))
 TRAILER = b"\x1b[0m\x1b[?25h\n\x00"
 
 results = []
@@ -298,6 +300,49 @@ def private_utmp():
     os.chmod("/run/utmp", 0o664)
 
 
+def es_request(url, method, path, body=None, ndjson=False):
+    """Ask Elasticsearch at url; its answer as JSON, errors included"""
+    import urllib.error
+    import urllib.request
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url + path, data=data, method=method)
+    req.add_header("Content-Type", "application/x-ndjson" if ndjson
+                   else "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read() or b"{}")
+
+
+def start_elasticsearch(es_dir, title):
+    """Elasticsearch in es_dir (tests/es/start), with the index templates
+    of contrib/elasticsearch loaded: its URL, or None once the setup's
+    failure is printed (then stop_elasticsearch() is still owed)"""
+    p = subprocess.run([os.path.join(TOP, "tests", "es", "start"), es_dir],
+                       capture_output=True, text=True, timeout=900)
+    why = "Elasticsearch did not start: %s" % p.stderr
+    url = p.stdout.strip() if p.returncode == 0 else None
+    for name in ("tlog", "tlog-forgery") if url else ():
+        with open(os.path.join(TOP, "contrib", "elasticsearch",
+                               name + "-template.json")) as f:
+            r = es_request(url, "PUT", "/_index_template/" + name,
+                           json.load(f))
+        if not r.get("acknowledged"):
+            url, why = None, "template %s not loaded: %r" % (name, r)
+            break
+    if url is None:
+        print("FAIL setup: %s" % why)
+        print("%s: 0 passed, 1 failed" % title)
+    return url
+
+
+def stop_elasticsearch(es_dir):
+    subprocess.run([os.path.join(TOP, "tests", "es", "stop"), es_dir])
+
+
 def session_capability(path):
     """tlog-rec-session's file capability, as make install sets it (a
     link drops it): it puts the program in secure-execution mode."""
@@ -347,10 +392,21 @@ class Agent:
             return f.read()[-2000:]
 
     def workers(self):
-        """Pids of the processes recording as the agent's user"""
+        """Pids of this agent's processes that run as the agent's user
+        (its recorders and courier; other tests' agents may run beside
+        it): they carry the listener's command line, with its socket"""
         p = subprocess.run(["pgrep", "-u", AGENT_USER, "-f", RECD],
                            capture_output=True, text=True)
-        return [int(x) for x in p.stdout.split()]
+        out = []
+        for pid in (int(x) for x in p.stdout.split()):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if self.sock.encode() in argv:
+                out.append(pid)
+        return out
 
     def stop(self, sessions=True):
         """Stop the listener; with sessions, every session process too."""
