@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -464,51 +462,6 @@ writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
         return write_journal(w, json, len, id);
     }
     return -EINVAL;
-}
-
-/* Whether a daemon is bound to the syslog socket now */
-static bool
-daemon_there(const struct writer *w)
-{
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    bool there;
-
-    if (fd < 0) {
-        return true;            /* cannot tell */
-    }
-    there = connect(fd, (const struct sockaddr *)&w->addr,
-                    sizeof(w->addr)) == 0;
-    close(fd);
-    return there;
-}
-
-int
-writer_settle(struct writer *w, int wait_ms)
-{
-    struct timespec pause = { 0, 10 * 1000000L };
-    struct stat st;
-    bool have;
-    int outq = 0, waited = 0;
-
-    if (w->kind != W_SYSLOG) {
-        return 0;
-    }
-    /* a datagram counts against its sender until the daemon reads it;
-     * a daemon that dies throws its unread ones away, so the count
-     * falls then too: the daemon must also still be the same */
-    while (ioctl(w->fd, SIOCOUTQ, &outq) == 0 && outq > 0 &&
-           waited < wait_ms) {
-        nanosleep(&pause, NULL);
-        waited += 10;
-    }
-    if (outq > 0 || w->lost || sock_changed(w, &st, &have) || !have ||
-        !daemon_there(w)) {
-        snprintf(w->error, sizeof(w->error), "%s: the syslog daemon did"
-                 " not take every message (it was busy, stopped or"
-                 " restarted): they are sent again", w->name);
-        return -EAGAIN;
-    }
-    return 0;
 }
 
 const char *

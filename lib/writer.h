@@ -65,14 +65,6 @@ extern const char *const writer_priority_names[];
  */
 int writer_write(struct writer *w, const char *json, size_t len, uint64_t id);
 
-/*
- * Wait up to wait_ms for the destination to have taken every message
- * written: a syslog daemon has read them all and is still the one they
- * were sent to.  0, or -EAGAIN when that cannot be said (write them
- * again); other writers return 0 at once.
- */
-int writer_settle(struct writer *w, int wait_ms);
-
 /* The last error as text ("rec.json: write failed: No space left") */
 const char *writer_error(const struct writer *w);
 

@@ -29,8 +29,6 @@
 /* A busy logger is waited for this often, this many times */
 #define COURIER_BUSY_MS 10
 #define COURIER_BUSY_TRIES 500
-/* How long the logger may take to read what was delivered */
-#define COURIER_SETTLE_MS 5000
 
 /* Write, waiting a little while the logger is only busy (its socket's
  * buffer full) */
@@ -83,7 +81,7 @@ deliver(const struct recd_agent *a, const char *path)
     const char *json;
     char err[1024];
     size_t len;
-    uint64_t mid, n = 0, at = 0, before, done = 0;
+    uint64_t mid, n = 0;
     int r;
 
     r = spool_adopt(path, &sp, err, sizeof(err));
@@ -114,30 +112,18 @@ deliver(const struct recd_agent *a, const char *path)
         spool_close(sp);
         return 1;
     }
-    /* nothing is taken off the file until the logger has it all */
-    for (;;) {
-        before = at;
-        r = spool_read(sp, &at, &json, &len, &mid);
-        if (r == -ENOENT || r == -ENOMEM) {
-            break;
+    while ((r = spool_peek(sp, &json, &len, &mid)) != -ENOENT) {
+        if (r == 0) {
+            r = write_busy(rc.writer, json, len, mid);
+            if (r < 0) {
+                break;
+            }
+            n++;
         }
-        if (r == 0 && (r = write_busy(rc.writer, json, len, mid)) < 0) {
-            at = before;
-            break;
-        }
-        n += r == 0;
-        done = at;
-    }
-    if (n > 0 && writer_settle(rc.writer, COURIER_SETTLE_MS) < 0) {
-        r = -EAGAIN;            /* all of it again at the next pass */
-    } else {
-        spool_done_to(sp, done);
+        spool_pop(sp);      /* delivered, or damaged: the id gap shows */
     }
     if (r == -ENOENT && !spool_has_ended(sp)) {
         r = write_lost(rc.writer, sp);
-        if (r == 0 && writer_settle(rc.writer, COURIER_SETTLE_MS) < 0) {
-            r = -EAGAIN;
-        }
         if (r == 0) {
             spool_ended(sp);
             fprintf(stderr, PROG ": recording %s of %s was cut short: its"

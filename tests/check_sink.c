@@ -269,32 +269,6 @@ START_TEST(test_daemon_gone_resends)
 }
 END_TEST
 
-/* Settled: the daemon has read everything, and is still there */
-START_TEST(test_settle_waits_for_the_daemon)
-{
-    struct writer *w = syslog_writer();
-    char m[512], got[8192];
-    int fd = listen_dgram(), i;
-
-    for (i = 1; i <= 3; i++) {
-        msg(m, (uint64_t)i);
-        ck_assert_int_eq(writer_write(w, m, strlen(m), (uint64_t)i), 0);
-    }
-    ck_assert_int_eq(writer_settle(w, 100), -EAGAIN);   /* unread */
-    for (i = 1; i <= 3; i++) {
-        ck_assert_int_eq(recv_msg(fd, got, sizeof(got)), 0);
-    }
-    ck_assert_int_eq(writer_settle(w, 100), 0);
-    /* one unread, and the daemon dies: its count falls, but not settled */
-    msg(m, 4);
-    ck_assert_int_eq(writer_write(w, m, strlen(m), 4), 0);
-    close(fd);
-    unlink(sock_path);
-    ck_assert_int_eq(writer_settle(w, 100), -EAGAIN);
-    writer_free(w);
-}
-END_TEST
-
 static Suite *
 sink_suite(void)
 {
@@ -309,7 +283,6 @@ sink_suite(void)
     tcase_add_test(tc, test_delay_action_holds_back);
     tcase_add_test(tc, test_drain_reports_what_is_lost);
     tcase_add_test(tc, test_daemon_gone_resends);
-    tcase_add_test(tc, test_settle_waits_for_the_daemon);
     suite_add_tcase(s, tc);
     return s;
 }
