@@ -326,9 +326,10 @@ def all_arrive(terms, tag, timeout, reference_too, rs, in_flight=0):
     """Every session's recording arrives whole and plays byte-exact;
     the failure says how many messages are missing.  With in_flight,
     that many messages may be missing inside recordings, as long as
-    tlog-play reports each such recording cut short: rsyslogd killed
-    with a message on its way from its disk queue to Elasticsearch loses
-    it (upstream rsyslog issue 5364), and the loss must then be seen."""
+    tlog-play reports each such recording cut short: the agent's courier
+    takes a message off its spool once sent, so those rsyslogd had not
+    read when it was killed are lost (not yet closed), and the loss must
+    then be seen."""
     recs = [None] * len(terms)
     done = [False] * len(terms)
     end = time.monotonic() + timeout
@@ -472,7 +473,7 @@ def crash_journal():
 @case("volume: 100 sessions, the store away 100 s, in bounded memory")
 def volume():
     n = max(2, int(100 * SCALE))
-    # the batch omelasticsearch takes from the disk queue at a time
+    # at most a batch; see all_arrive()
     rs, terms = crash_while_away("volume", n, 12000, "syslog",
                                  100 * SCALE, "blackhole", in_flight=256)
     check(rs.max_rss < RSS_BOUND_KIB, "rsyslogd reached %d KiB (bound %d)"
