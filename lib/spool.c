@@ -322,28 +322,32 @@ spool_empty(const struct spool *s)
 }
 
 int
-spool_peek(struct spool *s, const char **json, size_t *len, uint64_t *id)
+spool_read(struct spool *s, uint64_t *at, const char **json, size_t *len,
+           uint64_t *id)
 {
     struct rec_hdr rh;
-    uint64_t at = s->h->head;
+    uint64_t o = *at < s->h->head ? s->h->head : *at;
 
-    if (at >= s->h->tail) {
+    if (o >= s->h->tail) {
         return -ENOENT;
     }
-    if (pread(s->fd, &rh, sizeof(rh), (off_t)at) != (ssize_t)sizeof(rh) ||
-        rh.zero != 0 || at + sizeof(rh) + rh.len > s->h->tail) {
+    if (pread(s->fd, &rh, sizeof(rh), (off_t)o) != (ssize_t)sizeof(rh) ||
+        rh.zero != 0 || o + sizeof(rh) + rh.len > s->h->tail) {
+        *at = s->h->tail;       /* damaged: the rest is given up */
         return -EIO;
     }
+    *at = o + sizeof(rh) + rh.len;
     if (rh.len > s->bufsz) {
         char *b = realloc(s->buf, rh.len);
 
         if (b == NULL) {
+            *at = o;
             return -ENOMEM;
         }
         s->buf = b;
         s->bufsz = rh.len;
     }
-    if (pread(s->fd, s->buf, rh.len, (off_t)(at + sizeof(rh))) !=
+    if (pread(s->fd, s->buf, rh.len, (off_t)(o + sizeof(rh))) !=
         (ssize_t)rh.len) {
         return -EIO;
     }
@@ -354,19 +358,10 @@ spool_peek(struct spool *s, const char **json, size_t *len, uint64_t *id)
 }
 
 void
-spool_pop(struct spool *s)
+spool_done_to(struct spool *s, uint64_t at)
 {
-    struct rec_hdr rh;
-    uint64_t at = s->h->head;
-
-    if (at >= s->h->tail) {
-        return;
-    }
-    if (pread(s->fd, &rh, sizeof(rh), (off_t)at) != (ssize_t)sizeof(rh) ||
-        rh.zero != 0 || at + sizeof(rh) + rh.len > s->h->tail) {
-        s->h->head = s->h->tail;        /* damaged: give the rest up */
-    } else {
-        s->h->head = at + sizeof(rh) + rh.len;
+    if (at > s->h->head) {
+        s->h->head = at < s->h->tail ? at : s->h->tail;
     }
     if (s->h->head >= s->h->tail) {
         /* all delivered: the space goes back */
@@ -374,6 +369,26 @@ spool_pop(struct spool *s)
         if (ftruncate(s->fd, SPOOL_HDR) != 0) {
             /* kept until the file goes */
         }
+    }
+}
+
+int
+spool_peek(struct spool *s, const char **json, size_t *len, uint64_t *id)
+{
+    uint64_t at = s->h->head;
+
+    return spool_read(s, &at, json, len, id);
+}
+
+void
+spool_pop(struct spool *s)
+{
+    const char *json;
+    size_t len;
+    uint64_t id, at = s->h->head;
+
+    if (spool_read(s, &at, &json, &len, &id) != -ENOMEM) {
+        spool_done_to(s, at);
     }
 }
 

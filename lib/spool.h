@@ -73,6 +73,15 @@ int spool_peek(struct spool *s, const char **json, size_t *len,
 /* The first record is delivered */
 void spool_pop(struct spool *s);
 
+/*
+ * Read the record at offset *at (the first not delivered if *at is
+ * before it; start with 0) as spool_peek() does, and move *at past it.
+ * Nothing is taken as delivered until spool_done_to(s, at) says so.
+ */
+int spool_read(struct spool *s, uint64_t *at, const char **json,
+               size_t *len, uint64_t *id);
+void spool_done_to(struct spool *s, uint64_t at);
+
 /* The encoder made message id now; id was written or spooled */
 void spool_made(struct spool *s, uint64_t id);
 void spool_safe(struct spool *s, uint64_t id);

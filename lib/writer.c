@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -25,8 +27,8 @@ enum kind { W_FILE, W_SYSLOG, W_JOURNAL };
 /*
  * A syslog daemon takes datagrams without a word back: those in its
  * socket's buffer, or in its memory on their way to its queue, are gone
- * when it dies.  So the messages sent in the last RESEND_MS (at most
- * RESEND_MAX bytes) are kept, and sent again once the daemon is found to
+ * when it dies.  So the messages sent in the last RESEND_MS, and any it
+ * has not read yet (at most RESEND_MAX bytes), are kept, and sent again once the daemon is found to
  * have gone (a send refused) or to have been started again (its socket
  * is another file).  A store that keeps each message id once (the
  * project's rsyslog configuration does) takes the copies as duplicates.
@@ -37,6 +39,7 @@ enum kind { W_FILE, W_SYSLOG, W_JOURNAL };
 struct sent {
     struct sent *next;
     uint64_t at_ms;
+    uint64_t id;
     size_t len;
     char json[];
 };
@@ -55,6 +58,7 @@ struct writer {
     struct sent *resend;        /* the first of them to send again */
     size_t sent_bytes;
     bool lost;                  /* the daemon was found gone */
+    uint64_t last_ms;           /* when the last message was sent */
     bool sock_known;            /* the socket file it was last sent to: */
     struct stat sock;
     /* journal */
@@ -283,6 +287,15 @@ write_file(struct writer *w, const char *json, size_t len)
     return rc;
 }
 
+static uint64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int
 send_syslog(struct writer *w, const char *json, size_t len)
 {
@@ -318,28 +331,24 @@ send_syslog(struct writer *w, const char *json, size_t len)
             return fail(w, errno, "send");
         }
     }
+    w->last_ms = mono_ms();
     return 0;
 }
 
-static uint64_t
-mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Keep a copy of a message sent; let go of those too old to matter */
+/* Keep a copy of a message sent; let go of those too old to matter
+ * that the daemon has read (a datagram counts against its sender until
+ * then, and they are read in order) */
 static void
-keep_sent(struct writer *w, const char *json, size_t len)
+keep_sent(struct writer *w, const char *json, size_t len, uint64_t id)
 {
     struct sent *e = malloc(sizeof(*e) + len), *old;
     uint64_t now = mono_ms();
+    int outq = 0;
 
     if (e != NULL) {
         e->next = NULL;
         e->at_ms = now;
+        e->id = id;
         e->len = len;
         memcpy(e->json, json, len);
         if (w->sent_tail != NULL) {
@@ -350,8 +359,13 @@ keep_sent(struct writer *w, const char *json, size_t len)
         w->sent_tail = e;
         w->sent_bytes += len;
     }
+    if (ioctl(w->fd, SIOCOUTQ, &outq) != 0) {
+        outq = 0;
+    }
     while ((old = w->sent) != NULL && old != w->resend && old != e &&
-           (old->at_ms + RESEND_MS < now || w->sent_bytes > RESEND_MAX)) {
+           ((old->at_ms + RESEND_MS < now &&
+             w->sent_bytes - old->len >= (size_t)outq) ||
+            w->sent_bytes > RESEND_MAX)) {
         w->sent = old->next;
         w->sent_bytes -= old->len;
         free(old);
@@ -375,7 +389,7 @@ sock_changed(struct writer *w, struct stat *st, bool *have)
 }
 
 static int
-write_syslog(struct writer *w, const char *json, size_t len)
+write_syslog(struct writer *w, const char *json, size_t len, uint64_t id)
 {
     struct stat st;
     bool have, changed = sock_changed(w, &st, &have);
@@ -400,7 +414,7 @@ write_syslog(struct writer *w, const char *json, size_t len)
         w->sock = st;
         w->sock_known = true;
     }
-    keep_sent(w, json, len);
+    keep_sent(w, json, len, id);
     return 0;
 }
 
@@ -457,11 +471,70 @@ writer_write(struct writer *w, const char *json, size_t len, uint64_t id)
     case W_FILE:
         return write_file(w, json, len);
     case W_SYSLOG:
-        return write_syslog(w, json, len);
+        return write_syslog(w, json, len, id);
     case W_JOURNAL:
         return write_journal(w, json, len, id);
     }
     return -EINVAL;
+}
+
+/* Whether a daemon is bound to the syslog socket now */
+static bool
+daemon_there(const struct writer *w)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool there;
+
+    if (fd < 0) {
+        return true;            /* cannot tell */
+    }
+    there = connect(fd, (const struct sockaddr *)&w->addr,
+                    sizeof(w->addr)) == 0;
+    close(fd);
+    return there;
+}
+
+int
+writer_settled(struct writer *w, unsigned int quiet_ms)
+{
+    struct stat st;
+    bool have;
+    int outq = 0;
+
+    if (w->kind != W_SYSLOG || w->last_ms == 0) {
+        return 1;
+    }
+    /* a daemon that dies throws away what it had not yet queued: it must
+     * still be the one the messages went to */
+    if (w->lost || sock_changed(w, &st, &have) || !have ||
+        !daemon_there(w)) {
+        snprintf(w->error, sizeof(w->error), "%s: the syslog daemon was"
+                 " stopped or started again before it took every message",
+                 w->name);
+        return -EAGAIN;
+    }
+    /* a datagram counts against its sender until the daemon reads it */
+    if (ioctl(w->fd, SIOCOUTQ, &outq) == 0 && outq > 0) {
+        return 0;
+    }
+    return mono_ms() - w->last_ms >= quiet_ms ? 1 : 0;
+}
+
+int
+writer_each_unsettled(const struct writer *w,
+                      int (*fn)(void *ctx, const char *json, size_t len,
+                                uint64_t id), void *ctx)
+{
+    const struct sent *e;
+    int r;
+
+    for (e = w->sent; e != NULL; e = e->next) {
+        r = fn(ctx, e->json, e->len, e->id);
+        if (r < 0) {
+            return r;
+        }
+    }
+    return 0;
 }
 
 const char *

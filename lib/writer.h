@@ -65,6 +65,26 @@ extern const char *const writer_priority_names[];
  */
 int writer_write(struct writer *w, const char *json, size_t len, uint64_t id);
 
+/*
+ * Whether the destination has surely taken every message written: a
+ * syslog daemon has read them all from its socket, quiet_ms have passed
+ * since the last one (time to put them in its queues), and it is still
+ * the daemon they were sent to.  1 yes, 0 not yet, -EAGAIN when it was
+ * stopped or started again since (write them again).  Other writers
+ * return 1.
+ */
+int writer_settled(struct writer *w, unsigned int quiet_ms);
+
+/*
+ * Call fn with each message a syslog writer keeps because its daemon may
+ * not have taken it yet (the last ones sent, and every one it has not
+ * read), oldest first; stops at fn's first negative value and returns
+ * it, else 0.
+ */
+int writer_each_unsettled(const struct writer *w,
+                          int (*fn)(void *ctx, const char *json,
+                                    size_t len, uint64_t id), void *ctx);
+
 /* The last error as text ("rec.json: write failed: No space left") */
 const char *writer_error(const struct writer *w);
 

@@ -269,6 +269,55 @@ START_TEST(test_daemon_gone_resends)
 }
 END_TEST
 
+static int
+collect_id(void *ctx, const char *json, size_t len, uint64_t id)
+{
+    uint64_t *ids = ctx;
+
+    (void)json;
+    (void)len;
+    ids[++ids[0]] = id;
+    return 0;
+}
+
+START_TEST(test_settled_only_once_read_by_the_same_daemon)
+{
+    struct writer *w = syslog_writer();
+    struct timespec past_window = { 2, 200 * 1000000L };
+    uint64_t ids[8] = { 0 };
+    char m[512];
+    int fd = listen_dgram(), i;
+
+    for (i = 1; i <= 2; i++) {
+        msg(m, (uint64_t)i);
+        ck_assert_int_eq(writer_write(w, m, strlen(m), (uint64_t)i), 0);
+    }
+    /* unread messages are kept however old */
+    nanosleep(&past_window, NULL);
+    msg(m, 3);
+    ck_assert_int_eq(writer_write(w, m, strlen(m), 3), 0);
+    ck_assert_int_eq(writer_settled(w, 0), 0);
+    ck_assert_int_eq(writer_each_unsettled(w, collect_id, ids), 0);
+    ck_assert_int_eq(ids[0], 3);
+    for (i = 1; i <= 3; i++) {
+        ck_assert_int_eq(ids[i], i);
+    }
+    for (i = 1; i <= 3; i++) {
+        recv_is(fd, (uint64_t)i);
+    }
+    /* read: settled once the quiet time has passed */
+    ck_assert_int_eq(writer_settled(w, 60000), 0);
+    ck_assert_int_eq(writer_settled(w, 0), 1);
+    /* another daemon since: they must be sent again */
+    close(fd);
+    unlink(sock_path);
+    fd = listen_dgram();
+    ck_assert_int_eq(writer_settled(w, 0), -EAGAIN);
+    writer_free(w);
+    close(fd);
+}
+END_TEST
+
 static Suite *
 sink_suite(void)
 {
@@ -283,6 +332,7 @@ sink_suite(void)
     tcase_add_test(tc, test_delay_action_holds_back);
     tcase_add_test(tc, test_drain_reports_what_is_lost);
     tcase_add_test(tc, test_daemon_gone_resends);
+    tcase_add_test(tc, test_settled_only_once_read_by_the_same_daemon);
     suite_add_tcase(s, tc);
     return s;
 }
