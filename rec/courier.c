@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@
 /* A busy logger is waited for this often, this many times */
 #define COURIER_BUSY_MS 10
 #define COURIER_BUSY_TRIES 500
+/* Sent messages leave the spool once the logger has read them and this
+ * long has passed with it still the same (time to queue them) */
+#define COURIER_QUIET_MS 5000
+/* At most this many files are held at once (each writer keeps what it
+ * sent lately, up to a MiB) */
+#define COURIER_HELD_MAX 16
 
 /* Write, waiting a little while the logger is only busy (its socket's
  * buffer full) */
@@ -69,24 +76,70 @@ write_lost(struct writer *w, const struct spool *sp)
 }
 
 /*
- * Deliver one spool file nobody holds.  Returns 1 if it still waits
- * (the writer failed), 0 if it is done or not ours to take now.
+ * A spool file being delivered.  Its records leave it only once the
+ * writer's destination has surely taken them (writer_settled()): a
+ * syslog daemon killed with messages in its socket or its memory
+ * throws them away, and they are then sent again from the file.
  */
+struct parcel {
+    struct parcel *next;
+    char *path;
+    struct spool *sp;
+    struct writer *w;
+    struct ident id;
+    uint64_t at;            /* the next record to send */
+    uint64_t sent;          /* records sent, for the diagnostics */
+    bool lost;              /* the recording never ended: it gets its end */
+    bool all_sent;          /* every record and the end message */
+};
+
+static struct parcel *parcels;
+
+/* Send what of p is not sent yet; 0, or a negative errno value */
 static int
-deliver(const struct recd_agent *a, const char *path)
+send_rest(struct parcel *p)
+{
+    const char *json;
+    size_t len;
+    uint64_t mid, at;
+    int r;
+
+    while (!p->all_sent) {
+        at = p->at;
+        r = spool_read(p->sp, &p->at, &json, &len, &mid);
+        if (r == -ENOENT) {
+            if (p->lost && (r = write_lost(p->w, p->sp)) < 0) {
+                return r;
+            }
+            p->all_sent = true;
+        } else if (r == -ENOMEM) {
+            return r;
+        } else if (r == 0) {
+            /* a damaged record is skipped: the id gap shows */
+            r = write_busy(p->w, json, len, mid);
+            if (r < 0) {
+                p->at = at;     /* sent again from this record */
+                return r;
+            }
+            p->sent++;
+        }
+    }
+    return 0;
+}
+
+/* Take the spool file path if nobody holds it */
+static struct parcel *
+adopt(const struct recd_agent *a, const char *path)
 {
     struct recorder_conf rc;
+    struct parcel *p;
     struct spool *sp;
-    struct ident id;
-    const char *json;
     char err[1024];
-    size_t len;
-    uint64_t mid, n = 0;
     int r;
 
     r = spool_adopt(path, &sp, err, sizeof(err));
     if (r == -EWOULDBLOCK) {
-        return 0;           /* its recording process is alive */
+        return NULL;        /* its recording process is alive */
     }
     if (r < 0) {
         if (r == -EINVAL) {
@@ -96,75 +149,125 @@ deliver(const struct recd_agent *a, const char *path)
             rename(path, bad);
         }
         fprintf(stderr, PROG ": %s\n", err);
-        return 0;
+        return NULL;
     }
-    memset(&id, 0, sizeof(id));
-    snprintf(id.rec, sizeof(id.rec), "%s", spool_ident(sp)->rec);
-    snprintf(id.user, sizeof(id.user), "%s", spool_ident(sp)->user);
-    id.session = spool_ident(sp)->session;
+    p = calloc(1, sizeof(*p));
+    if (p == NULL || (p->path = strdup(path)) == NULL) {
+        free(p);
+        spool_close(sp);
+        return NULL;
+    }
+    p->sp = sp;
+    snprintf(p->id.rec, sizeof(p->id.rec), "%s", spool_ident(sp)->rec);
+    snprintf(p->id.user, sizeof(p->id.user), "%s", spool_ident(sp)->user);
+    p->id.session = spool_ident(sp)->session;
+    p->lost = !spool_has_ended(sp);
     memset(&rc, 0, sizeof(rc));
     rc.prog = PROG;
-    rc.ident = &id;
-    r = rec_conf_apply(a->conf, &rc, true, err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, PROG ": spooled recording %s waits: %s\n", id.rec,
-                err);
+    rc.ident = &p->id;
+    if (rec_conf_apply(a->conf, &rc, true, err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": spooled recording %s waits: %s\n",
+                p->id.rec, err);
         spool_close(sp);
-        return 1;
+        free(p->path);
+        free(p);
+        return NULL;
     }
-    while ((r = spool_peek(sp, &json, &len, &mid)) != -ENOENT) {
-        if (r == 0) {
-            r = write_busy(rc.writer, json, len, mid);
-            if (r < 0) {
-                break;
-            }
-            n++;
-        }
-        spool_pop(sp);      /* delivered, or damaged: the id gap shows */
-    }
-    if (r == -ENOENT && !spool_has_ended(sp)) {
-        r = write_lost(rc.writer, sp);
-        if (r == 0) {
-            spool_ended(sp);
+    p->w = rc.writer;
+    return p;
+}
+
+/* Let go of p, its records delivered if done */
+static void
+finish(struct parcel *p, bool done)
+{
+    if (done) {
+        spool_done_to(p->sp, p->at);
+        if (p->lost) {
+            spool_ended(p->sp);
             fprintf(stderr, PROG ": recording %s of %s was cut short: its"
                     " recording process ended without its end message;"
-                    " messages after %" PRIu64 " are lost\n", id.rec,
-                    id.user, spool_safe_id(sp));
+                    " messages after %" PRIu64 " are lost\n", p->id.rec,
+                    p->id.user, spool_safe_id(p->sp));
+        }
+        if (p->sent > 0) {
+            fprintf(stderr, PROG ": delivered %" PRIu64 " spooled messages"
+                    " of recording %s\n", p->sent, p->id.rec);
         }
     }
-    if (n > 0) {
-        fprintf(stderr, PROG ": delivered %" PRIu64 " spooled messages of"
-                " recording %s\n", n, id.rec);
+    writer_free(p->w);
+    spool_close(p->sp);     /* removes it once delivered and ended */
+    free(p->path);
+    free(p);
+}
+
+/* Send, or see taken, what p holds; 1 if its writer failed, else 0 */
+static int
+deliver(struct parcel **pp)
+{
+    struct parcel *p = *pp;
+    int r = send_rest(p);
+
+    if (r < 0) {
+        fprintf(stderr, PROG ": spooled recording %s waits: %s\n",
+                p->id.rec, writer_error(p->w));
+        return 1;
     }
-    if (r < 0 && r != -ENOENT) {
-        fprintf(stderr, PROG ": spooled recording %s waits: %s\n", id.rec,
-                writer_error(rc.writer));
+    r = writer_settled(p->w, COURIER_QUIET_MS);
+    if (r < 0) {
+        fprintf(stderr, PROG ": spooled recording %s is sent again: %s\n",
+                p->id.rec, writer_error(p->w));
+        p->at = 0;
+        p->all_sent = false;
+        p->sent = 0;
+        return send_rest(p) < 0;
     }
-    writer_free(rc.writer);
-    spool_close(sp);        /* removes it once delivered and ended */
-    return r < 0 && r != -ENOENT ? 1 : 0;
+    if (r > 0) {
+        *pp = p->next;
+        finish(p, true);
+    }
+    return 0;
 }
 
 int
 courier_pass(const struct recd_agent *a)
 {
-    DIR *d = opendir(a->spool_dir);
+    struct parcel **pp, *p;
+    DIR *d;
     struct dirent *e;
     char path[4096];
-    size_t n;
+    size_t n, held = 0;
     int waiting = 0;
 
-    if (d == NULL) {
-        return 0;
+    for (pp = &parcels; *pp != NULL;) {
+        p = *pp;
+        waiting += deliver(pp);
+        if (*pp == p) {
+            pp = &p->next;
+            held++;
+        }
     }
-    while ((e = readdir(d)) != NULL) {
+    d = opendir(a->spool_dir);
+    if (d == NULL) {
+        return waiting;
+    }
+    while (held < COURIER_HELD_MAX && (e = readdir(d)) != NULL) {
         n = strlen(e->d_name);
         if (e->d_name[0] == '.' || n < 7 ||
             strcmp(e->d_name + n - 6, ".spool") != 0) {
             continue;
         }
         snprintf(path, sizeof(path), "%s/%s", a->spool_dir, e->d_name);
-        waiting += deliver(a, path);
+        for (p = parcels; p != NULL && strcmp(p->path, path) != 0;
+             p = p->next) {
+        }
+        if (p != NULL || (p = adopt(a, path)) == NULL) {
+            continue;
+        }
+        p->next = parcels;
+        parcels = p;
+        waiting += deliver(&parcels);
+        held += parcels == p;
     }
     closedir(d);
     return waiting;

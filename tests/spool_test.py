@@ -122,6 +122,16 @@ def wait_messages(rs, done, timeout):
         time.sleep(0.5)
 
 
+def spool_emptied(agent):
+    """The courier removes each file once the logger has surely taken
+    what it held: read from its socket, and some seconds passed"""
+    end = time.monotonic() + 30
+    while os.listdir(os.path.join(agent.dir, "spool")):
+        check(time.monotonic() < end, "the spool was not emptied: %r" %
+              os.listdir(os.path.join(agent.dir, "spool")))
+        time.sleep(0.2)
+
+
 def ended(msgs):
     m = msgs[-1][0]
     return m.get("x_tlog_end")
@@ -191,8 +201,7 @@ def logger_stopped():
             check(len(recs) == SESSIONS, "%d recordings arrived" %
                   len(recs))
             check_complete(recs, terms, "stopped")
-            check(os.listdir(os.path.join(a.dir, "spool")) == [],
-                  "the spool was not emptied")
+            spool_emptied(a)
     finally:
         rs.stop()
 
@@ -365,8 +374,7 @@ def spool_full():
             line = listed(path)
             check("cut short" in line, "a recording with a gap listed as"
                   " %r" % line)
-            check(os.listdir(os.path.join(a.dir, "spool")) == [],
-                  "the spool was not emptied")
+            spool_emptied(a)
     finally:
         rs.stop()
 
