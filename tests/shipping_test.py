@@ -322,14 +322,9 @@ def shipping_errors(rs):
     return "; ".join(said)
 
 
-def all_arrive(terms, tag, timeout, reference_too, rs, in_flight=0):
+def all_arrive(terms, tag, timeout, reference_too, rs):
     """Every session's recording arrives whole and plays byte-exact;
-    the failure says how many messages are missing.  With in_flight,
-    that many messages may be missing inside recordings, as long as
-    tlog-play reports each such recording cut short: the agent's courier
-    takes a message off its spool once sent, so those rsyslogd had not
-    read when it was killed are lost (not yet closed), and the loss must
-    then be seen."""
+    the failure says how many messages are missing"""
     recs = [None] * len(terms)
     done = [False] * len(terms)
     end = time.monotonic() + timeout
@@ -353,21 +348,6 @@ def all_arrive(terms, tag, timeout, reference_too, rs, in_flight=0):
         if all(done) or time.monotonic() > end:
             break
         time.sleep(2)
-    holed = []
-    if not all(done) and in_flight:
-        holed = [r for i, r in enumerate(recs) if not done[i] and
-                 r is not None and ids_of(r) and
-                 max(ids_of(r)) - len(ids_of(r)) > 0 and
-                 rec_of("end-%s-%d" % (tag, i)) == r]
-        gone = sum(max(ids_of(r)) - len(ids_of(r)) for r in holed)
-        if holed and gone <= in_flight and \
-                done.count(False) == len(holed):
-            print("  %s: %d messages lost in rsyslogd's kill, in %d"
-                  " recordings" % (tag, gone, len(holed)), flush=True)
-            for r in holed:
-                check(cut_short(r), "%s lost messages but is not listed"
-                      " as cut short" % r)
-            done = [True] * len(done)
     if not all(done):
         missing = 0
         lost = 0
@@ -380,14 +360,25 @@ def all_arrive(terms, tag, timeout, reference_too, rs, in_flight=0):
             if ids and max(ids) != len(ids):
                 gaps = sorted(set(range(1, max(ids) + 1)) - set(ids))
                 where = "%s misses ids %s..%s" % (rec, gaps[0], gaps[-1])
+        why = []
+        for i, rec in enumerate(recs):
+            if done[i] or rec is None:
+                continue
+            ids = ids_of(rec)
+            got = ours(rec, complete=False)
+            why.append("%s: %d messages, ids up to %s, %s, playback %s" % (
+                rec, len(ids), max(ids) if ids else None,
+                "ends" if rec_of("end-%s-%d" % (tag, i)) == rec else
+                "the end marker not stored",
+                "equals the screen" if got == terms[i].screen else
+                "differs: " + difference(got, terms[i].screen)))
         check(False, "%d of %d recordings incomplete after %d s: %d not "
-              "found at all, %d messages missing inside the others "
-              "(and any lost from their ends)%s; %s" %
+              "found at all, %d messages missing inside the others%s; "
+              "%s; %s" %
               (done.count(False), len(terms), timeout, lost, missing,
-               ("; " + where) if missing else "", shipping_errors(rs)))
+               ("; " + where) if missing else "", "; ".join(why[:3]),
+               shipping_errors(rs)))
     for i, rec in enumerate(recs):
-        if rec in holed:
-            continue
         ids = ids_of(rec)
         check(ids == list(range(1, len(ids) + 1)),
               "%s: ids not contiguous" % rec)
@@ -395,7 +386,7 @@ def all_arrive(terms, tag, timeout, reference_too, rs, in_flight=0):
             check(reference(rec) == terms[i].screen,
                   "%s: the reference tlog-play differs from the screen" % rec)
     if ending_known():
-        bad = [r for r in recs if r not in holed and cut_short(r)]
+        bad = [r for r in recs if cut_short(r)]
         check(not bad, "%d complete recordings listed as cut short: %s"
               % (len(bad), bad[:3]))
     return recs
@@ -415,7 +406,7 @@ def ending_known():
     return True
 
 
-def crash_while_away(name, n, lines, writer, away, mode, in_flight=0):
+def crash_while_away(name, n, lines, writer, away, mode):
     """The store goes away; n sessions run to their end; rsyslogd is
     killed and started again; after away seconds the store is back.
     Returns the daemon and the terminals."""
@@ -446,7 +437,7 @@ def crash_while_away(name, n, lines, writer, away, mode, in_flight=0):
         rs.start()
         time.sleep(max(0.0, away - (time.monotonic() - cut)))
         proxy.restore()
-        recs = all_arrive(terms, name, 300, (n <= 10), rs, in_flight)
+        recs = all_arrive(terms, name, 300, (n <= 10), rs)
         check(not any(rs.in_plain_log("ship-%s-%d" % (name, i))
                       for i in range(n)),
               "a recording reached the plain-text log")
@@ -473,9 +464,8 @@ def crash_journal():
 @case("volume: 100 sessions, the store away 100 s, in bounded memory")
 def volume():
     n = max(2, int(100 * SCALE))
-    # at most a batch; see all_arrive()
     rs, terms = crash_while_away("volume", n, 12000, "syslog",
-                                 100 * SCALE, "blackhole", in_flight=256)
+                                 100 * SCALE, "blackhole")
     check(rs.max_rss < RSS_BOUND_KIB, "rsyslogd reached %d KiB (bound %d)"
           % (rs.max_rss, RSS_BOUND_KIB))
 
