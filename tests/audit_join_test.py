@@ -126,10 +126,19 @@ def world():
     private_pam()
 
 
+def session_closed(log):
+    if not os.path.exists(log):
+        return False
+    with open(log, errors="replace") as f:
+        return any("op=PAM:session_close" in line and
+                   'acct="%s"' % USER in line for line in f)
+
+
 def auditd_run(uid):
     """The failed su and the recorded session under a private auditd:
     the recording's messages and aushape's events"""
     a = auditdlib.Auditd(os.path.join(tmp, "auditd"))
+    log = os.path.join(tmp, "auditd", "audit.log")
     agent = Agent("join")
     try:
         a.start([["-a", "exit,always", "-F", "arch=b64", "-S", "execve",
@@ -141,10 +150,16 @@ def auditd_run(uid):
         agent.start()
         session_conf(agent)
         msgs = recorded_session(agent)
+        # the session's close comes after all its commands: once it is in
+        # the log, auditd has taken them from the kernel
+        deadline = time.time() + 20
+        while not session_closed(log):
+            check(time.time() < deadline, "the session's end never reached "
+                  "the audit log")
+            time.sleep(0.2)
     finally:
         agent.stop()
         a.stop()
-    log = os.path.join(tmp, "auditd", "audit.log")
     if os.environ.get("TLOG_AUDIT_JOIN_KEEP"):
         shutil.copy(log, os.environ["TLOG_AUDIT_JOIN_KEEP"])
     p = subprocess.run([AUSHAPE, "--events-per-doc=none", log],
@@ -184,6 +199,13 @@ def join():
     check(duration >= (last["pos"] if len(msgs) > 1 else 0) and
           duration < 60000, "duration %r" % duration)
     ev = out["events"]
+    mine = [e for e in events if e.get("data", {}).get("syscall", {})
+            .get("ses") == [str(first["session"])]]
+    check(mine, "aushape has no event of session %d (%d events in all)"
+          % (first["session"], len(events)))
+    check([e for e in ev if e["kind"] == "command"],
+          "no command among the %d events of session %d found: %r"
+          % (len(mine), first["session"], ev))
     offsets = [e["offset"] for e in ev]
     check(offsets == sorted(offsets), "not in order: %r" % offsets)
     cmds = [e for e in ev if e["kind"] == "command"]

@@ -311,7 +311,7 @@ START_TEST(test_connection_and_proctitle)
         "{\"_source\":{\"serial\":8,\"time\":\"2026-11-22T07:03:44.000Z\","
         "\"trimmed\":[\"data.execve\"],\"data\":{\"syscall\":{\"syscall\":"
         "[\"execve\",\"59\"]},\"proctitle\":{\"proctitle\":[\"ls -l /\","
-        "\"6C73002D6C002F\"]}}}}]}}", 1795331024000LL, &rc);
+        "\"6C73002D6C002F00FF41\"]}}}}]}}", 1795331024000LL, &rc);
 
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(json_object_array_length(ev), 4);
@@ -335,7 +335,8 @@ START_TEST(test_connection_and_proctitle)
     ck_assert_str_eq(str(e, "argv_from"), "proctitle");
     ck_assert_str_eq(json_object_to_json_string_ext(
         json_object_object_get(e, "argv"), JSON_C_TO_STRING_PLAIN |
-        JSON_C_TO_STRING_NOSLASHESCAPE), "[\"ls\",\"-l\",\"/\"]");
+        JSON_C_TO_STRING_NOSLASHESCAPE),
+        "[\"ls\",\"-l\",\"/\",\"\xef\xbf\xbd" "A\"]");
     json_object_put(ev);
 }
 END_TEST

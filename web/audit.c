@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "utf8.h"
 
 /* The record types of logins and authentications, and their kind */
 static const struct {
@@ -382,11 +383,38 @@ cut(const char *s, size_t n, size_t max)
     return n;
 }
 
-/* A string of at most AUDIT_TEXT_MAX bytes of s[0..n) */
+/*
+ * A string of at most AUDIT_TEXT_MAX bytes of s[0..n), valid UTF-8:
+ * each invalid sequence becomes one U+FFFD, as recordings show them
+ */
 static struct json_object *
 text(const char *s, size_t n)
 {
-    return json_object_new_string_len(s, (int)cut(s, n, AUDIT_TEXT_MAX));
+    const uint8_t *p = (const uint8_t *)s;
+    struct json_object *o;
+    size_t i, u, len = 0;
+    char *b;
+
+    if (utf8_valid_prefix(p, n) == n) {
+        return json_object_new_string_len(s, (int)cut(s, n, AUDIT_TEXT_MAX));
+    }
+    b = malloc(AUDIT_TEXT_MAX);
+    if (b == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i += u) {
+        bool valid = utf8_unit(p + i, n - i, &u) == UTF8_VALID;
+        size_t m = valid ? u : 3;
+
+        if (len + m > AUDIT_TEXT_MAX) {
+            break;
+        }
+        memcpy(b + len, valid ? s + i : "\xef\xbf\xbd", m);
+        len += m;
+    }
+    o = json_object_new_string_len(b, (int)len);
+    free(b);
+    return o;
 }
 
 /* ev[key] = the text of field of rec, when it has one */

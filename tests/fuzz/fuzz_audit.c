@@ -1,16 +1,18 @@
 /*
  * Fuzz target: the walk over Elasticsearch answers that makes the
  * console's audit event list.  Any JSON must be walked without a crash;
- * the list never grows past its maximum and every event in it has a
- * kind and an offset.
+ * the list never grows past its maximum, every event in it has a kind
+ * and an offset, and the list prints as valid UTF-8.
  */
 #include "config.h"
 
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct json_tokener *tok;
     struct json_object *answer, *events, *k, *o;
+    const char *out;
     char err[256];
     size_t i;
     int rc;
@@ -71,8 +74,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
-    /* the list is printable */
-    if (json_object_to_json_string(events) == NULL) {
+    /* the list is printable, as valid UTF-8 whatever the answer held */
+    out = json_object_to_json_string(events);
+    if (out == NULL ||
+        utf8_valid_prefix((const uint8_t *)out, strlen(out)) != strlen(out)) {
         abort();
     }
     json_object_put(events);
