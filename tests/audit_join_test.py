@@ -179,9 +179,10 @@ def join():
           "no audit session in the recording (%r): pam_loginuid could not "
           "set the login uid" % first["session"])
     check(first["user"] == USER, "recorded as %r" % first["user"])
-    # what rsyslog's aushape.conf adds: the sending host
+    # what rsyslog's aushape.conf adds: the sending host, by default its
+    # short name (the recording has the fully qualified one)
     for e in events:
-        e["host"] = first["host"]
+        e["host"] = first["host"].split(".")[0]
     url = state["es"]
     bulk(url, "tlog-join", msgs)
     bulk(url, "aushape-join", events)

@@ -426,14 +426,14 @@ END_TEST
 
 START_TEST(test_queries)
 {
-    struct audit_rec r = { "host.example", "alice", 42, 1000000, 2000000 };
+    struct audit_rec r = { "vm1", "alice", 42, 1000000, 2000000 };
     struct json_object *q = NULL;
     const char *t;
     char err[256];
 
     ck_assert_int_eq(audit_query_session(&r, 5000, &q, err, sizeof(err)), 0);
     t = json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN);
-    ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"host\":\"host.example\"}}"));
+    ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"host\":\"vm1\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"data.syscall.ses\":\"42\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"data.user_end.ses\":\"42\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "\"gte\":995000,\"lte\":2005000"));
@@ -442,13 +442,21 @@ START_TEST(test_queries)
     ck_assert_int_eq(audit_query_login(&r, 600000, 5000, &q, err,
                                        sizeof(err)), 0);
     t = json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN);
-    ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"host\":\"host.example\"}}"));
+    ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"host\":\"vm1\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"data.user_auth.acct\":"
                                     "\"alice\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "{\"term\":{\"data.user_start.auid\":"
                                     "\"alice\"}}"));
     ck_assert_ptr_nonnull(strstr(t, "\"gte\":400000,\"lte\":1005000"));
     ck_assert_ptr_null(strstr(t, ".ses"));
+    json_object_put(q);
+    /* a fully qualified host matches its short name too */
+    r.host = "db1.example.org";
+    ck_assert_int_eq(audit_query_login(&r, 600000, 5000, &q, err,
+                                       sizeof(err)), 0);
+    t = json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(t, "{\"terms\":{\"host\":"
+                                    "[\"db1.example.org\",\"db1\"]}}"));
     json_object_put(q);
     /* no session, no host: refused with a reason */
     r.session = AUDIT_SESSION_UNSET;

@@ -84,6 +84,39 @@ term(const char *field, const char *value)
     return t;
 }
 
+/*
+ * The host clause.  rsyslog stamps aushape's events with its $hostname,
+ * which is the short name unless preserveFQDN is on, while recordings
+ * carry the fully qualified one: a dotted host matches either.
+ */
+static struct json_object *
+host_clause(const char *host)
+{
+    const char *dot = strchr(host, '.');
+    struct json_object *t, *f, *names;
+
+    if (dot == NULL || dot == host) {
+        return term("host", host);
+    }
+    t = json_object_new_object();
+    f = json_object_new_object();
+    names = json_object_new_array();
+    if (t == NULL || f == NULL || names == NULL ||
+        push(names, json_object_new_string(host)) < 0 ||
+        push(names, json_object_new_string_len(host,
+                                               (int)(dot - host))) < 0) {
+        json_object_put(t);
+        json_object_put(f);
+        json_object_put(names);
+        return NULL;
+    }
+    if (add(f, "host", names) < 0 || add(t, "terms", f) < 0) {
+        json_object_put(t);
+        return NULL;
+    }
+    return t;
+}
+
 /* {"range": {"time": {"gte": from, "lte": to, "format": "epoch_millis"}}} */
 static struct json_object *
 time_range(long long from, long long to)
@@ -238,7 +271,7 @@ audit_query_session(const struct audit_rec *r, long long margin_ms,
         json_object_put(filter);
         return rc;
     }
-    rc = push(filter, term("host", r->host));
+    rc = push(filter, host_clause(r->host));
     if (rc == 0) {
         rc = push(filter, time_range(r->start_ms - margin_ms,
                                      r->end_ms + margin_ms));
@@ -291,7 +324,7 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
         json_object_put(filter);
         return rc;
     }
-    rc = push(filter, term("host", r->host));
+    rc = push(filter, host_clause(r->host));
     if (rc == 0) {
         rc = push(filter, time_range(r->start_ms - before_ms,
                                      r->start_ms + margin_ms));

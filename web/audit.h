@@ -64,7 +64,9 @@ struct audit_rec {
 
 /*
  * The search request for the audit events of recording r's session: the
- * events of host r->host whose audit session is r->session, between
+ * events of host r->host (or of its short name, the one rsyslog stamps
+ * by default, when r->host is dotted) whose audit session is
+ * r->session, between
  * start - margin_ms and end + margin_ms, in time order, at most
  * AUDIT_EVENTS_MAX.  Stores the request, owned by the caller
  * (json_object_put()), in *query.  Returns 0, -EINVAL with err saying
