@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_query.h"
 #include "testlib.h"
 
 /* The wall clock the stored logs' first events are at */

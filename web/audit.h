@@ -1,7 +1,7 @@
 /*
- * The audit events of a recording: the Elasticsearch queries that find
- * them (aushape's events, joined by host, audit session and time), and
- * the walk that turns the answers into the short event list the console
+ * The audit events of a recording: the walk that turns Elasticsearch's
+ * answers to the requests of audit_query.h (aushape's events, joined by
+ * host, audit session and time) into the short event list the console
  * shows beside the player.
  *
  * An event of the list is a JSON object:
@@ -27,8 +27,12 @@
  *             "exe", "result" ("success" or "failed"), "uid", "auid";
  *             the address, hostname and terminal only when known (not
  *             the records' "?")
- * other:      "type" (the record types, comma-separated), "syscall",
- *             "success", "exe", "uid", "auid", "key"
+ * other:      "type" (the record types, comma-separated), and the
+ *             command fields but argv
+ * Limits: AUDIT_TEXT_MAX bytes of each text (cut at a character), every
+ * text valid UTF-8 (an invalid sequence becomes U+FFFD),
+ * AUDIT_ARGV_MAX arguments ("argv_dropped": how many more),
+ * AUDIT_PATHS_MAX paths.
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -46,47 +50,12 @@
 #define AUDIT_TEXT_MAX 4096
 /* Most path records kept of one event */
 #define AUDIT_PATHS_MAX 16
-/* Default margin around a recording's time for its session's events */
-#define AUDIT_MARGIN_MS 5000
-/* Default time before a recording's start searched for its login */
-#define AUDIT_LOGIN_BEFORE_MS (10 * 60 * 1000)
-/* An audit session id that says "no session" */
-#define AUDIT_SESSION_UNSET 4294967295LL
-
-/* What the join needs to know of a recording */
-struct audit_rec {
-    const char *host;       /* the recording's host */
-    const char *user;       /* the recorded user's name */
-    long long session;      /* its audit session id */
-    long long start_ms;     /* wall clock of its start (pos 0), ms */
-    long long end_ms;       /* wall clock of its end, ms */
-};
 
 /*
- * The search request for the audit events of recording r's session: the
- * events of host r->host (or of its short name, the one rsyslog stamps
- * by default, when r->host is dotted) whose audit session is
- * r->session, between
- * start - margin_ms and end + margin_ms, in time order, at most
- * AUDIT_EVENTS_MAX.  Stores the request, owned by the caller
- * (json_object_put()), in *query.  Returns 0, -EINVAL with err saying
- * why when r cannot be joined (no host, no session), or -ENOMEM.
+ * The record types of logins and authentications (aushape's data keys:
+ * "user_auth", "user_start"...), i from 0: NULL past the last
  */
-int audit_query_session(const struct audit_rec *r, long long margin_ms,
-                        struct json_object **query, char *err,
-                        size_t errsz);
-
-/*
- * The search request for the logins and authentications around the
- * start of recording r, failures included: the login, authentication,
- * account and credential events of host r->host naming r->user (as the
- * account, the audit user or the user), between start - before_ms and
- * start + margin_ms.  These events often carry no session.  Stores and
- * returns as audit_query_session(); -EINVAL when r has no host or user.
- */
-int audit_query_login(const struct audit_rec *r, long long before_ms,
-                      long long margin_ms, struct json_object **query,
-                      char *err, size_t errsz);
+const char *audit_login_type(size_t i);
 
 /*
  * Walk a search answer (any JSON: what is not an aushape event is

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "audit_query.h"
 #include "es.h"
 
 #define PROG "tlog-web-audit"
