@@ -267,6 +267,22 @@ def join():
                                       if e.get("auid", {}).get("id") != uid])
 
 
+@case("a recording that is not in the store: said so, exit status 1")
+def unknown_recording():
+    url = state["es"]
+    es_request(url, "PUT", "/tlog-empty")
+    p = subprocess.run([DRIVER, "--es-url", url, "--rec-index", "tlog-empty",
+                        "no-such-recording"], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 1 and p.stdout == "" and
+          "recording no-such-recording not found in %s/tlog-empty" % url
+          in p.stderr, "exit %d, %r %r" % (p.returncode, p.stdout, p.stderr))
+    p = subprocess.run([DRIVER, "no-such-recording"], capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 2 and "--es-url" in p.stderr,
+          "without a URL: exit %d, %r" % (p.returncode, p.stderr))
+
+
 def main():
     for tool in ("auditd", "auditctl", "su", "unshare"):
         if shutil.which(tool) is None:
