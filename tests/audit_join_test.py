@@ -4,8 +4,8 @@ watches a session that su opens through PAM (pam_loginuid gives it its
 own audit session) and records with tlog-rec-session through the agent;
 aushape converts the audit log; the recording and the events go into a
 real Elasticsearch; web/tlog-web-audit finds the session's commands,
-with their arguments and offsets into the recording, and the failed su
-attempt made before it.
+with their arguments and offsets into the recording, the read of a
+watched file, a connection, and the failed su attempt made before it.
 
 Needs root and no auditd already running.  The script re-runs itself in
 a private mount namespace, where it binds its own PAM directory (su with
@@ -43,10 +43,13 @@ DRIVER = os.path.abspath(os.path.join(BUILD, "web", "tlog-web-audit"))
 CONF_DIR = os.path.join(tmp, "etc-tlog")
 ES_DIR = os.path.join(tmp, "es")
 WATCHED = "/etc/hostname"
-# The session's commands: a listing, a read of the watched file, and a
-# program that cannot run (a file without execute permission)
+# The session's commands: a listing, a read of the watched file, a
+# program that cannot run (a file that is no program), a connection to
+# Elasticsearch's port (PORT)
 COMMANDS = ("sleep 0.3; ls /etc >/dev/null; sleep 0.3; cat %s; sleep 0.3; "
-            "%s; sleep 0.3; echo join-done" % (WATCHED, WATCHED))
+            "%s; sleep 0.3; python3 -c 'import socket; socket.create_"
+            "connection((\"127.0.0.1\", PORT)).close()'; sleep 0.3; "
+            "echo join-done" % (WATCHED, WATCHED))
 PAM_SU = """auth     sufficient pam_rootok.so
 auth     required   pam_unix.so
 account  sufficient pam_rootok.so
@@ -91,7 +94,8 @@ def failed_su():
 
 def recorded_session(agent):
     """su (root, through PAM) opens USER's recorded session"""
-    t = Term(["su", "-s", SESSION, USER, "-c", COMMANDS])
+    t = Term(["su", "-s", SESSION, USER, "-c",
+              COMMANDS.replace("PORT", str(es_port()))])
     try:
         status = t.finish(60)
     finally:
@@ -107,6 +111,10 @@ def recorded_session(agent):
         check(time.time() < deadline, "the recording did not arrive: %s"
               % agent.log_text())
         time.sleep(0.2)
+
+
+def es_port():
+    return int(state["es"].rsplit(":", 1)[1].strip("/"))
 
 
 def bulk(url, index, docs):
@@ -143,7 +151,9 @@ def auditd_run(uid):
     try:
         a.start([["-a", "exit,always", "-F", "arch=b64", "-S", "execve",
                   "-F", "auid=%d" % uid, "-k", "tlogjoin"],
-                 ["-w", WATCHED, "-p", "r", "-k", "tlogwatch"]])
+                 ["-w", WATCHED, "-p", "r", "-k", "tlogwatch"],
+                 ["-a", "exit,always", "-F", "arch=b64", "-S", "connect",
+                  "-F", "auid=%d" % uid, "-k", "tlogconnect"]])
         failed_su()
         # the session starts clearly after the failed attempt
         time.sleep(1.5)
@@ -169,8 +179,8 @@ def auditd_run(uid):
     return msgs, events
 
 
-@case("a recording's commands and the failed su before it, from "
-      "Elasticsearch")
+@case("a recording's commands, file read and connection, and the failed "
+      "su before it, from Elasticsearch")
 def join():
     uid = pwd.getpwnam(USER).pw_uid
     msgs, events = auditd_run(uid)
@@ -245,6 +255,14 @@ def join():
                                            if e["kind"] == "file"]))
     check(0 <= reads[0]["offset"] <= duration, "read at %r" %
           reads[0]["offset"])
+    # the connection to Elasticsearch, from python3
+    conns = [e for e in ev if e["kind"] == "connection" and
+             e.get("family") == "inet" and e.get("port") == es_port()]
+    check(len(conns) == 1 and conns[0]["address"] == "127.0.0.1" and
+          conns[0]["success"] is True and conns[0]["key"] == "tlogconnect" and
+          bad[0]["offset"] < conns[0]["offset"] <= duration,
+          "the connection: %r" % [e for e in ev
+                                  if e["kind"] == "connection"])
     # the failed su, before the recording
     auth = [e for e in ev if e["kind"] == "auth" and
             e.get("result") == "failed"]
