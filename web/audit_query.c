@@ -1,0 +1,315 @@
+/*
+ * The Elasticsearch requests that find a recording's audit events.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "audit_query.h"
+
+/* The fields of login and authentication records that may name the
+ * user */
+static const char *const user_fields[] = { "acct", "auid", "id", "uid" };
+#define USER_FIELDS (sizeof(user_fields) / sizeof(user_fields[0]))
+
+static int
+add(struct json_object *o, const char *key, struct json_object *v)
+{
+    if (v == NULL) {
+        return -ENOMEM;
+    }
+    if (json_object_object_add(o, key, v) != 0) {
+        json_object_put(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int
+push(struct json_object *a, struct json_object *v)
+{
+    if (v == NULL) {
+        return -ENOMEM;
+    }
+    if (json_object_array_add(a, v) != 0) {
+        json_object_put(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* {"term": {field: value}} */
+static struct json_object *
+term(const char *field, const char *value)
+{
+    struct json_object *t = json_object_new_object();
+    struct json_object *f = json_object_new_object();
+
+    if (t == NULL || f == NULL || add(f, field,
+                                      json_object_new_string(value)) < 0 ||
+        add(t, "term", f) < 0) {
+        json_object_put(t);
+        return NULL;
+    }
+    return t;
+}
+
+/*
+ * The host clause.  rsyslog stamps aushape's events with its $hostname,
+ * which is the short name unless preserveFQDN is on, while recordings
+ * carry the fully qualified one: a dotted host matches either.
+ */
+static struct json_object *
+host_clause(const char *host)
+{
+    const char *dot = strchr(host, '.');
+    struct json_object *t, *f, *names;
+
+    if (dot == NULL || dot == host) {
+        return term("host", host);
+    }
+    t = json_object_new_object();
+    f = json_object_new_object();
+    names = json_object_new_array();
+    if (t == NULL || f == NULL || names == NULL ||
+        push(names, json_object_new_string(host)) < 0 ||
+        push(names, json_object_new_string_len(host,
+                                               (int)(dot - host))) < 0) {
+        json_object_put(t);
+        json_object_put(f);
+        json_object_put(names);
+        return NULL;
+    }
+    if (add(f, "host", names) < 0 || add(t, "terms", f) < 0) {
+        json_object_put(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* {"range": {"time": {"gte": from, "lte": to, "format": "epoch_millis"}}} */
+static struct json_object *
+time_range(long long from, long long to)
+{
+    struct json_object *r = json_object_new_object();
+    struct json_object *t = json_object_new_object();
+    struct json_object *b = json_object_new_object();
+
+    if (r == NULL || t == NULL || b == NULL ||
+        add(b, "gte", json_object_new_int64(from)) < 0 ||
+        add(b, "lte", json_object_new_int64(to)) < 0 ||
+        add(b, "format", json_object_new_string("epoch_millis")) < 0 ||
+        add(t, "time", b) < 0) {
+        json_object_put(r);
+        json_object_put(t);
+        json_object_put(b);
+        return NULL;
+    }
+    b = NULL;
+    if (add(r, "range", t) < 0) {
+        json_object_put(r);
+        return NULL;
+    }
+    return r;
+}
+
+/*
+ * The request around filter clauses: {"size", "sort" by time,
+ * "track_total_hits", "query": {"bool": {"filter": filter}}}; takes
+ * filter.
+ */
+static int
+request(struct json_object *filter, struct json_object **query)
+{
+    struct json_object *q = json_object_new_object();
+    struct json_object *sort = json_object_new_array();
+    struct json_object *by = json_object_new_object();
+    struct json_object *time = json_object_new_object();
+    struct json_object *b = json_object_new_object();
+    struct json_object *qq = json_object_new_object();
+    int rc = -ENOMEM;
+
+    if (q == NULL || sort == NULL || by == NULL || time == NULL ||
+        b == NULL || qq == NULL) {
+        goto out;
+    }
+    if (add(time, "order", json_object_new_string("asc")) < 0 ||
+        add(time, "unmapped_type", json_object_new_string("date")) < 0) {
+        goto out;
+    }
+    rc = add(by, "time", time);
+    time = NULL;
+    if (rc == 0) {
+        rc = push(sort, by);
+    }
+    by = NULL;
+    if (rc == 0) {
+        rc = add(b, "filter", filter);
+    }
+    filter = NULL;
+    if (rc == 0) {
+        rc = add(qq, "bool", b);
+    }
+    b = NULL;
+    if (rc == 0) {
+        rc = add(q, "size", json_object_new_int(AUDIT_EVENTS_MAX));
+    }
+    if (rc == 0) {
+        rc = add(q, "track_total_hits", json_object_new_boolean(1));
+    }
+    if (rc == 0) {
+        rc = add(q, "sort", sort);
+    }
+    sort = NULL;
+    if (rc == 0) {
+        rc = add(q, "query", qq);
+    }
+    qq = NULL;
+    if (rc == 0) {
+        *query = q;
+        q = NULL;
+    }
+out:
+    json_object_put(q);
+    json_object_put(sort);
+    json_object_put(by);
+    json_object_put(time);
+    json_object_put(b);
+    json_object_put(qq);
+    json_object_put(filter);
+    return rc;
+}
+
+/* {"bool": {"should": should, "minimum_should_match": 1}}; takes should */
+static struct json_object *
+any_of(struct json_object *should)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *b = json_object_new_object();
+
+    if (o == NULL || b == NULL) {
+        json_object_put(o);
+        json_object_put(b);
+        json_object_put(should);
+        return NULL;
+    }
+    if (add(b, "should", should) < 0 ||
+        add(b, "minimum_should_match", json_object_new_int(1)) < 0 ||
+        add(o, "bool", b) < 0) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+int
+audit_query_session(const struct audit_rec *r, long long margin_ms,
+                    struct json_object **query, char *err, size_t errsz)
+{
+    struct json_object *filter, *should;
+    char ses[32], field[64];
+    size_t i;
+    int rc;
+
+    if (r->host == NULL || *r->host == '\0') {
+        snprintf(err, errsz, "the recording has no host: its audit events"
+                 " cannot be told from other hosts'");
+        return -EINVAL;
+    }
+    if (r->session < 0 || r->session >= AUDIT_SESSION_UNSET) {
+        snprintf(err, errsz, "the recording has no audit session (session"
+                 " %lld): it was not made in a login session; only its"
+                 " login events can be looked for", r->session);
+        return -EINVAL;
+    }
+    snprintf(ses, sizeof(ses), "%lld", r->session);
+    filter = json_object_new_array();
+    should = json_object_new_array();
+    if (filter == NULL || should == NULL) {
+        json_object_put(filter);
+        json_object_put(should);
+        return -ENOMEM;
+    }
+    /* the commands, and the session's own user-space events */
+    rc = push(should, term("data.syscall.ses", ses));
+    for (i = 0; rc == 0 && audit_login_type(i) != NULL; i++) {
+        snprintf(field, sizeof(field), "data.%s.ses", audit_login_type(i));
+        rc = push(should, term(field, ses));
+    }
+    if (rc < 0) {
+        json_object_put(should);
+        json_object_put(filter);
+        return rc;
+    }
+    rc = push(filter, host_clause(r->host));
+    if (rc == 0) {
+        rc = push(filter, time_range(r->start_ms - margin_ms,
+                                     r->end_ms + margin_ms));
+    }
+    if (rc == 0) {
+        rc = push(filter, any_of(should));
+    } else {
+        json_object_put(should);
+    }
+    if (rc < 0) {
+        json_object_put(filter);
+        return rc;
+    }
+    return request(filter, query);
+}
+
+int
+audit_query_login(const struct audit_rec *r, long long before_ms,
+                  long long margin_ms, struct json_object **query,
+                  char *err, size_t errsz)
+{
+    struct json_object *filter, *should;
+    char field[64];
+    size_t i, k;
+    int rc = 0;
+
+    if (r->host == NULL || *r->host == '\0' || r->user == NULL ||
+        *r->user == '\0') {
+        snprintf(err, errsz, "the recording has no %s: its login events"
+                 " cannot be found", r->host == NULL || *r->host == '\0' ?
+                 "host" : "user");
+        return -EINVAL;
+    }
+    filter = json_object_new_array();
+    should = json_object_new_array();
+    if (filter == NULL || should == NULL) {
+        json_object_put(filter);
+        json_object_put(should);
+        return -ENOMEM;
+    }
+    for (i = 0; rc == 0 && audit_login_type(i) != NULL; i++) {
+        for (k = 0; rc == 0 && k < USER_FIELDS; k++) {
+            snprintf(field, sizeof(field), "data.%s.%s", audit_login_type(i),
+                     user_fields[k]);
+            rc = push(should, term(field, r->user));
+        }
+    }
+    if (rc < 0) {
+        json_object_put(should);
+        json_object_put(filter);
+        return rc;
+    }
+    rc = push(filter, host_clause(r->host));
+    if (rc == 0) {
+        rc = push(filter, time_range(r->start_ms - before_ms,
+                                     r->start_ms + margin_ms));
+    }
+    if (rc == 0) {
+        rc = push(filter, any_of(should));
+    } else {
+        json_object_put(should);
+    }
+    if (rc < 0) {
+        json_object_put(filter);
+        return rc;
+    }
+    return request(filter, query);
+}

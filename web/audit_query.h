@@ -1,0 +1,55 @@
+/*
+ * The Elasticsearch requests for the audit events of a recording, as
+ * aushape's events are stored (contrib/rsyslog/aushape.conf,
+ * contrib/elasticsearch/aushape-template.json): its session's events,
+ * and the logins before it.  Their answers go to audit_events_add().
+ */
+#ifndef AUDIT_QUERY_H
+#define AUDIT_QUERY_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+/* Default margin around a recording's time for its session's events */
+#define AUDIT_MARGIN_MS 5000
+/* Default time before a recording's start searched for its login */
+#define AUDIT_LOGIN_BEFORE_MS (10 * 60 * 1000)
+/* An audit session id that says "no session" */
+#define AUDIT_SESSION_UNSET 4294967295LL
+
+/* What the join needs to know of a recording */
+struct audit_rec {
+    const char *host;       /* the recording's host */
+    const char *user;       /* the recorded user's name */
+    long long session;      /* its audit session id */
+    long long start_ms;     /* wall clock of its start (pos 0), ms */
+    long long end_ms;       /* wall clock of its end, ms */
+};
+
+/*
+ * The search request for the audit events of recording r's session: the
+ * events of host r->host (or of its short name, the one rsyslog stamps
+ * by default, when r->host is dotted) whose audit session is
+ * r->session, between start - margin_ms and end + margin_ms, in time
+ * order, at most AUDIT_EVENTS_MAX (audit.h).  Stores the request, owned by the caller
+ * (json_object_put()), in *query.  Returns 0, -EINVAL with err saying
+ * why when r cannot be joined (no host, no session), or -ENOMEM.
+ */
+int audit_query_session(const struct audit_rec *r, long long margin_ms,
+                        struct json_object **query, char *err,
+                        size_t errsz);
+
+/*
+ * The search request for the logins and authentications around the
+ * start of recording r, failures included: the login, authentication,
+ * account and credential events of host r->host naming r->user (as the
+ * account, the audit user or the user), between start - before_ms and
+ * start + margin_ms; host as for audit_query_session().  These events often carry no session.  Stores and
+ * returns as audit_query_session(); -EINVAL when r has no host or user.
+ */
+int audit_query_login(const struct audit_rec *r, long long before_ms,
+                      long long margin_ms, struct json_object **query,
+                      char *err, size_t errsz);
+
+#endif
