@@ -1,0 +1,70 @@
+/*
+ * Auditors' sessions: a random token in the browser's cookie, its
+ * SHA-256 hash here, with the auditor, the auditor's groups and a
+ * second random token the page must send back on every state-changing
+ * request (CSRF).  A session ends after an idle time and after an
+ * absolute time, whichever comes first.
+ *
+ * This store is the server's memory: each instance behind a load
+ * balancer has its own (sticky sessions needed) until a shared store
+ * replaces it behind the same functions.
+ */
+#ifndef SESSIONS_H
+#define SESSIONS_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Random bytes of a token; a token is written as twice as many hex digits */
+#define SESSIONS_TOKEN_BYTES 32
+#define SESSIONS_TOKEN_LEN (2 * SESSIONS_TOKEN_BYTES)
+/* Most sessions held; a new one past it pushes out the least recently used */
+#define SESSIONS_MAX 4096
+/* Longest auditor name and newline-joined group list kept */
+#define SESSIONS_USER_MAX 256
+#define SESSIONS_GROUPS_MAX 4096
+
+struct sessions;
+
+/* A session as seen by a request (a copy) */
+struct session {
+    char user[SESSIONS_USER_MAX];
+    char groups[SESSIONS_GROUPS_MAX];      /* newline-joined */
+    char csrf[SESSIONS_TOKEN_LEN + 1];
+    time_t created;
+    time_t last;
+};
+
+/* A store whose sessions end idle seconds after their last use and
+ * absolute seconds after their start; 0 or -ENOMEM */
+int sessions_new(long idle, long absolute, struct sessions **ps);
+
+/* sessions_free(NULL) does nothing */
+void sessions_free(struct sessions *s);
+
+/*
+ * Start a session for user with groups (newline-joined) at now.  Its
+ * token goes to token and its CSRF token to csrf (each
+ * SESSIONS_TOKEN_LEN + 1 bytes).  0, -ENAMETOOLONG or the error of
+ * getrandom().
+ */
+int sessions_create(struct sessions *s, const char *user,
+                    const char *groups, time_t now, char *token,
+                    char *csrf);
+
+/*
+ * Find the session of token at now and mark it used: a copy in *out.
+ * Returns 0, or -ENOENT for no such session or one that has ended (it
+ * is then removed).
+ */
+int sessions_find(struct sessions *s, const char *token, time_t now,
+                  struct session *out);
+
+/* End the session of token; 0 or -ENOENT */
+int sessions_remove(struct sessions *s, const char *token);
+
+/* Write n random bytes as 2n hex digits and a NUL into out;
+ * 0 or a negative errno value */
+int sessions_random_hex(char *out, size_t n);
+
+#endif
