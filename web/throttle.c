@@ -78,7 +78,8 @@ delay(const struct throttle *t, long failures)
     if (n <= 0) {
         return 0;
     }
-    while (--n > 0 && d < t->max_delay) {
+    /* 2 s at first: times are whole seconds, so the wait is at least 1 */
+    while (n-- > 0 && d < t->max_delay) {
         d *= 2;
     }
     return d < t->max_delay ? d : t->max_delay;

@@ -1,8 +1,8 @@
 /*
  * Slowing down password guessing: failed logins are counted per key (a
  * user name, a remote address); past a number of free failures, each
- * further attempt must wait twice as long as the one before, up to a
- * maximum, counted from the last failure.
+ * further attempt must wait twice as long as the one before (2 s after
+ * the first), up to a maximum, counted from the last failure.
  */
 #ifndef THROTTLE_H
 #define THROTTLE_H
@@ -18,7 +18,7 @@
 struct throttle;
 
 /* free_failures attempts fail without waiting; the wait then doubles from
- * 1 s up to max_delay seconds.  0 or -ENOMEM */
+ * 2 s up to max_delay seconds.  0 or -ENOMEM */
 int throttle_new(long free_failures, long max_delay, struct throttle **pt);
 
 /* throttle_free(NULL) does nothing */
