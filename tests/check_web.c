@@ -42,7 +42,8 @@ text_of(struct json_object *o)
 START_TEST(test_rules_filter_of_a_group)
 {
     struct rules *r = load(rules_text);
-    struct json_object *f = rules_filter(r, "dave", "staff\naud", RULES_SEARCH);
+    struct json_object *f = rules_filter(r, "dave", "staff\naud",
+                                         RULES_SEARCH);
     const char *t = text_of(f);
 
     ck_assert_ptr_nonnull(strstr(t, "{\"wildcard\":{\"user\":{\"value\":"
@@ -148,6 +149,24 @@ START_TEST(test_throttle_doubles_then_forgives)
 }
 END_TEST
 
+static int
+create(struct sessions *s, const char *user, const char *groups, time_t now,
+       char *token, char *csrf)
+{
+    char err[256];
+
+    return sessions_create(s, user, groups, now, token, csrf, err,
+                           sizeof(err));
+}
+
+static int
+find(struct sessions *s, const char *token, time_t now, struct session *x)
+{
+    char err[256];
+
+    return sessions_find(s, token, now, x, err, sizeof(err));
+}
+
 START_TEST(test_sessions_timeouts)
 {
     struct sessions *s = NULL;
@@ -155,26 +174,25 @@ START_TEST(test_sessions_timeouts)
     char token[SESSIONS_TOKEN_LEN + 1], csrf[SESSIONS_TOKEN_LEN + 1];
     char token2[SESSIONS_TOKEN_LEN + 1];
 
-    ck_assert_int_eq(sessions_new(10, 25, &s), 0);
-    ck_assert_int_eq(sessions_create(s, "ann", "g1\ng2", 100, token, csrf),
-                     0);
+    ck_assert_int_eq(sessions_new(10, 25, NULL, NULL, 5, &s), 0);
+    ck_assert_int_eq(create(s, "ann", "g1\ng2", 100, token, csrf), 0);
     ck_assert_uint_eq(strlen(token), 64);
     ck_assert_str_ne(token, csrf);
-    ck_assert_int_eq(sessions_find(s, token, 105, &x), 0);
+    ck_assert_int_eq(find(s, token, 105, &x), 0);
     ck_assert_str_eq(x.user, "ann");
     ck_assert_str_eq(x.groups, "g1\ng2");
     ck_assert_str_eq(x.csrf, csrf);
     /* used at 105 and 114: still there; idle from 114 to 124: gone */
-    ck_assert_int_eq(sessions_find(s, token, 114, &x), 0);
-    ck_assert_int_eq(sessions_find(s, token, 124, &x), -ENOENT);
-    ck_assert_int_eq(sessions_find(s, token, 125, &x), -ENOENT);
+    ck_assert_int_eq(find(s, token, 114, &x), 0);
+    ck_assert_int_eq(find(s, token, 124, &x), -ENOENT);
+    ck_assert_int_eq(find(s, token, 125, &x), -ENOENT);
     /* used every 5 s, it still ends 25 s after its start */
-    ck_assert_int_eq(sessions_create(s, "ann", "", 200, token2, csrf), 0);
-    ck_assert_int_eq(sessions_find(s, token2, 205, &x), 0);
-    ck_assert_int_eq(sessions_find(s, token2, 210, &x), 0);
-    ck_assert_int_eq(sessions_find(s, token2, 215, &x), 0);
-    ck_assert_int_eq(sessions_find(s, token2, 220, &x), 0);
-    ck_assert_int_eq(sessions_find(s, token2, 225, &x), -ENOENT);
+    ck_assert_int_eq(create(s, "ann", "", 200, token2, csrf), 0);
+    ck_assert_int_eq(find(s, token2, 205, &x), 0);
+    ck_assert_int_eq(find(s, token2, 210, &x), 0);
+    ck_assert_int_eq(find(s, token2, 215, &x), 0);
+    ck_assert_int_eq(find(s, token2, 220, &x), 0);
+    ck_assert_int_eq(find(s, token2, 225, &x), -ENOENT);
     sessions_free(s);
 }
 END_TEST
@@ -186,18 +204,18 @@ START_TEST(test_sessions_remove_and_wrong_tokens)
     char token[SESSIONS_TOKEN_LEN + 1], csrf[SESSIONS_TOKEN_LEN + 1];
     char first;
 
-    ck_assert_int_eq(sessions_new(100, 100, &s), 0);
-    ck_assert_int_eq(sessions_create(s, "ann", "", 1, token, csrf), 0);
-    ck_assert_int_eq(sessions_find(s, csrf, 2, &x), -ENOENT);
-    ck_assert_int_eq(sessions_find(s, "", 2, &x), -ENOENT);
+    ck_assert_int_eq(sessions_new(100, 100, NULL, NULL, 5, &s), 0);
+    ck_assert_int_eq(create(s, "ann", "", 1, token, csrf), 0);
+    ck_assert_int_eq(find(s, csrf, 2, &x), -ENOENT);
+    ck_assert_int_eq(find(s, "", 2, &x), -ENOENT);
     first = token[0];
     token[0] = first == 'a' ? 'b' : 'a';
-    ck_assert_int_eq(sessions_find(s, token, 2, &x), -ENOENT);
+    ck_assert_int_eq(find(s, token, 2, &x), -ENOENT);
     token[0] = first;
-    ck_assert_int_eq(sessions_find(s, token, 2, &x), 0);
-    ck_assert_int_eq(sessions_remove(s, token), 0);
-    ck_assert_int_eq(sessions_find(s, token, 3, &x), -ENOENT);
-    ck_assert_int_eq(sessions_remove(s, token), -ENOENT);
+    ck_assert_int_eq(find(s, token, 2, &x), 0);
+    ck_assert_int_eq(sessions_remove(s, token, NULL, 0), 0);
+    ck_assert_int_eq(find(s, token, 3, &x), -ENOENT);
+    ck_assert_int_eq(sessions_remove(s, token, NULL, 0), -ENOENT);
     sessions_free(s);
 }
 END_TEST
@@ -212,7 +230,8 @@ START_TEST(test_request_login)
         "{\"user\": \"a\\u0000b\", \"password\": \"p\"}",
         "{\"user\": \"a\", \"password\": \"p\", \"x\": 1}",
         "{\"user\": \"a\", \"password\": \"p\"} {}",
-        "{\"user\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}}, \"password\": \"\"}",
+        "{\"user\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}},"
+        " \"password\": \"\"}",
     };
     char big[PRIVSEP_PASSWORD_MAX + 64];
     size_t i;

@@ -116,7 +116,8 @@ class Web:
                                                         passdb))
         c = {"listen": {"address": "127.0.0.1", "port": self.port},
              "es": {"urls": [es_url]}, "user": SERVE_AS, "rules": RULES,
-             "login": {"free_failures": 3, "max_delay": 60}}
+             "login": {"free_failures": 3, "max_delay": 60},
+             "session": {"cache": 1}}
         if tls:
             cert = os.path.join(self.dir, "cert.pem")
             key = os.path.join(self.dir, "key.pem")
@@ -234,11 +235,13 @@ def setup():
     for u in (A1, A2, A3):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
-    with open(os.path.join(TOP, "contrib", "elasticsearch",
-                           "tlog-access-template.json")) as f:
-        r = es_request(es_url, "PUT", "/_index_template/tlog-access",
-                       json.load(f))
-    check(r.get("acknowledged"), "access template not loaded: %r" % r)
+    for name in ("tlog-access", "tlog-web-sessions"):
+        with open(os.path.join(TOP, "contrib", "elasticsearch",
+                               name + "-template.json")) as f:
+            r = es_request(es_url, "PUT", "/_index_template/" + name,
+                           json.load(f))
+        check(r.get("acknowledged"), "template %s not loaded: %r"
+              % (name, r))
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r")
     record("bob", "bob", "host2", "echo bob-shown-text")
@@ -377,18 +380,50 @@ def logout():
         check(st == 401, "%s after logout: %d %r" % (path, st, b))
 
 
+@case("sessions are shared by instances, kept under the token's hash")
+def shared_sessions():
+    import hashlib
+    other = Web("web-other")
+    try:
+        token, tok_csrf = web.login(A1)
+        st, _, b = other.request("GET", "/api/session", cookie=token)
+        check(st == 200 and b["user"] == A1 and b["csrf"] == tok_csrf,
+              "the other instance: %d %r" % (st, b))
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        r = es_request(es_url, "GET", "/tlog-web-sessions/_doc/" + digest)
+        check(r.get("found") and r["_source"]["user"] == A1,
+              "no document under the token's hash: %r" % r)
+        es_request(es_url, "POST", "/tlog-web-sessions/_refresh")
+        r = es_request(es_url, "POST", "/tlog-web-sessions/_search",
+                       {"query": {"query_string": {"query": '"%s"'
+                                                   % token}}})
+        check(r["hits"]["total"]["value"] == 0 and token not in json.dumps(r),
+              "the token itself is stored: %r" % r)
+        st, _, _ = other.request("POST", "/api/logout", cookie=token,
+                                 csrf=tok_csrf)
+        check(st == 200, "logout on the other instance: %d" % st)
+        # the first instance trusts what it read for session.cache (1 s)
+        time.sleep(1.5)
+        st, _, b = web.request("GET", "/api/session", cookie=token)
+        check(st == 401, "after a logout elsewhere: %d %r" % (st, b))
+    finally:
+        other.stop()
+
+
 @case("a session ends after its idle time")
 def idle():
-    w = Web("web-idle", {"session": {"idle": 2, "absolute": 60}})
+    # times are whole seconds: uses 1 s apart are at most 2 s apart
+    w = Web("web-idle", {"session": {"idle": 3, "absolute": 60,
+                                     "cache": 1}})
     try:
         token, _ = w.login(A1)
         for _ in range(3):
             time.sleep(1)
             st, _, _ = w.request("GET", "/api/session", cookie=token)
             check(st == 200, "used within its idle time: %d" % st)
-        time.sleep(3)
+        time.sleep(4)
         st, _, b = w.request("GET", "/api/session", cookie=token)
-        check(st == 401, "idle for 3 s: %d %r" % (st, b))
+        check(st == 401, "idle for 4 s: %d %r" % (st, b))
     finally:
         w.stop()
 

@@ -202,14 +202,16 @@ aggregate(struct store *s, struct json_object *query, size_t size,
     json_object_object_add(terms, "field", json_object_new_string("rec"));
     json_object_object_add(terms, "size", json_object_new_int64(
                            (int64_t)(size ? size : 1)));
-    json_object_object_add(terms, "order", pair("start", json_object_new_string(
-                           oldest_first ? "asc" : "desc")));
+    json_object_object_add(terms, "order", pair("start",
+                           json_object_new_string(oldest_first ? "asc" :
+                                                  "desc")));
     recs = pair("terms", terms);
     if (stats) {
         json_object_object_add(recs, "aggs", rec_aggs());
     } else {
         json_object_object_add(recs, "aggs", pair("start", pair("min",
-                               pair("field", json_object_new_string("time")))));
+                               pair("field",
+                                    json_object_new_string("time")))));
     }
     json_object_object_add(body, "aggs", json_object_new_object());
     json_object_object_add(json_object_object_get(body, "aggs"), "recs",

@@ -279,9 +279,13 @@ login(struct call *c, struct req *q)
                                  "%s%s", i ? "\n" : "", ans.groups[i]);
     }
     rc = sessions_create(c->s->conf.sessions, user, groups, now, token,
-                         c->sess.csrf);
-    if (rc < 0 || sessions_find(c->s->conf.sessions, token, now,
-                                &c->sess) < 0) {
+                         c->sess.csrf, err, sizeof(err));
+    if (rc == 0) {
+        rc = sessions_find(c->s->conf.sessions, token, now, &c->sess, err,
+                           sizeof(err));
+    }
+    if (rc < 0) {
+        fprintf(stderr, "tlog-web: session of %s: %s\n", user, err);
         record(c, user, "login-failed", NULL, NULL, "error");
         return error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "login: cannot start"
                      " a session: see the server's log", 0);
@@ -317,9 +321,19 @@ authorized(struct call *c, enum MHD_Result *ret)
                                                     MHD_COOKIE_KIND, COOKIE);
     const char *csrf;
     bool safe = !strcmp(c->method, "GET") || !strcmp(c->method, "HEAD");
+    char err[512];
+    int rc = token == NULL ? -ENOENT :
+             sessions_find(c->s->conf.sessions, token, time(NULL), &c->sess,
+                           err, sizeof(err));
 
-    if (token == NULL || sessions_find(c->s->conf.sessions, token,
-                                       time(NULL), &c->sess) < 0) {
+    if (rc == -EIO) {
+        fprintf(stderr, "tlog-web: session store: %s\n", err);
+        *ret = error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the session store"
+                     " does not answer: try again, and see the server's log"
+                     " if it persists", 0);
+        return false;
+    }
+    if (rc < 0) {
         record(c, NULL, "denied", NULL, c->url, "no-session");
         *ret = error(c, MHD_HTTP_UNAUTHORIZED, "not logged in, or the"
                      " session has ended: log in with POST /api/login", 0);
@@ -587,13 +601,19 @@ route(struct call *c, struct req *q)
     }
     if (!strcmp(u, "/api/logout")) {
         const char *token;
-        char cookie[256];
+        char cookie[256], err[512];
 
         if (!post) {
             return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST", 0);
         }
         token = MHD_lookup_connection_value(c->con, MHD_COOKIE_KIND, COOKIE);
-        sessions_remove(c->s->conf.sessions, token);
+        if (sessions_remove(c->s->conf.sessions, token, err,
+                            sizeof(err)) == -EIO) {
+            fprintf(stderr, "tlog-web: logout: %s\n", err);
+            record(c, NULL, "logout", NULL, NULL, "error");
+            return error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "logout: the"
+                         " session store does not answer: try again", 0);
+        }
         record(c, NULL, "logout", NULL, NULL, "ok");
         session_cookie(c, NULL, cookie, sizeof(cookie));
         return reply(c, MHD_HTTP_OK, json_object_new_object(), cookie, 0);

@@ -115,10 +115,10 @@ store_search(struct store *s, struct json_object *body,
 }
 
 int
-store_add(struct store *s, const char *index, struct json_object *doc,
-          char *err, size_t errsz)
+store_post(struct store *s, const char *path, struct json_object *body,
+           struct json_object **answer, char *err, size_t errsz)
 {
-    const char *text = json_object_to_json_string_ext(doc,
+    const char *text = json_object_to_json_string_ext(body,
                            JSON_C_TO_STRING_PLAIN);
     size_t i;
     int rc = -EIO;
@@ -126,20 +126,33 @@ store_add(struct store *s, const char *index, struct json_object *doc,
     for (i = 0; i < s->n; i++) {
         char url[STORE_URL_MAX + 256];
         struct es_conf c = { 0 };
-        struct json_object *a = NULL;
         struct es *e = NULL;
 
-        snprintf(url, sizeof(url), "%s/%s/_doc", s->urls[i], index);
+        snprintf(url, sizeof(url), "%s/%s", s->urls[i], path);
         c.baseurl = url;
         rc = es_new(&c, &e, err, errsz);
         if (rc == 0) {
-            rc = es_search(e, text, &a, err, errsz);
+            rc = es_search(e, text, answer, err, errsz);
         }
-        json_object_put(a);
         es_free(e);
-        if (rc == 0) {
+        /* an answer from Elasticsearch itself ends the round */
+        if (rc == 0 || strstr(err, "Elasticsearch says") != NULL) {
             break;
         }
     }
+    return rc;
+}
+
+int
+store_add(struct store *s, const char *index, struct json_object *doc,
+          char *err, size_t errsz)
+{
+    struct json_object *a = NULL;
+    char path[512];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/_doc", index);
+    rc = store_post(s, path, doc, &a, err, errsz);
+    json_object_put(a);
     return rc;
 }

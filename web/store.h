@@ -35,6 +35,14 @@ int store_search(struct store *s, struct json_object *body,
                  struct json_object **answer, char *err, size_t errsz);
 
 /*
+ * POST body to path ("INDEX/_mget") on the first node that answers.
+ * Stores the answer, owned by the caller, in *answer.  0 or a negative
+ * errno value with err holding the reason.
+ */
+int store_post(struct store *s, const char *path, struct json_object *body,
+               struct json_object **answer, char *err, size_t errsz);
+
+/*
  * Add doc to index (created on the way).  0 or a negative errno value
  * with err holding the last node's reason.
  */

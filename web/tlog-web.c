@@ -36,6 +36,10 @@
 /* Largest certificate or key file read */
 #define PEM_MAX (256 * 1024)
 
+static const char *const session_stores[] = {
+    "elasticsearch", "memory", NULL
+};
+
 static const struct conf_key keys[] = {
     { "listen.address", CONF_STR, "127.0.0.1", 0, 0, NULL, "listen-address",
       'a', "ADDRESS", "Listen on this IPv4 or IPv6 address" },
@@ -57,9 +61,18 @@ static const struct conf_key keys[] = {
     { "session.idle", CONF_INT, "900", 1, 86400, NULL, "session-idle", 0,
       "SECONDS", "A session ends after this long unused" },
     { "session.absolute", CONF_INT, "28800", 1, 604800, NULL,
-      "session-absolute", 0, "SECONDS", "A session ends this long after login" },
-    { "login.free_failures", CONF_INT, "3", 0, 1000, NULL, "login-free-failures",
-      0, "COUNT", "Failed logins per user and address before waits start" },
+      "session-absolute", 0, "SECONDS",
+      "A session ends this long after login" },
+    { "session.store", CONF_CHOICE, "elasticsearch", 0, 0, session_stores,
+      "session-store", 0, "STORE",
+      "Where sessions live: elasticsearch (shared) or memory" },
+    { "session.index", CONF_STR, "tlog-web-sessions", 0, 0, NULL,
+      "session-index", 0, "INDEX", "Elasticsearch index of the sessions" },
+    { "session.cache", CONF_INT, "5", 1, 60, NULL, "session-cache", 0,
+      "SECONDS", "How long a session read from the store is trusted" },
+    { "login.free_failures", CONF_INT, "3", 0, 1000, NULL,
+      "login-free-failures", 0, "COUNT",
+      "Failed logins per user and address before waits start" },
     { "login.max_delay", CONF_INT, "300", 1, 86400, NULL, "login-max-delay", 0,
       "SECONDS", "Longest wait imposed after failed logins" },
     { "user", CONF_STR, "tlog-web", 0, 0, NULL, "user", 'u', "USER",
@@ -303,8 +316,13 @@ main(int argc, char **argv)
     rc = store_new(conf_str(c, "es.urls"), conf_str(c, "es.index"), &store,
                    err, sizeof(err));
     if (rc == 0) {
+        bool shared = !strcmp(conf_str(c, "session.store"),
+                              "elasticsearch");
+
         rc = sessions_new(conf_int(c, "session.idle"),
-                          conf_int(c, "session.absolute"), &sessions);
+                          conf_int(c, "session.absolute"),
+                          shared ? store : NULL, conf_str(c, "session.index"),
+                          conf_int(c, "session.cache"), &sessions);
     }
     if (rc == 0) {
         rc = throttle_new(conf_int(c, "login.free_failures"),
