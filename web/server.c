@@ -729,21 +729,21 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
     if (conf->cert_pem != NULL) {
         flags |= MHD_USE_TLS;
         s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_HTTPS_MEM_CERT, conf->cert_pem,
             MHD_OPTION_HTTPS_MEM_KEY, conf->key_pem,
             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS_MAX,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_END);
     } else {
         s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS_MAX,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_END);
     }
     if (s->mhd == NULL) {
