@@ -230,8 +230,8 @@ START_TEST(test_request_login)
         "{\"user\": \"a\\u0000b\", \"password\": \"p\"}",
         "{\"user\": \"a\", \"password\": \"p\", \"x\": 1}",
         "{\"user\": \"a\", \"password\": \"p\"} {}",
-        "{\"user\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}},"
-        " \"password\": \"\"}",
+        ("{\"user\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}},"
+         " \"password\": \"\"}"),
     };
     char big[PRIVSEP_PASSWORD_MAX + 64];
     size_t i;

@@ -269,16 +269,7 @@ def privsep():
                     return [int(x) for x in ln.split()[1:]]
     served = pwd.getpwnam(SERVE_AS).pw_uid
     check(uid(pid) == [served] * 4, "the server's uids: %r" % uid(pid))
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    st = f.read()
-            except OSError:
-                continue
-            if int(st[st.rindex(")") + 2:].split()[1]) == pid:
-                kids.append(int(d))
+    kids = children(pid)
     check(len(kids) == 1, "children of the server: %r" % kids)
     check(uid(kids[0])[0] == 0, "the PAM process's uids: %r" % uid(kids[0]))
     # the server itself cannot read the PAM service's password file, so
@@ -408,6 +399,40 @@ def shared_sessions():
         check(st == 401, "after a logout elsewhere: %d %r" % (st, b))
     finally:
         other.stop()
+
+
+def children(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            if int(st[st.rindex(")") + 2:].split()[1]) == pid:
+                kids.append(int(d))
+    return kids
+
+
+@case("without its PAM process the server refuses logins and ends")
+def pam_process_gone():
+    w = Web("web-nopam")
+    try:
+        kids = children(w.proc.pid)
+        check(len(kids) == 1, "children %r" % kids)
+        os.kill(kids[0], 9)
+        time.sleep(0.5)
+        st, _, b = w.request("POST", "/api/login",
+                             {"user": A1, "password": PASSWORDS[A1]})
+        check(st == 503 and "not available" in b["error"], "login: %d %r"
+              % (st, b))
+        check(w.proc.wait(timeout=20) == 1, "exit status %r"
+              % w.proc.returncode)
+        check("PAM process has ended" in w.stderr(), w.stderr())
+    finally:
+        if w.proc.poll() is None:
+            w.stop()
 
 
 @case("a session ends after its idle time")

@@ -12,11 +12,13 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "access.h"
 #include "recs.h"
@@ -36,6 +38,7 @@ struct req {
     char body[SERVER_BODY_MAX + 1];
     size_t len;
     bool too_big;
+    bool fatal;             /* the server ends once it is answered */
 };
 
 /* One request being answered */
@@ -221,6 +224,7 @@ login(struct call *c, struct req *q)
     struct privsep_answer ans;
     time_t now = time(NULL);
     long wait = 0, wait2 = 0;
+    bool user_ok, addr_ok;
     size_t i, used = 0;
     int rc;
 
@@ -243,8 +247,10 @@ login(struct call *c, struct req *q)
     }
     snprintf(ukey, sizeof(ukey), "user:%s", user);
     snprintf(akey, sizeof(akey), "addr:%s", c->addr);
-    if (!throttle_allows(c->s->conf.throttle, ukey, now, &wait) |
-        !throttle_allows(c->s->conf.throttle, akey, now, &wait2)) {
+    /* both asked, so that the answer waits for the longer of the two */
+    user_ok = throttle_allows(c->s->conf.throttle, ukey, now, &wait);
+    addr_ok = throttle_allows(c->s->conf.throttle, akey, now, &wait2);
+    if (!user_ok || !addr_ok) {
         explicit_bzero(password, sizeof(password));
         if (wait2 > wait) {
             wait = wait2;
@@ -257,8 +263,14 @@ login(struct call *c, struct req *q)
     rc = privsep_auth(c->s->conf.privsep, user, password, c->addr, &ans,
                       err, sizeof(err));
     explicit_bzero(password, sizeof(password));
-    if (rc < 0) {
+    if (rc == -EIO) {
+        /* it cannot be started again without root: the whole server
+         * ends once this answer is sent, for its service manager to
+         * start it afresh */
         fprintf(stderr, "tlog-web: login of %s: %s\n", user, err);
+        q->fatal = true;
+    }
+    if (rc < 0) {
         record(c, user, "login-failed", NULL, NULL, "error");
         return error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "login: the password"
                      " check is not available: see the server's log", 0);
@@ -700,6 +712,9 @@ completed(void *cls, struct MHD_Connection *con, void **con_cls,
     (void)con;
     (void)toe;
     if (q != NULL) {
+        if (q->fatal) {
+            kill(getpid(), SIGUSR1);
+        }
         /* a login body held a password */
         explicit_bzero(q, sizeof(*q));
         free(q);
@@ -707,7 +722,8 @@ completed(void *cls, struct MHD_Connection *con, void **con_cls,
     }
 }
 
-static void
+/* libmicrohttpd's own messages; fmt is its format, not a request's */
+static void __attribute__((format(printf, 2, 0)))
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;

@@ -310,6 +310,8 @@ main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    /* from the server: the PAM process is gone */
+    sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -352,7 +354,12 @@ main(int argc, char **argv)
             cert ? "HTTPS" : "HTTP", conf_str(c, "listen.address"),
             conf_int(c, "listen.port"));
     sigwait(&set, &sig);
-    status = 0;
+    if (sig == SIGUSR1) {
+        fprintf(stderr, PROG ": the PAM process has ended: tlog-web stops"
+                " (its service manager starts it again)\n");
+    } else {
+        status = 0;
+    }
 out:
     server_stop(server);
     throttle_free(throttle);
