@@ -235,7 +235,7 @@ def setup():
     for u in (A1, A2, A3):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
-    for name in ("tlog-access", "tlog-web-sessions"):
+    for name in ("tlog-access", "tlog_web_sessions"):
         with open(os.path.join(TOP, "contrib", "elasticsearch",
                                name + "-template.json")) as f:
             r = es_request(es_url, "PUT", "/_index_template/" + name,
@@ -381,11 +381,11 @@ def shared_sessions():
         check(st == 200 and b["user"] == A1 and b["csrf"] == tok_csrf,
               "the other instance: %d %r" % (st, b))
         digest = hashlib.sha256(token.encode()).hexdigest()
-        r = es_request(es_url, "GET", "/tlog-web-sessions/_doc/" + digest)
+        r = es_request(es_url, "GET", "/tlog_web_sessions/_doc/" + digest)
         check(r.get("found") and r["_source"]["user"] == A1,
               "no document under the token's hash: %r" % r)
-        es_request(es_url, "POST", "/tlog-web-sessions/_refresh")
-        r = es_request(es_url, "POST", "/tlog-web-sessions/_search",
+        es_request(es_url, "POST", "/tlog_web_sessions/_refresh")
+        r = es_request(es_url, "POST", "/tlog_web_sessions/_search",
                        {"query": {"query_string": {"query": '"%s"'
                                                    % token}}})
         check(r["hits"]["total"]["value"] == 0 and token not in json.dumps(r),

@@ -66,7 +66,7 @@ static const struct conf_key keys[] = {
     { "session.store", CONF_CHOICE, "elasticsearch", 0, 0, session_stores,
       "session-store", 0, "STORE",
       "Where sessions live: elasticsearch (shared) or memory" },
-    { "session.index", CONF_STR, "tlog-web-sessions", 0, 0, NULL,
+    { "session.index", CONF_STR, "tlog_web_sessions", 0, 0, NULL,
       "session-index", 0, "INDEX", "Elasticsearch index of the sessions" },
     { "session.cache", CONF_INT, "5", 1, 60, NULL, "session-cache", 0,
       "SECONDS", "How long a session read from the store is trusted" },
