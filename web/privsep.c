@@ -25,6 +25,7 @@
 #include "privsep.h"
 
 struct request {
+    uint32_t seq;               /* echoed in the answer */
     uint32_t user_len;
     uint32_t password_len;
     uint32_t addr_len;
@@ -34,6 +35,7 @@ struct request {
 };
 
 struct answer {
+    uint32_t seq;
     uint32_t ok;
     uint32_t ngroups;
     char groups[PRIVSEP_GROUPS_MAX][PRIVSEP_GROUP_MAX];
@@ -45,6 +47,7 @@ static const char *pam_service;
 struct privsep {
     int fd;
     pid_t pid;
+    uint32_t seq;
     pthread_mutex_t lock;
 };
 
@@ -165,6 +168,7 @@ serve(int fd)
             _exit(n == 0 ? 0 : 1);
         }
         memset(&a, 0, sizeof(a));
+        a.seq = q.seq;
         if (field_ok(q.user, q.user_len, sizeof(q.user)) &&
             field_ok(q.password, q.password_len, sizeof(q.password)) &&
             field_ok(q.addr, q.addr_len, sizeof(q.addr)) &&
@@ -275,12 +279,17 @@ privsep_auth(struct privsep *p, const char *user, const char *password,
     memcpy(q.addr, addr, al);
 
     pthread_mutex_lock(&p->lock);
+    q.seq = ++p->seq;
     n = send(p->fd, &q, sizeof(q), MSG_NOSIGNAL);
     explicit_bzero(&q, sizeof(q));
     if (n == (ssize_t)sizeof(q)) {
         do {
             n = recv(p->fd, &a, sizeof(a), MSG_TRUNC);
         } while (n < 0 && errno == EINTR);
+    }
+    /* an answer to another request would be another user's */
+    if (n == (ssize_t)sizeof(a) && a.seq != p->seq) {
+        n = -1;
     }
     pthread_mutex_unlock(&p->lock);
     if (n != (ssize_t)sizeof(a)) {

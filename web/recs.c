@@ -397,13 +397,12 @@ recs_messages(struct store *s, struct json_object *filter, const char *rec,
     json_object_array_add(json_object_object_get(body, "sort"),
                           pair("id", pair("order",
                                json_object_new_string("asc"))));
-    ex = json_object_new_array();
     if (!with_input) {
+        ex = json_object_new_array();
         json_object_array_add(ex, json_object_new_string("in_txt"));
         json_object_array_add(ex, json_object_new_string("in_bin"));
+        json_object_object_add(body, "_source", pair("excludes", ex));
     }
-    json_object_array_add(ex, json_object_new_string("x_tlog_sender"));
-    json_object_object_add(body, "_source", pair("excludes", ex));
     rc = store_search(s, body, &a, err, errsz);
     json_object_put(body);
     if (rc < 0) {

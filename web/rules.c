@@ -253,8 +253,11 @@ any_of(const char *field, struct json_object *patterns)
         struct json_object *w = json_object_new_object();
         struct json_object *v = json_object_new_object();
 
-        json_object_object_add(v, "value", json_object_get(
-            json_object_array_get_idx(patterns, i)));
+        /* a copy: the rules are shared by threads, and json-c's
+         * reference counts are not atomic */
+        json_object_object_add(v, "value", json_object_new_string(
+            json_object_get_string(json_object_array_get_idx(patterns,
+                                                              i))));
         json_object_object_add(w, field, v);
         o = json_object_new_object();
         json_object_object_add(o, "wildcard", w);

@@ -1,7 +1,8 @@
 /*
  * The JSON API over libmicrohttpd.
  *
- * Requests are answered one at a time by libmicrohttpd's polling thread.
+ * Requests are answered by a pool of SERVER_THREADS threads; what they
+ * share (sessions, throttle, PAM process, Elasticsearch clients) locks.
  * Nothing a request carries reaches Elasticsearch outside the query
  * objects built in recs.c, always beside the auditor's rule filter.
  */
@@ -752,6 +753,7 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS_MAX,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVER_THREADS,
             MHD_OPTION_END);
     } else {
         s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
@@ -760,6 +762,7 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_CONNECTIONS_MAX,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVER_THREADS,
             MHD_OPTION_END);
     }
     if (s->mhd == NULL) {

@@ -29,8 +29,10 @@
 #define SERVER_PARAMS_MAX 16
 /* Longest recording id */
 #define SERVER_REC_MAX 128
-/* Most simultaneous connections */
+/* Most simultaneous connections, and threads answering them (a slow
+ * PAM or Elasticsearch answer holds up one thread only) */
 #define SERVER_CONNECTIONS_MAX 256
+#define SERVER_THREADS 4
 
 /* What the server works with; everything is owned by the caller and must
  * outlive the server */
