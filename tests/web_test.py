@@ -40,7 +40,7 @@ PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three"}
 INDEX = "tlog-" + time.strftime("%Y.%m.%d", time.gmtime())
 RULES = [
     {"groups": [A1_GROUP], "users": ["alice"], "hosts": ["host1"],
-     "days": 3650, "rights": ["search", "play"]},
+     "days": 30, "rights": ["search", "play"]},
     {"auditors": [A2], "rights": ["search", "play", "input"]},
 ]
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
@@ -206,8 +206,9 @@ class Web:
 web = None
 
 
-def record(name, user, host, script, typed=None):
-    """A recording made by tlog-rec, as user on host, into ES"""
+def record(name, user, host, script, typed=None, days_ago=0):
+    """A recording made by tlog-rec, as user on host (days_ago days
+    earlier), into ES"""
     out = path_for(name)
     argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
     t = Term(argv)
@@ -219,6 +220,7 @@ def record(name, user, host, script, typed=None):
     lines = []
     for m in messages(out):
         m["user"], m["host"] = user, host
+        m["time"] = round(m["time"] - days_ago * 86400, 3)
         lines.append('{"index":{}}\n' + json.dumps(m) + "\n")
     r = es_request(es_url, "POST", "/%s/_bulk" % INDEX,
                    "".join(lines).encode(), ndjson=True)
@@ -245,6 +247,9 @@ def setup():
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r")
     record("bob", "bob", "host2", "echo bob-shown-text")
+    # outside A1's 30 days
+    record("alice-old", "alice", "host1", "echo alice-old-text",
+           days_ago=40)
     es_request(es_url, "POST", "/%s/_refresh" % INDEX)
     web = Web("web")
 
@@ -453,7 +458,8 @@ def idle():
         w.stop()
 
 
-@case("rules: bob's recording is invisible to alice's auditor, as absent")
+@case("rules: bob's recording, and alice's past the rule's days, are"
+      " invisible to alice's auditor, as absent ones")
 def rules():
     token, _ = web.login(A1)
     st, _, b = web.request("GET", "/api/recordings", cookie=token)
@@ -468,17 +474,19 @@ def rules():
                            cookie=token)
     check(st == 200 and b["recordings"] == [], "text search: %r" % b)
     missing = {}
-    for name, rec in (("bob", recs["bob"]),
+    for name, rec in (("bob", recs["bob"]), ("old", recs["alice-old"]),
                       ("none", "0123456789abcdef-1-2")):
         for suffix in ("", "/messages"):
             missing[name, suffix] = web.request(
                 "GET", "/api/recordings/%s%s" % (rec, suffix),
                 cookie=token)
     for suffix in ("", "/messages"):
-        sb, _, bb = missing["bob", suffix]
         sn, _, bn = missing["none", suffix]
-        check(sb == 404 and sn == 404 and bb == bn,
-              "%s: bob's %d %r, none %d %r" % (suffix, sb, bb, sn, bn))
+        for name in ("bob", "old"):
+            sb, _, bb = missing[name, suffix]
+            check(sb == 404 and sn == 404 and bb == bn,
+                  "%s: %s's %d %r, none's %d %r" % (suffix, name, sb, bb,
+                                                    sn, bn))
     # the one it may see plays
     st, _, b = web.request("GET", "/api/recordings/%s/messages"
                            % recs["alice"], cookie=token)
@@ -489,8 +497,13 @@ def rules():
     # an auditor of everything sees both
     t2, _ = web.login(A2)
     _, _, b = web.request("GET", "/api/recordings?order=oldest", cookie=t2)
-    check(sorted(r["rec"] for r in b["recordings"]) ==
-          sorted([recs["alice"], recs["bob"]]), "A2 sees %r" % b)
+    check([r["rec"] for r in b["recordings"]] ==
+          [recs["alice-old"], recs["alice"], recs["bob"]],
+          "A2 sees, oldest first, %r" % b)
+    _, _, b = web.request("GET", "/api/recordings?size=1&offset=2",
+                          cookie=t2)
+    check([r["rec"] for r in b["recordings"]] == [recs["alice-old"]] and
+          b["total"] == 3, "the third newest of A2's: %r" % b)
 
 
 @case("typed input is left out without the input right")
