@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
@@ -600,6 +601,25 @@ def https():
         check(st == 200, "login over HTTPS: %d %r" % (st, b))
         parts = [p.strip() for p in r.getheader("Set-Cookie").split(";")]
         check("Secure" in parts, "cookie %r" % parts)
+        check("max-age" in (r.getheader("Strict-Transport-Security") or ""),
+              "no HSTS header")
+        # TLS 1.1 is refused
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        # the client's own floor lowered, so that only the server says no
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        try:
+            with socket.create_connection(("127.0.0.1", w.port), 10) as raw:
+                with ctx.wrap_socket(raw) as t:
+                    old = t.version()
+        except (ssl.SSLError, OSError):
+            old = None
+        check(old is None, "a TLS 1.1 handshake went through: %r" % old)
     finally:
         w.stop()
 
