@@ -645,7 +645,7 @@ def main():
         if not os.path.exists(f):
             print("FAIL setup: %s missing: install libpam-wrapper" % f)
             return 1
-    es_url = start_elasticsearch(ES_DIR, "web_test")
+    es_url = start_elasticsearch(ES_DIR, "web")
     if es_url is None:
         stop_elasticsearch(ES_DIR)
         return 1
@@ -654,9 +654,9 @@ def main():
             setup()
         except Exception as e:
             print("FAIL setup: %s" % e)
-            print("web_test: 0 passed, 1 failed")
+            print("web: 0 passed, 1 failed")
             return 1
-        return run_cases("web_test", sys.argv[1:])
+        return run_cases("web", sys.argv[1:])
     finally:
         if web is not None:
             web.stop()
