@@ -501,6 +501,13 @@ def rules():
     check([r["rec"] for r in b["recordings"]] ==
           [recs["alice-old"], recs["alice"], recs["bob"]],
           "A2 sees, oldest first, %r" % b)
+    # a recording id is unique on its host only: host narrows it
+    for host, want in (("host1", 200), ("host2", 404)):
+        for suffix in ("", "/messages"):
+            st, _, b = web.request("GET", "/api/recordings/%s%s?host=%s"
+                                   % (recs["alice"], suffix, host), cookie=t2)
+            check(st == want, "alice's%s on %s: %d %r" % (suffix, host, st,
+                                                          b))
     _, _, b = web.request("GET", "/api/recordings?size=1&offset=2",
                           cookie=t2)
     check([r["rec"] for r in b["recordings"]] == [recs["alice-old"]] and

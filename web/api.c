@@ -13,6 +13,34 @@
 #include "recs.h"
 #include "request.h"
 
+/*
+ * The auditor's filter for need, narrowed to host when given (a
+ * recording id is unique per host only): a new object.
+ */
+static struct json_object *
+visible(struct call *c, unsigned need, const char *host)
+{
+    struct json_object *f = rules_filter(c->s->conf.rules, c->sess.user,
+                                         c->sess.groups, need);
+    struct json_object *all, *t, *b, *o;
+
+    if (host == NULL) {
+        return f;
+    }
+    t = json_object_new_object();
+    json_object_object_add(t, "host", json_object_new_string(host));
+    o = json_object_new_object();
+    json_object_object_add(o, "term", t);
+    all = json_object_new_array();
+    json_object_array_add(all, f);
+    json_object_array_add(all, o);
+    b = json_object_new_object();
+    json_object_object_add(b, "filter", all);
+    o = json_object_new_object();
+    json_object_object_add(o, "bool", b);
+    return o;
+}
+
 enum MHD_Result
 api_search(struct call *c)
 {
@@ -92,41 +120,39 @@ api_search(struct call *c)
 enum MHD_Result
 api_recording(struct call *c, const char *rec)
 {
-    static const char *const names[] = { NULL };
+    static const char *const names[] = { "host", NULL };
     struct json_object *filter, *result = NULL, *input;
     struct call_query p;
     char err[512];
     int rc;
 
     if (call_query_get(c, &p, names) < 0) {
-        return call_bad_request(c, p.err, "this path takes no parameters");
+        return call_bad_request(c, p.err, "known: host");
     }
-    filter = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
-                          RULES_SEARCH);
+    filter = visible(c, RULES_SEARCH, p.values[0]);
     rc = recs_get(c->s->conf.store, filter, rec, &result, err, sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
-        call_record(c, NULL, "view", rec, NULL, "not-found");
+        call_record(c, NULL, "view", rec, p.text, "not-found");
         return call_no_recording(c);
     }
     if (rc < 0) {
         return call_store_failed(c, "view", rec, err);
     }
     /* what this auditor may do with it */
-    input = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
-                         RULES_PLAY | RULES_INPUT);
+    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[0]);
     rc = recs_visible(c->s->conf.store, input, rec, err, sizeof(err));
     json_object_put(input);
     json_object_object_add(result, "input_visible",
                            json_object_new_boolean(rc > 0));
-    call_record(c, NULL, "view", rec, NULL, "ok");
+    call_record(c, NULL, "view", rec, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }
 
 enum MHD_Result
 api_messages(struct call *c, const char *rec)
 {
-    static const char *const names[] = { "from_id", "size", NULL };
+    static const char *const names[] = { "from_id", "size", "host", NULL };
     struct json_object *filter, *input, *result = NULL;
     long long from_id = 1, size = 100;
     struct call_query p;
@@ -134,7 +160,7 @@ api_messages(struct call *c, const char *rec)
     int rc, with_input;
 
     if (call_query_get(c, &p, names) < 0) {
-        return call_bad_request(c, p.err, "known: from_id, size");
+        return call_bad_request(c, p.err, "known: from_id, size, host");
     }
     if ((p.values[0] && request_int("from_id", p.values[0], 1,
                                     (1LL << 53), &from_id, err,
@@ -145,16 +171,14 @@ api_messages(struct call *c, const char *rec)
         return call_bad_request(c, err, "from_id counts from 1; ask for fewer"
                                 " messages at once");
     }
-    input = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
-                         RULES_PLAY | RULES_INPUT);
+    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[2]);
     with_input = recs_visible(c->s->conf.store, input, rec, err,
                               sizeof(err));
     json_object_put(input);
     if (with_input < 0) {
         return call_store_failed(c, "play", rec, err);
     }
-    filter = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
-                          RULES_PLAY);
+    filter = visible(c, RULES_PLAY, p.values[2]);
     rc = recs_messages(c->s->conf.store, filter, rec, from_id, (size_t)size,
                        with_input > 0, &result, err, sizeof(err));
     json_object_put(filter);
