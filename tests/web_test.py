@@ -62,8 +62,16 @@ umount -l "$old"
 touch /dev/log
 mount --bind "$1" /dev/log
 shift
+if [ -n "$TLOG_WEB_TEST_PAM_DIR" ]; then
+    mount --bind "$TLOG_WEB_TEST_PAM_DIR" /etc/pam.d
+fi
 exec env LD_PRELOAD="$TLOG_WEB_TEST_PRELOAD" "$@"
 """
+# With TLOG_WEB_TEST_PAM=bind, the private PAM service directory is bound
+# over /etc/pam.d in tlog-web's namespace instead of pam_wrapper's
+# LD_PRELOAD, which sanitizer runtimes refuse (it loads libpam with
+# RTLD_DEEPBIND); pam_matrix checks the passwords either way.
+PAM_BIND = os.environ.get("TLOG_WEB_TEST_PAM") == "bind"
 
 es_url = None
 recs = {}
@@ -133,9 +141,14 @@ class Web:
         with open(self.conf, "w") as f:
             f.write("// written by the test\n" + json.dumps(c))
         self.syslog = Syslog(os.path.join(self.dir, "log.sock"))
-        env = dict(os.environ, TLOG_WEB_CONF_FILE=self.conf, PAM_WRAPPER="1",
-                   PAM_WRAPPER_SERVICE_DIR=pam_dir,
-                   TLOG_WEB_TEST_PRELOAD=PAM_WRAPPER)
+        if PAM_BIND:
+            env = dict(os.environ, TLOG_WEB_CONF_FILE=self.conf,
+                       TLOG_WEB_TEST_PAM_DIR=pam_dir,
+                       TLOG_WEB_TEST_PRELOAD="")
+        else:
+            env = dict(os.environ, TLOG_WEB_CONF_FILE=self.conf,
+                       PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=pam_dir,
+                       TLOG_WEB_TEST_PRELOAD=PAM_WRAPPER)
         self.err = open(os.path.join(self.dir, "stderr"), "w+")
         self.proc = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c",
@@ -156,8 +169,10 @@ class Web:
             return f.read()
 
     def stop(self):
+        """End it with SIGTERM: it must exit 0 (no sanitizer report)"""
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        st = self.proc.wait(timeout=30)
+        check(st == 0, "tlog-web exited %r: %s" % (st, self.stderr()[-2000:]))
 
     def request(self, method, path, body=None, cookie=None, csrf=None,
                 src="127.0.0.1", headers=None, ctype="application/json"):
@@ -643,6 +658,13 @@ def no_plain_http():
           "tls.cert" in p.stderr, "%d %r" % (p.returncode, p.stderr))
 
 
+@case("tlog-web ends cleanly on SIGTERM")
+def clean_end():
+    global web
+    w, web = web, None
+    w.stop()
+
+
 def main():
     global es_url
     if os.getuid() != 0:
@@ -665,8 +687,9 @@ def main():
             return 1
         return run_cases("web", sys.argv[1:])
     finally:
-        if web is not None:
-            web.stop()
+        if web is not None and web.proc.poll() is None:
+            web.proc.terminate()
+            web.proc.wait(timeout=30)
         stop_elasticsearch(ES_DIR)
 
 

@@ -190,13 +190,14 @@ post(struct sessions *s, const char *what, const char *id,
 static void
 purge(struct sessions *s, time_t now)
 {
-    struct json_object *should = json_object_new_array(), *q, *r;
+    struct json_object *should, *q, *r;
     char err[256];
 
     if (now - s->purged < PURGE_EVERY) {
         return;
     }
     s->purged = now;
+    should = json_object_new_array();
     r = json_object_new_object();
     json_object_object_add(r, "lt", json_object_new_int64(now - s->idle));
     q = json_object_new_object();
