@@ -195,15 +195,16 @@ auth_check(struct call *c, enum MHD_Result *ret)
 
     if (rc == -EIO) {
         fprintf(stderr, "tlog-web: session store: %s\n", err);
-        *ret = call_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the session store"
-                     " does not answer: try again, and see the server's log"
-                     " if it persists", 0);
+        *ret = call_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the session"
+                          " store does not answer: try again, and see the"
+                          " server's log if it persists", 0);
         return false;
     }
     if (rc < 0) {
         call_record(c, NULL, "denied", NULL, c->url, "no-session");
         *ret = call_error(c, MHD_HTTP_UNAUTHORIZED, "not logged in, or the"
-                     " session has ended: log in with POST /api/login", 0);
+                          " session has ended: log in with POST"
+                          " /api/login", 0);
         return false;
     }
     c->has_session = true;
@@ -213,8 +214,8 @@ auth_check(struct call *c, enum MHD_Result *ret)
         if (csrf == NULL || !same(csrf, c->sess.csrf)) {
             call_record(c, NULL, "denied", NULL, c->url, "csrf");
             *ret = call_error(c, MHD_HTTP_FORBIDDEN, "missing or wrong "
-                         CSRF_HEADER " header: send the \"csrf\" value that"
-                         " login and GET /api/session return", 0);
+                              CSRF_HEADER " header: send the \"csrf\" value"
+                              " that login and GET /api/session return", 0);
             return false;
         }
     }
