@@ -10,6 +10,7 @@ idle timeout, the access rules (what an auditor may not see is a 404
 like a recording that does not exist), typed input hidden without the
 input right, and the access events in syslog and Elasticsearch.
 """
+import hashlib
 import http.client
 import json
 import os
@@ -394,7 +395,6 @@ def logout():
 
 @case("sessions are shared by instances, kept under the token's hash")
 def shared_sessions():
-    import hashlib
     other = Web("web-other")
     try:
         token, tok_csrf = web.login(A1)
@@ -414,6 +414,8 @@ def shared_sessions():
         st, _, _ = other.request("POST", "/api/logout", cookie=token,
                                  csrf=tok_csrf)
         check(st == 200, "logout on the other instance: %d" % st)
+        r = es_request(es_url, "GET", "/tlog_web_sessions/_doc/" + digest)
+        check(r.get("found") is False, "still stored after logout: %r" % r)
         # the first instance trusts what it read for session.cache (1 s)
         time.sleep(1.5)
         st, _, b = web.request("GET", "/api/session", cookie=token)
@@ -459,8 +461,10 @@ def pam_process_gone():
 @case("a session ends after its idle time")
 def idle():
     # times are whole seconds: uses 1 s apart are at most 2 s apart
+    # an index of its own: its clean-up goes by its own idle time
+    index = "tlog_web_sessions_idle"
     w = Web("web-idle", {"session": {"idle": 3, "absolute": 60,
-                                     "cache": 1}})
+                                     "cache": 1, "index": index}})
     try:
         token, _ = w.login(A1)
         for _ in range(3):
@@ -470,6 +474,12 @@ def idle():
         time.sleep(4)
         st, _, b = w.request("GET", "/api/session", cookie=token)
         check(st == 401, "idle for 4 s: %d %r" % (st, b))
+        # the next login clears ended sessions out of the store
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        es_request(es_url, "POST", "/%s/_refresh" % index)
+        w.login(A1)
+        r = es_request(es_url, "GET", "/%s/_doc/%s" % (index, digest))
+        check(r.get("found") is False, "an ended session stays: %r" % r)
     finally:
         w.stop()
 

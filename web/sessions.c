@@ -16,8 +16,10 @@
 
 #include "sessions.h"
 
-/* Seconds between clean-ups of ended sessions in the store */
+/* Seconds between clean-ups of ended sessions in the store, and most
+ * sessions deleted by one */
 #define PURGE_EVERY 60
+#define PURGE_BATCH 1000
 
 struct entry {
     bool used;
@@ -185,45 +187,109 @@ post(struct sessions *s, const char *what, const char *id,
     return rc;
 }
 
-/* Delete the store's ended sessions, now and then; errors are left for
- * the next time */
+/*
+ * Delete the documents of ids (n of them) in one _bulk request.  *gone
+ * (may be NULL) gets how many were there.  0 or -EIO.
+ */
+static int
+delete_ids(struct sessions *s, const char *const *ids, size_t n,
+           size_t *gone, char *err, size_t errsz)
+{
+    struct json_object *a = NULL, *items, *it, *st;
+    char *text, *p;
+    size_t i, cap = n * (strlen(s->index) + 128) + 1;
+    int rc;
+
+    text = p = malloc(cap);
+    if (text == NULL) {
+        return -ENOMEM;
+    }
+    /* the ids are hex digests, the index a configured name */
+    for (i = 0; i < n; i++) {
+        p += snprintf(p, cap - (size_t)(p - text), "{\"delete\":{\"_index\":"
+                      "\"%s\",\"_id\":\"%s\"}}\n", s->index, ids[i]);
+    }
+    rc = store_post_text(s->store, "_bulk", text, &a, err, errsz);
+    free(text);
+    if (rc == 0 && gone != NULL) {
+        *gone = 0;
+        if (json_object_object_get_ex(a, "items", &items)) {
+            for (i = 0; i < json_object_array_length(items); i++) {
+                it = json_object_array_get_idx(items, i);
+                if (json_object_object_get_ex(it, "delete", &it) &&
+                    json_object_object_get_ex(it, "status", &st) &&
+                    json_object_get_int(st) == 200) {
+                    (*gone)++;
+                }
+            }
+        }
+    }
+    json_object_put(a);
+    return rc;
+}
+
+/* {"range": {field: {"lt": before}}} */
+static struct json_object *
+older(const char *field, long long before)
+{
+    struct json_object *r = json_object_new_object(), *q, *o;
+
+    json_object_object_add(r, "lt", json_object_new_int64(before));
+    q = json_object_new_object();
+    json_object_object_add(q, field, r);
+    o = json_object_new_object();
+    json_object_object_add(o, "range", q);
+    return o;
+}
+
+/*
+ * Delete the store's ended sessions, now and then (every PURGE_EVERY
+ * seconds, or the idle time if shorter), PURGE_BATCH at a time; errors
+ * are left for the next time.  The lock is held.
+ */
 static void
 purge(struct sessions *s, time_t now)
 {
-    struct json_object *should, *q, *r;
-    char err[256];
+    struct json_object *should, *b, *q, *body, *a = NULL, *hits;
+    const char *ids[PURGE_BATCH];
+    char path[512], err[256];
+    size_t i, n = 0;
 
-    if (now - s->purged < PURGE_EVERY) {
+    if (now - s->purged < (s->idle < PURGE_EVERY ? s->idle : PURGE_EVERY)) {
         return;
     }
     s->purged = now;
     should = json_object_new_array();
-    r = json_object_new_object();
-    json_object_object_add(r, "lt", json_object_new_int64(now - s->idle));
+    json_object_array_add(should, older("last", now - s->idle));
+    json_object_array_add(should, older("created", now - s->absolute));
+    b = json_object_new_object();
+    json_object_object_add(b, "should", should);
     q = json_object_new_object();
-    json_object_object_add(q, "last", r);
-    r = json_object_new_object();
-    json_object_object_add(r, "range", q);
-    json_object_array_add(should, r);
-    r = json_object_new_object();
-    json_object_object_add(r, "lt", json_object_new_int64(now - s->absolute));
-    q = json_object_new_object();
-    json_object_object_add(q, "created", r);
-    r = json_object_new_object();
-    json_object_object_add(r, "range", q);
-    json_object_array_add(should, r);
-    q = json_object_new_object();
-    json_object_object_add(q, "ended", json_object_new_boolean(1));
-    r = json_object_new_object();
-    json_object_object_add(r, "term", q);
-    json_object_array_add(should, r);
-    q = json_object_new_object();
-    json_object_object_add(q, "should", should);
-    r = json_object_new_object();
-    json_object_object_add(r, "bool", q);
-    q = json_object_new_object();
-    json_object_object_add(q, "query", r);
-    post(s, "_delete_by_query", NULL, q, err, sizeof(err));
+    json_object_object_add(q, "bool", b);
+    body = json_object_new_object();
+    json_object_object_add(body, "query", q);
+    json_object_object_add(body, "size", json_object_new_int(PURGE_BATCH));
+    json_object_object_add(body, "_source", json_object_new_boolean(0));
+    snprintf(path, sizeof(path), "%s/_search", s->index);
+    if (store_post(s->store, path, body, &a, err, sizeof(err)) == 0 &&
+        json_object_object_get_ex(a, "hits", &hits) &&
+        json_object_object_get_ex(hits, "hits", &hits)) {
+        for (i = 0; i < json_object_array_length(hits) && n < PURGE_BATCH;
+             i++) {
+            struct json_object *id;
+
+            if (json_object_object_get_ex(json_object_array_get_idx(hits, i),
+                                          "_id", &id) &&
+                json_object_get_string_len(id) == 64) {
+                ids[n++] = json_object_get_string(id);
+            }
+        }
+        if (n > 0) {
+            delete_ids(s, ids, n, NULL, err, sizeof(err));
+        }
+    }
+    json_object_put(a);
+    json_object_put(body);
 }
 
 int
@@ -261,7 +327,6 @@ sessions_create(struct sessions *s, const char *user, const char *groups,
         json_object_object_add(doc, "csrf", json_object_new_string(c));
         json_object_object_add(doc, "created", json_object_new_int64(now));
         json_object_object_add(doc, "last", json_object_new_int64(now));
-        json_object_object_add(doc, "ended", json_object_new_boolean(0));
         /* _create: a session is never written over */
         rc = post(s, "_create", id, doc, err, errsz);
         if (rc == 0) {
@@ -306,8 +371,8 @@ str_field(struct json_object *o, const char *key, char *out, size_t size)
 }
 
 /*
- * Read session id from the store into *x: 0, -ENOENT (not there, or
- * ended), or -EIO.  The lock is held.
+ * Read session id from the store into *x: 0, -ENOENT (not there), or
+ * -EIO.  The lock is held.
  */
 static int
 fetch(struct sessions *s, const char *id, struct session *x, char *err,
@@ -340,9 +405,7 @@ fetch(struct sessions *s, const char *id, struct session *x, char *err,
         json_object_object_get_ex(src, "created", &v) &&
         (x->created = (time_t)json_object_get_int64(v)) > 0 &&
         json_object_object_get_ex(src, "last", &v) &&
-        (x->last = (time_t)json_object_get_int64(v)) > 0 &&
-        !(json_object_object_get_ex(src, "ended", &v) &&
-          json_object_get_boolean(v))) {
+        (x->last = (time_t)json_object_get_int64(v)) > 0) {
         rc = 0;
     }
     json_object_put(a);
@@ -428,13 +491,11 @@ sessions_remove(struct sessions *s, const char *token, char *err,
         rc = 0;
     }
     if (s->store != NULL) {
-        struct json_object *doc = json_object_new_object(), *body;
+        const char *ids[1] = { id };
+        size_t gone = 0;
 
-        json_object_object_add(doc, "ended", json_object_new_boolean(1));
-        body = json_object_new_object();
-        json_object_object_add(body, "doc", doc);
-        rc = post(s, "_update", id, body, err, errsz);
-        if (rc < 0 && strstr(err, "document_missing") != NULL) {
+        rc = delete_ids(s, ids, 1, &gone, err, errsz);
+        if (rc == 0 && gone == 0) {
             rc = -ENOENT;
         }
     }

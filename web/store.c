@@ -118,8 +118,14 @@ int
 store_post(struct store *s, const char *path, struct json_object *body,
            struct json_object **answer, char *err, size_t errsz)
 {
-    const char *text = json_object_to_json_string_ext(body,
-                           JSON_C_TO_STRING_PLAIN);
+    return store_post_text(s, path, json_object_to_json_string_ext(body,
+                           JSON_C_TO_STRING_PLAIN), answer, err, errsz);
+}
+
+int
+store_post_text(struct store *s, const char *path, const char *text,
+                struct json_object **answer, char *err, size_t errsz)
+{
     size_t i;
     int rc = -EIO;
 

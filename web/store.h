@@ -42,6 +42,10 @@ int store_search(struct store *s, struct json_object *body,
 int store_post(struct store *s, const char *path, struct json_object *body,
                struct json_object **answer, char *err, size_t errsz);
 
+/* store_post() with the body as text (NDJSON for _bulk) */
+int store_post_text(struct store *s, const char *path, const char *text,
+                    struct json_object **answer, char *err, size_t errsz);
+
 /*
  * Add doc to index (created on the way).  0 or a negative errno value
  * with err holding the last node's reason.
