@@ -122,7 +122,7 @@ START_TEST(test_throttle_doubles_then_forgives)
     long wait = 0;
     int i;
 
-    ck_assert_int_eq(throttle_new(3, 10, &t), 0);
+    ck_assert_int_eq(throttle_new(3, 10, NULL, NULL, &t), 0);
     for (i = 0; i < 3; i++) {
         ck_assert(throttle_allows(t, "user:a", 1000, &wait));
         throttle_failed(t, "user:a", 1000);

@@ -363,6 +363,28 @@ def throttled():
     web.login(A3, src=src)
 
 
+@case("failed logins count across instances")
+def throttled_shared():
+    other = Web("web-other-throttle")
+    try:
+        user = "nosuchauditor-shared"
+        for i, (w, src) in enumerate(((web, "127.0.0.51"),
+                                      (other, "127.0.0.52"),
+                                      (web, "127.0.0.53"),
+                                      (other, "127.0.0.54"))):
+            st, _, b = w.request("POST", "/api/login",
+                                 {"user": user, "password": "x"}, src=src)
+            check(st == 401, "attempt %d: %d %r" % (i + 1, st, b))
+        for w in (web, other):
+            st, _, b = w.request("POST", "/api/login",
+                                 {"user": user, "password": "x"},
+                                 src="127.0.0.55")
+            check(st == 429, "after 4 failures on two instances: %d %r"
+                  % (st, b))
+    finally:
+        other.stop()
+
+
 @case("CSRF: a state change without the token, or a wrong one, is refused")
 def csrf():
     token, tok_csrf = web.login(A1)

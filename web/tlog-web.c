@@ -75,6 +75,8 @@ static const struct conf_key keys[] = {
       "Failed logins per user and address before waits start" },
     { "login.max_delay", CONF_INT, "300", 1, 86400, NULL, "login-max-delay", 0,
       "SECONDS", "Longest wait imposed after failed logins" },
+    { "login.index", CONF_STR, "tlog_web_logins", 0, 0, NULL, "login-index",
+      0, "INDEX", "Elasticsearch index of the failed logins' counts" },
     { "user", CONF_STR, "tlog-web", 0, 0, NULL, "user", 'u', "USER",
       "Unprivileged user to serve as (when started as root)" },
     { "rules", CONF_JSON, "[]", 0, 0, NULL, NULL, 0, NULL,
@@ -238,6 +240,7 @@ main(int argc, char **argv)
     char err[1024] = "", *cert = NULL, *key = NULL;
     const char *cert_path, *key_path;
     int first, action, rc, fd = -1, sig, status = 1;
+    bool shared;
     sigset_t set;
 
     rc = conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c);
@@ -315,12 +318,11 @@ main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* sessions and failed logins, shared by the instances or not */
+    shared = !strcmp(conf_str(c, "session.store"), "elasticsearch");
     rc = store_new(conf_str(c, "es.urls"), conf_str(c, "es.index"), &store,
                    err, sizeof(err));
     if (rc == 0) {
-        bool shared = !strcmp(conf_str(c, "session.store"),
-                              "elasticsearch");
-
         rc = sessions_new(conf_int(c, "session.idle"),
                           conf_int(c, "session.absolute"),
                           shared ? store : NULL, conf_str(c, "session.index"),
@@ -328,7 +330,9 @@ main(int argc, char **argv)
     }
     if (rc == 0) {
         rc = throttle_new(conf_int(c, "login.free_failures"),
-                          conf_int(c, "login.max_delay"), &throttle);
+                          conf_int(c, "login.max_delay"),
+                          shared ? store : NULL, conf_str(c, "login.index"),
+                          &throttle);
     }
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", *err ? err : strerror(-rc));
