@@ -74,6 +74,9 @@ allowed(const struct conf_key *k, char *out, size_t outsz)
     case CONF_LIST:
         snprintf(out, outsz, "an array of strings without newlines");
         break;
+    case CONF_JSON:
+        snprintf(out, outsz, "JSON text");
+        break;
     case CONF_CHOICE:
         used = (size_t)snprintf(out, outsz, "one of");
         for (i = 0; k->choices[i] != NULL && used < outsz; i++) {
@@ -204,6 +207,17 @@ conf_set(struct conf *c, const char *path, const char *value,
         return bad_text(k, origin, value, err, errsz);
     case CONF_STR:
         return set_str(v, value);
+    case CONF_JSON: {
+        struct json_object *o;
+        enum json_tokener_error e;
+
+        o = json_tokener_parse_verbose(value, &e);
+        if (o == NULL && strcmp(value, "null") != 0) {
+            return bad_text(k, origin, value, err, errsz);
+        }
+        json_object_put(o);
+        return set_str(v, value);
+    }
     case CONF_LIST:
         if (strchr(value, '\n') != NULL) {
             return bad_value(k, origin, "a string with a newline", err,
@@ -299,6 +313,10 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
         }
         return conf_set(c, k->path, json_object_get_string(o), origin,
                         err, errsz);
+    case CONF_JSON:
+        return set_str(&c->v[idx], json_object_to_json_string_ext(o,
+                       JSON_C_TO_STRING_PLAIN |
+                       JSON_C_TO_STRING_NOSLASHESCAPE));
     case CONF_LIST: {
         size_t i, n;
         int rc;
@@ -724,6 +742,9 @@ conf_print(const struct conf *c, FILE *f)
             }
             break;
         }
+        case CONF_JSON:
+            o = json_tokener_parse(c->v[i].s);
+            break;
         default:
             o = json_object_new_string(c->v[i].s);
             break;

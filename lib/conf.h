@@ -23,6 +23,7 @@ enum conf_type {
     CONF_STR,
     CONF_CHOICE,    /* one of choices */
     CONF_LIST,      /* strings: each option adds one; JSON takes an array */
+    CONF_JSON,      /* any JSON value, kept as its text (rule lists) */
 };
 
 struct conf_key {
@@ -99,7 +100,8 @@ void conf_print_help(const struct conf *c, FILE *f);
 void conf_print(const struct conf *c, FILE *f);
 
 /* Values; path must be a key of the table (checked: aborts otherwise).
- * A CONF_LIST value is its strings joined by newlines. */
+ * A CONF_LIST value is its strings joined by newlines; a CONF_JSON
+ * value is JSON text. */
 bool conf_bool(const struct conf *c, const char *path);
 long long conf_int(const struct conf *c, const char *path);
 const char *conf_str(const struct conf *c, const char *path);

@@ -249,6 +249,44 @@ START_TEST(test_arg_errors_and_actions)
 }
 END_TEST
 
+START_TEST(test_json_values)
+{
+    static const struct conf_key jkeys[] = {
+        { "rules", CONF_JSON, "[]", 0, 0, NULL, NULL, 0, NULL, "rules" },
+        { "web.port", CONF_INT, "1", 1, 9, NULL, NULL, 0, NULL, "port" },
+    };
+    struct conf *c = NULL;
+    char err[256] = "";
+    FILE *f;
+    char *printed = NULL;
+    size_t len = 0;
+
+    ck_assert_int_eq(conf_new(jkeys, 2, &c), 0);
+    ck_assert_str_eq(conf_str(c, "rules"), "[]");
+    /* any JSON value, kept as text; a later source replaces it whole */
+    ck_assert_int_eq(conf_load_text(c, "{\"rules\": [{\"a\": [1,"
+                                    " \"x/y\"]}], \"web\": {\"port\": 3}}",
+                                    "t1", err, sizeof(err)), 0);
+    ck_assert_str_eq(conf_str(c, "rules"), "[{\"a\":[1,\"x/y\"]}]");
+    ck_assert_int_eq(conf_load_text(c, "{\"rules\": {\"b\": true}}", "t2",
+                                    err, sizeof(err)), 0);
+    ck_assert_str_eq(conf_str(c, "rules"), "{\"b\":true}");
+    /* set as text, it must parse */
+    ck_assert_int_eq(conf_set(c, "rules", "[1,", "option", err,
+                              sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "key \"rules\" must be JSON text") != NULL,
+                  "%s", err);
+    ck_assert_str_eq(conf_str(c, "rules"), "{\"b\":true}");
+    /* printed as JSON, not as a string */
+    f = open_memstream(&printed, &len);
+    conf_print(c, f);
+    fclose(f);
+    ck_assert_msg(strstr(printed, "\"rules\": {") != NULL, "%s", printed);
+    free(printed);
+    conf_free(c);
+}
+END_TEST
+
 START_TEST(test_print_round_trips)
 {
     struct conf *c = mk(), *d = mk();
@@ -286,6 +324,7 @@ conf_suite(void)
     tcase_add_test(tc, test_args);
     tcase_add_test(tc, test_arg_errors_and_actions);
     tcase_add_test(tc, test_print_round_trips);
+    tcase_add_test(tc, test_json_values);
     suite_add_tcase(s, tc);
     return s;
 }

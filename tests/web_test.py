@@ -1,0 +1,729 @@
+#!/usr/bin/env python3
+"""tlog-web end to end: a real Elasticsearch holding recordings made by
+tlog-rec, real PAM through pam_wrapper (a private service file using
+pam_matrix, nothing in /etc/pam.d), and tlog-web started as root so that
+it forks its PAM process and drops to an unprivileged user.  Its syslog
+lines go to a private /dev/log in a mount namespace of its own.
+
+Checks login and its answers, throttling, cookies, CSRF, logout, the
+idle timeout, the access rules (what an auditor may not see is a 404
+like a recording that does not exist), typed input hidden without the
+input right, and the access events in syslog and Elasticsearch.
+"""
+import hashlib
+import http.client
+import json
+import os
+import pwd
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ptyterm import Term  # noqa: E402
+from progtest import (REC, case, check, ensure_user, es_request,  # noqa
+                      free_port, messages, path_for, run_cases,
+                      start_elasticsearch, stop_elasticsearch, tmp)
+
+TOP = os.environ.get("top_srcdir", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), ".."))
+BUILD = os.environ.get("top_builddir", TOP)
+WEB = os.path.join(BUILD, "web", "tlog-web")
+ES_DIR = os.path.join(tmp, "es")
+SERVE_AS = "tlogweb"
+# auditors: A1 by group (alice on host1, no input), A2 by name (all,
+# with input), A3 for the throttling case
+A1, A1_GROUP, A2, A3 = "tlogwa1", "tlogwgrp1", "tlogwa2", "tlogwa3"
+PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three"}
+INDEX = "tlog-" + time.strftime("%Y.%m.%d", time.gmtime())
+RULES = [
+    {"groups": [A1_GROUP], "users": ["alice"], "hosts": ["host1"],
+     "days": 30, "rights": ["search", "play"]},
+    {"auditors": [A2], "rights": ["search", "play", "input"]},
+]
+PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
+PAM_MATRIX = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
+
+# tlog-web's own mount namespace: a /dev of its own whose log is the
+# test's socket (glibc's syslog() knows no other place)
+WITH_DEV_LOG = """
+set -e
+old=$(mktemp -d)
+mount --rbind /dev "$old"
+mount -t tmpfs -o mode=755 tlog-web-test-dev /dev
+for n in null zero full random urandom tty; do
+    touch /dev/$n
+    mount --bind "$old/$n" /dev/$n
+done
+umount -l "$old"
+touch /dev/log
+mount --bind "$1" /dev/log
+shift
+if [ -n "$TLOG_WEB_TEST_PAM_DIR" ]; then
+    mount --bind "$TLOG_WEB_TEST_PAM_DIR" /etc/pam.d
+fi
+exec env LD_PRELOAD="$TLOG_WEB_TEST_PRELOAD" "$@"
+"""
+# With TLOG_WEB_TEST_PAM=bind, the private PAM service directory is bound
+# over /etc/pam.d in tlog-web's namespace instead of pam_wrapper's
+# LD_PRELOAD, which sanitizer runtimes refuse (it loads libpam with
+# RTLD_DEEPBIND); pam_matrix checks the passwords either way.
+PAM_BIND = os.environ.get("TLOG_WEB_TEST_PAM") == "bind"
+
+es_url = None
+recs = {}
+
+
+class Syslog:
+    """A datagram socket standing for /dev/log; keeps what it gets"""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        self.lines = []
+        t = threading.Thread(target=self.take, daemon=True)
+        t.start()
+
+    def take(self):
+        while True:
+            self.lines.append(self.sock.recv(65536).decode(errors="replace"))
+
+    def events(self):
+        """The JSON events of tlog-web's lines"""
+        out = []
+        for ln in list(self.lines):
+            if "tlog-web[" in ln and "{" in ln:
+                out.append(json.loads(ln[ln.index("{"):]))
+        return out
+
+
+class Web:
+    """tlog-web as root in its namespace, with pam_wrapper"""
+
+    def __init__(self, name, conf=None, tls=False):
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.tls = tls
+        pam_dir = os.path.join(self.dir, "pam.d")
+        os.makedirs(pam_dir, exist_ok=True)
+        passdb = os.path.join(self.dir, "passdb")
+        with open(passdb, "w") as f:
+            for u, p in PASSWORDS.items():
+                f.write("%s:%s:tlog-web\n" % (u, p))
+        # root's only: a login that works was checked by the root process
+        os.chmod(passdb, 0o600)
+        with open(os.path.join(pam_dir, "tlog-web"), "w") as f:
+            for kind in ("auth", "account"):
+                f.write("%s required %s passdb=%s\n" % (kind, PAM_MATRIX,
+                                                        passdb))
+        c = {"listen": {"address": "127.0.0.1", "port": self.port},
+             "es": {"urls": [es_url]}, "user": SERVE_AS, "rules": RULES,
+             "login": {"free_failures": 3, "max_delay": 60},
+             "session": {"cache": 1}}
+        if tls:
+            cert = os.path.join(self.dir, "cert.pem")
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey",
+                            "rsa:2048", "-nodes", "-keyout", key, "-out",
+                            cert, "-days", "2", "-subj", "/CN=localhost"],
+                           check=True, capture_output=True)
+            c["tls"] = {"cert": cert, "key": key}
+        for k, v in (conf or {}).items():
+            c[k] = v
+        self.conf = os.path.join(self.dir, "tlog-web.conf")
+        with open(self.conf, "w") as f:
+            f.write("// written by the test\n" + json.dumps(c))
+        self.syslog = Syslog(os.path.join(self.dir, "log.sock"))
+        if PAM_BIND:
+            env = dict(os.environ, TLOG_WEB_CONF_FILE=self.conf,
+                       TLOG_WEB_TEST_PAM_DIR=pam_dir,
+                       TLOG_WEB_TEST_PRELOAD="")
+        else:
+            env = dict(os.environ, TLOG_WEB_CONF_FILE=self.conf,
+                       PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=pam_dir,
+                       TLOG_WEB_TEST_PRELOAD=PAM_WRAPPER)
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             WITH_DEV_LOG, "sh", self.syslog.path, WEB], env=env,
+            stdout=subprocess.DEVNULL, stderr=self.err)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            with open(self.err.name) as f:
+                if "serving" in f.read():
+                    return
+            check(self.proc.poll() is None, "tlog-web ended: %s" %
+                  self.stderr())
+            time.sleep(0.1)
+        raise AssertionError("tlog-web did not start: %s" % self.stderr())
+
+    def stderr(self):
+        with open(self.err.name) as f:
+            return f.read()
+
+    def stop(self):
+        """End it with SIGTERM: it must exit 0 (no sanitizer report)"""
+        self.proc.terminate()
+        st = self.proc.wait(timeout=30)
+        check(st == 0, "tlog-web exited %r: %s" % (st, self.stderr()[-2000:]))
+
+    def request(self, method, path, body=None, cookie=None, csrf=None,
+                src="127.0.0.1", headers=None, ctype="application/json"):
+        """(status, headers, JSON body) of one request from address src"""
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=60, context=ctx,
+                source_address=(src, 0))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=60,
+                                              source_address=(src, 0))
+        h = dict(headers or {})
+        if body is not None:
+            h["Content-Type"] = ctype
+            if not isinstance(body, bytes):
+                body = json.dumps(body).encode()
+        if cookie:
+            h["Cookie"] = "tlog_web_session=" + cookie
+        if csrf:
+            h["X-CSRF-Token"] = csrf
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = data
+        return r.status, r, parsed
+
+    def login(self, user, password=None, src="127.0.0.1"):
+        """(token, csrf) of a new session of user"""
+        st, r, b = self.request("POST", "/api/login",
+                                {"user": user,
+                                 "password": password or PASSWORDS[user]},
+                                src=src)
+        check(st == 200, "login of %s: %d %r" % (user, st, b))
+        cookie = r.getheader("Set-Cookie")
+        token = cookie.split(";")[0].split("=", 1)[1]
+        return token, b["csrf"]
+
+
+web = None
+
+
+def record(name, user, host, script, typed=None, days_ago=0):
+    """A recording made by tlog-rec, as user on host (days_ago days
+    earlier), into ES"""
+    out = path_for(name)
+    argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
+    t = Term(argv)
+    if typed is not None:
+        t.pump(0.5)
+        t.send(typed)
+    st = t.finish(timeout=30)
+    check(st == 0, "tlog-rec: %r %r" % (st, t.screen[-200:]))
+    lines = []
+    for m in messages(out):
+        m["user"], m["host"] = user, host
+        m["time"] = round(m["time"] - days_ago * 86400, 3)
+        lines.append('{"index":{}}\n' + json.dumps(m) + "\n")
+    r = es_request(es_url, "POST", "/%s/_bulk" % INDEX,
+                   "".join(lines).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+    recs[name] = messages(out)[0]["rec"]
+
+
+def setup():
+    global web
+    ensure_user(SERVE_AS, system=True)
+    if subprocess.run(["getent", "group", A1_GROUP],
+                      capture_output=True).returncode != 0:
+        subprocess.run(["groupadd", "-r", A1_GROUP], check=True)
+    for u in (A1, A2, A3):
+        ensure_user(u, system=True)
+    subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
+    for name in ("tlog-access", "tlog_web_sessions"):
+        with open(os.path.join(TOP, "contrib", "elasticsearch",
+                               name + "-template.json")) as f:
+            r = es_request(es_url, "PUT", "/_index_template/" + name,
+                           json.load(f))
+        check(r.get("acknowledged"), "template %s not loaded: %r"
+              % (name, r))
+    record("alice", "alice", "host1",
+           "read x; echo alice-shown-text", typed=b"alice-typed-secret\r")
+    record("bob", "bob", "host2", "echo bob-shown-text")
+    # outside A1's 30 days
+    record("alice-old", "alice", "host1", "echo alice-old-text",
+           days_ago=40)
+    es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    web = Web("web")
+
+
+def access_events(action=None):
+    """The access events stored in ES (refreshed first)"""
+    es_request(es_url, "POST", "/tlog-access-*/_refresh")
+    r = es_request(es_url, "POST", "/tlog-access-*/_search",
+                   {"size": 1000, "query": {"match_all": {}}})
+    docs = [h["_source"] for h in r.get("hits", {}).get("hits", [])]
+    return [d for d in docs if action is None or d.get("action") == action]
+
+
+@case("the PAM process stays root while the server runs as its user")
+def privsep():
+    pid = web.proc.pid
+
+    def uid(p):
+        with open("/proc/%d/status" % p) as f:
+            for ln in f:
+                if ln.startswith("Uid:"):
+                    return [int(x) for x in ln.split()[1:]]
+    served = pwd.getpwnam(SERVE_AS).pw_uid
+    check(uid(pid) == [served] * 4, "the server's uids: %r" % uid(pid))
+    kids = children(pid)
+    check(len(kids) == 1, "children of the server: %r" % kids)
+    check(uid(kids[0])[0] == 0, "the PAM process's uids: %r" % uid(kids[0]))
+    # the server itself cannot read the PAM service's password file, so
+    # a login that works was checked by the PAM process
+    token, _ = web.login(A1)
+    check(len(token) >= 32, "token %r" % token)
+
+
+@case("login: the session cookie is HttpOnly, SameSite=Strict, random")
+def login_ok():
+    st, r, b = web.request("POST", "/api/login",
+                           {"user": A1, "password": PASSWORDS[A1]})
+    check(st == 200, "login: %d %r" % (st, b))
+    cookie = r.getheader("Set-Cookie")
+    parts = [p.strip() for p in cookie.split(";")]
+    check("HttpOnly" in parts and "SameSite=Strict" in parts,
+          "cookie flags: %r" % cookie)
+    check("Secure" not in parts, "Secure over plain HTTP: %r" % cookie)
+    token = parts[0].split("=", 1)[1]
+    check(len(token) == 64 and int(token, 16) >= 0, "token %r" % token)
+    check(b["user"] == A1 and A1_GROUP in b["groups"], "answer %r" % b)
+    check(sorted(b["rights"]) == ["play", "search"], "rights %r" % b)
+    check(len(b["csrf"]) == 64 and b["csrf"] != token, "csrf %r" % b)
+    st, _, s = web.request("GET", "/api/session", cookie=token)
+    check(st == 200 and s["csrf"] == b["csrf"], "session: %d %r" % (st, s))
+    _, r2, _ = web.request("POST", "/api/login",
+                           {"user": A1, "password": PASSWORDS[A1]})
+    check(r2.getheader("Set-Cookie") != cookie, "the same token twice")
+
+
+@case("a wrong password and an unknown user get the same answer")
+def same_answer():
+    st1, r1, b1 = web.request("POST", "/api/login",
+                              {"user": A2, "password": "wrong"},
+                              src="127.0.0.11")
+    st2, r2, b2 = web.request("POST", "/api/login",
+                              {"user": "nosuchauditor", "password": "x"},
+                              src="127.0.0.12")
+    check(st1 == 401 and st2 == 401, "statuses %d %d" % (st1, st2))
+    check(b1 == b2, "answers differ: %r %r" % (b1, b2))
+    check(r1.getheader("Set-Cookie") is None and
+          r2.getheader("Set-Cookie") is None, "a cookie after a failure")
+
+
+@case("failed logins are slowed per user and per address (429)")
+def throttled():
+    src = "127.0.0.21"
+    for i in range(4):
+        st, _, b = web.request("POST", "/api/login",
+                               {"user": A3, "password": "wrong%d" % i},
+                               src=src)
+        check(st == 401, "attempt %d: %d %r" % (i + 1, st, b))
+    # the right password now waits too
+    st, r, b = web.request("POST", "/api/login",
+                           {"user": A3, "password": PASSWORDS[A3]}, src=src)
+    check(st == 429, "after 4 failures: %d %r" % (st, b))
+    wait = int(r.getheader("Retry-After"))
+    check(1 <= wait <= 60, "Retry-After %r" % wait)
+    check("try again" in b["error"], "answer %r" % b)
+    # the user from elsewhere, and another user from there, wait as well
+    st, _, _ = web.request("POST", "/api/login",
+                           {"user": A3, "password": PASSWORDS[A3]},
+                           src="127.0.0.22")
+    check(st == 429, "the user from another address: %d" % st)
+    st, _, _ = web.request("POST", "/api/login",
+                           {"user": A2, "password": PASSWORDS[A2]}, src=src)
+    check(st == 429, "another user from the address: %d" % st)
+    time.sleep(wait + 1)
+    web.login(A3, src=src)
+
+
+@case("failed logins count across instances")
+def throttled_shared():
+    other = Web("web-other-throttle")
+    try:
+        user = "nosuchauditor-shared"
+        for i, (w, src) in enumerate(((web, "127.0.0.51"),
+                                      (other, "127.0.0.52"),
+                                      (web, "127.0.0.53"),
+                                      (other, "127.0.0.54"))):
+            st, _, b = w.request("POST", "/api/login",
+                                 {"user": user, "password": "x"}, src=src)
+            check(st == 401, "attempt %d: %d %r" % (i + 1, st, b))
+        for w in (web, other):
+            st, _, b = w.request("POST", "/api/login",
+                                 {"user": user, "password": "x"},
+                                 src="127.0.0.55")
+            check(st == 429, "after 4 failures on two instances: %d %r"
+                  % (st, b))
+    finally:
+        other.stop()
+
+
+@case("CSRF: a state change without the token, or a wrong one, is refused")
+def csrf():
+    token, tok_csrf = web.login(A1)
+    st, _, b = web.request("POST", "/api/logout", cookie=token)
+    check(st == 403 and "X-CSRF-Token" in b["error"], "no token: %d %r"
+          % (st, b))
+    st, _, b = web.request("POST", "/api/logout", cookie=token,
+                           csrf="0" * 64)
+    check(st == 403, "wrong token: %d %r" % (st, b))
+    _, _, other = web.request("POST", "/api/login",
+                              {"user": A2, "password": PASSWORDS[A2]})
+    st, _, b = web.request("POST", "/api/logout", cookie=token,
+                           csrf=other["csrf"])
+    check(st == 403, "another session's token: %d %r" % (st, b))
+    st, _, _ = web.request("GET", "/api/session", cookie=token)
+    check(st == 200, "the session ended after refused logouts: %d" % st)
+
+
+@case("logout ends the session")
+def logout():
+    token, tok_csrf = web.login(A1)
+    st, r, b = web.request("POST", "/api/logout", cookie=token,
+                           csrf=tok_csrf)
+    check(st == 200, "logout: %d %r" % (st, b))
+    check("Max-Age=0" in r.getheader("Set-Cookie"), "cookie not cleared")
+    for path in ("/api/session", "/api/recordings"):
+        st, _, b = web.request("GET", path, cookie=token)
+        check(st == 401, "%s after logout: %d %r" % (path, st, b))
+
+
+@case("sessions are shared by instances, kept under the token's hash")
+def shared_sessions():
+    other = Web("web-other")
+    try:
+        token, tok_csrf = web.login(A1)
+        st, _, b = other.request("GET", "/api/session", cookie=token)
+        check(st == 200 and b["user"] == A1 and b["csrf"] == tok_csrf,
+              "the other instance: %d %r" % (st, b))
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        r = es_request(es_url, "GET", "/tlog_web_sessions/_doc/" + digest)
+        check(r.get("found") and r["_source"]["user"] == A1,
+              "no document under the token's hash: %r" % r)
+        es_request(es_url, "POST", "/tlog_web_sessions/_refresh")
+        r = es_request(es_url, "POST", "/tlog_web_sessions/_search",
+                       {"query": {"query_string": {"query": '"%s"'
+                                                   % token}}})
+        check(r["hits"]["total"]["value"] == 0 and token not in json.dumps(r),
+              "the token itself is stored: %r" % r)
+        st, _, _ = other.request("POST", "/api/logout", cookie=token,
+                                 csrf=tok_csrf)
+        check(st == 200, "logout on the other instance: %d" % st)
+        r = es_request(es_url, "GET", "/tlog_web_sessions/_doc/" + digest)
+        check(r.get("found") is False, "still stored after logout: %r" % r)
+        # the first instance trusts what it read for session.cache (1 s)
+        time.sleep(1.5)
+        st, _, b = web.request("GET", "/api/session", cookie=token)
+        check(st == 401, "after a logout elsewhere: %d %r" % (st, b))
+    finally:
+        other.stop()
+
+
+def children(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            if int(st[st.rindex(")") + 2:].split()[1]) == pid:
+                kids.append(int(d))
+    return kids
+
+
+@case("without its PAM process the server refuses logins and ends")
+def pam_process_gone():
+    w = Web("web-nopam")
+    try:
+        kids = children(w.proc.pid)
+        check(len(kids) == 1, "children %r" % kids)
+        os.kill(kids[0], 9)
+        time.sleep(0.5)
+        st, _, b = w.request("POST", "/api/login",
+                             {"user": A1, "password": PASSWORDS[A1]})
+        check(st == 503 and "not available" in b["error"], "login: %d %r"
+              % (st, b))
+        check(w.proc.wait(timeout=20) == 1, "exit status %r"
+              % w.proc.returncode)
+        check("PAM process has ended" in w.stderr(), w.stderr())
+    finally:
+        if w.proc.poll() is None:
+            w.stop()
+
+
+@case("a session ends after its idle time")
+def idle():
+    # times are whole seconds: uses 1 s apart are at most 2 s apart
+    # an index of its own: its clean-up goes by its own idle time
+    index = "tlog_web_sessions_idle"
+    w = Web("web-idle", {"session": {"idle": 3, "absolute": 60,
+                                     "cache": 1, "index": index}})
+    try:
+        token, _ = w.login(A1)
+        for _ in range(3):
+            time.sleep(1)
+            st, _, _ = w.request("GET", "/api/session", cookie=token)
+            check(st == 200, "used within its idle time: %d" % st)
+        time.sleep(4)
+        st, _, b = w.request("GET", "/api/session", cookie=token)
+        check(st == 401, "idle for 4 s: %d %r" % (st, b))
+        # the next login clears ended sessions out of the store
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        es_request(es_url, "POST", "/%s/_refresh" % index)
+        w.login(A1)
+        r = es_request(es_url, "GET", "/%s/_doc/%s" % (index, digest))
+        check(r.get("found") is False, "an ended session stays: %r" % r)
+    finally:
+        w.stop()
+
+
+@case("rules: bob's recording, and alice's past the rule's days, are"
+      " invisible to alice's auditor, as absent ones")
+def rules():
+    token, _ = web.login(A1)
+    st, _, b = web.request("GET", "/api/recordings", cookie=token)
+    check(st == 200, "search: %d %r" % (st, b))
+    seen = [r["rec"] for r in b["recordings"]]
+    check(seen == [recs["alice"]], "A1 sees %r" % seen)
+    a = b["recordings"][0]
+    check(a["user"] == "alice" and a["host"] == "host1" and
+          a["messages"] >= 1 and a["complete"] and a["input"],
+          "alice's recording: %r" % a)
+    st, _, b = web.request("GET", "/api/recordings?shown=bob-shown-text",
+                           cookie=token)
+    check(st == 200 and b["recordings"] == [], "text search: %r" % b)
+    missing = {}
+    for name, rec in (("bob", recs["bob"]), ("old", recs["alice-old"]),
+                      ("none", "0123456789abcdef-1-2")):
+        for suffix in ("", "/messages"):
+            missing[name, suffix] = web.request(
+                "GET", "/api/recordings/%s%s" % (rec, suffix),
+                cookie=token)
+    for suffix in ("", "/messages"):
+        sn, _, bn = missing["none", suffix]
+        for name in ("bob", "old"):
+            sb, _, bb = missing[name, suffix]
+            check(sb == 404 and sn == 404 and bb == bn,
+                  "%s: %s's %d %r, none's %d %r" % (suffix, name, sb, bb,
+                                                    sn, bn))
+    # the one it may see plays
+    st, _, b = web.request("GET", "/api/recordings/%s/messages"
+                           % recs["alice"], cookie=token)
+    check(st == 200 and len(b["messages"]) >= 1, "alice's: %d %r"
+          % (st, b))
+    out = "".join(m["out_txt"] for m in b["messages"])
+    check("alice-shown-text" in out, "output %r" % out)
+    # an auditor of everything sees both
+    t2, _ = web.login(A2)
+    _, _, b = web.request("GET", "/api/recordings?order=oldest", cookie=t2)
+    check([r["rec"] for r in b["recordings"]] ==
+          [recs["alice-old"], recs["alice"], recs["bob"]],
+          "A2 sees, oldest first, %r" % b)
+    # a recording id is unique on its host only: host narrows it
+    for host, want in (("host1", 200), ("host2", 404)):
+        for suffix in ("", "/messages"):
+            st, _, b = web.request("GET", "/api/recordings/%s%s?host=%s"
+                                   % (recs["alice"], suffix, host), cookie=t2)
+            check(st == want, "alice's%s on %s: %d %r" % (suffix, host, st,
+                                                          b))
+    _, _, b = web.request("GET", "/api/recordings?size=1&offset=2",
+                          cookie=t2)
+    check([r["rec"] for r in b["recordings"]] == [recs["alice-old"]] and
+          b["total"] == 3, "the third newest of A2's: %r" % b)
+
+
+@case("typed input is left out without the input right")
+def input_right():
+    t1, _ = web.login(A1)
+    t2, _ = web.login(A2)
+    path = "/api/recordings/%s/messages" % recs["alice"]
+    _, _, b1 = web.request("GET", path, cookie=t1)
+    _, _, b2 = web.request("GET", path, cookie=t2)
+    check(all("in_txt" not in m and "in_bin" not in m
+              for m in b1["messages"]), "A1 got input: %r" % b1)
+    typed = "".join(m.get("in_txt", "") for m in b2["messages"])
+    check("alice-typed-secret" in typed, "A2's input %r" % typed)
+    st, _, b = web.request("GET", "/api/recordings?typed=alice-typed-secret",
+                           cookie=t1)
+    check(st == 403, "typed search without the right: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings?typed=alice-typed-secret",
+                           cookie=t2)
+    check(st == 200 and [r["rec"] for r in b["recordings"]] ==
+          [recs["alice"]], "typed search with the right: %d %r" % (st, b))
+
+
+@case("bad parameters get a JSON error saying what to do (400)")
+def bad_input():
+    token, _ = web.login(A1)
+    for path in ("/api/recordings?size=100000", "/api/recordings?color=red",
+                 "/api/recordings?from=yesterday",
+                 "/api/recordings/bad%20id",
+                 "/api/recordings/%s/messages?from_id=0" % recs["alice"],
+                 "/api/recordings?user=" + "x" * 300):
+        st, _, b = web.request("GET", path, cookie=token)
+        check(st == 400 and isinstance(b, dict) and b.get("error"),
+              "%s: %d %r" % (path, st, b))
+    st, _, b = web.request("POST", "/api/login", b"{\"user\": ",
+                           src="127.0.0.31")
+    check(st == 400 and "JSON" in b["error"], "broken JSON: %d %r"
+          % (st, b))
+    st, _, b = web.request("POST", "/api/login", b"user=a&password=b",
+                           src="127.0.0.31",
+                           ctype="application/x-www-form-urlencoded")
+    check(st == 400, "a form post: %d %r" % (st, b))
+    st, _, b = web.request("POST", "/api/login",
+                           {"user": A1, "password": "x" * 5000},
+                           src="127.0.0.31")
+    check(st == 400, "a huge body: %d %r" % (st, b))
+
+
+@case("every action leaves an access event in syslog and Elasticsearch")
+def access():
+    token, tok_csrf = web.login(A1)
+    web.request("POST", "/api/login", {"user": A1, "password": "nope"},
+                src="127.0.0.41")
+    web.request("GET", "/api/recordings?user=ali*", cookie=token)
+    web.request("GET", "/api/recordings/%s/messages" % recs["alice"],
+                cookie=token)
+    web.request("GET", "/api/recordings/%s" % recs["bob"], cookie=token)
+    web.request("GET", "/api/recordings", cookie="f" * 64)
+    web.request("POST", "/api/logout", cookie=token, csrf=tok_csrf)
+    want = [("login", A1, None, "ok"), ("login-failed", A1, None, "denied"),
+            ("search", A1, None, "ok"), ("play", A1, recs["alice"], "ok"),
+            ("view", A1, recs["bob"], "not-found"),
+            ("denied", None, None, "no-session"),
+            ("logout", A1, None, "ok")]
+    end = time.monotonic() + 20
+    while True:
+        stored, logged = access_events(), web.syslog.events()
+        missing = []
+        for action, user, rec, result in want:
+            for where, evs in (("es", stored), ("syslog", logged)):
+                if not any(e.get("action") == action and
+                           e.get("user") == user and e.get("result") == result
+                           and (rec is None or e.get("rec") == rec)
+                           and e.get("addr") and e.get("@timestamp")
+                           for e in evs):
+                    missing.append((where, action, result))
+        if not missing or time.monotonic() > end:
+            break
+        time.sleep(1)
+    check(not missing, "no event for %r" % missing)
+    search = [e for e in stored if e["action"] == "search" and
+              e.get("query") == "user=ali*"]
+    check(search, "the search's query not kept")
+    check(any("tlog-web[" in ln and ln.startswith("<86>")
+              for ln in web.syslog.lines),
+          "no authpriv.info line: %r" % web.syslog.lines[:3])
+
+
+@case("HTTPS: the cookie is also Secure")
+def https():
+    w = Web("web-tls", tls=True)
+    try:
+        st, r, b = w.request("POST", "/api/login",
+                             {"user": A1, "password": PASSWORDS[A1]})
+        check(st == 200, "login over HTTPS: %d %r" % (st, b))
+        parts = [p.strip() for p in r.getheader("Set-Cookie").split(";")]
+        check("Secure" in parts, "cookie %r" % parts)
+        check("max-age" in (r.getheader("Strict-Transport-Security") or ""),
+              "no HSTS header")
+        # TLS 1.1 is refused
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        # the client's own floor lowered, so that only the server says no
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        try:
+            with socket.create_connection(("127.0.0.1", w.port), 10) as raw:
+                with ctx.wrap_socket(raw) as t:
+                    old = t.version()
+        except (ssl.SSLError, OSError):
+            old = None
+        check(old is None, "a TLS 1.1 handshake went through: %r" % old)
+    finally:
+        w.stop()
+
+
+@case("plain HTTP on a non-loopback address is refused at start")
+def no_plain_http():
+    conf = os.path.join(tmp, "public.conf")
+    with open(conf, "w") as f:
+        json.dump({"listen": {"address": "0.0.0.0", "port": free_port()}},
+                  f)
+    p = subprocess.run([WEB], env=dict(os.environ, TLOG_WEB_CONF_FILE=conf),
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1 and "loopback" in p.stderr and
+          "tls.cert" in p.stderr, "%d %r" % (p.returncode, p.stderr))
+
+
+@case("tlog-web ends cleanly on SIGTERM")
+def clean_end():
+    global web
+    w, web = web, None
+    w.stop()
+
+
+def main():
+    global es_url
+    if os.getuid() != 0:
+        print("FAIL setup: run as root (users, namespaces, Elasticsearch)")
+        return 1
+    for f in (PAM_WRAPPER, PAM_MATRIX):
+        if not os.path.exists(f):
+            print("FAIL setup: %s missing: install libpam-wrapper" % f)
+            return 1
+    es_url = start_elasticsearch(ES_DIR, "web")
+    if es_url is None:
+        stop_elasticsearch(ES_DIR)
+        return 1
+    try:
+        try:
+            setup()
+        except Exception as e:
+            print("FAIL setup: %s" % e)
+            print("web: 0 passed, 1 failed")
+            return 1
+        return run_cases("web", sys.argv[1:])
+    finally:
+        if web is not None and web.proc.poll() is None:
+            web.proc.terminate()
+            web.proc.wait(timeout=30)
+        stop_elasticsearch(ES_DIR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

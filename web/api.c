@@ -1,0 +1,194 @@
+/*
+ * The recordings API: search, one recording's facts, its messages.  Each
+ * handler builds the auditor's rule filter for the right it needs and
+ * hands it to recs.c, which puts it inside the query.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "recs.h"
+#include "request.h"
+
+/*
+ * The auditor's filter for need, narrowed to host when given (a
+ * recording id is unique per host only): a new object.
+ */
+static struct json_object *
+visible(struct call *c, unsigned need, const char *host)
+{
+    struct json_object *f = rules_filter(c->s->conf.rules, c->sess.user,
+                                         c->sess.groups, need);
+    struct json_object *all, *t, *b, *o;
+
+    if (host == NULL) {
+        return f;
+    }
+    t = json_object_new_object();
+    json_object_object_add(t, "host", json_object_new_string(host));
+    o = json_object_new_object();
+    json_object_object_add(o, "term", t);
+    all = json_object_new_array();
+    json_object_array_add(all, f);
+    json_object_array_add(all, o);
+    b = json_object_new_object();
+    json_object_object_add(b, "filter", all);
+    o = json_object_new_object();
+    json_object_object_add(o, "bool", b);
+    return o;
+}
+
+enum MHD_Result
+api_search(struct call *c)
+{
+    static const char *const names[] = {
+        "user", "host", "shown", "typed", "from", "to", "offset", "size",
+        "order", NULL
+    };
+    struct recs_query q = { .from = -1, .to = -1, .size = 20 };
+    struct json_object *filter, *input, *result = NULL;
+    struct call_query p;
+    char err[512];
+    long long v;
+    int rc;
+
+    if (call_query_get(c, &p, names) < 0) {
+        return call_bad_request(c, p.err, "known: user, host, shown,"
+                                " typed, from, to, offset, size, order");
+    }
+    q.user = p.values[0];
+    q.host = p.values[1];
+    q.shown = p.values[2];
+    q.typed = p.values[3];
+    if ((p.values[4] && request_int("from", p.values[4], 0, 1LL << 40,
+                                    &q.from, err, sizeof(err)) < 0) ||
+        (p.values[5] && request_int("to", p.values[5], 0, 1LL << 40, &q.to,
+                                    err, sizeof(err)) < 0)) {
+        return call_bad_request(c, err, "give seconds since the epoch");
+    }
+    if (p.values[6]) {
+        if (request_int("offset", p.values[6], 0, RECS_SEARCH_MAX - 1, &v,
+                        err, sizeof(err)) < 0) {
+            return call_bad_request(c, err, "page through at most the first "
+                                    "1000 results; narrow the search");
+        }
+        q.offset = (size_t)v;
+    }
+    if (p.values[7]) {
+        if (request_int("size", p.values[7], 1, RECS_PAGE_MAX, &v, err,
+                        sizeof(err)) < 0) {
+            return call_bad_request(c, err, "ask for fewer per page");
+        }
+        q.size = (size_t)v;
+    }
+    if (q.offset + q.size > RECS_SEARCH_MAX) {
+        q.size = RECS_SEARCH_MAX - q.offset;
+    }
+    if (p.values[8]) {
+        if (strcmp(p.values[8], "newest") && strcmp(p.values[8], "oldest")) {
+            return call_bad_request(c, "parameter \"order\" must be"
+                                    " \"newest\" or \"oldest\"",
+                                    "newest is the default");
+        }
+        q.oldest_first = !strcmp(p.values[8], "oldest");
+    }
+    if (q.typed != NULL && !(rules_rights(c->s->conf.rules, c->sess.user,
+                                          c->sess.groups) & RULES_INPUT)) {
+        call_record(c, NULL, "search", NULL, p.text, "denied");
+        return call_error(c, MHD_HTTP_FORBIDDEN, "searching typed text"
+                          " needs the \"input\" right, which no rule gives"
+                          " you: search shown text with \"shown\"", 0);
+    }
+    filter = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
+                          RULES_SEARCH);
+    input = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
+                         RULES_SEARCH | RULES_INPUT);
+    rc = recs_search(c->s->conf.store, filter, input, &q, &result, err,
+                     sizeof(err));
+    json_object_put(filter);
+    json_object_put(input);
+    if (rc < 0) {
+        return call_store_failed(c, "search", NULL, err);
+    }
+    call_record(c, NULL, "search", NULL, p.text, "ok");
+    return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
+}
+
+enum MHD_Result
+api_recording(struct call *c, const char *rec)
+{
+    static const char *const names[] = { "host", NULL };
+    struct json_object *filter, *result = NULL, *input;
+    struct call_query p;
+    char err[512];
+    int rc;
+
+    if (call_query_get(c, &p, names) < 0) {
+        return call_bad_request(c, p.err, "known: host");
+    }
+    filter = visible(c, RULES_SEARCH, p.values[0]);
+    rc = recs_get(c->s->conf.store, filter, rec, &result, err, sizeof(err));
+    json_object_put(filter);
+    if (rc == -ENOENT) {
+        call_record(c, NULL, "view", rec, p.text, "not-found");
+        return call_no_recording(c);
+    }
+    if (rc < 0) {
+        return call_store_failed(c, "view", rec, err);
+    }
+    /* what this auditor may do with it */
+    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[0]);
+    rc = recs_visible(c->s->conf.store, input, rec, err, sizeof(err));
+    json_object_put(input);
+    json_object_object_add(result, "input_visible",
+                           json_object_new_boolean(rc > 0));
+    call_record(c, NULL, "view", rec, p.text, "ok");
+    return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
+}
+
+enum MHD_Result
+api_messages(struct call *c, const char *rec)
+{
+    static const char *const names[] = { "from_id", "size", "host", NULL };
+    struct json_object *filter, *input, *result = NULL;
+    long long from_id = 1, size = 100;
+    struct call_query p;
+    char err[512];
+    int rc, with_input;
+
+    if (call_query_get(c, &p, names) < 0) {
+        return call_bad_request(c, p.err, "known: from_id, size, host");
+    }
+    if ((p.values[0] && request_int("from_id", p.values[0], 1,
+                                    (1LL << 53), &from_id, err,
+                                    sizeof(err)) < 0) ||
+        (p.values[1] && request_int("size", p.values[1], 1,
+                                    RECS_MESSAGES_MAX, &size, err,
+                                    sizeof(err)) < 0)) {
+        return call_bad_request(c, err, "from_id counts from 1; ask for fewer"
+                                " messages at once");
+    }
+    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[2]);
+    with_input = recs_visible(c->s->conf.store, input, rec, err,
+                              sizeof(err));
+    json_object_put(input);
+    if (with_input < 0) {
+        return call_store_failed(c, "play", rec, err);
+    }
+    filter = visible(c, RULES_PLAY, p.values[2]);
+    rc = recs_messages(c->s->conf.store, filter, rec, from_id, (size_t)size,
+                       with_input > 0, &result, err, sizeof(err));
+    json_object_put(filter);
+    if (rc == -ENOENT) {
+        call_record(c, NULL, "play", rec, p.text, "not-found");
+        return call_no_recording(c);
+    }
+    if (rc < 0) {
+        return call_store_failed(c, "play", rec, err);
+    }
+    call_record(c, NULL, "play", rec, p.text, "ok");
+    return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
+}

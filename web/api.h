@@ -1,0 +1,19 @@
+/*
+ * The recordings API handlers, for an authenticated call (auth_check()
+ * passed).
+ */
+#ifndef API_H
+#define API_H
+
+#include "call.h"
+
+/* GET /api/recordings */
+enum MHD_Result api_search(struct call *c);
+
+/* GET /api/recordings/REC (rec checked with request_rec_id()) */
+enum MHD_Result api_recording(struct call *c, const char *rec);
+
+/* GET /api/recordings/REC/messages */
+enum MHD_Result api_messages(struct call *c, const char *rec);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * Recordings from Elasticsearch.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "recs.h"
+
+/* {key: value}, taking value */
+static struct json_object *
+pair(const char *key, struct json_object *value)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, key, value);
+    return o;
+}
+
+/* {kind: {field: {"value": value}}} */
+static struct json_object *
+field_query(const char *kind, const char *field, const char *value)
+{
+    return pair(kind, pair(field, pair(kind[0] == 'm' ? "query" : "value",
+                                       json_object_new_string(value))));
+}
+
+/* {"bool": {"filter": filters}} */
+static struct json_object *
+all_of(struct json_object *filters)
+{
+    return pair("bool", pair("filter", filters));
+}
+
+/* {"terms": {"field": field, "size": 1}} */
+static struct json_object *
+one_term(const char *field)
+{
+    struct json_object *t = pair("field", json_object_new_string(field));
+
+    json_object_object_add(t, "size", json_object_new_int(1));
+    return pair("terms", t);
+}
+
+/* The statistics of one recording, as aggregations under a bucket */
+static struct json_object *
+rec_aggs(void)
+{
+    struct json_object *a = json_object_new_object(), *th, *src;
+
+    json_object_object_add(a, "host", one_term("host"));
+    json_object_object_add(a, "user", one_term("user"));
+    json_object_object_add(a, "session", pair("max", pair("field",
+                           json_object_new_string("session"))));
+    json_object_object_add(a, "start", pair("min", pair("field",
+                           json_object_new_string("time"))));
+    json_object_object_add(a, "first", pair("min", pair("field",
+                           json_object_new_string("pos"))));
+    json_object_object_add(a, "end", pair("max", pair("field",
+                           json_object_new_string("pos"))));
+    json_object_object_add(a, "minid", pair("min", pair("field",
+                           json_object_new_string("id"))));
+    json_object_object_add(a, "maxid", pair("max", pair("field",
+                           json_object_new_string("id"))));
+    /* typed text leaves words in in_txt */
+    json_object_object_add(a, "input", pair("filter",
+                           field_query("wildcard", "in_txt", "*")));
+    th = json_object_new_object();
+    json_object_object_add(th, "size", json_object_new_int(1));
+    json_object_object_add(th, "sort", json_object_new_array());
+    json_object_array_add(json_object_object_get(th, "sort"),
+                          pair("id", pair("order",
+                               json_object_new_string("desc"))));
+    src = json_object_new_array();
+    json_object_array_add(src, json_object_new_string("x_tlog_end"));
+    json_object_object_add(th, "_source", pair("includes", src));
+    json_object_object_add(a, "last", pair("top_hits", th));
+    return a;
+}
+
+static double
+agg_value(struct json_object *b, const char *name)
+{
+    struct json_object *a, *v;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "value", &v) &&
+        json_object_get_type(v) != json_type_null) {
+        return json_object_get_double(v);
+    }
+    return -1;
+}
+
+static const char *
+agg_key(struct json_object *b, const char *name)
+{
+    struct json_object *a, *bs, *k;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "buckets", &bs) &&
+        json_object_array_length(bs) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key",
+                                  &k)) {
+        return json_object_get_string(k);
+    }
+    return "";
+}
+
+/* A recording's facts from its bucket */
+static struct json_object *
+rec_info(struct json_object *b)
+{
+    struct json_object *r = json_object_new_object(), *o, *x = NULL;
+    double start = agg_value(b, "start"), lo = agg_value(b, "minid");
+    double hi = agg_value(b, "maxid"), first = agg_value(b, "first");
+    long long count = 0, start_ms = -1;
+    char when[64] = "";
+
+    json_object_object_get_ex(b, "key", &o);
+    json_object_object_add(r, "rec", json_object_get(o));
+    json_object_object_add(r, "user",
+                           json_object_new_string(agg_key(b, "user")));
+    json_object_object_add(r, "host",
+                           json_object_new_string(agg_key(b, "host")));
+    json_object_object_add(r, "session",
+                           json_object_new_int64((long long)agg_value(b,
+                                                 "session")));
+    /* "time" mapped as a date aggregates in ms, as a number in s */
+    if (start >= 1e11) {
+        start /= 1000;
+    }
+    if (start >= 0) {
+        time_t t;
+        struct tm tm;
+
+        start_ms = (long long)(start * 1000) - (first > 0 ? (long long)first
+                                                          : 0);
+        t = (time_t)(start_ms / 1000);
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    json_object_object_add(r, "start", json_object_new_string(when));
+    json_object_object_add(r, "start_ms", json_object_new_int64(start_ms));
+    json_object_object_add(r, "duration_ms", json_object_new_int64(
+        (long long)agg_value(b, "end") - (first > 0 ? (long long)first : 0)));
+    if (json_object_object_get_ex(b, "doc_count", &o)) {
+        count = json_object_get_int64(o);
+    }
+    json_object_object_add(r, "messages", json_object_new_int64(count));
+    json_object_object_add(r, "input", json_object_new_boolean(
+        json_object_object_get_ex(b, "input", &o) &&
+        json_object_object_get_ex(o, "doc_count", &o) &&
+        json_object_get_int64(o) > 0));
+    /* complete: ids 1..N, each once */
+    json_object_object_add(r, "complete", json_object_new_boolean(
+        lo == 1 && (long long)hi == count));
+    if (json_object_object_get_ex(b, "last", &o) &&
+        json_object_object_get_ex(o, "hits", &o) &&
+        json_object_object_get_ex(o, "hits", &o) &&
+        json_object_array_length(o) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(o, 0), "_source",
+                                  &o)) {
+        json_object_object_get_ex(o, "x_tlog_end", &x);
+    }
+    json_object_object_add(r, "end", json_object_get(x));
+    return r;
+}
+
+/* The buckets of aggregation "recs" of answer a */
+static struct json_object *
+buckets(struct json_object *a, char *err, size_t errsz)
+{
+    struct json_object *o;
+
+    if (json_object_object_get_ex(a, "aggregations", &o) &&
+        json_object_object_get_ex(o, "recs", &o) &&
+        json_object_object_get_ex(o, "buckets", &o) &&
+        json_object_get_type(o) == json_type_array) {
+        return o;
+    }
+    snprintf(err, errsz, "Elasticsearch answered without the aggregation"
+             " asked for");
+    return NULL;
+}
+
+/* Aggregate the recordings matching query, size of them, in order */
+static int
+aggregate(struct store *s, struct json_object *query, size_t size,
+          bool oldest_first, bool stats, struct json_object **answer,
+          char *err, size_t errsz)
+{
+    struct json_object *body = json_object_new_object(), *terms, *recs;
+    int rc;
+
+    json_object_object_add(body, "size", json_object_new_int(0));
+    json_object_object_add(body, "query", query);
+    terms = json_object_new_object();
+    json_object_object_add(terms, "field", json_object_new_string("rec"));
+    json_object_object_add(terms, "size", json_object_new_int64(
+                           (int64_t)(size ? size : 1)));
+    json_object_object_add(terms, "order", pair("start",
+                           json_object_new_string(oldest_first ? "asc" :
+                                                  "desc")));
+    recs = pair("terms", terms);
+    if (stats) {
+        json_object_object_add(recs, "aggs", rec_aggs());
+    } else {
+        json_object_object_add(recs, "aggs", pair("start", pair("min",
+                               pair("field",
+                                    json_object_new_string("time")))));
+    }
+    json_object_object_add(body, "aggs", json_object_new_object());
+    json_object_object_add(json_object_object_get(body, "aggs"), "recs",
+                           recs);
+    json_object_object_add(json_object_object_get(body, "aggs"), "total",
+                           pair("cardinality", pair("field",
+                                json_object_new_string("rec"))));
+    rc = store_search(s, body, answer, err, errsz);
+    json_object_put(body);
+    return rc;
+}
+
+int
+recs_search(struct store *s, struct json_object *filter,
+            struct json_object *input_filter, const struct recs_query *q,
+            struct json_object **result, char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array(), *a = NULL, *b = NULL;
+    struct json_object *bs, *page, *ids, *r, *o;
+    long long total = 0;
+    size_t i, n, nids;
+    int rc;
+
+    json_object_array_add(f, json_object_get(filter));
+    if (q->user != NULL) {
+        json_object_array_add(f, field_query("wildcard", "user", q->user));
+    }
+    if (q->host != NULL) {
+        json_object_array_add(f, field_query("wildcard", "host", q->host));
+    }
+    if (q->from >= 0 || q->to >= 0) {
+        struct json_object *t = json_object_new_object();
+
+        if (q->from >= 0) {
+            json_object_object_add(t, "gte", json_object_new_int64(q->from));
+        }
+        if (q->to >= 0) {
+            json_object_object_add(t, "lte", json_object_new_int64(q->to));
+        }
+        json_object_object_add(t, "format",
+                               json_object_new_string("epoch_second"));
+        json_object_array_add(f, pair("range", pair("time", t)));
+    }
+    if (q->shown != NULL) {
+        json_object_array_add(f, field_query("match_phrase", "out_txt",
+                                             q->shown));
+    }
+    if (q->typed != NULL) {
+        json_object_array_add(f, field_query("match_phrase", "in_txt",
+                                             q->typed));
+        json_object_array_add(f, json_object_get(input_filter));
+    }
+    /* the recordings with a matching message, then their whole facts */
+    rc = aggregate(s, all_of(f), q->offset + q->size, q->oldest_first,
+                   false, &a, err, errsz);
+    if (rc < 0) {
+        return rc;
+    }
+    bs = buckets(a, err, errsz);
+    if (bs == NULL) {
+        json_object_put(a);
+        return -EIO;
+    }
+    if (json_object_object_get_ex(a, "aggregations", &o) &&
+        json_object_object_get_ex(o, "total", &o) &&
+        json_object_object_get_ex(o, "value", &o)) {
+        total = json_object_get_int64(o);
+    }
+    ids = json_object_new_array();
+    n = json_object_array_length(bs);
+    for (i = q->offset; i < n; i++) {
+        json_object_object_get_ex(json_object_array_get_idx(bs, i), "key",
+                                  &o);
+        json_object_array_add(ids, json_object_get(o));
+    }
+    json_object_put(a);
+    page = json_object_new_array();
+    nids = json_object_array_length(ids);
+    if (nids > 0) {
+        f = json_object_new_array();
+        json_object_array_add(f, json_object_get(filter));
+        json_object_array_add(f, pair("terms", pair("rec", ids)));
+        rc = aggregate(s, all_of(f), nids, q->oldest_first, true, &b, err,
+                       errsz);
+        bs = rc == 0 ? buckets(b, err, errsz) : NULL;
+        if (bs == NULL) {
+            json_object_put(b);
+            json_object_put(page);
+            return rc < 0 ? rc : -EIO;
+        }
+        for (i = 0; i < json_object_array_length(bs); i++) {
+            json_object_array_add(page,
+                                  rec_info(json_object_array_get_idx(bs, i)));
+        }
+        json_object_put(b);
+    } else {
+        json_object_put(ids);
+    }
+    r = json_object_new_object();
+    json_object_object_add(r, "total", json_object_new_int64(total));
+    json_object_object_add(r, "offset", json_object_new_int64(
+                           (int64_t)q->offset));
+    json_object_object_add(r, "recordings", page);
+    *result = r;
+    return 0;
+}
+
+int
+recs_get(struct store *s, struct json_object *filter, const char *rec,
+         struct json_object **result, char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array(), *a = NULL, *bs;
+    int rc;
+
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, field_query("term", "rec", rec));
+    rc = aggregate(s, all_of(f), 1, false, true, &a, err, errsz);
+    if (rc < 0) {
+        return rc;
+    }
+    bs = buckets(a, err, errsz);
+    if (bs == NULL) {
+        rc = -EIO;
+    } else if (json_object_array_length(bs) == 0) {
+        rc = -ENOENT;
+    } else {
+        *result = rec_info(json_object_array_get_idx(bs, 0));
+    }
+    json_object_put(a);
+    return rc;
+}
+
+int
+recs_visible(struct store *s, struct json_object *filter, const char *rec,
+             char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array(), *body, *a = NULL, *o;
+    int rc;
+
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, field_query("term", "rec", rec));
+    body = json_object_new_object();
+    json_object_object_add(body, "size", json_object_new_int(0));
+    json_object_object_add(body, "terminate_after", json_object_new_int(1));
+    json_object_object_add(body, "query", all_of(f));
+    rc = store_search(s, body, &a, err, errsz);
+    json_object_put(body);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = json_object_object_get_ex(a, "hits", &o) &&
+         json_object_object_get_ex(o, "total", &o) &&
+         json_object_object_get_ex(o, "value", &o) &&
+         json_object_get_int64(o) > 0;
+    json_object_put(a);
+    return rc;
+}
+
+int
+recs_messages(struct store *s, struct json_object *filter, const char *rec,
+              long long from_id, size_t size, bool with_input,
+              struct json_object **result, char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array(), *body, *a = NULL, *o;
+    struct json_object *msgs, *t, *ex;
+    size_t i;
+    int rc = recs_visible(s, filter, rec, err, errsz);
+
+    if (rc <= 0) {
+        json_object_put(f);
+        return rc < 0 ? rc : -ENOENT;
+    }
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, field_query("term", "rec", rec));
+    t = json_object_new_object();
+    json_object_object_add(t, "gte", json_object_new_int64(from_id));
+    json_object_array_add(f, pair("range", pair("id", t)));
+    body = json_object_new_object();
+    json_object_object_add(body, "size", json_object_new_int64(
+                           (int64_t)size));
+    json_object_object_add(body, "query", all_of(f));
+    json_object_object_add(body, "sort", json_object_new_array());
+    json_object_array_add(json_object_object_get(body, "sort"),
+                          pair("id", pair("order",
+                               json_object_new_string("asc"))));
+    if (!with_input) {
+        ex = json_object_new_array();
+        json_object_array_add(ex, json_object_new_string("in_txt"));
+        json_object_array_add(ex, json_object_new_string("in_bin"));
+        json_object_object_add(body, "_source", pair("excludes", ex));
+    }
+    rc = store_search(s, body, &a, err, errsz);
+    json_object_put(body);
+    if (rc < 0) {
+        return rc;
+    }
+    msgs = json_object_new_array();
+    if (json_object_object_get_ex(a, "hits", &o) &&
+        json_object_object_get_ex(o, "hits", &o)) {
+        for (i = 0; i < json_object_array_length(o); i++) {
+            struct json_object *src;
+
+            if (json_object_object_get_ex(json_object_array_get_idx(o, i),
+                                          "_source", &src)) {
+                json_object_array_add(msgs, json_object_get(src));
+            }
+        }
+    }
+    json_object_put(a);
+    *result = pair("messages", msgs);
+    return 0;
+}

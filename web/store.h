@@ -1,0 +1,56 @@
+/*
+ * The Elasticsearch nodes tlog-web reads recordings from and writes its
+ * access events to: a list of base URLs tried in order, each request
+ * going to the first that answers.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/* Most node URLs, and the longest URL made from one */
+#define STORE_URLS_MAX 16
+#define STORE_URL_MAX 2048
+
+struct store;
+
+/*
+ * A store on urls (newline-joined base URLs, "http://host:9200"),
+ * searching the indices of pattern ("tlog-2*").  Stores it in *ps (free
+ * with store_free()).  0 or a negative errno value with err saying why.
+ */
+int store_new(const char *urls, const char *pattern, struct store **ps,
+              char *err, size_t errsz);
+
+/* store_free(NULL) does nothing */
+void store_free(struct store *s);
+
+/*
+ * Search the recordings with body.  Stores the answer, owned by the
+ * caller, in *answer.  0 or a negative errno value with err holding the
+ * last node's reason.
+ */
+int store_search(struct store *s, struct json_object *body,
+                 struct json_object **answer, char *err, size_t errsz);
+
+/*
+ * POST body to path ("INDEX/_mget") on the first node that answers.
+ * Stores the answer, owned by the caller, in *answer.  0 or a negative
+ * errno value with err holding the reason.
+ */
+int store_post(struct store *s, const char *path, struct json_object *body,
+               struct json_object **answer, char *err, size_t errsz);
+
+/* store_post() with the body as text (NDJSON for _bulk) */
+int store_post_text(struct store *s, const char *path, const char *text,
+                    struct json_object **answer, char *err, size_t errsz);
+
+/*
+ * Add doc to index (created on the way).  0 or a negative errno value
+ * with err holding the last node's reason.
+ */
+int store_add(struct store *s, const char *index, struct json_object *doc,
+              char *err, size_t errsz);
+
+#endif
