@@ -223,9 +223,9 @@ class Web:
 web = None
 
 
-def record(name, user, host, script, typed=None, days_ago=0):
+def record(name, user, host, script, typed=None, days_ago=0, session=None):
     """A recording made by tlog-rec, as user on host (days_ago days
-    earlier), into ES"""
+    earlier, in audit session session if given), into ES"""
     out = path_for(name)
     argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
     t = Term(argv)
@@ -237,6 +237,8 @@ def record(name, user, host, script, typed=None, days_ago=0):
     lines = []
     for m in messages(out):
         m["user"], m["host"] = user, host
+        if session is not None:
+            m["session"] = session
         m["time"] = round(m["time"] - days_ago * 86400, 3)
         lines.append('{"index":{}}\n' + json.dumps(m) + "\n")
     r = es_request(es_url, "POST", "/%s/_bulk" % INDEX,
@@ -262,8 +264,9 @@ def setup():
         check(r.get("acknowledged"), "template %s not loaded: %r"
               % (name, r))
     record("alice", "alice", "host1",
-           "read x; echo alice-shown-text", typed=b"alice-typed-secret\r")
-    record("bob", "bob", "host2", "echo bob-shown-text")
+           "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
+           session=4242)
+    record("bob", "bob", "host2", "echo bob-shown-text", session=4343)
     # outside A1's 30 days
     record("alice-old", "alice", "host1", "echo alice-old-text",
            days_ago=40)
@@ -559,6 +562,72 @@ def rules():
                           cookie=t2)
     check([r["rec"] for r in b["recordings"]] == [recs["alice-old"]] and
           b["total"] == 3, "the third newest of A2's: %r" % b)
+
+
+def aushape_event(log, kind):
+    """The first event of kind aushape makes of the audit log log"""
+    p = subprocess.run([os.path.join(BUILD, "aushape", "aushape"),
+                        "--events-per-doc=none", os.path.join(TOP, log)],
+                       capture_output=True, text=True, check=True)
+    for ln in p.stdout.splitlines():
+        e = json.loads(ln)
+        if kind in e.get("data", {}):
+            return e
+    check(False, "no %s event in %s" % (kind, log))
+
+
+def iso_ms(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + \
+        ".%03d+00:00" % (ms % 1000)
+
+
+@case("audit events: a recording's commands and the failed logins before"
+      " it, with offsets; none of a recording outside the rules")
+def audit_events():
+    t1, _ = web.login(A1)
+    _, _, a = web.request("GET", "/api/recordings/%s" % recs["alice"],
+                          cookie=t1)
+    start = a["start_ms"]
+    docs = []
+    # what aushape makes of real audit records, moved to the recordings'
+    # hosts, sessions and times
+    for host, ses, user, rec_start, argv in (
+            ("host1", "4242", "alice", start, ["ls", "/etc/alice-dir"]),
+            ("host2", "4343", "bob", start, ["cat", "/etc/bob-file"])):
+        e = aushape_event("tests/aushape/real.log", "execve")
+        e["host"], e["time"] = host, iso_ms(rec_start + 150)
+        e["data"]["syscall"]["ses"] = [ses, ses]
+        e["data"]["syscall"]["auid"] = [user, "1000"]
+        e["data"]["execve"] = argv
+        e["data"].pop("proctitle", None)
+        docs.append(e)
+        f = aushape_event("tests/audit/login.log", "user_auth")
+        f["host"], f["time"] = host, iso_ms(rec_start - 60000)
+        f["data"]["user_auth"]["acct"] = [user]
+        f["data"]["user_auth"]["res"] = ["failed"]
+        docs.append(f)
+    es_request(es_url, "POST", "/aushape-test/_bulk",
+               "".join('{"index":{}}\n' + json.dumps(d) + "\n"
+                       for d in docs).encode(), ndjson=True)
+    es_request(es_url, "POST", "/aushape-test/_refresh")
+    st, _, b = web.request("GET", "/api/recordings/%s/audit" % recs["alice"],
+                           cookie=t1)
+    check(st == 200, "alice's audit events: %d %r" % (st, b))
+    cmds = [e for e in b["events"] if e["kind"] == "command"]
+    check([e.get("argv") for e in cmds] == [["ls", "/etc/alice-dir"]] and
+          cmds[0]["offset"] == 150, "commands %r" % cmds)
+    auth = [e for e in b["events"] if e["kind"] == "auth"]
+    check(len(auth) == 1 and auth[0]["result"] == "failed" and
+          auth[0]["offset"] == -60000, "failed logins %r" % auth)
+    # bob's is not A1's to see: the same answer as none at all
+    sb, _, bb = web.request("GET", "/api/recordings/%s/audit" % recs["bob"],
+                            cookie=t1)
+    sn, _, bn = web.request("GET", "/api/recordings/0123-1-2/audit",
+                            cookie=t1)
+    check(sb == 404 and bb == bn and sn == 404,
+          "bob's: %d %r; none: %d %r" % (sb, bb, sn, bn))
+    check(any(e.get("rec") == recs["alice"] for e in access_events("audit")),
+          "no access event of the audit view")
 
 
 @case("typed input is left out without the input right")

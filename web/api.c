@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "api.h"
+#include "audit.h"
+#include "audit_query.h"
 #include "recs.h"
 #include "request.h"
 
@@ -190,5 +192,93 @@ api_messages(struct call *c, const char *rec)
         return call_store_failed(c, "play", rec, err);
     }
     call_record(c, NULL, "play", rec, p.text, "ok");
+    return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
+}
+
+/* The search of q on the audit indices, its events added to events;
+ * the number left out, or a negative errno value */
+static int
+audit_add(struct call *c, struct json_object *q, long long start_ms,
+          struct json_object *events, char *err, size_t errsz)
+{
+    struct json_object *answer = NULL;
+    char path[STORE_URL_MAX];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/_search", c->s->conf.audit_index);
+    rc = store_post(c->s->conf.store, path, q, &answer, err, errsz);
+    json_object_put(q);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = audit_events_add(events, answer, start_ms, err, errsz);
+    json_object_put(answer);
+    return rc;
+}
+
+enum MHD_Result
+api_audit(struct call *c, const char *rec)
+{
+    static const char *const names[] = { "host", NULL };
+    struct json_object *filter, *facts = NULL, *o, *q, *events, *result;
+    struct audit_rec ar;
+    struct call_query p;
+    long long dropped = 0;
+    char err[512];
+    int rc;
+
+    if (call_query_get(c, &p, names) < 0) {
+        return call_bad_request(c, p.err, "known: host");
+    }
+    filter = visible(c, RULES_PLAY, p.values[0]);
+    rc = recs_get(c->s->conf.store, filter, rec, &facts, err, sizeof(err));
+    json_object_put(filter);
+    if (rc == -ENOENT) {
+        call_record(c, NULL, "audit", rec, p.text, "not-found");
+        return call_no_recording(c);
+    }
+    if (rc < 0) {
+        return call_store_failed(c, "audit", rec, err);
+    }
+    memset(&ar, 0, sizeof(ar));
+    ar.host = json_object_object_get_ex(facts, "host", &o) ?
+              json_object_get_string(o) : "";
+    ar.user = json_object_object_get_ex(facts, "user", &o) ?
+              json_object_get_string(o) : "";
+    ar.session = json_object_object_get_ex(facts, "session", &o) ?
+                 json_object_get_int64(o) : 0;
+    ar.start_ms = json_object_object_get_ex(facts, "start_ms", &o) ?
+                  json_object_get_int64(o) : 0;
+    ar.end_ms = ar.start_ms + (json_object_object_get_ex(facts,
+                                                         "duration_ms", &o) ?
+                               json_object_get_int64(o) : 0);
+    events = json_object_new_array();
+    /* a recording made outside a login session (tlog-rec) has no audit
+     * session: its own events cannot be asked for, its logins can */
+    rc = 0;
+    if (audit_query_session(&ar, AUDIT_MARGIN_MS, &q, err,
+                            sizeof(err)) == 0) {
+        rc = audit_add(c, q, ar.start_ms, events, err, sizeof(err));
+        dropped += rc > 0 ? rc : 0;
+    }
+    if (rc >= 0 && audit_query_login(&ar, AUDIT_LOGIN_BEFORE_MS,
+                                     AUDIT_MARGIN_MS, &q, err,
+                                     sizeof(err)) == 0) {
+        rc = audit_add(c, q, ar.start_ms, events, err, sizeof(err));
+        dropped += rc > 0 ? rc : 0;
+    }
+    json_object_put(facts);
+    if (rc < 0) {
+        json_object_put(events);
+        return call_store_failed(c, "audit", rec, err);
+    }
+    audit_events_sort(events);
+    result = json_object_new_object();
+    json_object_object_add(result, "rec", json_object_new_string(rec));
+    json_object_object_add(result, "start_ms",
+                           json_object_new_int64(ar.start_ms));
+    json_object_object_add(result, "dropped", json_object_new_int64(dropped));
+    json_object_object_add(result, "events", events);
+    call_record(c, NULL, "audit", rec, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }

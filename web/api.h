@@ -16,4 +16,8 @@ enum MHD_Result api_recording(struct call *c, const char *rec);
 /* GET /api/recordings/REC/messages */
 enum MHD_Result api_messages(struct call *c, const char *rec);
 
+/* GET /api/recordings/REC/audit: the audit events of its session and
+ * the logins before it, each with its offset into the recording */
+enum MHD_Result api_audit(struct call *c, const char *rec);
+
 #endif

@@ -84,6 +84,9 @@ route(struct call *c, struct req *q)
         if (!strcmp(rest, "/messages")) {
             return api_messages(c, rec);
         }
+        if (!strcmp(rest, "/audit")) {
+            return api_audit(c, rec);
+        }
     }
     call_record(c, NULL, "denied", NULL, u, "no-such-path");
     return call_error(c, MHD_HTTP_NOT_FOUND, "no such API path (see"

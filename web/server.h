@@ -43,6 +43,7 @@ struct server_conf {
     struct privsep *privsep;
     const struct rules *rules;
     const char *access_prefix;  /* "tlog-access-" */
+    const char *audit_index;    /* "aushape-*": aushape's audit events */
     bool https;                 /* cookies marked Secure */
     const char *cert_pem;       /* HTTPS certificate and key, or NULL */
     const char *key_pem;

@@ -56,6 +56,8 @@ static const struct conf_key keys[] = {
     { "access.index_prefix", CONF_STR, "tlog-access-", 0, 0, NULL,
       "access-index-prefix", 0, "PREFIX",
       "Index prefix of the access events (+ YYYY.MM.DD)" },
+    { "audit.index", CONF_STR, "aushape-*", 0, 0, NULL, "audit-index", 0,
+      "PATTERN", "Index pattern of aushape's audit events" },
     { "pam.service", CONF_STR, "tlog-web", 0, 0, NULL, "pam-service", 0,
       "NAME", "PAM service checking the auditors' passwords" },
     { "session.idle", CONF_INT, "900", 1, 86400, NULL, "session-idle", 0,
@@ -344,6 +346,7 @@ main(int argc, char **argv)
     sc.privsep = ps;
     sc.rules = rules;
     sc.access_prefix = conf_str(c, "access.index_prefix");
+    sc.audit_index = conf_str(c, "audit.index");
     sc.https = cert != NULL;
     sc.cert_pem = cert;
     sc.key_pem = key;
