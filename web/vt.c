@@ -141,12 +141,18 @@ pen_eq(const struct pen *a, const struct pen *b)
            color_eq(&a->bg, &b->bg);
 }
 
-/* A cell showing nothing: no character (or a space), plain pen */
+/*
+ * A cell showing nothing: no character (or a space) on the default
+ * background, nothing that draws the foreground colour (reverse,
+ * underline, strike); its foreground, bold, italic, blink and font
+ * cannot be seen, and a snapshot skips it
+ */
 static bool
 cell_blank(const VTermScreenCell *c, const struct pen *p)
 {
     return (c->chars[0] == 0 || (c->chars[0] == ' ' && c->chars[1] == 0)) &&
-           pen_plain(p);
+           p->bg.type == VT_COLOR_DEFAULT && p->underline == 0 &&
+           (p->attrs & (VT_ATTR_REVERSE | VT_ATTR_STRIKE)) == 0;
 }
 
 /* --- building the string --- */
@@ -250,9 +256,7 @@ sgr_color(char *s, const struct vt_color *c, bool fg)
         if (c->idx < 8) {
             return sprintf(s, ";%d", (fg ? 30 : 40) + c->idx);
         }
-        if (c->idx < 16) {
-            return sprintf(s, ";%d", (fg ? 90 : 100) + c->idx - 8);
-        }
+        /* the bright eight too: some terminals make 90-97 bold */
         return sprintf(s, ";%d;5;%d", fg ? 38 : 48, c->idx);
     case VT_COLOR_RGB:
         return sprintf(s, ";%d;2;%d;%d;%d", fg ? 38 : 48, c->r, c->g, c->b);
