@@ -2,7 +2,7 @@
  * Speed of the snapshot index against libvterm alone, on the same
  * terminal output, in the same run.
  *
- * Usage: snap_bench [-s MB] [-r RUNS] [-g ROWSxCOLS] [-c CHUNK]
+ * Usage: snap_bench [-s MB] [-r RUNS] [-g ROWSxCOLS] [-c CHUNK] [-o WHICH]
  *
  * The output is made up here, the same for every run and seed: shell
  * lines and listings in colour (16, 256 and RGB), wide characters,
@@ -11,11 +11,14 @@
  * events (2048 by default, a message's worth), 1 ms apart, to:
  *   vterm   libvterm's screen alone (vterm_input_write), no snapshots;
  *   snap    the index at its defaults (a snapshot every 5 s or 16 KiB).
- * Prints the best MB/s of RUNS runs for each and their ratio.
+ *   feed    the index with snapshots off (its terminal alone).
+ * Prints the best MB/s of RUNS runs for each and the ratios to vterm.
+ * -o vterm, -o snap or -o feed runs only that one (for a profiler).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +170,7 @@ run_vterm(const struct buf *b, int rows, int cols, size_t chunk)
 }
 
 static double
-run_snap(const struct buf *b, int rows, int cols, size_t chunk,
+run_snap(const struct buf *b, int rows, int cols, size_t chunk, bool off,
          size_t *count, size_t *memory)
 {
     struct snap_conf conf;
@@ -180,6 +183,10 @@ run_snap(const struct buf *b, int rows, int cols, size_t chunk,
     snap_conf_default(&conf);
     conf.rows = rows;
     conf.cols = cols;
+    if (off) {
+        conf.interval_ms = 0;
+        conf.bytes = 0;
+    }
     if ((rc = snap_new(&conf, &s)) < 0) {
         fprintf(stderr, "snap_bench: snap_new: %s\n", strerror(-rc));
         exit(1);
@@ -204,12 +211,13 @@ run_snap(const struct buf *b, int rows, int cols, size_t chunk,
 int
 main(int argc, char **argv)
 {
-    size_t mb = 100, chunk = 2048, count = 0, memory = 0;
+    size_t mb = 100, chunk = 2048, count = 0, memory = 0, unused;
     int runs = 3, rows = 24, cols = 80, opt, r;
-    double best_v = 1e9, best_s = 1e9, t;
+    double best_v = 1e9, best_s = 1e9, best_f = 1e9, t;
+    const char *only = NULL;
     struct buf b;
 
-    while ((opt = getopt(argc, argv, "s:r:g:c:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:r:g:c:o:")) != -1) {
         switch (opt) {
         case 's':
             mb = strtoul(optarg, NULL, 10);
@@ -227,32 +235,60 @@ main(int argc, char **argv)
         case 'c':
             chunk = strtoul(optarg, NULL, 10);
             break;
+        case 'o':
+            only = optarg;
+            break;
         default:
             fprintf(stderr, "usage: snap_bench [-s MB] [-r RUNS] "
-                    "[-g ROWSxCOLS] [-c CHUNK]\n");
+                    "[-g ROWSxCOLS] [-c CHUNK] [-o vterm|snap|feed]\n");
             return 2;
         }
     }
-    if (mb == 0 || runs < 1 || chunk == 0 || rows < 4 || cols < 30) {
-        fprintf(stderr, "snap_bench: -s, -r, -c at least 1, -g at least "
-                "4x30\n");
+    if (mb == 0 || runs < 1 || chunk == 0 || rows < 4 || cols < 30 ||
+        rows > VT_DIM_MAX || cols > VT_DIM_MAX) {
+        fprintf(stderr, "snap_bench: -s, -r, -c at least 1, -g from 4x30 "
+                "to %dx%d\n", VT_DIM_MAX, VT_DIM_MAX);
+        return 2;
+    }
+    if (only != NULL && strcmp(only, "vterm") != 0 &&
+        strcmp(only, "snap") != 0 && strcmp(only, "feed") != 0) {
+        fprintf(stderr, "snap_bench: -o %s: vterm, snap or feed expected\n",
+                only);
         return 2;
     }
     buf_init(&b, (mb + 1) << 20);
     make_output(&b, mb << 20, rows, cols);
     b.len = mb << 20;
     for (r = 0; r < runs; r++) {
-        t = run_vterm(&b, rows, cols, chunk);
-        best_v = t < best_v ? t : best_v;
-        t = run_snap(&b, rows, cols, chunk, &count, &memory);
-        best_s = t < best_s ? t : best_s;
+        if (only == NULL || strcmp(only, "vterm") == 0) {
+            t = run_vterm(&b, rows, cols, chunk);
+            best_v = t < best_v ? t : best_v;
+        }
+        if (only == NULL || strcmp(only, "snap") == 0) {
+            t = run_snap(&b, rows, cols, chunk, false, &count, &memory);
+            best_s = t < best_s ? t : best_s;
+        }
+        if (only == NULL || strcmp(only, "feed") == 0) {
+            t = run_snap(&b, rows, cols, chunk, true, &unused, &unused);
+            best_f = t < best_f ? t : best_f;
+        }
     }
     printf("output: %zu MB, %dx%d, %zu-byte events, best of %d\n", mb, rows,
            cols, chunk, runs);
-    printf("vterm alone:  %6.1f MB/s\n", (double)b.len / 1e6 / best_v);
-    printf("snap:         %6.1f MB/s  (%zu snapshots, %zu KiB held)\n",
-           (double)b.len / 1e6 / best_s, count, memory >> 10);
-    printf("snap/vterm:   %6.2f\n", best_v / best_s);
+    if (only == NULL || strcmp(only, "vterm") == 0) {
+        printf("vterm alone:     %6.1f MB/s\n", (double)b.len / 1e6 / best_v);
+    }
+    if (only == NULL || strcmp(only, "snap") == 0) {
+        printf("snap:            %6.1f MB/s  (%zu snapshots, %zu KiB held)\n",
+               (double)b.len / 1e6 / best_s, count, memory >> 10);
+    }
+    if (only == NULL || strcmp(only, "feed") == 0) {
+        printf("snapshots off:   %6.1f MB/s\n", (double)b.len / 1e6 / best_f);
+    }
+    if (only == NULL) {
+        printf("snap/vterm:      %6.2f\n", best_v / best_s);
+        printf("off/vterm:       %6.2f\n", best_v / best_f);
+    }
     buf_fini(&b);
     return 0;
 }

@@ -64,7 +64,7 @@ replay(struct vt *v)
     ck_assert_int_eq(vt_state(v, &st), 0);
     w = mk(st.rows, st.cols);
     buf_init(&b, SNAP_ESC_MAX);
-    ck_assert_int_eq(vt_snapshot(v, &b), 0);
+    ck_assert_int_eq(vt_snapshot(v, &b, NULL), 0);
     vt_feed(w, b.data, b.len);
     buf_fini(&b);
     return w;
@@ -350,7 +350,7 @@ START_TEST(test_unsettled)
     buf_init(&b, SNAP_ESC_MAX);
     feed(v, "abc\033[3");
     ck_assert(!vt_settled(v));
-    ck_assert_int_eq(vt_snapshot(v, &b), -EAGAIN);
+    ck_assert_int_eq(vt_snapshot(v, &b, NULL), -EAGAIN);
     ck_assert_int_eq(b.len, 0);
     feed(v, "1mred");
     ck_assert(vt_settled(v));
@@ -374,7 +374,7 @@ START_TEST(test_unsettled)
     ck_assert(!vt_settled(v));
     feed(v, "B");
     ck_assert(vt_settled(v));
-    ck_assert_int_eq(vt_snapshot(v, &b), 0);
+    ck_assert_int_eq(vt_snapshot(v, &b, NULL), 0);
     ck_assert_int_gt(b.len, 0);
     buf_fini(&b);
     vt_free(v);
@@ -384,11 +384,21 @@ END_TEST
 START_TEST(test_text)
 {
     struct vt *v = mk(4, 20);
+    struct buf esc, tx;
     char *t;
 
     feed(v, "ab  \033[41m  \033[0m\r\n\r\n  \xe4\xb8\xad|e\xcc\x81   ");
     t = text(v);
     ck_assert_str_eq(t, "ab\n\n  \xe4\xb8\xad|e\xcc\x81\n");
+
+    /* the text a snapshot gives along is the same */
+    buf_init(&esc, SNAP_ESC_MAX);
+    buf_init(&tx, SNAP_TEXT_MAX);
+    ck_assert_int_eq(vt_snapshot(v, &esc, &tx), 0);
+    ck_assert_int_eq(tx.len, strlen(t));
+    ck_assert(memcmp(tx.data, t, tx.len) == 0);
+    buf_fini(&esc);
+    buf_fini(&tx);
     free(t);
     vt_free(v);
 }
@@ -411,7 +421,7 @@ START_TEST(test_snapshot_is_inert)
                       "title byte %zu is a control", i);
     }
     buf_init(&b, SNAP_ESC_MAX);
-    ck_assert_int_eq(vt_snapshot(v, &b), 0);
+    ck_assert_int_eq(vt_snapshot(v, &b, NULL), 0);
     /* no control but ESC, and one BEL ending the title */
     for (i = 0; i < b.len; i++) {
         ck_assert_msg(b.data[i] >= 0x20 || b.data[i] == 0x1b ||

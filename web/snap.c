@@ -67,10 +67,7 @@ take(struct snap *s, uint64_t pos_ms)
     }
     s->esc.len = 0;
     s->text.len = 0;
-    rc = vt_snapshot(s->vt, &s->esc);
-    if (rc == 0) {
-        rc = vt_text(s->vt, &s->text);
-    }
+    rc = vt_snapshot(s->vt, &s->esc, &s->text);
     if (rc < 0) {
         return rc;
     }

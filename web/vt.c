@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <vterm.h>
 
 #include "vt.h"
+#include "vtesc.h"
 
 /* Where the output fed so far ends, as a terminal's parser sees it */
 enum seq {
@@ -69,294 +69,12 @@ struct vt {
     size_t reply_len;
 };
 
-/* The pen a cell is drawn with, in the terms SGR sets */
-struct pen {
-    unsigned attrs;
-    int underline;
-    int font;
-    struct vt_color fg;
-    struct vt_color bg;
-};
-
-static void
-color_from(const VTermColor *c, bool fg, struct vt_color *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (fg ? VTERM_COLOR_IS_DEFAULT_FG(c) : VTERM_COLOR_IS_DEFAULT_BG(c)) {
-        out->type = VT_COLOR_DEFAULT;
-    } else if (VTERM_COLOR_IS_INDEXED(c)) {
-        out->type = VT_COLOR_INDEXED;
-        out->idx = c->indexed.idx;
-    } else {
-        out->type = VT_COLOR_RGB;
-        out->r = c->rgb.red;
-        out->g = c->rgb.green;
-        out->b = c->rgb.blue;
-    }
-}
-
-static void
-pen_from_cell(const VTermScreenCell *c, struct pen *p)
-{
-    p->attrs = (c->attrs.bold ? VT_ATTR_BOLD : 0) |
-               (c->attrs.italic ? VT_ATTR_ITALIC : 0) |
-               (c->attrs.blink ? VT_ATTR_BLINK : 0) |
-               (c->attrs.reverse ? VT_ATTR_REVERSE : 0) |
-               (c->attrs.strike ? VT_ATTR_STRIKE : 0);
-    p->underline = c->attrs.underline;
-    p->font = c->attrs.font;
-    color_from(&c->fg, true, &p->fg);
-    color_from(&c->bg, false, &p->bg);
-}
-
-static bool
-pen_plain(const struct pen *p)
-{
-    return p->attrs == 0 && p->underline == 0 && p->font == 0 &&
-           p->fg.type == VT_COLOR_DEFAULT && p->bg.type == VT_COLOR_DEFAULT;
-}
-
-static bool
-color_eq(const struct vt_color *a, const struct vt_color *b)
-{
-    if (a->type != b->type) {
-        return false;
-    }
-    switch (a->type) {
-    case VT_COLOR_DEFAULT:
-        return true;
-    case VT_COLOR_INDEXED:
-        return a->idx == b->idx;
-    case VT_COLOR_RGB:
-        return a->r == b->r && a->g == b->g && a->b == b->b;
-    }
-    return false;
-}
-
-static bool
-pen_eq(const struct pen *a, const struct pen *b)
-{
-    return a->attrs == b->attrs && a->underline == b->underline &&
-           a->font == b->font && color_eq(&a->fg, &b->fg) &&
-           color_eq(&a->bg, &b->bg);
-}
-
-/*
- * A cell showing nothing: no character (or a space) on the default
- * background, nothing that draws the foreground colour (reverse,
- * underline, strike); its foreground, bold, italic, blink and font
- * cannot be seen, and a snapshot skips it
- */
-static bool
-cell_blank(const VTermScreenCell *c, const struct pen *p)
-{
-    return (c->chars[0] == 0 || (c->chars[0] == ' ' && c->chars[1] == 0)) &&
-           p->bg.type == VT_COLOR_DEFAULT && p->underline == 0 &&
-           (p->attrs & (VT_ATTR_REVERSE | VT_ATTR_STRIKE)) == 0;
-}
-
-/* --- building the string --- */
-
-/* Appends go through out; the first error sticks and is returned last */
-struct out {
-    struct buf *b;
-    int rc;
-};
-
-static void
-put(struct out *o, const void *p, size_t n)
-{
-    if (o->rc == 0) {
-        o->rc = buf_append(o->b, p, n);
-    }
-}
-
-static void
-puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
-static void putf(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct out *o, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0 && (size_t)n < sizeof(tmp)) {
-        put(o, tmp, (size_t)n);
-    }
-}
-
-static size_t
-utf8_put(uint32_t c, char *s)
-{
-    if (c < 0x80) {
-        s[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        s[0] = (char)(0xc0 | (c >> 6));
-        s[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        s[0] = (char)(0xe0 | (c >> 12));
-        s[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    if (c < 0x110000) {
-        s[0] = (char)(0xf0 | (c >> 18));
-        s[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-        s[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-        s[3] = (char)(0x80 | (c & 0x3f));
-        return 4;
-    }
-    return 0;
-}
-
-/* The characters of a cell; anything that is not printable (which
- * libvterm never stores, but a snapshot must never carry) as U+FFFD */
-static void
-put_chars(struct out *o, const uint32_t *chars, int n)
-{
-    char s[VT_CELL_CHARS * 4];
-    size_t len = 0;
-    int i;
-
-    for (i = 0; i < n && chars[i] != 0 && chars[i] != (uint32_t)-1; i++) {
-        uint32_t c = chars[i];
-
-        if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c >= 0x110000) {
-            c = 0xfffd;
-        }
-        len += utf8_put(c, s + len);
-    }
-    if (len == 0) {
-        s[len++] = ' ';
-    }
-    put(o, s, len);
-}
-
-static int
-sgr_color(char *s, const struct vt_color *c, bool fg)
-{
-    switch (c->type) {
-    case VT_COLOR_DEFAULT:
-        return 0;
-    case VT_COLOR_INDEXED:
-        if (c->idx < 8) {
-            return sprintf(s, ";%d", (fg ? 30 : 40) + c->idx);
-        }
-        /* the bright eight too: some terminals make 90-97 bold */
-        return sprintf(s, ";%d;5;%d", fg ? 38 : 48, c->idx);
-    case VT_COLOR_RGB:
-        return sprintf(s, ";%d;2;%d;%d;%d", fg ? 38 : 48, c->r, c->g, c->b);
-    }
-    return 0;
-}
-
-/* SGR setting exactly pen p (from a reset) */
-static void
-put_sgr(struct out *o, const struct pen *p)
-{
-    char s[96];
-    int n = sprintf(s, "\033[0");
-
-    if (p->attrs & VT_ATTR_BOLD) {
-        n += sprintf(s + n, ";1");
-    }
-    if (p->attrs & VT_ATTR_ITALIC) {
-        n += sprintf(s + n, ";3");
-    }
-    switch (p->underline) {
-    case VTERM_UNDERLINE_OFF:
-        break;
-    case VTERM_UNDERLINE_SINGLE:
-        n += sprintf(s + n, ";4");
-        break;
-    case VTERM_UNDERLINE_DOUBLE:
-        n += sprintf(s + n, ";21");
-        break;
-    default:
-        n += sprintf(s + n, ";4:3");
-        break;
-    }
-    if (p->attrs & VT_ATTR_BLINK) {
-        n += sprintf(s + n, ";5");
-    }
-    if (p->attrs & VT_ATTR_REVERSE) {
-        n += sprintf(s + n, ";7");
-    }
-    if (p->attrs & VT_ATTR_STRIKE) {
-        n += sprintf(s + n, ";9");
-    }
-    if (p->font > 0 && p->font < 10) {
-        n += sprintf(s + n, ";%d", 10 + p->font);
-    }
-    n += sgr_color(s + n, &p->fg, true);
-    n += sgr_color(s + n, &p->bg, false);
-    s[n++] = 'm';
-    put(o, s, (size_t)n);
-}
-
-/*
- * Draw one screen's cells (rows x cols of them, read by get) on a blank
- * screen, row by row; the pen in *cur is the terminal's and is kept up
- * to date.  Blank cells are skipped over, a row's trailing ones left.
- */
-typedef void get_cell_fn(const struct vt *v, int row, int col,
-                         VTermScreenCell *cell);
-
-static void
-draw_cells(struct out *o, const struct vt *v, int rows, int cols,
-           get_cell_fn *get, struct pen *cur)
-{
-    VTermScreenCell c;
-    struct pen p;
-    int row, col, at, gap;
-
-    for (row = 0; row < rows; row++) {
-        at = -1;            /* where the terminal's cursor is in the row */
-        for (col = 0; col < cols; col += c.width > 1 ? c.width : 1) {
-            get(v, row, col, &c);
-            pen_from_cell(&c, &p);
-            if (c.chars[0] == (uint32_t)-1 || cell_blank(&c, &p)) {
-                continue;
-            }
-            if (at < 0) {
-                putf(o, "\033[%d;%dH", row + 1, col + 1);
-            } else if (at < col) {
-                gap = col - at;
-                if (gap <= 3 && pen_plain(cur)) {
-                    put(o, "   ", (size_t)gap);
-                } else {
-                    putf(o, "\033[%dC", gap);
-                }
-            }
-            if (!pen_eq(&p, cur)) {
-                put_sgr(o, &p);
-                *cur = p;
-            }
-            put_chars(o, c.chars, VTERM_MAX_CHARS_PER_CELL);
-            at = col + (c.width > 1 ? c.width : 1);
-        }
-    }
-}
-
 /* A cell as stored: libvterm reports it reversed when the whole screen
  * is (DECSCNM), which a snapshot sets on its own */
 static void
-get_screen_cell(const struct vt *v, int row, int col, VTermScreenCell *cell)
+get_screen_cell(const void *ctx, int row, int col, VTermScreenCell *cell)
 {
+    const struct vt *v = ctx;
     VTermPos pos = { row, col };
 
     if (vterm_screen_get_cell(v->screen, pos, cell)) {
@@ -372,8 +90,10 @@ get_screen_cell(const struct vt *v, int row, int col, VTermScreenCell *cell)
 }
 
 static void
-get_normal_cell(const struct vt *v, int row, int col, VTermScreenCell *cell)
+get_normal_cell(const void *ctx, int row, int col, VTermScreenCell *cell)
 {
+    const struct vt *v = ctx;
+
     *cell = v->normal[(size_t)row * (size_t)v->normal_cols + (size_t)col];
 }
 
@@ -871,7 +591,7 @@ vt_title(const struct vt *v)
 
 /* The pen libvterm draws new characters with */
 static void
-current_pen(const struct vt *v, struct pen *p)
+current_pen(const struct vt *v, struct vtesc_pen *p)
 {
     VTermValue val;
 
@@ -891,34 +611,81 @@ current_pen(const struct vt *v, struct pen *p)
     vterm_state_get_penattr(v->state, VTERM_ATTR_FONT, &val);
     p->font = val.number;
     vterm_state_get_penattr(v->state, VTERM_ATTR_FOREGROUND, &val);
-    color_from(&val.color, true, &p->fg);
+    vtesc_color(&val.color, true, &p->fg);
     vterm_state_get_penattr(v->state, VTERM_ATTR_BACKGROUND, &val);
-    color_from(&val.color, false, &p->bg);
+    vtesc_color(&val.color, false, &p->bg);
 }
 
 /* Cursor position: with origin mode on, it counts from the region */
 static void
-put_cup(struct out *o, const struct vt_state *st, int row, int col)
+put_cup(struct vtesc *e, const struct vt_state *st, int row, int col)
 {
-    putf(o, "\033[%d;%dH", (st->origin ? row - st->scroll_top : row) + 1,
-         col + 1);
+    vtesc_printf(e, "\033[%d;%dH",
+                 (st->origin ? row - st->scroll_top : row) + 1, col + 1);
 }
 
 static void
-put_mode(struct out *o, int mode, bool on)
+put_mode(struct vtesc *e, int mode, bool on)
 {
-    putf(o, "\033[?%d%c", mode, on ? 'h' : 'l');
+    vtesc_printf(e, "\033[?%d%c", mode, on ? 'h' : 'l');
+}
+
+/* The modes, scroll region, cursor shape and visibility, title */
+static void
+put_state(struct vtesc *e, const struct vt *v, const struct vt_state *st)
+{
+    int shape;
+
+    if (st->scroll_top != 0 || st->scroll_bottom != v->rows - 1) {
+        vtesc_printf(e, "\033[%d;%dr", st->scroll_top + 1,
+                     st->scroll_bottom + 1);
+    }
+    if (st->app_cursor) {
+        put_mode(e, 1, true);
+    }
+    if (st->reverse) {
+        put_mode(e, 5, true);
+    }
+    if (st->origin) {
+        put_mode(e, 6, true);
+    }
+    if (!st->autowrap) {
+        put_mode(e, 7, false);
+    }
+    if (st->mouse != VT_MOUSE_NONE) {
+        put_mode(e, st->mouse == VT_MOUSE_CLICK ? 1000 :
+                 st->mouse == VT_MOUSE_DRAG ? 1002 : 1003, true);
+    }
+    if (st->mouse_encoding != 0) {
+        put_mode(e, st->mouse_encoding, true);
+    }
+    if (st->focus_events) {
+        put_mode(e, 1004, true);
+    }
+    if (st->bracketed_paste) {
+        put_mode(e, 2004, true);
+    }
+    shape = st->cursor_shape == VT_CURSOR_UNDERLINE ? 3 :
+            st->cursor_shape == VT_CURSOR_BAR ? 5 : 1;
+    vtesc_printf(e, "\033[%d q", shape + (st->cursor_blink ? 0 : 1));
+    if (!st->cursor_visible) {
+        put_mode(e, 25, false);
+    }
+    if (v->title[0] != 0) {
+        vtesc_puts(e, "\033]2;");
+        vtesc_puts(e, v->title);
+        vtesc_puts(e, "\a");
+    }
 }
 
 int
-vt_snapshot(struct vt *v, struct buf *out)
+vt_snapshot(struct vt *v, struct buf *out, struct buf *text)
 {
-    struct out o = { out, 0 };
+    struct vtesc e = { out, 0 };
     struct vt_state st;
-    struct pen cur, pen;
+    struct vtesc_pen cur, pen;
     VTermScreenCell c;
     bool wrap_pending;
-    int shape;
 
     if (!vt_settled(v)) {
         return -EAGAIN;
@@ -926,61 +693,23 @@ vt_snapshot(struct vt *v, struct buf *out)
     fill_state(v, &st);
 
     /* a reset, then the size the screen had (a terminal may follow it) */
-    puts_(&o, "\033c");
-    putf(&o, "\033[8;%d;%dt", v->rows, v->cols);
+    vtesc_puts(&e, "\033c");
+    vtesc_printf(&e, "\033[8;%d;%dt", v->rows, v->cols);
     memset(&cur, 0, sizeof(cur));
 
     if (v->alt_screen) {
         if (v->normal != NULL) {
-            draw_cells(&o, v, v->normal_rows, v->normal_cols,
-                       get_normal_cell, &cur);
+            vtesc_cells(&e, NULL, v->normal_rows, v->normal_cols,
+                        get_normal_cell, v, &cur);
         }
-        puts_(&o, "\033[0m");
+        vtesc_puts(&e, "\033[0m");
         memset(&cur, 0, sizeof(cur));
-        putf(&o, "\033[%d;%dH", v->normal_row + 1, v->normal_col + 1);
-        puts_(&o, "\033[?1049h");
+        vtesc_printf(&e, "\033[%d;%dH", v->normal_row + 1,
+                     v->normal_col + 1);
+        vtesc_puts(&e, "\033[?1049h");
     }
-    draw_cells(&o, v, v->rows, v->cols, get_screen_cell, &cur);
-
-    if (st.scroll_top != 0 || st.scroll_bottom != v->rows - 1) {
-        putf(&o, "\033[%d;%dr", st.scroll_top + 1, st.scroll_bottom + 1);
-    }
-    if (st.app_cursor) {
-        put_mode(&o, 1, true);
-    }
-    if (st.reverse) {
-        put_mode(&o, 5, true);
-    }
-    if (st.origin) {
-        put_mode(&o, 6, true);
-    }
-    if (!st.autowrap) {
-        put_mode(&o, 7, false);
-    }
-    if (st.mouse != VT_MOUSE_NONE) {
-        put_mode(&o, st.mouse == VT_MOUSE_CLICK ? 1000 :
-                 st.mouse == VT_MOUSE_DRAG ? 1002 : 1003, true);
-    }
-    if (st.mouse_encoding != 0) {
-        put_mode(&o, st.mouse_encoding, true);
-    }
-    if (st.focus_events) {
-        put_mode(&o, 1004, true);
-    }
-    if (st.bracketed_paste) {
-        put_mode(&o, 2004, true);
-    }
-    shape = st.cursor_shape == VT_CURSOR_UNDERLINE ? 3 :
-            st.cursor_shape == VT_CURSOR_BAR ? 5 : 1;
-    putf(&o, "\033[%d q", shape + (st.cursor_blink ? 0 : 1));
-    if (!st.cursor_visible) {
-        put_mode(&o, 25, false);
-    }
-    if (v->title[0] != 0) {
-        puts_(&o, "\033]2;");
-        puts_(&o, v->title);
-        puts_(&o, "\a");
-    }
+    vtesc_cells(&e, text, v->rows, v->cols, get_screen_cell, v, &cur);
+    put_state(&e, v, &st);
 
     /* A cursor waiting at the right margin to wrap: draw the glyph
      * there again, which leaves the terminal waiting the same way */
@@ -992,57 +721,30 @@ vt_snapshot(struct vt *v, struct buf *out)
                        (c.width > 1 ? c.width : 1) == v->edge_width;
     }
     if (wrap_pending) {
-        put_cup(&o, &st, v->edge_row, v->edge_col);
-        pen_from_cell(&c, &pen);
-        put_sgr(&o, &pen);
-        put_chars(&o, c.chars, VTERM_MAX_CHARS_PER_CELL);
+        put_cup(&e, &st, v->edge_row, v->edge_col);
+        vtesc_pen_of(&c, &pen);
+        vtesc_sgr(&e, &pen);
+        vtesc_chars(&e, c.chars);
     }
     current_pen(v, &pen);
-    put_sgr(&o, &pen);
+    vtesc_sgr(&e, &pen);
     if (!wrap_pending) {
-        put_cup(&o, &st, st.cursor_row, st.cursor_col);
+        put_cup(&e, &st, st.cursor_row, st.cursor_col);
     }
-    return o.rc;
+    return e.rc;
 }
 
 int
 vt_text(const struct vt *v, struct buf *out)
 {
-    struct out o = { out, 0 };
-    VTermScreenCell c;
-    size_t row_start, keep;
-    int row, col;
-
-    for (row = 0; row < v->rows && o.rc == 0; row++) {
-        if (row > 0) {
-            put(&o, "\n", 1);
-        }
-        row_start = out->len;
-        keep = out->len;
-        for (col = 0; col < v->cols; col += c.width > 1 ? c.width : 1) {
-            get_screen_cell(v, row, col, &c);
-            if (c.chars[0] == (uint32_t)-1) {
-                continue;
-            }
-            if (c.chars[0] == 0 || (c.chars[0] == ' ' && c.chars[1] == 0)) {
-                put(&o, " ", 1);
-                continue;
-            }
-            put_chars(&o, c.chars, VTERM_MAX_CHARS_PER_CELL);
-            keep = out->len;
-        }
-        if (o.rc == 0 && keep >= row_start) {
-            out->len = keep;
-        }
-    }
-    return o.rc;
+    return vtesc_text(out, v->rows, v->cols, get_screen_cell, v);
 }
 
 int
 vt_cell(const struct vt *v, int row, int col, struct vt_cell *cell)
 {
     VTermScreenCell c;
-    struct pen p;
+    struct vtesc_pen p;
     int i;
 
     if (row < 0 || row >= v->rows || col < 0 || col >= v->cols) {
@@ -1069,7 +771,7 @@ vt_cell(const struct vt *v, int row, int col, struct vt_cell *cell)
             cell->chars[0] = 0;
         }
     }
-    pen_from_cell(&c, &p);
+    vtesc_pen_of(&c, &p);
     cell->attrs = p.attrs;
     cell->underline = p.underline;
     cell->fg = p.fg;

@@ -140,14 +140,16 @@ bool vt_settled(const struct vt *v);
 
 /*
  * Append to out the escape sequences that recreate the terminal, as
- * described at the top, in an xterm-like terminal of the same size.
- * The string starts with a full reset (RIS), holds only printable
- * characters and escape sequences, and never makes a terminal answer.
- * Returns 0, -EAGAIN if !vt_settled() (out unchanged), or out's errors
- * (-ENOMEM, -EMSGSIZE; out then holds a partial string the caller
- * should drop).  The terminal is unchanged.
+ * described at the top, in an xterm-like terminal of the same size; if
+ * text is not NULL, append the screen's text to it too, as vt_text()
+ * does (at less cost than a call of it).  The string starts with a full
+ * reset (RIS), holds only printable characters and escape sequences,
+ * and never makes a terminal answer.  Returns 0, -EAGAIN if
+ * !vt_settled() (out and text unchanged), or the buffers' errors
+ * (-ENOMEM, -EMSGSIZE; they then hold partial strings to drop).  The
+ * terminal is unchanged.
  */
-int vt_snapshot(struct vt *v, struct buf *out);
+int vt_snapshot(struct vt *v, struct buf *out, struct buf *text);
 
 /*
  * Append to out the text on the screen: rows joined by "\n", each
