@@ -84,11 +84,13 @@ struct skipped {
     char notes[SKIP_NOTES][SKIP_NOTE_MAX];
 };
 
-/* Messages as text, one at a time, from a file or the journal */
+/* Messages as text, one at a time, from a file, the journal or
+ * Elasticsearch */
 struct lines {
-    struct reader *r;           /* a file, or NULL */
-    sd_journal *j;              /* the journal, or NULL */
-    struct es *es;              /* Elasticsearch, or NULL */
+    enum src_kind kind;
+    struct reader *r;           /* SRC_FILE */
+    sd_journal *j;              /* SRC_JOURNAL */
+    struct es *es;              /* SRC_ES */
     struct es_conf es_conf;
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
@@ -130,6 +132,7 @@ static int
 lines_open_file(struct lines *l, const char *path, char *err, size_t errsz)
 {
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_FILE;
     return reader_open_file(path, &l->r, err, errsz);
 }
 
@@ -315,7 +318,7 @@ skipped_note(const struct skipped *k, const char *what, char *note,
 }
 
 static int
-lines_open_journal(struct lines *l, const struct src_journal *jc,
+lines_open_journal(struct lines *l, const struct src_journal_conf *jc,
                    char *err, size_t errsz)
 {
     const char *m = jc->matches ? jc->matches : "";
@@ -323,6 +326,7 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
     int rc;
 
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_JOURNAL;
     rc = sender_uid(l, jc->sender, err, errsz);
     if (rc < 0) {
         return rc;
@@ -363,7 +367,7 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
 }
 
 static int
-lines_open_es(struct lines *l, const struct src_es *ec, char *err,
+lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
               size_t errsz)
 {
     struct es_conf conf = {
@@ -375,6 +379,7 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
     int rc;
 
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_ES;
     if (ec->query == NULL || *ec->query == 0) {
         snprintf(err, errsz, "no Elasticsearch query: give --es-query, for"
                  " example 'rec:\"ID\"'");
@@ -444,6 +449,7 @@ ahead_start(struct lines *l)
         return;
     }
     a->size = l->page_size;
+    es_take_choice(a->es, l->es);
     a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size);
     a->hits = NULL;
     a->nhits = 0;
@@ -604,11 +610,13 @@ lines_next(struct lines *l, const char **json, size_t *len,
     char *cursor = NULL;
     int rc;
 
-    if (l->r != NULL) {
+    switch (l->kind) {
+    case SRC_FILE:
         return reader_read(l->r, json, len, where, err, errsz);
-    }
-    if (l->es != NULL) {
+    case SRC_ES:
         return es_next(l, json, len, where, err, errsz);
+    case SRC_JOURNAL:
+        break;
     }
     for (;;) {
         if (l->past_until) {
@@ -666,33 +674,28 @@ lines_close(struct lines *l)
     memset(l, 0, sizeof(*l));
 }
 
-struct rec_info {
-    char *rec;
-    char *host;
-    char *user;
-    uint32_t session;
-    int64_t start_ms;       /* wall clock of the first message */
-    uint64_t end_pos;       /* ms, the latest message position */
-    uint64_t messages;
-    struct ending end;      /* when listing: how it ends */
-};
-
 struct rec_list {
-    struct rec_info *v;
+    struct src_rec *v;
     size_t n;
 };
+
+void
+src_recs_free(struct src_rec *recs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(recs[i].rec);
+        free(recs[i].host);
+        free(recs[i].user);
+    }
+    free(recs);
+}
 
 static void
 list_free(struct rec_list *l)
 {
-    size_t i;
-
-    for (i = 0; i < l->n; i++) {
-        free(l->v[i].rec);
-        free(l->v[i].host);
-        free(l->v[i].user);
-    }
-    free(l->v);
+    src_recs_free(l->v, l->n);
 }
 
 /*
@@ -783,7 +786,7 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
             }
         }
         if (i == l->n) {
-            struct rec_info *v;
+            struct src_rec *v;
 
             if (l->n == LIST_MAX) {
                 snprintf(err, errsz, "%s: more than %d recordings", where,
@@ -862,7 +865,7 @@ agg_value(struct json_object *b, const char *name)
  * says whether it is an end message.
  */
 static void
-es_ending(struct json_object *b, struct rec_info *v)
+es_ending(struct json_object *b, struct src_rec *v)
 {
     struct json_object *t, *hs, *h, *src, *x = NULL;
     double lo = agg_value(b, "minid"), hi = agg_value(b, "maxid");
@@ -948,7 +951,7 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     }
     for (i = 0; i < n; i++) {
         struct json_object *b = json_object_array_get_idx(buckets, i), *o;
-        struct rec_info *v = &l->v[l->n++];
+        struct src_rec *v = &l->v[l->n++];
         double start = agg_value(b, "start");
 
         json_object_object_get_ex(b, "key", &o);
@@ -971,8 +974,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     return 0;
 }
 
-static void
-print_info(FILE *out, const struct rec_info *v)
+void
+src_rec_print(FILE *out, const struct src_rec *v)
 {
     char when[64] = "unknown";
     uint64_t s = v->end_pos / 1000;
@@ -991,62 +994,43 @@ print_info(FILE *out, const struct rec_info *v)
             ending_field(&v->end));
 }
 
-/* List what the source holds; opened is the result of opening it.  note
- * gets what was skipped: journal entries of other senders, malformed
- * lines */
-static int
-list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
-     char *err, size_t errsz)
+int
+src_list(const struct src_conf *conf, struct src_rec **recs, size_t *n,
+         char *note, size_t notesz, char *err, size_t errsz)
 {
+    struct lines src;
     struct rec_list l;
-    size_t i;
-    int rc = opened;
+    int rc = -EINVAL;
 
-    if (rc == 0) {
-        rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
-                               scan(src, true, &l, err, errsz);
+    memset(&src, 0, sizeof(src));
+
+    if (notesz > 0) {
+        note[0] = 0;
     }
-    foreign_note(&src->foreign, "", note, notesz);
-    skipped_note(&src->skipped, "not a message, left out", note, notesz);
-    lines_close(src);
+    switch (conf->kind) {
+    case SRC_FILE:
+        rc = lines_open_file(&src, conf->file.path, err, errsz);
+        break;
+    case SRC_JOURNAL:
+        rc = lines_open_journal(&src, &conf->journal, err, errsz);
+        break;
+    case SRC_ES:
+        rc = lines_open_es(&src, &conf->es, err, errsz);
+        break;
+    }
+    if (rc == 0) {
+        rc = src.kind == SRC_ES ? es_scan(&src, &l, err, errsz) :
+                                  scan(&src, true, &l, err, errsz);
+    }
+    foreign_note(&src.foreign, "", note, notesz);
+    skipped_note(&src.skipped, "not a message, left out", note, notesz);
+    lines_close(&src);
     if (rc < 0) {
         return rc;
     }
-    for (i = 0; i < l.n; i++) {
-        print_info(out, &l.v[i]);
-    }
-    list_free(&l);
+    *recs = l.v;
+    *n = l.n;
     return 0;
-}
-
-int
-src_list_file(const char *path, FILE *out, char *note, size_t notesz,
-              char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_file(&src, path, err, errsz), out, note,
-                notesz, err, errsz);
-}
-
-int
-src_list_journal(const struct src_journal *jc, FILE *out, char *note,
-                 size_t notesz, char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_journal(&src, jc, err, errsz), out, note,
-                notesz, err, errsz);
-}
-
-int
-src_list_es(const struct src_es *ec, FILE *out, char *note, size_t notesz,
-            char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_es(&src, ec, err, errsz), out, note,
-                notesz, err, errsz);
 }
 
 /*
@@ -1061,13 +1045,13 @@ choose(struct lines *src, const char *name, const char *match,
 {
     struct rec_list l;
     size_t i;
-    int rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
-                               scan(src, false, &l, err, errsz);
+    int rc = src->kind == SRC_ES ? es_scan(src, &l, err, errsz) :
+                                   scan(src, false, &l, err, errsz);
 
     if (rc < 0) {
         return rc;
     }
-    if (l.n == 0 && src->es != NULL) {
+    if (l.n == 0 && src->kind == SRC_ES) {
         snprintf(err, errsz, "%s matches no messages", name);
         rc = -ENOENT;
     } else if (l.n == 0 && src->foreign.count > 0) {
@@ -1133,9 +1117,9 @@ src_start(struct src *s, const char *match, bool lax, struct src **ps)
     return 0;
 }
 
-int
-src_open_file(const char *path, const char *match, bool lax,
-              struct src **ps, char *err, size_t errsz)
+static int
+open_file(const char *path, const char *match, bool lax, struct src **ps,
+          char *err, size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     struct lines pre;
@@ -1166,9 +1150,9 @@ src_open_file(const char *path, const char *match, bool lax,
     return src_start(s, match, lax, ps);
 }
 
-int
-src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
-                 char *err, size_t errsz)
+static int
+open_journal(const struct src_journal_conf *jc, bool lax, struct src **ps,
+             char *err, size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     int rc;
@@ -1193,9 +1177,9 @@ src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
     return src_start(s, NULL, lax, ps);
 }
 
-int
-src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
-            size_t errsz)
+static int
+open_es(const struct src_es_conf *ec, bool lax, struct src **ps, char *err,
+        size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     int rc;
@@ -1221,6 +1205,7 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
 
         rc = es_new(&s->l.es_conf, &agg, err, errsz);
         if (rc == 0) {
+            es_take_choice(agg, page_es);
             s->l.es = agg;
             rc = choose(&s->l, "the Elasticsearch query", NULL,
                         "a query naming one rec", NULL, err, errsz);
@@ -1235,11 +1220,29 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
     return src_start(s, NULL, lax, ps);
 }
 
+int
+src_open(const struct src_conf *conf, struct src **ps, char *err,
+         size_t errsz)
+{
+    switch (conf->kind) {
+    case SRC_FILE:
+        return open_file(conf->file.path, conf->file.match, conf->lax, ps,
+                         err, errsz);
+    case SRC_JOURNAL:
+        return open_journal(&conf->journal, conf->lax, ps, err, errsz);
+    case SRC_ES:
+        return open_es(&conf->es, conf->lax, ps, err, errsz);
+    }
+    snprintf(err, errsz, "unknown kind of recording source %d",
+             (int)conf->kind);
+    return -EINVAL;
+}
+
 void
 src_follow(struct src *s, bool follow)
 {
     s->l.follow = follow;
-    if (s->l.r != NULL) {
+    if (s->l.kind == SRC_FILE) {
         reader_follow(s->l.r, follow);
     }
 }
@@ -1256,7 +1259,7 @@ refused(struct src *s, const char *json, size_t len, const char *where,
         int rc, char *err, size_t errsz)
 {
     char why[SKIP_NOTE_MAX];
-    bool cut = s->l.r != NULL && reader_cut(s->l.r);
+    bool cut = s->l.kind == SRC_FILE && reader_cut(s->l.r);
     size_t n;
 
     if (rc == -ENOMEM || msg_parse(&s->check, json, len, why,
@@ -1345,9 +1348,11 @@ src_rewind(struct src *s, char *err, size_t errsz)
 {
     int rc = 0;
 
-    if (s->l.r != NULL) {
+    switch (s->l.kind) {
+    case SRC_FILE:
         rc = reader_rewind(s->l.r, err, errsz);
-    } else if (s->l.es != NULL) {
+        break;
+    case SRC_ES:
         ahead_stop(&s->l);
         s->l.page_size = ES_PAGE_FIRST;
         free(s->l.hits);
@@ -1357,8 +1362,10 @@ src_rewind(struct src *s, char *err, size_t errsz)
         s->l.have_page = false;
         s->l.have_last = false;
         s->l.short_page = false;
-    } else {
+        break;
+    case SRC_JOURNAL:
         rc = lines_seek(&s->l, err, errsz);
+        break;
     }
 
     if (rc == 0) {
@@ -1373,19 +1380,29 @@ src_rewind(struct src *s, char *err, size_t errsz)
 int
 src_wait_fd(struct src *s)
 {
-    if (s->l.es != NULL) {
-        return -1;      /* polled: Elasticsearch has nothing to wait on */
+    switch (s->l.kind) {
+    case SRC_FILE:
+        return reader_wait_fd(s->l.r);
+    case SRC_JOURNAL:
+        return sd_journal_get_fd(s->l.j);
+    case SRC_ES:
+        break;
     }
-    return s->l.r != NULL ? reader_wait_fd(s->l.r) : sd_journal_get_fd(s->l.j);
+    return -1;      /* polled: Elasticsearch has nothing to wait on */
 }
 
 void
 src_waited(struct src *s)
 {
-    if (s->l.r != NULL) {
+    switch (s->l.kind) {
+    case SRC_FILE:
         reader_waited(s->l.r);
-    } else if (s->l.j != NULL) {
+        break;
+    case SRC_JOURNAL:
         sd_journal_process(s->l.j);
+        break;
+    case SRC_ES:
+        break;
     }
 }
 

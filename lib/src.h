@@ -1,7 +1,7 @@
 /*
- * Where the player's packets come from: the messages of one recording,
- * read from a file (or standard input) or the systemd journal, decoded
- * in order.
+ * Where the players' packets come from: the messages of one recording,
+ * read from a file (or standard input), the systemd journal or
+ * Elasticsearch, decoded in order; and what recordings a source holds.
  */
 #ifndef SRC_H
 #define SRC_H
@@ -11,25 +11,29 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ending.h"
 #include "msg.h"
 #include "pkt.h"
 
 struct src;
 
-/*
- * Open the recordings file path ("-": standard input).  match picks a
- * recording by id; without one, a file holding several recordings is an
- * error listing them.  lax lets id gaps through and skips lines that are
- * not messages (see src_note()); without it such a line stops playing
- * there with an error, one cut short at the end of the file included.
- * Stores the source in *ps.  Returns 0 or a negative errno value with
- * err filled.
- */
-int src_open_file(const char *path, const char *match, bool lax,
-                  struct src **ps, char *err, size_t errsz);
+/* The kinds of source a recording is read from */
+enum src_kind {
+    SRC_FILE,       /* a file of messages, one per line, or standard input */
+    SRC_JOURNAL,    /* the systemd journal */
+    SRC_ES,         /* Elasticsearch */
+};
+
+/* What to read from a file */
+struct src_file_conf {
+    const char *path;       /* "-": standard input */
+    const char *match;      /* the id of the recording to play, or NULL:
+                               a file holding several is an error listing
+                               them */
+};
 
 /* What to read from the systemd journal */
-struct src_journal {
+struct src_journal_conf {
     const char *matches;    /* FIELD=VALUE, OR, AND; newline-separated */
     uint64_t since;         /* seconds since the epoch; 0: the start */
     uint64_t until;         /* 0: no end */
@@ -38,51 +42,83 @@ struct src_journal {
                                played: the recording agent's */
 };
 
-/*
- * Open the recording selected by journal matches; several recordings
- * matching is an error listing them.  Only entries the journal stamped
- * with the sender's uid (_UID) are read; the others are skipped and
- * counted (see src_note()).  Returns 0 or a negative errno value with
- * err filled.
- */
-int src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
-                     char *err, size_t errsz);
-
-/*
- * As src_list_file(), for the recordings of the sender's entries
- * matching in the journal.  note gets a line saying how many entries
- * came from other uids, or "" if none did.
- */
-int src_list_journal(const struct src_journal *jc, FILE *out, char *note,
-                     size_t notesz, char *err, size_t errsz);
-
 /* What to read from Elasticsearch */
-struct src_es {
-    const char *baseurl;    /* .../INDEX/_search */
+struct src_es_conf {
+    const char *baseurl;    /* .../INDEX/_search; several, for the nodes
+                               of a cluster, separated by commas (see
+                               es.h) */
     const char *query;      /* query-string syntax, naming one recording */
-    bool verbose;
+    bool verbose;           /* libcurl's trace on stderr */
     const char *userpwd;    /* USER:PASSWORD, or NULL */
-    const char *cacert;
-    const char *cert;
-    const char *key;
+    const char *cacert;     /* CA file for https, or NULL */
+    const char *cert;       /* client certificate, or NULL */
+    const char *key;        /* its key, or NULL */
+};
+
+/* A source: kind says which of file, journal and es is read; the others
+ * are not looked at */
+struct src_conf {
+    enum src_kind kind;
+    bool lax;               /* play on past id gaps and lines that are not
+                               messages (see src_note()); without it such
+                               a line stops playing there with an error,
+                               one cut short at the end of a file too */
+    struct src_file_conf file;
+    struct src_journal_conf journal;
+    struct src_es_conf es;
 };
 
 /*
- * Open the recording the query selects, read in pages of 10000 documents
+ * Open the one recording the source holds or its configuration picks.
+ * A file is read once first to check that; the journal entries played
+ * are only those stamped with the sender's uid (_UID), the others are
+ * skipped and counted (see src_note()); Elasticsearch is read in pages
  * sorted by id (search_after, so no 10000-document ceiling).  Several
- * recordings matching is an error listing them.  Returns 0 or a negative
- * errno value with err filled (Elasticsearch's own reason included).
+ * recordings matching, where nothing picks one, is an error listing
+ * them.  Stores the source, freed with src_free(), in *ps.  Returns 0 or
+ * a negative errno value with err filled (Elasticsearch's own reason
+ * included).  conf is not kept.
  */
-int src_open_es(const struct src_es *ec, bool lax, struct src **ps,
-                char *err, size_t errsz);
+int src_open(const struct src_conf *conf, struct src **ps, char *err,
+             size_t errsz);
+
+/* One recording a source holds, as src_list() finds it */
+struct src_rec {
+    char *rec;              /* its id */
+    char *host;
+    char *user;
+    uint32_t session;       /* audit session; 0 when not read */
+    int64_t start_ms;       /* wall clock of its start, ms since the
+                               epoch, or -1 when not known */
+    uint64_t end_pos;       /* ms, the latest message position */
+    uint64_t messages;
+    struct ending end;      /* how it ends (ending_field() says it) */
+};
 
 /*
- * As src_list_file(), from one aggregation over the matching documents;
- * how each recording ends comes from its lowest and highest id, its
- * number of documents, and the x_tlog_end of its last document.
+ * The recordings the source holds: for a file and the journal from
+ * reading every message, for Elasticsearch from one aggregation over the
+ * matching documents (how each recording ends then comes from its lowest
+ * and highest id, its number of documents and the x_tlog_end of its last
+ * one).  file.match and conf->lax are not looked at.  Stores a malloc'ed
+ * array, freed with src_recs_free(), in *recs and its length in *n.
+ * note gets what was left out, one line each: lines that are not
+ * messages, journal entries of other uids than the sender's; or "".
+ * Returns 0 or a negative errno value with err filled.
  */
-int src_list_es(const struct src_es *ec, FILE *out, char *note,
-                size_t notesz, char *err, size_t errsz);
+int src_list(const struct src_conf *conf, struct src_rec **recs, size_t *n,
+             char *note, size_t notesz, char *err, size_t errsz);
+
+/* Free what src_list() stored; (NULL, 0) does nothing */
+void src_recs_free(struct src_rec *recs, size_t n);
+
+/*
+ * Print one line for r: id, user, host, audit session, start time,
+ * duration, messages, and how it ended ("end exit 0", "end signal
+ * SIGHUP", "end agent stopped", "end recorder lost after N", or "end cut
+ * short").
+ */
+void src_rec_print(FILE *out, const struct src_rec *r);
 
 /* Follow the source as it grows (see reader_follow()) */
 void src_follow(struct src *s, bool follow);
@@ -124,16 +160,5 @@ const struct msg *src_msg(const struct src *s);
 
 /* src_free(NULL) does nothing */
 void src_free(struct src *s);
-
-/*
- * Print one line per recording in the file: id, user, host, audit
- * session, start time, duration, messages, and how it ended ("end exit
- * 0", "end signal SIGHUP", "end agent stopped", "end recorder lost after
- * N", or "end cut short").  Lines that are not messages are left out;
- * note gets one line naming each (or "").  Returns 0 or a negative errno
- * value with err filled.
- */
-int src_list_file(const char *path, FILE *out, char *note, size_t notesz,
-                  char *err, size_t errsz);
 
 #endif
