@@ -22,6 +22,8 @@ struct es {
     char *urls[ES_URLS_MAX];    /* the nodes to ask, in turn */
     size_t nurls;
     size_t cur;                 /* the one that answered last */
+    char failed[1024];          /* the others' failures in the last
+                                   request, or "" */
     CURL *curl;
     struct curl_slist *headers;
     struct buf answer;
@@ -217,10 +219,11 @@ reason(struct json_object *o, const char *url, long code, char *err,
 static int
 post(struct es *e, const char *body, long *code, char *err, size_t errsz)
 {
-    char failed[1024] = "";
+    char *failed = e->failed;
     size_t tried, used = 0;
     int rc;
 
+    failed[0] = 0;
     for (tried = 0; tried < e->nurls; tried++) {
         const char *url = e->urls[e->cur];
 
@@ -232,14 +235,16 @@ post(struct es *e, const char *body, long *code, char *err, size_t errsz)
         if (rc == -EFBIG || e->nurls == 1) {
             return rc;      /* as large from any node */
         }
-        if (used < sizeof(failed)) {
+        if (used < sizeof(e->failed)) {
             if (rc == 0) {
-                used += (size_t)snprintf(failed + used, sizeof(failed) - used,
+                used += (size_t)snprintf(failed + used,
+                                         sizeof(e->failed) - used,
                                          "%s%s: HTTP %ld", used ? "; " : "",
                                          url, *code);
             } else {
                 /* err is "URL: reason" */
-                used += (size_t)snprintf(failed + used, sizeof(failed) - used,
+                used += (size_t)snprintf(failed + used,
+                                         sizeof(e->failed) - used,
                                          "%s%s", used ? "; " : "", err);
             }
         }
@@ -247,7 +252,19 @@ post(struct es *e, const char *body, long *code, char *err, size_t errsz)
     }
     snprintf(err, errsz, "none of the %zu Elasticsearch URLs answered: %s",
              e->nurls, failed);
+    failed[0] = 0;
     return -EIO;
+}
+
+/* After err, say how the URLs asked before the last one failed */
+static void
+add_failed(const struct es *e, char *err, size_t errsz)
+{
+    size_t n = strlen(err);
+
+    if (e->failed[0] && n < errsz) {
+        snprintf(err + n, errsz - n, " (before it: %s)", e->failed);
+    }
 }
 
 /* One request to url, as post() */
@@ -334,7 +351,13 @@ es_search(struct es *e, const char *body, struct json_object **answer,
     long code = 0;
     int rc = post(e, body, &code, err, errsz);
 
-    return rc < 0 ? rc : parse(e, code, answer, err, errsz);
+    if (rc == 0) {
+        rc = parse(e, code, answer, err, errsz);
+        if (rc < 0) {
+            add_failed(e, err, errsz);
+        }
+    }
+    return rc;
 }
 
 int
@@ -352,6 +375,7 @@ es_search_raw(struct es *e, const char *body, const uint8_t **data,
         /* small, and Elasticsearch's reason is in it */
         rc = parse(e, code, &o, err, errsz);
         json_object_put(o);
+        add_failed(e, err, errsz);
         return rc < 0 ? rc : -EIO;
     }
     *data = e->answer.data;
