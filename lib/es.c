@@ -16,6 +16,8 @@
 
 /* Most hits one answer may hold */
 #define ES_HITS_MAX 100000
+/* Bytes read from the connection at once */
+#define ES_READ_SIZE (256L * 1024)
 
 struct es {
     struct es_conf conf;
@@ -284,6 +286,8 @@ post_one(struct es *e, const char *url, const char *body, long *code,
     curl_easy_setopt(e->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
     curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    /* answers are megabytes: fewer, larger reads */
+    curl_easy_setopt(e->curl, CURLOPT_BUFFERSIZE, ES_READ_SIZE);
     curl_easy_setopt(e->curl, CURLOPT_VERBOSE, e->conf.verbose ? 1L : 0L);
     if (e->conf.userpwd != NULL && *e->conf.userpwd) {
         curl_easy_setopt(e->curl, CURLOPT_USERPWD, e->conf.userpwd);
@@ -590,5 +594,69 @@ es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
     }
     *hits = v;
     *count = nv;
+    return 0;
+}
+
+/* Step over the value at t: objects and arrays by their structure alone */
+static int
+skip_value(struct jtok *t)
+{
+    enum jtok_type k = jtok_peek(t);
+
+    return k == JTOK_OBJECT || k == JTOK_ARRAY ? skip_raw(t) : jtok_skip(t);
+}
+
+/* Walk the object at t to its key name; false if it has none */
+static bool
+find_key(struct jtok *t, const char *name)
+{
+    char key[64];
+
+    if (jtok_expect(t, '{') < 0 || jtok_accept(t, '}')) {
+        return false;
+    }
+    do {
+        if (key_of(t, key, sizeof(key)) < 0) {
+            return false;
+        }
+        if (!strcmp(key, name)) {
+            return true;
+        }
+        if (skip_value(t) < 0) {
+            return false;
+        }
+    } while (jtok_accept(t, ','));
+    return false;
+}
+
+int
+es_agg_buckets(const uint8_t *p, size_t n, const char *name, size_t *count,
+               char *err, size_t errsz)
+{
+    struct jtok t;
+    size_t nb = 0;
+
+    jtok_init(&t, p, n);
+    if (!find_key(&t, "aggregations") || !find_key(&t, name) ||
+        !find_key(&t, "buckets")) {
+        snprintf(err, errsz, "Elasticsearch answered without the"
+                 " aggregation %s asked for", name);
+        return -ENOENT;
+    }
+    if (jtok_expect(&t, '[') < 0) {
+        return bad(&t, "buckets is not an array", err, errsz);
+    }
+    if (!jtok_accept(&t, ']')) {
+        do {
+            if (skip_value(&t) < 0) {
+                return bad(&t, "a bucket not closed", err, errsz);
+            }
+            nb++;
+        } while (jtok_accept(&t, ','));
+        if (jtok_expect(&t, ']') < 0) {
+            return bad(&t, "buckets not closed", err, errsz);
+        }
+    }
+    *count = nb;
     return 0;
 }

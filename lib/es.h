@@ -67,6 +67,16 @@ int es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
                   size_t *count, char *err, size_t errsz);
 
 /*
+ * The number of buckets of the aggregation name (a terms aggregation at
+ * the top of "aggregations") in a search answer p[0..n), into *count.
+ * The hits are stepped over by their structure alone.  Returns 0,
+ * -ENOENT when the answer has no such aggregation, or -EINVAL when it is
+ * malformed, with err saying so.
+ */
+int es_agg_buckets(const uint8_t *p, size_t n, const char *name,
+                   size_t *count, char *err, size_t errsz);
+
+/*
  * POST body to the search URL and keep the answer's text, valid until
  * the next request: *data and *len.  Errors as es_search().
  */

@@ -22,11 +22,12 @@
 
 /* Documents asked for at once: Elasticsearch's default result window.
  * The first page is smaller, so that playing starts soon and decoding
- * one page overlaps Elasticsearch preparing the next; each page after
- * it is ES_PAGE_GROW times larger, up to ES_PAGE. */
+ * it overlaps Elasticsearch preparing the next; each page after it is
+ * ES_PAGE_GROW times larger, up to ES_PAGE.  Few and large pages cost
+ * Elasticsearch least: each request runs the query and sort again. */
 #define ES_PAGE 10000
 #define ES_PAGE_FIRST 1000
-#define ES_PAGE_GROW 4
+#define ES_PAGE_GROW 10
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
@@ -55,6 +56,7 @@ struct ahead {
     char *body;
     int size;                   /* documents asked for */
     const uint8_t *page;
+    size_t len;
     struct es_hit *hits;
     size_t nhits;
     int rc;
@@ -95,7 +97,13 @@ struct lines {
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
     char *query;                /* the query as a JSON string */
+    const char *kw;             /* "" or ".keyword": where the keyword
+                                   fields of the index are */
+    bool count_recs;            /* the next page counts recordings too */
+    size_t nrecs;               /* up to 2: the recordings and hosts */
+    size_t nhosts;              /* the first page counted */
     const uint8_t *page;        /* the current answer's text */
+    size_t page_len;
     struct es_hit *hits;        /* its hits */
     size_t nhits;
     size_t page_i;
@@ -387,6 +395,7 @@ lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
     }
     l->es_conf = conf;
     l->page_size = ES_PAGE_FIRST;
+    l->kw = "";
     rc = es_new(&conf, &l->es, err, errsz);
     if (rc == 0) {
         rc = es_new(&conf, &l->ahead.es, err, errsz);
@@ -400,33 +409,54 @@ lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
     return l->query ? 0 : -ENOMEM;
 }
 
-/* The request for size documents after the one sorted at after */
+/*
+ * The request for size documents after the one sorted at after.  With
+ * count, it also asks how many recordings and hosts match (up to 2 of
+ * each): counted in the same pass over the documents, it costs next to
+ * nothing, where an aggregation of its own would run the query again.
+ */
 static char *
-page_body(const struct lines *l, bool have_after, int64_t after, int size)
+page_body(const struct lines *l, bool have_after, int64_t after, int size,
+          bool count)
 {
-    char a[64] = "";
+    char a[64] = "", aggs[256] = "";
     char *body;
 
     if (have_after) {
         snprintf(a, sizeof(a), ",\"search_after\":[%lld]", (long long)after);
     }
+    if (count) {
+        snprintf(aggs, sizeof(aggs), ",\"aggs\":{\"recs\":{\"terms\":{"
+                 "\"field\":\"rec%s\",\"size\":2}},\"hosts\":{\"terms\":{"
+                 "\"field\":\"host%s\",\"size\":2}}}", l->kw, l->kw);
+    }
     if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
                  "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
-                 "\"track_total_hits\":false%s}", l->query, size, a) < 0) {
+                 "\"track_total_hits\":false%s%s}", l->query, size, a,
+                 aggs) < 0) {
         return NULL;
     }
     return body;
 }
 
+/* Whether err says a field is text, not keyword: it cannot be
+ * aggregated, its .keyword field can */
+static bool
+text_field(const char *err)
+{
+    return strstr(err, "fielddata") != NULL ||
+           strstr(err, "Text fields") != NULL;
+}
+
 /* Ask es; the page's text stays in es, its hits go to *hits */
 static int
 fetch_page(struct es *es, const char *body, const uint8_t **page,
-           struct es_hit **hits, size_t *nhits, char *err, size_t errsz)
+           size_t *len, struct es_hit **hits, size_t *nhits, char *err,
+           size_t errsz)
 {
-    size_t len;
-    int rc = es_search_raw(es, body, page, &len, err, errsz);
+    int rc = es_search_raw(es, body, page, len, err, errsz);
 
-    return rc < 0 ? rc : es_hits_parse(*page, len, hits, nhits, err, errsz);
+    return rc < 0 ? rc : es_hits_parse(*page, *len, hits, nhits, err, errsz);
 }
 
 static void *
@@ -434,8 +464,8 @@ ahead_run(void *arg)
 {
     struct ahead *a = arg;
 
-    a->rc = fetch_page(a->es, a->body, &a->page, &a->hits, &a->nhits,
-                       a->err, sizeof(a->err));
+    a->rc = fetch_page(a->es, a->body, &a->page, &a->len, &a->hits,
+                       &a->nhits, a->err, sizeof(a->err));
     return NULL;
 }
 
@@ -450,7 +480,7 @@ ahead_start(struct lines *l)
     }
     a->size = l->page_size;
     es_take_choice(a->es, l->es);
-    a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size);
+    a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size, false);
     a->hits = NULL;
     a->nhits = 0;
     /* without a thread the page is fetched when it is needed */
@@ -505,6 +535,7 @@ es_fetch(struct lines *l, char *err, size_t errsz)
         l->es = a->es;
         a->es = played;
         l->page = a->page;
+        l->page_len = a->len;
         l->hits = a->hits;
         l->nhits = a->nhits;
         a->hits = NULL;
@@ -514,15 +545,40 @@ es_fetch(struct lines *l, char *err, size_t errsz)
             snprintf(err, errsz, "%s", a->err);
         }
     } else {
-        char *body = page_body(l, l->have_last, l->last_id, l->page_size);
+        char *body;
 
-        if (body == NULL) {
-            return -ENOMEM;
-        }
         size = l->page_size;
-        rc = fetch_page(l->es, body, &l->page, &l->hits, &l->nhits, err,
-                        errsz);
-        free(body);
+        for (;;) {
+            body = page_body(l, l->have_last, l->last_id, size,
+                             l->count_recs);
+            if (body == NULL) {
+                return -ENOMEM;
+            }
+            rc = fetch_page(l->es, body, &l->page, &l->page_len, &l->hits,
+                            &l->nhits, err, errsz);
+            free(body);
+            /* an index mapped dynamically has text fields, each with a
+             * keyword field beside it */
+            if (rc < 0 && l->count_recs && !*l->kw && text_field(err)) {
+                l->kw = ".keyword";
+                continue;
+            }
+            break;
+        }
+        if (rc == 0 && l->count_recs) {
+            rc = es_agg_buckets(l->page, l->page_len, "recs", &l->nrecs,
+                                err, errsz);
+            if (rc == 0) {
+                rc = es_agg_buckets(l->page, l->page_len, "hosts",
+                                    &l->nhosts, err, errsz);
+            }
+            if (rc == -ENOENT) {
+                /* not counted (a proxy's doing): the caller asks again */
+                l->nrecs = l->nhosts = 2;
+                rc = 0;
+            }
+            l->count_recs = false;
+        }
     }
     if (rc < 0) {
         return rc;
@@ -535,29 +591,6 @@ es_fetch(struct lines *l, char *err, size_t errsz)
     }
     ahead_start(l);
     return 0;
-}
-
-/* Whether every hit of the current page has the first hit's rec and host */
-static bool
-one_recording(const struct lines *l)
-{
-    char rec0[MSG_FIELD_MAX + 1], host0[MSG_FIELD_MAX + 1];
-    char rec[MSG_FIELD_MAX + 1], host[MSG_FIELD_MAX + 1];
-    size_t i;
-
-    for (i = 0; i < l->nhits; i++) {
-        const char *src = (const char *)l->page + l->hits[i].src_off;
-        size_t n = l->hits[i].src_len;
-
-        if (!header_field(src, n, "rec", i ? rec : rec0, sizeof(rec)) ||
-            !header_field(src, n, "host", i ? host : host0, sizeof(host))) {
-            return false;       /* not in plain form: ask Elasticsearch */
-        }
-        if (i > 0 && (strcmp(rec, rec0) || strcmp(host, host0))) {
-            return false;
-        }
-    }
-    return true;
 }
 
 #define ES_WHERE "Elasticsearch document "
@@ -1188,16 +1221,18 @@ open_es(const struct src_es_conf *ec, bool lax, struct src **ps, char *err,
         return -ENOMEM;
     }
     rc = lines_open_es(&s->l, ec, err, errsz);
-    /* A first page that holds the whole answer, all of one recording,
-     * needs no aggregation to prove it; otherwise ask for one */
+    /* The first page says how many recordings and hosts match: one of
+     * each needs no more proof; otherwise the aggregation that lists
+     * them says which */
     if (rc == 0) {
+        s->l.count_recs = true;
         rc = es_fetch(&s->l, err, errsz);
     }
     if (rc == 0 && s->l.nhits == 0) {
         snprintf(err, errsz, "the Elasticsearch query matches no messages");
         rc = -ENOENT;
     }
-    if (rc == 0 && !(s->l.short_page && one_recording(&s->l))) {
+    if (rc == 0 && (s->l.nrecs > 1 || s->l.nhosts > 1)) {
         /* The aggregation gets a client of its own: the first page stays
          * where it is, and the next one is being fetched meanwhile */
         struct es *page_es = s->l.es;
