@@ -136,6 +136,15 @@ es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
 }
 
 void
+es_expect(struct es *e, size_t bytes)
+{
+    e->answer.len = 0;
+    /* without the room, the answer is fetched all the same */
+    (void)buf_reserve(&e->answer, bytes < ES_RESPONSE_MAX ? bytes :
+                                                           ES_RESPONSE_MAX);
+}
+
+void
 es_take_choice(struct es *e, const struct es *from)
 {
     if (e->nurls == from->nurls) {

@@ -40,6 +40,13 @@ struct es;
 int es_new(const struct es_conf *conf, struct es **pe, char *err,
            size_t errsz);
 
+/*
+ * Make room for an answer of about bytes before asking.  An answer sent
+ * in chunks (as Elasticsearch 8 sends them) does not say its length
+ * first: without room made, its buffer grows, copied each time.
+ */
+void es_expect(struct es *e, size_t bytes);
+
 /* Start asking the URL from last answered, of a client made with the
  * same configuration */
 void es_take_choice(struct es *e, const struct es *from);

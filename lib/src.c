@@ -20,14 +20,20 @@
 #include "reader.h"
 #include "src.h"
 
-/* Documents asked for at once: Elasticsearch's default result window.
- * The first page is smaller, so that playing starts soon and decoding
- * it overlaps Elasticsearch preparing the next; each page after it is
- * ES_PAGE_GROW times larger, up to ES_PAGE.  Few and large pages cost
- * Elasticsearch least: each request runs the query and sort again. */
+/*
+ * Documents asked for at once.  The first page is ES_PAGE_FIRST, so that
+ * playing starts soon; the pages after it hold about ES_PAGE_BYTES, as
+ * many documents as the last page's size per document says, from
+ * ES_PAGE_FIRST up to ES_PAGE (Elasticsearch's default result window).
+ * A page is decoded while the next is fetched, each into the buffer of
+ * the page before the last: pages of a few megabytes keep reusing the
+ * same memory, where larger ones would have the kernel clear fresh
+ * pages for every answer (that was most of the time spent), and fewer
+ * would ask Elasticsearch to run the query and sort again more often.
+ */
 #define ES_PAGE 10000
 #define ES_PAGE_FIRST 1000
-#define ES_PAGE_GROW 10
+#define ES_PAGE_BYTES (4 << 20)
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
@@ -100,6 +106,7 @@ struct lines {
     const char *kw;             /* "" or ".keyword": where the keyword
                                    fields of the index are */
     bool count_recs;            /* the next page counts recordings too */
+    size_t hit_bytes;           /* the last page's bytes per hit */
     size_t nrecs;               /* up to 2: the recordings and hosts */
     size_t nhosts;              /* the first page counted */
     const uint8_t *page;        /* the current answer's text */
@@ -469,6 +476,16 @@ ahead_run(void *arg)
     return NULL;
 }
 
+/* Make room in es for an answer of size hits like the last page's */
+static void
+expect(struct lines *l, struct es *es, int size)
+{
+    if (l->hit_bytes > 0) {
+        es_expect(es, (size_t)size * (l->hit_bytes + l->hit_bytes / 16) +
+                      65536);
+    }
+}
+
 /* After a full page, start fetching the one after it */
 static void
 ahead_start(struct lines *l)
@@ -480,6 +497,7 @@ ahead_start(struct lines *l)
     }
     a->size = l->page_size;
     es_take_choice(a->es, l->es);
+    expect(l, a->es, a->size);
     a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size, false);
     a->hits = NULL;
     a->nhits = 0;
@@ -548,6 +566,7 @@ es_fetch(struct lines *l, char *err, size_t errsz)
         char *body;
 
         size = l->page_size;
+        expect(l, l->es, size);
         for (;;) {
             body = page_body(l, l->have_last, l->last_id, size,
                              l->count_recs);
@@ -585,9 +604,13 @@ es_fetch(struct lines *l, char *err, size_t errsz)
     }
     l->have_page = true;
     l->short_page = l->nhits < (size_t)size;
-    if (l->page_size < ES_PAGE) {
-        l->page_size = l->page_size * ES_PAGE_GROW < ES_PAGE ?
-                       l->page_size * ES_PAGE_GROW : ES_PAGE;
+    if (l->nhits > 0) {
+        size_t n;
+
+        l->hit_bytes = l->page_len / l->nhits;
+        n = ES_PAGE_BYTES / (l->hit_bytes ? l->hit_bytes : 1);
+        l->page_size = n < ES_PAGE_FIRST ? ES_PAGE_FIRST :
+                       n > ES_PAGE ? ES_PAGE : (int)n;
     }
     ahead_start(l);
     return 0;
