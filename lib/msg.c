@@ -61,8 +61,11 @@ field_find(const struct buf *key)
 {
     int f;
 
-    for (f = 0; f < F_COUNT; f++) {
-        if (strlen(field_names[f]) == key->len &&
+    /* the first byte rules out most names: this runs for every key of
+     * every message */
+    for (f = 0; key->len > 0 && f < F_COUNT; f++) {
+        if (field_names[f][0] == (char)key->data[0] &&
+            strlen(field_names[f]) == key->len &&
             memcmp(field_names[f], key->data, key->len) == 0) {
             return (enum field)f;
         }

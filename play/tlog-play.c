@@ -116,8 +116,9 @@ main(int argc, char **argv)
     struct termios saved, out_saved, raw;
     bool keys_raw = false, out_raw = false;
     const char *path, *exp, *reader;
-    struct src_journal jc;
-    struct src_es ec;
+    struct src_conf sc;
+    struct src_rec *recs = NULL;
+    size_t nrecs = 0, i;
     char err[2048], note[4096], *end;
     int action = 0, status = 1, rc;
 
@@ -163,37 +164,40 @@ main(int argc, char **argv)
         goto out;
     }
     reader = conf_str(c, "reader");
-    jc.matches = conf_str(c, "journal.match");
-    jc.since = (uint64_t)conf_int(c, "journal.since");
-    jc.until = (uint64_t)conf_int(c, "journal.until");
-    jc.ns = conf_str(c, "journal.namespace");
-    jc.sender = conf_str(c, "journal.sender");
     path = conf_str(c, "file.path");
-    ec.baseurl = conf_str(c, "es.baseurl");
-    ec.query = conf_str(c, "es.query");
-    ec.verbose = conf_bool(c, "es.verbose");
-    ec.userpwd = getenv("TLOG_CURL_USERPWD");
-    ec.cacert = conf_str(c, "es.cacert");
-    ec.cert = conf_str(c, "es.cert");
-    ec.key = conf_str(c, "es.key");
-    if (!strcmp(reader, "file") && *path == 0) {
+    memset(&sc, 0, sizeof(sc));
+    sc.kind = !strcmp(reader, "file") ? SRC_FILE :
+              !strcmp(reader, "es") ? SRC_ES : SRC_JOURNAL;
+    sc.lax = conf_bool(c, "lax");
+    sc.file.path = path;
+    sc.file.match = conf_str(c, "file.match");
+    sc.journal.matches = conf_str(c, "journal.match");
+    sc.journal.since = (uint64_t)conf_int(c, "journal.since");
+    sc.journal.until = (uint64_t)conf_int(c, "journal.until");
+    sc.journal.ns = conf_str(c, "journal.namespace");
+    sc.journal.sender = conf_str(c, "journal.sender");
+    sc.es.baseurl = conf_str(c, "es.baseurl");
+    sc.es.query = conf_str(c, "es.query");
+    sc.es.verbose = conf_bool(c, "es.verbose");
+    sc.es.userpwd = getenv("TLOG_CURL_USERPWD");
+    sc.es.cacert = conf_str(c, "es.cacert");
+    sc.es.cert = conf_str(c, "es.cert");
+    sc.es.key = conf_str(c, "es.key");
+    if (sc.kind == SRC_FILE && *path == 0) {
         conf_usage_error(stderr, PROG, "no recordings file: give -i FILE"
                          " (- for standard input)");
         status = 2;
         goto out;
     }
     if (conf_bool(c, "list")) {
-        rc = !strcmp(reader, "file") ?
-             src_list_file(path, stdout, note, sizeof(note), err,
-                           sizeof(err)) :
-             !strcmp(reader, "es") ?
-             src_list_es(&ec, stdout, note, sizeof(note), err,
-                         sizeof(err)) :
-             src_list_journal(&jc, stdout, note, sizeof(note), err,
-                              sizeof(err));
+        rc = src_list(&sc, &recs, &nrecs, note, sizeof(note), err,
+                      sizeof(err));
         if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
+        }
+        for (i = 0; i < nrecs; i++) {
+            src_rec_print(stdout, &recs[i]);
         }
         if (*note) {
             fflush(stdout);
@@ -202,12 +206,7 @@ main(int argc, char **argv)
         status = 0;
         goto out;
     }
-    rc = !strcmp(reader, "file") ?
-         src_open_file(path, conf_str(c, "file.match"), conf_bool(c, "lax"),
-                       &s, err, sizeof(err)) :
-         !strcmp(reader, "es") ?
-         src_open_es(&ec, conf_bool(c, "lax"), &s, err, sizeof(err)) :
-         src_open_journal(&jc, conf_bool(c, "lax"), &s, err, sizeof(err));
+    rc = src_open(&sc, &s, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
@@ -279,6 +278,7 @@ out:
         say(note);
     }
     src_free(s);
+    src_recs_free(recs, nrecs);
     conf_free(c);
     return status;
 }

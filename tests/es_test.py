@@ -686,6 +686,98 @@ def big():
     check(ours(rec, "tlog-big") == data, "50,000 messages did not play back")
 
 
+class Failing:
+    """A node of a cluster that is up but failing: answers every request
+    with HTTP 503, and counts them"""
+
+    def __init__(self):
+        import http.server
+        import threading
+        failing = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                failing.asked += 1
+                body = b'{"error":"node failing","status":503}'
+                self.send_response(503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.asked = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@case("cluster: a dead node and a failing one are passed over, and the"
+      " node that answered is asked first from then on")
+def cluster():
+    pk = ["w 0 80 24"]
+    data = b""
+    # payload 32, one packet a message: 15,000 messages, several pages
+    for i in range(15000):
+        chunk = b"%018d\r\n" % i
+        data += chunk
+        pk.append("o %d %s" % (i, chunk.hex()))
+    pk.append("e 15001")
+    rec, lines = encode("cluster", pk, 32)
+    bulk("tlog-cluster", lines)
+    dead = "http://127.0.0.1:%d/tlog-cluster/_search" % free_port()
+    real = es_url + "/tlog-cluster/_search"
+    query = 'rec:"%s"' % rec
+    # the first URL a dead port, the second the real node
+    p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", dead + "," + real,
+                        "--es-query", query, "-g", "end"],
+                       capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=300)
+    check(p.returncode == 0 and p.stdout == data,
+          "dead node first: exit %d, %d of %d bytes, %r" %
+          (p.returncode, len(p.stdout), len(data), p.stderr))
+    failing = Failing()
+    try:
+        urls = ",".join([dead, failing.url + "/tlog-cluster/_search", real])
+        p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", urls,
+                            "--es-query", query, "-g", "end"],
+                           capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=300)
+        check(p.returncode == 0 and p.stdout == data,
+              "dead and failing nodes first: exit %d, %d of %d bytes, %r" %
+              (p.returncode, len(p.stdout), len(data), p.stderr))
+        # the pages after the first went straight to the node that
+        # answered: the failing one was asked once
+        check(failing.asked == 1, "the failing node was asked %d times"
+              % failing.asked)
+        p = subprocess.run([PLAY, "-r", "es", "--es-baseurl", urls,
+                            "--es-query", query, "--list"],
+                           capture_output=True, timeout=60)
+        check(p.returncode == 0 and p.stdout.startswith(rec.encode()) and
+              b"messages %d  end exit 0" % len(lines) in p.stdout,
+              "--list through the cluster: %r %r" % (p.stdout, p.stderr))
+        # no node answering: each is named with what went wrong
+        p = subprocess.run([PLAY, "-r", "es", "--es-baseurl",
+                            dead + "," + failing.url + "/x/_search",
+                            "--es-query", query, "-g", "end"],
+                           capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=60)
+        check(p.returncode == 1 and dead.encode() in p.stderr and
+              b"node failing" in p.stderr,
+              "no node answering: exit %d %r" % (p.returncode, p.stderr))
+    finally:
+        failing.stop()
+
+
 class TlsProxy:
     """nginx in front of the node, as a site would put it: TLS with a
     private CA; one port asks for a user and password, the other for a

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "es.h"
@@ -15,28 +16,86 @@
 
 /* Most hits one answer may hold */
 #define ES_HITS_MAX 100000
+/* Bytes read from the connection at once */
+#define ES_READ_SIZE (256L * 1024)
 
 struct es {
     struct es_conf conf;
-    char *url;
+    char *urls[ES_URLS_MAX];    /* the nodes to ask, in turn */
+    size_t nurls;
+    size_t cur;                 /* the one that answered last */
+    char failed[1024];          /* the others' failures in the last
+                                   request, or "" */
     CURL *curl;
     struct curl_slist *headers;
     struct buf answer;
 };
 
+/* Whether p starts a URL of its own: http:// or https:// */
+static bool
+url_start(const char *p)
+{
+    return !strncasecmp(p, "http://", 7) || !strncasecmp(p, "https://", 8);
+}
+
+/*
+ * Split the list of base URLs into e->urls.  A comma ends a URL only
+ * where the next one starts (http:// or https://): a comma inside a
+ * path names several indices, as in /tlog-a,tlog-b/_search.
+ */
+static int
+split_urls(struct es *e, const char *list, char *err, size_t errsz)
+{
+    const char *p = list, *q;
+
+    while (*p) {
+        size_t n;
+
+        p += strspn(p, " \t");
+        for (q = strchr(p, ','); q != NULL && !url_start(q + 1 +
+                                                        strspn(q + 1, " \t"));
+             q = strchr(q + 1, ',')) {
+        }
+        n = q ? (size_t)(q - p) : strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            n--;
+        }
+        if (n == 0) {
+            snprintf(err, errsz, "Elasticsearch URL list \"%s\": an empty"
+                     " URL (separate URLs with single commas)", list);
+            return -EINVAL;
+        }
+        if (e->nurls == ES_URLS_MAX) {
+            snprintf(err, errsz, "Elasticsearch URL list: more than %d URLs",
+                     ES_URLS_MAX);
+            return -E2BIG;
+        }
+        e->urls[e->nurls] = strndup(p, n);
+        if (e->urls[e->nurls] == NULL) {
+            return -ENOMEM;
+        }
+        if (strpbrk(e->urls[e->nurls], "?#") != NULL) {
+            snprintf(err, errsz, "Elasticsearch URL %s must have no query or"
+                     " fragment part", e->urls[e->nurls]);
+            e->nurls++;
+            return -EINVAL;
+        }
+        e->nurls++;
+        p = q ? q + 1 : p + n;
+    }
+    return 0;
+}
+
 int
 es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
 {
     struct es *e;
+    int rc;
 
-    if (conf->baseurl == NULL || *conf->baseurl == 0) {
+    if (conf->baseurl == NULL || conf->baseurl[strspn(conf->baseurl,
+                                                      " \t")] == 0) {
         snprintf(err, errsz, "no Elasticsearch URL: give --es-baseurl, for"
                  " example http://localhost:9200/tlog/_search");
-        return -EINVAL;
-    }
-    if (strpbrk(conf->baseurl, "?#") != NULL) {
-        snprintf(err, errsz, "Elasticsearch URL %s must have no query or"
-                 " fragment part", conf->baseurl);
         return -EINVAL;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
@@ -48,16 +107,49 @@ es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
         return -ENOMEM;
     }
     e->conf = *conf;
-    e->url = strdup(conf->baseurl);
+    /* kept as copies, for the caller's to go */
+    e->conf.baseurl = NULL;
+    e->conf.userpwd = conf->userpwd ? strdup(conf->userpwd) : NULL;
+    e->conf.cacert = conf->cacert ? strdup(conf->cacert) : NULL;
+    e->conf.cert = conf->cert ? strdup(conf->cert) : NULL;
+    e->conf.key = conf->key ? strdup(conf->key) : NULL;
+    if ((conf->userpwd && !e->conf.userpwd) ||
+        (conf->cacert && !e->conf.cacert) || (conf->cert && !e->conf.cert) ||
+        (conf->key && !e->conf.key)) {
+        es_free(e);
+        return -ENOMEM;
+    }
+    rc = split_urls(e, conf->baseurl, err, errsz);
+    if (rc < 0) {
+        es_free(e);
+        return rc;
+    }
     e->curl = curl_easy_init();
     e->headers = curl_slist_append(NULL, "Content-Type: application/json");
     buf_init(&e->answer, ES_RESPONSE_MAX);
-    if (e->url == NULL || e->curl == NULL || e->headers == NULL) {
+    if (e->curl == NULL || e->headers == NULL) {
         es_free(e);
         return -ENOMEM;
     }
     *pe = e;
     return 0;
+}
+
+void
+es_expect(struct es *e, size_t bytes)
+{
+    e->answer.len = 0;
+    /* without the room, the answer is fetched all the same */
+    (void)buf_reserve(&e->answer, bytes < ES_RESPONSE_MAX ? bytes :
+                                                           ES_RESPONSE_MAX);
+}
+
+void
+es_take_choice(struct es *e, const struct es *from)
+{
+    if (e->nurls == from->nurls) {
+        e->cur = from->cur;
+    }
 }
 
 void
@@ -71,9 +163,18 @@ es_free(struct es *e)
     }
     curl_slist_free_all(e->headers);
     buf_fini(&e->answer);
-    free(e->url);
+    while (e->nurls > 0) {
+        free(e->urls[--e->nurls]);
+    }
+    free((char *)e->conf.userpwd);
+    free((char *)e->conf.cacert);
+    free((char *)e->conf.cert);
+    free((char *)e->conf.key);
     free(e);
 }
+
+static int post_one(struct es *e, const char *url, const char *body,
+                    long *code, char *err, size_t errsz);
 
 static size_t
 take(char *p, size_t size, size_t n, void *ctx)
@@ -119,15 +220,74 @@ reason(struct json_object *o, const char *url, long code, char *err,
     snprintf(err, errsz, "%s: HTTP %ld", url, code);
 }
 
-/* Send body; the answer's text is left in e->answer.  Fills *code. */
+/*
+ * Send body to the node that answered last; one that cannot be reached,
+ * or answers 5xx (failing) or 429 (too busy), passes the request to the
+ * next in turn, until each was asked once.  The answer's text is left in
+ * e->answer, and *code is its HTTP status: that of the last node asked
+ * when none answered otherwise.
+ */
 static int
 post(struct es *e, const char *body, long *code, char *err, size_t errsz)
+{
+    char *failed = e->failed;
+    size_t tried, used = 0;
+    int rc;
+
+    failed[0] = 0;
+    for (tried = 0; tried < e->nurls; tried++) {
+        const char *url = e->urls[e->cur];
+
+        rc = post_one(e, url, body, code, err, errsz);
+        if (rc == 0 && ((*code < 500 && *code != 429) ||
+                        tried + 1 == e->nurls)) {
+            return 0;
+        }
+        if (rc == -EFBIG || e->nurls == 1) {
+            return rc;      /* as large from any node */
+        }
+        if (used < sizeof(e->failed)) {
+            if (rc == 0) {
+                used += (size_t)snprintf(failed + used,
+                                         sizeof(e->failed) - used,
+                                         "%s%s: HTTP %ld", used ? "; " : "",
+                                         url, *code);
+            } else {
+                /* err is "URL: reason" */
+                used += (size_t)snprintf(failed + used,
+                                         sizeof(e->failed) - used,
+                                         "%s%s", used ? "; " : "", err);
+            }
+        }
+        e->cur = (e->cur + 1) % e->nurls;
+    }
+    snprintf(err, errsz, "none of the %zu Elasticsearch URLs answered: %s",
+             e->nurls, failed);
+    failed[0] = 0;
+    return -EIO;
+}
+
+/* After err, say how the URLs asked before the last one failed */
+static void
+add_failed(const struct es *e, char *err, size_t errsz)
+{
+    size_t n = strlen(err);
+
+    if (e->failed[0] && n < errsz) {
+        snprintf(err + n, errsz - n, " (before it: %s)", e->failed);
+    }
+}
+
+/* One request to url, as post() */
+static int
+post_one(struct es *e, const char *url, const char *body, long *code,
+         char *err, size_t errsz)
 {
     CURLcode cc;
 
     e->answer.len = 0;
     curl_easy_reset(e->curl);
-    curl_easy_setopt(e->curl, CURLOPT_URL, e->url);
+    curl_easy_setopt(e->curl, CURLOPT_URL, url);
     curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, e->headers);
     curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, take);
@@ -135,6 +295,8 @@ post(struct es *e, const char *body, long *code, char *err, size_t errsz)
     curl_easy_setopt(e->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
     curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    /* answers are megabytes: fewer, larger reads */
+    curl_easy_setopt(e->curl, CURLOPT_BUFFERSIZE, ES_READ_SIZE);
     curl_easy_setopt(e->curl, CURLOPT_VERBOSE, e->conf.verbose ? 1L : 0L);
     if (e->conf.userpwd != NULL && *e->conf.userpwd) {
         curl_easy_setopt(e->curl, CURLOPT_USERPWD, e->conf.userpwd);
@@ -150,10 +312,10 @@ post(struct es *e, const char *body, long *code, char *err, size_t errsz)
     }
     cc = curl_easy_perform(e->curl);
     if (cc != CURLE_OK) {
-        snprintf(err, errsz, "%s: %s", e->url,
+        snprintf(err, errsz, "%s: %s", url,
                  cc == CURLE_WRITE_ERROR ? "answer larger than the limit" :
                  curl_easy_strerror(cc));
-        return -EIO;
+        return cc == CURLE_WRITE_ERROR ? -EFBIG : -EIO;
     }
     curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, code);
     return 0;
@@ -176,7 +338,7 @@ parse(struct es *e, long code, struct json_object **answer, char *err,
     if (o == NULL || json_object_get_type(o) != json_type_object) {
         /* not Elasticsearch's own answer: a proxy in front of it */
         snprintf(err, errsz, "%s: HTTP %ld and an answer that is not a JSON"
-                 " object%s", e->url, code,
+                 " object%s", e->urls[e->cur], code,
                  code == 401 ? " (the server asks for a user and password:"
                  " set TLOG_CURL_USERPWD=USER:PASSWORD or use ~/.netrc)" :
                  code == 400 || code == 495 || code == 496 ?
@@ -187,7 +349,7 @@ parse(struct es *e, long code, struct json_object **answer, char *err,
         return -EIO;
     }
     if (code >= 300 || json_object_object_get_ex(o, "error", NULL)) {
-        reason(o, e->url, code, err, errsz);
+        reason(o, e->urls[e->cur], code, err, errsz);
         json_object_put(o);
         return -EIO;
     }
@@ -202,7 +364,13 @@ es_search(struct es *e, const char *body, struct json_object **answer,
     long code = 0;
     int rc = post(e, body, &code, err, errsz);
 
-    return rc < 0 ? rc : parse(e, code, answer, err, errsz);
+    if (rc == 0) {
+        rc = parse(e, code, answer, err, errsz);
+        if (rc < 0) {
+            add_failed(e, err, errsz);
+        }
+    }
+    return rc;
 }
 
 int
@@ -220,6 +388,7 @@ es_search_raw(struct es *e, const char *body, const uint8_t **data,
         /* small, and Elasticsearch's reason is in it */
         rc = parse(e, code, &o, err, errsz);
         json_object_put(o);
+        add_failed(e, err, errsz);
         return rc < 0 ? rc : -EIO;
     }
     *data = e->answer.data;
@@ -434,5 +603,69 @@ es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
     }
     *hits = v;
     *count = nv;
+    return 0;
+}
+
+/* Step over the value at t: objects and arrays by their structure alone */
+static int
+skip_value(struct jtok *t)
+{
+    enum jtok_type k = jtok_peek(t);
+
+    return k == JTOK_OBJECT || k == JTOK_ARRAY ? skip_raw(t) : jtok_skip(t);
+}
+
+/* Walk the object at t to its key name; false if it has none */
+static bool
+find_key(struct jtok *t, const char *name)
+{
+    char key[64];
+
+    if (jtok_expect(t, '{') < 0 || jtok_accept(t, '}')) {
+        return false;
+    }
+    do {
+        if (key_of(t, key, sizeof(key)) < 0) {
+            return false;
+        }
+        if (!strcmp(key, name)) {
+            return true;
+        }
+        if (skip_value(t) < 0) {
+            return false;
+        }
+    } while (jtok_accept(t, ','));
+    return false;
+}
+
+int
+es_agg_buckets(const uint8_t *p, size_t n, const char *name, size_t *count,
+               char *err, size_t errsz)
+{
+    struct jtok t;
+    size_t nb = 0;
+
+    jtok_init(&t, p, n);
+    if (!find_key(&t, "aggregations") || !find_key(&t, name) ||
+        !find_key(&t, "buckets")) {
+        snprintf(err, errsz, "Elasticsearch answered without the"
+                 " aggregation %s asked for", name);
+        return -ENOENT;
+    }
+    if (jtok_expect(&t, '[') < 0) {
+        return bad(&t, "buckets is not an array", err, errsz);
+    }
+    if (!jtok_accept(&t, ']')) {
+        do {
+            if (skip_value(&t) < 0) {
+                return bad(&t, "a bucket not closed", err, errsz);
+            }
+            nb++;
+        } while (jtok_accept(&t, ','));
+        if (jtok_expect(&t, ']') < 0) {
+            return bad(&t, "buckets not closed", err, errsz);
+        }
+    }
+    *count = nb;
     return 0;
 }

@@ -20,13 +20,20 @@
 #include "reader.h"
 #include "src.h"
 
-/* Documents asked for at once: Elasticsearch's default result window.
- * The first page is smaller, so that playing starts soon and decoding
- * one page overlaps Elasticsearch preparing the next; each page after
- * it is ES_PAGE_GROW times larger, up to ES_PAGE. */
+/*
+ * Documents asked for at once.  The first page is ES_PAGE_FIRST, so that
+ * playing starts soon; the pages after it hold about ES_PAGE_BYTES, as
+ * many documents as the last page's size per document says, from
+ * ES_PAGE_FIRST up to ES_PAGE (Elasticsearch's default result window).
+ * A page is decoded while the next is fetched, each into the buffer of
+ * the page before the last: pages of a few megabytes keep reusing the
+ * same memory, where larger ones would have the kernel clear fresh
+ * pages for every answer (that was most of the time spent), and fewer
+ * would ask Elasticsearch to run the query and sort again more often.
+ */
 #define ES_PAGE 10000
 #define ES_PAGE_FIRST 1000
-#define ES_PAGE_GROW 4
+#define ES_PAGE_BYTES (4 << 20)
 
 /* Most recordings one file may hold for listing them */
 #define LIST_MAX 10000
@@ -55,6 +62,7 @@ struct ahead {
     char *body;
     int size;                   /* documents asked for */
     const uint8_t *page;
+    size_t len;
     struct es_hit *hits;
     size_t nhits;
     int rc;
@@ -84,16 +92,25 @@ struct skipped {
     char notes[SKIP_NOTES][SKIP_NOTE_MAX];
 };
 
-/* Messages as text, one at a time, from a file or the journal */
+/* Messages as text, one at a time, from a file, the journal or
+ * Elasticsearch */
 struct lines {
-    struct reader *r;           /* a file, or NULL */
-    sd_journal *j;              /* the journal, or NULL */
-    struct es *es;              /* Elasticsearch, or NULL */
+    enum src_kind kind;
+    struct reader *r;           /* SRC_FILE */
+    sd_journal *j;              /* SRC_JOURNAL */
+    struct es *es;              /* SRC_ES */
     struct es_conf es_conf;
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
     char *query;                /* the query as a JSON string */
+    const char *kw;             /* "" or ".keyword": where the keyword
+                                   fields of the index are */
+    bool count_recs;            /* the next page counts recordings too */
+    size_t hit_bytes;           /* the last page's bytes per hit */
+    size_t nrecs;               /* up to 2: the recordings and hosts */
+    size_t nhosts;              /* the first page counted */
     const uint8_t *page;        /* the current answer's text */
+    size_t page_len;
     struct es_hit *hits;        /* its hits */
     size_t nhits;
     size_t page_i;
@@ -130,6 +147,7 @@ static int
 lines_open_file(struct lines *l, const char *path, char *err, size_t errsz)
 {
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_FILE;
     return reader_open_file(path, &l->r, err, errsz);
 }
 
@@ -315,7 +333,7 @@ skipped_note(const struct skipped *k, const char *what, char *note,
 }
 
 static int
-lines_open_journal(struct lines *l, const struct src_journal *jc,
+lines_open_journal(struct lines *l, const struct src_journal_conf *jc,
                    char *err, size_t errsz)
 {
     const char *m = jc->matches ? jc->matches : "";
@@ -323,6 +341,7 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
     int rc;
 
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_JOURNAL;
     rc = sender_uid(l, jc->sender, err, errsz);
     if (rc < 0) {
         return rc;
@@ -363,7 +382,7 @@ lines_open_journal(struct lines *l, const struct src_journal *jc,
 }
 
 static int
-lines_open_es(struct lines *l, const struct src_es *ec, char *err,
+lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
               size_t errsz)
 {
     struct es_conf conf = {
@@ -375,6 +394,7 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
     int rc;
 
     memset(l, 0, sizeof(*l));
+    l->kind = SRC_ES;
     if (ec->query == NULL || *ec->query == 0) {
         snprintf(err, errsz, "no Elasticsearch query: give --es-query, for"
                  " example 'rec:\"ID\"'");
@@ -382,6 +402,7 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
     }
     l->es_conf = conf;
     l->page_size = ES_PAGE_FIRST;
+    l->kw = "";
     rc = es_new(&conf, &l->es, err, errsz);
     if (rc == 0) {
         rc = es_new(&conf, &l->ahead.es, err, errsz);
@@ -395,33 +416,54 @@ lines_open_es(struct lines *l, const struct src_es *ec, char *err,
     return l->query ? 0 : -ENOMEM;
 }
 
-/* The request for size documents after the one sorted at after */
+/*
+ * The request for size documents after the one sorted at after.  With
+ * count, it also asks how many recordings and hosts match (up to 2 of
+ * each): counted in the same pass over the documents, it costs next to
+ * nothing, where an aggregation of its own would run the query again.
+ */
 static char *
-page_body(const struct lines *l, bool have_after, int64_t after, int size)
+page_body(const struct lines *l, bool have_after, int64_t after, int size,
+          bool count)
 {
-    char a[64] = "";
+    char a[64] = "", aggs[256] = "";
     char *body;
 
     if (have_after) {
         snprintf(a, sizeof(a), ",\"search_after\":[%lld]", (long long)after);
     }
+    if (count) {
+        snprintf(aggs, sizeof(aggs), ",\"aggs\":{\"recs\":{\"terms\":{"
+                 "\"field\":\"rec%s\",\"size\":2}},\"hosts\":{\"terms\":{"
+                 "\"field\":\"host%s\",\"size\":2}}}", l->kw, l->kw);
+    }
     if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
                  "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
-                 "\"track_total_hits\":false%s}", l->query, size, a) < 0) {
+                 "\"track_total_hits\":false%s%s}", l->query, size, a,
+                 aggs) < 0) {
         return NULL;
     }
     return body;
 }
 
+/* Whether err says a field is text, not keyword: it cannot be
+ * aggregated, its .keyword field can */
+static bool
+text_field(const char *err)
+{
+    return strstr(err, "fielddata") != NULL ||
+           strstr(err, "Text fields") != NULL;
+}
+
 /* Ask es; the page's text stays in es, its hits go to *hits */
 static int
 fetch_page(struct es *es, const char *body, const uint8_t **page,
-           struct es_hit **hits, size_t *nhits, char *err, size_t errsz)
+           size_t *len, struct es_hit **hits, size_t *nhits, char *err,
+           size_t errsz)
 {
-    size_t len;
-    int rc = es_search_raw(es, body, page, &len, err, errsz);
+    int rc = es_search_raw(es, body, page, len, err, errsz);
 
-    return rc < 0 ? rc : es_hits_parse(*page, len, hits, nhits, err, errsz);
+    return rc < 0 ? rc : es_hits_parse(*page, *len, hits, nhits, err, errsz);
 }
 
 static void *
@@ -429,9 +471,19 @@ ahead_run(void *arg)
 {
     struct ahead *a = arg;
 
-    a->rc = fetch_page(a->es, a->body, &a->page, &a->hits, &a->nhits,
-                       a->err, sizeof(a->err));
+    a->rc = fetch_page(a->es, a->body, &a->page, &a->len, &a->hits,
+                       &a->nhits, a->err, sizeof(a->err));
     return NULL;
+}
+
+/* Make room in es for an answer of size hits like the last page's */
+static void
+expect(struct lines *l, struct es *es, int size)
+{
+    if (l->hit_bytes > 0) {
+        es_expect(es, (size_t)size * (l->hit_bytes + l->hit_bytes / 16) +
+                      65536);
+    }
 }
 
 /* After a full page, start fetching the one after it */
@@ -444,7 +496,9 @@ ahead_start(struct lines *l)
         return;
     }
     a->size = l->page_size;
-    a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size);
+    es_take_choice(a->es, l->es);
+    expect(l, a->es, a->size);
+    a->body = page_body(l, true, l->hits[l->nhits - 1].sort, a->size, false);
     a->hits = NULL;
     a->nhits = 0;
     /* without a thread the page is fetched when it is needed */
@@ -499,6 +553,7 @@ es_fetch(struct lines *l, char *err, size_t errsz)
         l->es = a->es;
         a->es = played;
         l->page = a->page;
+        l->page_len = a->len;
         l->hits = a->hits;
         l->nhits = a->nhits;
         a->hits = NULL;
@@ -508,50 +563,57 @@ es_fetch(struct lines *l, char *err, size_t errsz)
             snprintf(err, errsz, "%s", a->err);
         }
     } else {
-        char *body = page_body(l, l->have_last, l->last_id, l->page_size);
+        char *body;
 
-        if (body == NULL) {
-            return -ENOMEM;
-        }
         size = l->page_size;
-        rc = fetch_page(l->es, body, &l->page, &l->hits, &l->nhits, err,
-                        errsz);
-        free(body);
+        expect(l, l->es, size);
+        for (;;) {
+            body = page_body(l, l->have_last, l->last_id, size,
+                             l->count_recs);
+            if (body == NULL) {
+                return -ENOMEM;
+            }
+            rc = fetch_page(l->es, body, &l->page, &l->page_len, &l->hits,
+                            &l->nhits, err, errsz);
+            free(body);
+            /* an index mapped dynamically has text fields, each with a
+             * keyword field beside it */
+            if (rc < 0 && l->count_recs && !*l->kw && text_field(err)) {
+                l->kw = ".keyword";
+                continue;
+            }
+            break;
+        }
+        if (rc == 0 && l->count_recs) {
+            rc = es_agg_buckets(l->page, l->page_len, "recs", &l->nrecs,
+                                err, errsz);
+            if (rc == 0) {
+                rc = es_agg_buckets(l->page, l->page_len, "hosts",
+                                    &l->nhosts, err, errsz);
+            }
+            if (rc == -ENOENT) {
+                /* not counted (a proxy's doing): the caller asks again */
+                l->nrecs = l->nhosts = 2;
+                rc = 0;
+            }
+            l->count_recs = false;
+        }
     }
     if (rc < 0) {
         return rc;
     }
     l->have_page = true;
     l->short_page = l->nhits < (size_t)size;
-    if (l->page_size < ES_PAGE) {
-        l->page_size = l->page_size * ES_PAGE_GROW < ES_PAGE ?
-                       l->page_size * ES_PAGE_GROW : ES_PAGE;
+    if (l->nhits > 0) {
+        size_t n;
+
+        l->hit_bytes = l->page_len / l->nhits;
+        n = ES_PAGE_BYTES / (l->hit_bytes ? l->hit_bytes : 1);
+        l->page_size = n < ES_PAGE_FIRST ? ES_PAGE_FIRST :
+                       n > ES_PAGE ? ES_PAGE : (int)n;
     }
     ahead_start(l);
     return 0;
-}
-
-/* Whether every hit of the current page has the first hit's rec and host */
-static bool
-one_recording(const struct lines *l)
-{
-    char rec0[MSG_FIELD_MAX + 1], host0[MSG_FIELD_MAX + 1];
-    char rec[MSG_FIELD_MAX + 1], host[MSG_FIELD_MAX + 1];
-    size_t i;
-
-    for (i = 0; i < l->nhits; i++) {
-        const char *src = (const char *)l->page + l->hits[i].src_off;
-        size_t n = l->hits[i].src_len;
-
-        if (!header_field(src, n, "rec", i ? rec : rec0, sizeof(rec)) ||
-            !header_field(src, n, "host", i ? host : host0, sizeof(host))) {
-            return false;       /* not in plain form: ask Elasticsearch */
-        }
-        if (i > 0 && (strcmp(rec, rec0) || strcmp(host, host0))) {
-            return false;
-        }
-    }
-    return true;
 }
 
 #define ES_WHERE "Elasticsearch document "
@@ -604,11 +666,13 @@ lines_next(struct lines *l, const char **json, size_t *len,
     char *cursor = NULL;
     int rc;
 
-    if (l->r != NULL) {
+    switch (l->kind) {
+    case SRC_FILE:
         return reader_read(l->r, json, len, where, err, errsz);
-    }
-    if (l->es != NULL) {
+    case SRC_ES:
         return es_next(l, json, len, where, err, errsz);
+    case SRC_JOURNAL:
+        break;
     }
     for (;;) {
         if (l->past_until) {
@@ -666,33 +730,28 @@ lines_close(struct lines *l)
     memset(l, 0, sizeof(*l));
 }
 
-struct rec_info {
-    char *rec;
-    char *host;
-    char *user;
-    uint32_t session;
-    int64_t start_ms;       /* wall clock of the first message */
-    uint64_t end_pos;       /* ms, the latest message position */
-    uint64_t messages;
-    struct ending end;      /* when listing: how it ends */
-};
-
 struct rec_list {
-    struct rec_info *v;
+    struct src_rec *v;
     size_t n;
 };
+
+void
+src_recs_free(struct src_rec *recs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(recs[i].rec);
+        free(recs[i].host);
+        free(recs[i].user);
+    }
+    free(recs);
+}
 
 static void
 list_free(struct rec_list *l)
 {
-    size_t i;
-
-    for (i = 0; i < l->n; i++) {
-        free(l->v[i].rec);
-        free(l->v[i].host);
-        free(l->v[i].user);
-    }
-    free(l->v);
+    src_recs_free(l->v, l->n);
 }
 
 /*
@@ -783,7 +842,7 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
             }
         }
         if (i == l->n) {
-            struct rec_info *v;
+            struct src_rec *v;
 
             if (l->n == LIST_MAX) {
                 snprintf(err, errsz, "%s: more than %d recordings", where,
@@ -862,7 +921,7 @@ agg_value(struct json_object *b, const char *name)
  * says whether it is an end message.
  */
 static void
-es_ending(struct json_object *b, struct rec_info *v)
+es_ending(struct json_object *b, struct src_rec *v)
 {
     struct json_object *t, *hs, *h, *src, *x = NULL;
     double lo = agg_value(b, "minid"), hi = agg_value(b, "maxid");
@@ -948,7 +1007,7 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     }
     for (i = 0; i < n; i++) {
         struct json_object *b = json_object_array_get_idx(buckets, i), *o;
-        struct rec_info *v = &l->v[l->n++];
+        struct src_rec *v = &l->v[l->n++];
         double start = agg_value(b, "start");
 
         json_object_object_get_ex(b, "key", &o);
@@ -971,8 +1030,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     return 0;
 }
 
-static void
-print_info(FILE *out, const struct rec_info *v)
+void
+src_rec_print(FILE *out, const struct src_rec *v)
 {
     char when[64] = "unknown";
     uint64_t s = v->end_pos / 1000;
@@ -991,62 +1050,43 @@ print_info(FILE *out, const struct rec_info *v)
             ending_field(&v->end));
 }
 
-/* List what the source holds; opened is the result of opening it.  note
- * gets what was skipped: journal entries of other senders, malformed
- * lines */
-static int
-list(struct lines *src, int opened, FILE *out, char *note, size_t notesz,
-     char *err, size_t errsz)
+int
+src_list(const struct src_conf *conf, struct src_rec **recs, size_t *n,
+         char *note, size_t notesz, char *err, size_t errsz)
 {
+    struct lines src;
     struct rec_list l;
-    size_t i;
-    int rc = opened;
+    int rc = -EINVAL;
 
-    if (rc == 0) {
-        rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
-                               scan(src, true, &l, err, errsz);
+    memset(&src, 0, sizeof(src));
+
+    if (notesz > 0) {
+        note[0] = 0;
     }
-    foreign_note(&src->foreign, "", note, notesz);
-    skipped_note(&src->skipped, "not a message, left out", note, notesz);
-    lines_close(src);
+    switch (conf->kind) {
+    case SRC_FILE:
+        rc = lines_open_file(&src, conf->file.path, err, errsz);
+        break;
+    case SRC_JOURNAL:
+        rc = lines_open_journal(&src, &conf->journal, err, errsz);
+        break;
+    case SRC_ES:
+        rc = lines_open_es(&src, &conf->es, err, errsz);
+        break;
+    }
+    if (rc == 0) {
+        rc = src.kind == SRC_ES ? es_scan(&src, &l, err, errsz) :
+                                  scan(&src, true, &l, err, errsz);
+    }
+    foreign_note(&src.foreign, "", note, notesz);
+    skipped_note(&src.skipped, "not a message, left out", note, notesz);
+    lines_close(&src);
     if (rc < 0) {
         return rc;
     }
-    for (i = 0; i < l.n; i++) {
-        print_info(out, &l.v[i]);
-    }
-    list_free(&l);
+    *recs = l.v;
+    *n = l.n;
     return 0;
-}
-
-int
-src_list_file(const char *path, FILE *out, char *note, size_t notesz,
-              char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_file(&src, path, err, errsz), out, note,
-                notesz, err, errsz);
-}
-
-int
-src_list_journal(const struct src_journal *jc, FILE *out, char *note,
-                 size_t notesz, char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_journal(&src, jc, err, errsz), out, note,
-                notesz, err, errsz);
-}
-
-int
-src_list_es(const struct src_es *ec, FILE *out, char *note, size_t notesz,
-            char *err, size_t errsz)
-{
-    struct lines src;
-
-    return list(&src, lines_open_es(&src, ec, err, errsz), out, note,
-                notesz, err, errsz);
 }
 
 /*
@@ -1061,13 +1101,13 @@ choose(struct lines *src, const char *name, const char *match,
 {
     struct rec_list l;
     size_t i;
-    int rc = src->es != NULL ? es_scan(src, &l, err, errsz) :
-                               scan(src, false, &l, err, errsz);
+    int rc = src->kind == SRC_ES ? es_scan(src, &l, err, errsz) :
+                                   scan(src, false, &l, err, errsz);
 
     if (rc < 0) {
         return rc;
     }
-    if (l.n == 0 && src->es != NULL) {
+    if (l.n == 0 && src->kind == SRC_ES) {
         snprintf(err, errsz, "%s matches no messages", name);
         rc = -ENOENT;
     } else if (l.n == 0 && src->foreign.count > 0) {
@@ -1133,9 +1173,9 @@ src_start(struct src *s, const char *match, bool lax, struct src **ps)
     return 0;
 }
 
-int
-src_open_file(const char *path, const char *match, bool lax,
-              struct src **ps, char *err, size_t errsz)
+static int
+open_file(const char *path, const char *match, bool lax, struct src **ps,
+          char *err, size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     struct lines pre;
@@ -1166,9 +1206,9 @@ src_open_file(const char *path, const char *match, bool lax,
     return src_start(s, match, lax, ps);
 }
 
-int
-src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
-                 char *err, size_t errsz)
+static int
+open_journal(const struct src_journal_conf *jc, bool lax, struct src **ps,
+             char *err, size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     int rc;
@@ -1193,9 +1233,9 @@ src_open_journal(const struct src_journal *jc, bool lax, struct src **ps,
     return src_start(s, NULL, lax, ps);
 }
 
-int
-src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
-            size_t errsz)
+static int
+open_es(const struct src_es_conf *ec, bool lax, struct src **ps, char *err,
+        size_t errsz)
 {
     struct src *s = calloc(1, sizeof(*s));
     int rc;
@@ -1204,16 +1244,18 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
         return -ENOMEM;
     }
     rc = lines_open_es(&s->l, ec, err, errsz);
-    /* A first page that holds the whole answer, all of one recording,
-     * needs no aggregation to prove it; otherwise ask for one */
+    /* The first page says how many recordings and hosts match: one of
+     * each needs no more proof; otherwise the aggregation that lists
+     * them says which */
     if (rc == 0) {
+        s->l.count_recs = true;
         rc = es_fetch(&s->l, err, errsz);
     }
     if (rc == 0 && s->l.nhits == 0) {
         snprintf(err, errsz, "the Elasticsearch query matches no messages");
         rc = -ENOENT;
     }
-    if (rc == 0 && !(s->l.short_page && one_recording(&s->l))) {
+    if (rc == 0 && (s->l.nrecs > 1 || s->l.nhosts > 1)) {
         /* The aggregation gets a client of its own: the first page stays
          * where it is, and the next one is being fetched meanwhile */
         struct es *page_es = s->l.es;
@@ -1221,6 +1263,7 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
 
         rc = es_new(&s->l.es_conf, &agg, err, errsz);
         if (rc == 0) {
+            es_take_choice(agg, page_es);
             s->l.es = agg;
             rc = choose(&s->l, "the Elasticsearch query", NULL,
                         "a query naming one rec", NULL, err, errsz);
@@ -1235,11 +1278,29 @@ src_open_es(const struct src_es *ec, bool lax, struct src **ps, char *err,
     return src_start(s, NULL, lax, ps);
 }
 
+int
+src_open(const struct src_conf *conf, struct src **ps, char *err,
+         size_t errsz)
+{
+    switch (conf->kind) {
+    case SRC_FILE:
+        return open_file(conf->file.path, conf->file.match, conf->lax, ps,
+                         err, errsz);
+    case SRC_JOURNAL:
+        return open_journal(&conf->journal, conf->lax, ps, err, errsz);
+    case SRC_ES:
+        return open_es(&conf->es, conf->lax, ps, err, errsz);
+    }
+    snprintf(err, errsz, "unknown kind of recording source %d",
+             (int)conf->kind);
+    return -EINVAL;
+}
+
 void
 src_follow(struct src *s, bool follow)
 {
     s->l.follow = follow;
-    if (s->l.r != NULL) {
+    if (s->l.kind == SRC_FILE) {
         reader_follow(s->l.r, follow);
     }
 }
@@ -1256,7 +1317,7 @@ refused(struct src *s, const char *json, size_t len, const char *where,
         int rc, char *err, size_t errsz)
 {
     char why[SKIP_NOTE_MAX];
-    bool cut = s->l.r != NULL && reader_cut(s->l.r);
+    bool cut = s->l.kind == SRC_FILE && reader_cut(s->l.r);
     size_t n;
 
     if (rc == -ENOMEM || msg_parse(&s->check, json, len, why,
@@ -1345,9 +1406,11 @@ src_rewind(struct src *s, char *err, size_t errsz)
 {
     int rc = 0;
 
-    if (s->l.r != NULL) {
+    switch (s->l.kind) {
+    case SRC_FILE:
         rc = reader_rewind(s->l.r, err, errsz);
-    } else if (s->l.es != NULL) {
+        break;
+    case SRC_ES:
         ahead_stop(&s->l);
         s->l.page_size = ES_PAGE_FIRST;
         free(s->l.hits);
@@ -1357,8 +1420,10 @@ src_rewind(struct src *s, char *err, size_t errsz)
         s->l.have_page = false;
         s->l.have_last = false;
         s->l.short_page = false;
-    } else {
+        break;
+    case SRC_JOURNAL:
         rc = lines_seek(&s->l, err, errsz);
+        break;
     }
 
     if (rc == 0) {
@@ -1373,19 +1438,29 @@ src_rewind(struct src *s, char *err, size_t errsz)
 int
 src_wait_fd(struct src *s)
 {
-    if (s->l.es != NULL) {
-        return -1;      /* polled: Elasticsearch has nothing to wait on */
+    switch (s->l.kind) {
+    case SRC_FILE:
+        return reader_wait_fd(s->l.r);
+    case SRC_JOURNAL:
+        return sd_journal_get_fd(s->l.j);
+    case SRC_ES:
+        break;
     }
-    return s->l.r != NULL ? reader_wait_fd(s->l.r) : sd_journal_get_fd(s->l.j);
+    return -1;      /* polled: Elasticsearch has nothing to wait on */
 }
 
 void
 src_waited(struct src *s)
 {
-    if (s->l.r != NULL) {
+    switch (s->l.kind) {
+    case SRC_FILE:
         reader_waited(s->l.r);
-    } else if (s->l.j != NULL) {
+        break;
+    case SRC_JOURNAL:
         sd_journal_process(s->l.j);
+        break;
+    case SRC_ES:
+        break;
     }
 }
 

@@ -13,9 +13,14 @@
 
 /* Largest answer accepted, in bytes */
 #define ES_RESPONSE_MAX (512 * 1024 * 1024)
+/* Most base URLs (nodes of a cluster) one client asks */
+#define ES_URLS_MAX 16
 
 struct es_conf {
-    const char *baseurl;    /* .../INDEX/_search */
+    const char *baseurl;    /* .../INDEX/_search; several, separated by
+                               commas, each starting with http:// or
+                               https:// (a comma elsewhere belongs to the
+                               URL: /tlog-a,tlog-b/_search) */
     bool verbose;           /* libcurl's trace on stderr */
     const char *userpwd;    /* USER:PASSWORD, or NULL (.netrc is read too) */
     const char *cacert;     /* CA file for https, or NULL */
@@ -25,9 +30,26 @@ struct es_conf {
 
 struct es;
 
-/* Create a client; stores it in *pe.  0 or a negative errno value */
+/*
+ * Create a client; stores it in *pe.  0 or a negative errno value with
+ * err saying what is wrong with the URLs.  conf is copied.  A request goes to the URL that answered the
+ * last one (the first at the start); when it cannot be reached or
+ * answers HTTP 5xx or 429, to the next one in turn, until each was
+ * asked once.
+ */
 int es_new(const struct es_conf *conf, struct es **pe, char *err,
            size_t errsz);
+
+/*
+ * Make room for an answer of about bytes before asking.  An answer sent
+ * in chunks (as Elasticsearch 8 sends them) does not say its length
+ * first: without room made, its buffer grows, copied each time.
+ */
+void es_expect(struct es *e, size_t bytes);
+
+/* Start asking the URL from last answered, of a client made with the
+ * same configuration */
+void es_take_choice(struct es *e, const struct es *from);
 
 /* es_free(NULL) does nothing */
 void es_free(struct es *e);
@@ -50,6 +72,16 @@ struct es_hit {
  */
 int es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
                   size_t *count, char *err, size_t errsz);
+
+/*
+ * The number of buckets of the aggregation name (a terms aggregation at
+ * the top of "aggregations") in a search answer p[0..n), into *count.
+ * The hits are stepped over by their structure alone.  Returns 0,
+ * -ENOENT when the answer has no such aggregation, or -EINVAL when it is
+ * malformed, with err saying so.
+ */
+int es_agg_buckets(const uint8_t *p, size_t n, const char *name,
+                   size_t *count, char *err, size_t errsz);
 
 /*
  * POST body to the search URL and keep the answer's text, valid until
