@@ -9,27 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "enc.h"
 #include "recording.h"
 #include "sink.h"
 #include "spool.h"
-#include "writer.h"
-
-/*
- * At its end a recording with a spool waits up to LINGER_MS for the
- * logger to have surely taken its last messages (writer_settled() with
- * QUIET_MS); those it cannot say it took are put in the spool for the
- * courier to send again, so a logger killed now loses nothing.
- */
-#define LINGER_MS 3000
-#define QUIET_MS 1000
-#define LINGER_STEP_MS 50
 
 struct recording {
     unsigned int latency;       /* seconds */
-    struct writer *writer;
     struct enc *enc;
     struct sink *sink;
     struct spool *spool;
@@ -67,7 +54,6 @@ recording_open(const struct recorder_conf *rc, struct recording **pr,
         return -ENOMEM;
     }
     r->latency = rc->latency;
-    r->writer = rc->writer;
     memset(&sc, 0, sizeof(sc));
     sc.writer = rc->writer;
     sc.action = rc->action;
@@ -197,32 +183,6 @@ recording_how_wait(int wstatus, char *how, size_t howsz)
     }
 }
 
-static int
-spool_again(void *ctx, const char *json, size_t len, uint64_t id)
-{
-    return spool_push(ctx, json, len, id, true);
-}
-
-/* Wait for the logger to take the last messages, else spool them */
-static void
-settle(struct recording *r)
-{
-    struct timespec step = { 0, LINGER_STEP_MS * 1000000L };
-    int waited = 0, s;
-
-    if (!spool_empty(r->spool)) {
-        waited = LINGER_MS;     /* the logger is behind: no wait */
-    }
-    while ((s = writer_settled(r->writer, QUIET_MS)) == 0 &&
-           waited < LINGER_MS) {
-        nanosleep(&step, NULL);
-        waited += LINGER_STEP_MS;
-    }
-    if (s <= 0) {
-        writer_each_unsettled(r->writer, spool_again, r->spool);
-    }
-}
-
 int
 recording_close(struct recording *r, int drain_ms, const char *how,
                 char *err, size_t errsz)
@@ -246,7 +206,6 @@ recording_close(struct recording *r, int drain_ms, const char *how,
     if (r->spool != NULL) {
         /* the recorder did not die: what is left on disk is for the
          * agent's courier to deliver, with no note of its own */
-        settle(r);
         spool_ended(r->spool);
     }
     if (ret == 0 && r->werr[0]) {
