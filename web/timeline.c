@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "snap.h"
 #include "src.h"
 #include "timeline.h"
@@ -52,6 +53,7 @@ struct timeline {
     struct gap *gaps;
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
+    struct buf final;       /* the screen's text at the end */
     bool done;              /* read to the end, or failed */
     int error;              /* the failure, or 0 */
     char err[512];
@@ -99,6 +101,7 @@ timeline_free(struct timeline *t)
         pthread_join(t->thread, NULL);
     }
     snap_free(t->snap);
+    buf_fini(&t->final);
     free(t->marks);
     free(t->gaps);
     free(t->host);
@@ -407,6 +410,11 @@ out:
     }
     if (rc == 0 && t->snap != NULL) {
         rc = marks_take(t, 0, 0, 0);
+        /* the screen after the last snapshot, for timeline_find() */
+        if (vt_text(snap_vt(t->snap), &t->final) < 0) {
+            t->final.len = 0;
+        }
+        t->mem += t->final.len;
         if (src != NULL && src_cut_short(src)) {
             src_note(src, note, sizeof(note));
             gap_add(t, GAP_CUT_SHORT, t->duration_ms, 0, 0, note);
@@ -493,6 +501,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
         return -ENOMEM;
     }
     t->cache = c;
+    buf_init(&t->final, SNAP_TEXT_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     if (pthread_create(&t->thread, NULL, build, t) != 0) {
@@ -842,6 +851,7 @@ timeline_find(struct timeline *t, const char *text, struct json_object **out)
     struct json_object *o, *matches, *m;
     const struct snap_entry *e;
     size_t i, n, len = strlen(text), found = 0;
+    uint64_t last_pos = UINT64_MAX;
     bool truncated = false;
 
     matches = json_object_new_array();
@@ -862,7 +872,23 @@ timeline_find(struct timeline *t, const char *text, struct json_object **out)
         json_object_object_add(m, "pos_ms", json_object_new_int64(
                                (int64_t)e->pos_ms));
         json_object_array_add(matches, m);
+        last_pos = e->pos_ms;
         found++;
+    }
+    /* the screen at the end, when no snapshot shows it */
+    if (!truncated && t->done && n > 0 && len > 0 &&
+        last_pos != t->duration_ms && t->final.len > 0 &&
+        memmem(t->final.data, t->final.len, text, len) != NULL) {
+        if (found == TIMELINE_FIND_RESULTS_MAX) {
+            truncated = true;
+        } else {
+            m = json_object_new_object();
+            json_object_object_add(m, "i", json_object_new_int64(
+                                   (int64_t)(n - 1)));
+            json_object_object_add(m, "pos_ms", json_object_new_int64(
+                                   (int64_t)t->duration_ms));
+            json_object_array_add(matches, m);
+        }
     }
     o = json_object_new_object();
     json_object_object_add(o, "complete", json_object_new_boolean(t->done));

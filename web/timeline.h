@@ -97,9 +97,11 @@ int timeline_seek(struct timeline *t, uint64_t pos_ms, int wait_ms,
                   size_t *i, char *err, size_t errsz);
 
 /*
- * The positions of the snapshots whose screen shows text, at most
+ * The positions of the snapshots whose screen shows text, and the end
+ * of the recording if its last screen shows it, at most
  * TIMELINE_FIND_RESULTS_MAX: {"complete", "truncated", "matches":
- * [{"i", "pos_ms"}]}, over the part indexed so far.
+ * [{"i", "pos_ms"}]} (i the segment holding pos_ms), over the part
+ * indexed so far.
  */
 int timeline_find(struct timeline *t, const char *text,
                   struct json_object **out);
