@@ -981,6 +981,63 @@ def segments_bad_input():
           "a segment past the end: %d %r" % (st, b))
 
 
+@case("playback gaps: missing ids, a drop note and a cut-short end are"
+      " reported where they occur")
+def segments_gaps():
+    msgs = messages(rec_files["carol"])
+    rec = recs["carol"] + "-gaps"
+    check(len(msgs) > 6 and "x_tlog_end" in msgs[-1],
+          "carol's recording: %d messages, last %r" % (len(msgs),
+                                                       msgs[-1].keys()))
+    kept = []
+    for m in msgs[:-1]:
+        m = dict(m, rec=rec, user="carol", host="host3")
+        if m["id"] == 3:
+            continue
+        if m["id"] == 4:
+            m["x_tlog_drop"] = {"messages": 1, "bytes": 1234}
+        kept.append(m)
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in kept).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+    token, _ = web.login(A2)
+    idx, _ = play_index(token, rec)
+    pos4 = [m["pos"] for m in kept if m["id"] == 4][0]
+    gaps = sorted((g["kind"], g["pos_ms"]) for g in idx["gaps"])
+    check(idx["complete"] and
+          gaps == sorted([("drop", pos4), ("missing-ids", pos4),
+                          ("cut-short", idx["duration_ms"])]),
+          "gaps %r, want drop and missing ids at %d, cut short at the end"
+          % (idx["gaps"], pos4))
+    g = [g for g in idx["gaps"] if g["kind"] == "missing-ids"][0]
+    check((g["after_id"], g["next_id"]) == (2, 4), "missing ids %r" % g)
+    g = [g for g in idx["gaps"] if g["kind"] == "drop"][0]
+    check((g["messages"], g["bytes"]) == (1, 1234), "drop %r" % g)
+
+
+@case("playback: typed input only with the input right")
+def segments_input():
+    rec = recs["alice"]
+    typed = {}
+    for who in (A1, A2):
+        token, _ = web.login(who)
+        idx, _ = play_index(token, rec)
+        evs = []
+        for s in idx["segments"]:
+            st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                                   % (rec, s["i"]), cookie=token)
+            check(st == 200, "%s: segment %d: %d %r" % (who, s["i"], st, b))
+            evs += api_events(b["events"])
+        typed[who] = b"".join(e[2] for e in evs if e[0] == "i")
+        check(b"alice-shown-text" in b"".join(e[2] for e in evs
+                                               if e[0] == "o"),
+              "%s: the output is missing" % who)
+    check(typed[A1] == b"" and b"alice-typed-secret" in typed[A2],
+          "typed input: without the right %r, with it %r"
+          % (typed[A1], typed[A2]))
+
+
 @case("tlog-web ends cleanly on SIGTERM")
 def clean_end():
     global web

@@ -57,8 +57,10 @@ open_timeline(struct call *c, const char *rec, const char *host,
         fprintf(stderr, "tlog-web: %s: indexing recording %s: %s\n", action,
                 rec, strerror(-rc));
         call_record(c, NULL, action, rec, query, "error");
-        *ret = call_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot index"
-                          " the recording now: try again shortly", 5);
+        *ret = call_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, rc == -EAGAIN ?
+                          "other recordings are being indexed: try again"
+                          " shortly" : "cannot index the recording now: try"
+                          " again shortly", 5);
         return -1;
     }
     return 0;

@@ -466,6 +466,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
              struct timeline **pt, bool *cached)
 {
     struct timeline *t, **pp;
+    size_t building;
     bool failed;
 
     pthread_mutex_lock(&c->lock);
@@ -489,6 +490,16 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
         *pt = t;
         *cached = true;
         return 0;
+    }
+    building = 0;
+    for (t = c->list; t != NULL; t = t->next) {
+        pthread_mutex_lock(&t->lock);
+        building += !t->done;
+        pthread_mutex_unlock(&t->lock);
+    }
+    if (building >= TIMELINE_BUILDS_MAX) {
+        pthread_mutex_unlock(&c->lock);
+        return -EAGAIN;
     }
     t = calloc(1, sizeof(*t));
     if (t == NULL || (t->host = strdup(host)) == NULL ||

@@ -29,6 +29,9 @@
 /* Memory all cached indexes may hold together; one index alone that
  * grows past it stops with an error */
 #define TIMELINE_CACHE_MAX (64u << 20)
+/* Most indexes being built at once (each may hold up to the cache's
+ * maximum until it is complete) */
+#define TIMELINE_BUILDS_MAX 4
 /* Most gap facts kept for one recording */
 #define TIMELINE_GAPS_MAX 1000
 /* Most bytes of event data in one segment answer */
@@ -58,7 +61,8 @@ void timeline_cache_free(struct timeline_cache *c);
  * The index of (host, rec), started if not cached (or if its last build
  * failed).  *cached tells whether it was there already.  The caller
  * holds a reference, given back with timeline_put().  0 or -ENOMEM,
- * -EAGAIN when no thread could be started.
+ * -EAGAIN when TIMELINE_BUILDS_MAX indexes are being built or no thread
+ * could be started.
  */
 int timeline_get(struct timeline_cache *c, const char *host, const char *rec,
                  struct timeline **pt, bool *cached);
