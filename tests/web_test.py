@@ -802,8 +802,13 @@ FIND_TEXT = "PLAYBACK-DONE"
 def file_events(path):
     """The events of a recording file, decoded here from each message's
     timing, text and bytes: ("o"|"i", ms, bytes), ("w", ms, rows, cols)"""
+    return file_events_of(messages(path))
+
+
+def file_events_of(msgs):
+    """The events of the messages msgs, as file_events() gives them"""
     events = []
-    for m in messages(path):
+    for m in msgs:
         pos = m["pos"]
         streams = {">": [m.get("out_txt", ""), 0, m.get("out_bin", []), 0],
                    "<": [m.get("in_txt", ""), 0, m.get("in_bin", []), 0]}
@@ -872,16 +877,23 @@ def play_index(token, rec, timeout=60):
         time.sleep(0.2)
 
 
+def full_screen_rec():
+    """The id of carol's recording of FULL_SCREEN on host3, made on first
+    use (only A2's rule shows it)"""
+    if "carol" not in recs:
+        script = os.path.join(tmp, "full_screen.py")
+        with open(script, "w") as f:
+            f.write(FULL_SCREEN)
+        record("carol", "carol", "host3", "python3 " + script)
+        es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    return recs["carol"]
+
+
 @case("random-access playback: each segment's snapshot and events up to"
       " T give the screen of all output up to T; the segments hold every"
       " event once; seek and find")
 def segments():
-    script = os.path.join(tmp, "full_screen.py")
-    with open(script, "w") as f:
-        f.write(FULL_SCREEN)
-    record("carol", "carol", "host3", "python3 " + script)
-    es_request(es_url, "POST", "/%s/_refresh" % INDEX)
-    rec = recs["carol"]
+    rec = full_screen_rec()
     events = file_events(rec_files["carol"])
     out = b"".join(e[2] for e in events if e[0] == "o")
     check(len(out) > 64 * 1024, "only %d bytes of output" % len(out))
@@ -937,20 +949,34 @@ def segments():
           % (st, b))
 
 
+def index_copy(rec, msgs):
+    """Index msgs as the recording rec of carol on host3"""
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' +
+                           json.dumps(dict(m, rec=rec, user="carol",
+                                           host="host3")) + "\n"
+                           for m in msgs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+
+
 @case("playback index served from the cache on a second request")
 def segments_cached():
-    rec = recs["carol"]
+    rec = full_screen_rec() + "-cache"
+    index_copy(rec, messages(rec_files["carol"]))
     token, _ = web.login(A2)
+    idx, first = play_index(token, rec)
     st, _, b = web.request("GET", "/api/recordings/%s/segments" % rec,
                            cookie=token)
-    check(st == 200 and b["cached"] is True and b["complete"],
+    check(first["cached"] is False and idx["complete"], "first index"
+          " request: %r" % str(first)[:200])
+    check(st == 200 and b["cached"] is True and b == dict(idx, cached=True),
           "second index request: %d %r" % (st, str(b)[:200]))
 
 
 @case("playback of a recording the rules hide is a 404 like one that"
       " does not exist")
 def segments_hidden():
-    rec = recs["carol"]
+    rec = full_screen_rec()
     token, _ = web.login(A1)
     for tail in ("segments", "segments/0", "seek?t=0", "find?text=x"):
         st1, _, b1 = web.request("GET", "/api/recordings/%s/%s"
@@ -966,7 +992,7 @@ def segments_hidden():
 
 @case("playback parameters out of range get a 400 JSON error")
 def segments_bad_input():
-    rec = recs["carol"]
+    rec = full_screen_rec()
     token, _ = web.login(A2)
     for tail in ("segments/x", "segments/-1", "segments/1000000000",
                  "segments?color=red", "seek", "seek?t=soon",
@@ -985,7 +1011,7 @@ def segments_bad_input():
       " reported where they occur")
 def segments_gaps():
     msgs = messages(rec_files["carol"])
-    rec = recs["carol"] + "-gaps"
+    rec = full_screen_rec() + "-gaps"
     check(len(msgs) > 6 and "x_tlog_end" in msgs[-1],
           "carol's recording: %d messages, last %r" % (len(msgs),
                                                        msgs[-1].keys()))
@@ -1036,6 +1062,41 @@ def segments_input():
     check(typed[A1] == b"" and b"alice-typed-secret" in typed[A2],
           "typed input: without the right %r, with it %r"
           % (typed[A1], typed[A2]))
+
+
+@case("playback of a recording whose time goes back: indexed and played"
+      " up to there, the gap reported")
+def segments_time_back():
+    msgs = messages(rec_files["carol"])
+    rec = full_screen_rec() + "-back"
+    back = msgs[len(msgs) // 2]
+    docs = []
+    for m in msgs:
+        m = dict(m, rec=rec, user="carol", host="host3")
+        if m["id"] == back["id"]:
+            m["pos"] = 0
+        docs.append(m)
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in docs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+    token, _ = web.login(A2)
+    idx, _ = play_index(token, rec)
+    kinds = [g["kind"] for g in idx["gaps"]]
+    check(idx["complete"] and kinds == ["time-back"] and
+          "time goes back" in idx["gaps"][0]["note"] and
+          idx["duration_ms"] <= back["pos"],
+          "index %r" % {k: idx[k] for k in ("complete", "gaps",
+                                            "duration_ms")})
+    got = []
+    for s in idx["segments"]:
+        st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                               % (rec, s["i"]), cookie=token)
+        check(st == 200, "segment %d: %d %r" % (s["i"], st, b))
+        got += api_events(b["events"])
+    want = file_events_of([m for m in msgs if m["id"] < back["id"]])
+    check(got == want, "the segments hold %d events, the messages before"
+          " the step back %d" % (len(got), len(want)))
 
 
 @case("tlog-web ends cleanly on SIGTERM")

@@ -181,6 +181,17 @@ open_src(const struct timeline *t, uint64_t first, uint64_t last,
     return src_open(&sc, ps, err, errsz);
 }
 
+/*
+ * Whether err is the decoder's refusal of a position going back: the
+ * recording plays up to there, and what follows cannot be placed in
+ * time (lib/dec.c says "(time goes back)").
+ */
+static bool
+time_back(int rc, const char *err)
+{
+    return rc == -EINVAL && strstr(err, "(time goes back)") != NULL;
+}
+
 static uint64_t
 pkt_ms(const struct pkt *p)
 {
@@ -402,9 +413,7 @@ build(void *arg)
     }
 out:
     pthread_mutex_lock(&t->lock);
-    if (rc < 0 && strstr(err, "time goes back") != NULL &&
-        t->snap != NULL) {
-        /* played up to there: what follows cannot be placed */
+    if (time_back(rc, err) && t->snap != NULL) {
         gap_add(t, GAP_TIME_BACK, t->duration_ms, 0, 0, err);
         rc = 0;
     }
@@ -781,7 +790,8 @@ read_events(struct timeline *t, struct mark from, struct mark to,
         json_object_array_add(events, ev);
     }
     src_free(src);
-    return rc < 0 ? rc : 0;
+    /* the index stops there too (a time-back gap) */
+    return rc < 0 && !time_back(rc, err) ? rc : 0;
 }
 
 int
