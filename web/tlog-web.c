@@ -268,15 +268,10 @@ search_urls(const char *urls, const char *pattern, char **out, char *err,
             free(s);
             return -EINVAL;
         }
-        at += (size_t)sprintf(s + at, "%s%.*s%s/%s/_search", at ? "," : "",
-                              (int)(end - u), u,
-                              end[-1] == '/' ? "" : "", pattern);
-        if (end[-1] == '/') {
-            /* "http://h:9200/" already ends with the slash */
-            memmove(s + at - strlen(pattern) - 9,
-                    s + at - strlen(pattern) - 8, strlen(pattern) + 9);
-            at--;
-        }
+        /* "http://h:9200/" and "http://h:9200" alike */
+        at += (size_t)sprintf(s + at, "%s%.*s/%s/_search", at ? "," : "",
+                              (int)(end - u) - (end[-1] == '/'), u,
+                              pattern);
     }
     s[at] = 0;
     *out = s;
