@@ -86,7 +86,9 @@ es_url = None
 recs = {}
 # the recording files, by name
 rec_files = {}
-SEED = int(os.environ.get("WEB_TEST_SEED", "0")) or random.randrange(1, 1 << 30)
+# the random times of the playback case (WEB_TEST_SEED replays a run)
+SEED = (int(os.environ.get("WEB_TEST_SEED", "0")) or
+        random.randrange(1, 1 << 30))
 
 
 class Syslog:
