@@ -9,6 +9,11 @@ Checks login and its answers, throttling, cookies, CSRF, logout, the
 idle timeout, the access rules (what an auditor may not see is a 404
 like a recording that does not exist), typed input hidden without the
 input right, and the access events in syslog and Elasticsearch.
+
+Random-access playback: a full-screen recording's segments (snapshot
+plus events) give in pyte, at every segment boundary and at random
+times, the screen that all its output up to then gives; gaps, the
+cache, the rules and the input right apply to them too.
 """
 import base64
 import hashlib
