@@ -9,12 +9,20 @@ Checks login and its answers, throttling, cookies, CSRF, logout, the
 idle timeout, the access rules (what an auditor may not see is a 404
 like a recording that does not exist), typed input hidden without the
 input right, and the access events in syslog and Elasticsearch.
+
+Random-access playback: a full-screen recording's segments (snapshot
+plus events) give in pyte, at every segment boundary and at random
+times, the screen that all its output up to then gives; gaps, the
+cache, the rules and the input right apply to them too.
 """
+import base64
 import hashlib
 import http.client
 import json
 import os
 import pwd
+import random
+import re
 import socket
 import ssl
 import subprocess
@@ -25,6 +33,11 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptyterm import Term  # noqa: E402
+import progtest  # noqa: E402
+_own_cases = len(progtest.CASES)
+# vt_test's pyte screen and its comparison; its cases are its own
+import vt_test  # noqa: E402
+del progtest.CASES[_own_cases:]
 from progtest import (REC, case, check, ensure_user, es_request,  # noqa
                       free_port, messages, path_for, run_cases,
                       start_elasticsearch, stop_elasticsearch, tmp)
@@ -76,6 +89,11 @@ PAM_BIND = os.environ.get("TLOG_WEB_TEST_PAM") == "bind"
 
 es_url = None
 recs = {}
+# the recording files, by name
+rec_files = {}
+# the random times of the playback case (WEB_TEST_SEED replays a run)
+SEED = (int(os.environ.get("WEB_TEST_SEED", "0")) or
+        random.randrange(1, 1 << 30))
 
 
 class Syslog:
@@ -245,6 +263,7 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None):
                    "".join(lines).encode(), ndjson=True)
     check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
     recs[name] = messages(out)[0]["rec"]
+    rec_files[name] = out
 
 
 def setup():
@@ -757,6 +776,334 @@ def no_plain_http():
                        capture_output=True, text=True, timeout=30)
     check(p.returncode == 1 and "loopback" in p.stderr and
           "tls.cert" in p.stderr, "%d %r" % (p.returncode, p.stderr))
+
+
+# A full-screen-ish program for the playback cases: colours, cursor
+# motion, erasing, a scroll region, and over 100 KiB of output so that
+# the index has snapshots at several 16 KiB marks
+FULL_SCREEN = r'''
+import sys, time
+w = sys.stdout.write
+w("\033[2J\033[H\033[1;38;5;208mtlog playback test\033[0m")
+for k in range(150):
+    if k % 25 == 0:
+        w("\033[2J")
+    if k == 60:
+        w("\033[5;20r\033[20;1H")
+    if 60 <= k < 90:
+        w("\033[20;1Hscrolled line %d \033[4munder\033[24m\r\n" % k)
+    for r in range(2, 24):
+        w("\033[%d;%dH\033[3%d;4%dm row %d of frame %d %s\033[0m\033[K"
+          % (r, (k * 3) % 30 + 1, k % 8, (k + r) % 8, r, k, "=" * (k % 17)))
+    if k == 90:
+        w("\033[r")
+    w("\033[%d;%dH\033[7mframe-%03d\033[27m" % (k % 23 + 1, 60, k))
+    sys.stdout.flush()
+    time.sleep(0.02)
+w("\033[12;30H\033[1;32mPLAYBACK-DONE\033[0m\033[24;1H")
+sys.stdout.flush()
+'''
+FIND_TEXT = "PLAYBACK-DONE"
+
+
+def file_events(path):
+    """The events of a recording file, decoded here from each message's
+    timing, text and bytes: ("o"|"i", ms, bytes), ("w", ms, rows, cols)"""
+    return file_events_of(messages(path))
+
+
+def file_events_of(msgs):
+    """The events of the messages msgs, as file_events() gives them"""
+    events = []
+    for m in msgs:
+        pos = m["pos"]
+        streams = {">": [m.get("out_txt", ""), 0, m.get("out_bin", []), 0],
+                   "<": [m.get("in_txt", ""), 0, m.get("in_bin", []), 0]}
+        for tok in re.findall(r"\+\d+|[<>]\d+|[\[\]]\d+/\d+|=\d+x\d+",
+                              m["timing"]):
+            if tok[0] == "+":
+                pos += int(tok[1:])
+            elif tok[0] == "=":
+                c, r = tok[1:].split("x")
+                events.append(("w", pos, int(r), int(c)))
+            elif tok[0] in "<>":
+                s = streams[tok[0]]
+                n = int(tok[1:])
+                events.append(("o" if tok[0] == ">" else "i", pos,
+                               s[0][s[1]:s[1] + n].encode()))
+                s[1] += n
+            else:
+                s = streams[">" if tok[0] == "]" else "<"]
+                r, b = (int(x) for x in tok[1:].split("/"))
+                s[1] += r
+                events.append(("o" if tok[0] == "]" else "i", pos,
+                               bytes(s[2][s[3]:s[3] + b])))
+                s[3] += b
+    return events
+
+
+def api_events(events):
+    """A segment's events as file_events() gives them"""
+    out = []
+    for pos, kind, data in events:
+        if kind == "r":
+            c, r = data.split("x")
+            out.append(("w", pos, int(r), int(c)))
+        else:
+            out.append((kind, pos, base64.b64decode(data)))
+    return out
+
+
+def screen_at(start, events, t):
+    """pyte's state after the events up to t, from start: (cols, rows,
+    snapshot text) or None for the blank 80 x 24 screen"""
+    scr, st = vt_test.new_screen(*(start[:2] if start else (80, 24)))
+    if start:
+        st.feed(start[2].encode())
+    for e in events:
+        if e[1] > t:
+            break
+        if e[0] == "o":
+            st.feed(e[2])
+        elif e[0] == "w" and (e[2], e[3]) != (scr.lines, scr.columns):
+            scr.resize(e[2], e[3])
+    return vt_test.state(scr)
+
+
+def play_index(token, rec, timeout=60):
+    """The segment index of rec once complete, and the first answer"""
+    path = "/api/recordings/%s/segments" % rec
+    first = None
+    end = time.monotonic() + timeout
+    while True:
+        st, _, b = web.request("GET", path, cookie=token)
+        check(st == 200, "%s: %d %r" % (path, st, b))
+        first = first or b
+        if b["complete"] or time.monotonic() > end:
+            return b, first
+        time.sleep(0.2)
+
+
+def full_screen_rec():
+    """The id of carol's recording of FULL_SCREEN on host3, made on first
+    use (only A2's rule shows it)"""
+    if "carol" not in recs:
+        script = os.path.join(tmp, "full_screen.py")
+        with open(script, "w") as f:
+            f.write(FULL_SCREEN)
+        record("carol", "carol", "host3", "python3 " + script)
+        es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    return recs["carol"]
+
+
+@case("random-access playback: each segment's snapshot and events up to"
+      " T give the screen of all output up to T; the segments hold every"
+      " event once; seek and find")
+def segments():
+    rec = full_screen_rec()
+    events = file_events(rec_files["carol"])
+    out = b"".join(e[2] for e in events if e[0] == "o")
+    check(len(out) > 64 * 1024, "only %d bytes of output" % len(out))
+    token, _ = web.login(A2)
+    idx, first = play_index(token, rec)
+    check(first["cached"] is False, "a first index answer marked cached")
+    check(idx["complete"], "index not complete: %r" % idx)
+    segs = idx["segments"]
+    check(len(segs) >= 4, "only %d segments for %d bytes: %r"
+          % (len(segs), len(out), segs))
+    check(segs[0]["pos_ms"] == 0 and [s["i"] for s in segs] ==
+          list(range(len(segs))), "segments %r" % segs)
+    check(idx["duration_ms"] == max(e[1] for e in events),
+          "duration %r, the file's last event at %d" %
+          (idx["duration_ms"], max(e[1] for e in events)))
+    check(not any(g["kind"] != "cut-short" for g in idx["gaps"]),
+          "gaps in a whole recording: %r" % idx["gaps"])
+    got = []
+    for s in segs:
+        st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                               % (rec, s["i"]), cookie=token)
+        check(st == 200 and b["i"] == s["i"] and b["pos_ms"] == s["pos_ms"],
+              "segment %d: %d %r" % (s["i"], st, str(b)[:300]))
+        got.append(b)
+    joined = [e for b in got for e in api_events(b["events"])]
+    check(joined == events, "the segments' events differ from the"
+          " file's: %d vs %d events" % (len(joined), len(events)))
+    rnd = random.Random(SEED)
+    end = idx["duration_ms"]
+    times = sorted(set([s["pos_ms"] for s in segs] +
+                       [rnd.randrange(0, end + 1) for _ in range(10)]))
+    for t in times:
+        i = max(s["i"] for s in segs if s["pos_ms"] <= t)
+        b = got[i]
+        st, _, sk = web.request("GET", "/api/recordings/%s/seek?t=%d"
+                                % (rec, t), cookie=token)
+        check(st == 200 and sk["i"] == i and sk["events"] == b["events"],
+              "seek to %d: %d, segment %r, want %d" % (t, st, sk.get("i"), i))
+        whole = screen_at(None, events, t)
+        sought = screen_at((b["cols"], b["rows"], b["snapshot"]),
+                           api_events(b["events"]), t)
+        check(whole == sought, "at %d ms from segment %d (at %d ms; seed"
+              " %d): %s" % (t, i, b["pos_ms"], SEED,
+                            vt_test.differences(whole, sought)))
+    st, _, b = web.request("GET", "/api/recordings/%s/find?text=%s"
+                           % (rec, FIND_TEXT), cookie=token)
+    check(st == 200 and b["matches"] and
+          all(m["pos_ms"] >= segs[-1]["pos_ms"] for m in b["matches"]),
+          "find %s: %d %r" % (FIND_TEXT, st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/find?text=frame-149x"
+                           % rec, cookie=token)
+    check(st == 200 and b["matches"] == [], "find of absent text: %d %r"
+          % (st, b))
+
+
+def index_copy(rec, msgs):
+    """Index msgs as the recording rec of carol on host3"""
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' +
+                           json.dumps(dict(m, rec=rec, user="carol",
+                                           host="host3")) + "\n"
+                           for m in msgs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+
+
+@case("playback index served from the cache on a second request")
+def segments_cached():
+    rec = full_screen_rec() + "-cache"
+    index_copy(rec, messages(rec_files["carol"]))
+    token, _ = web.login(A2)
+    idx, first = play_index(token, rec)
+    st, _, b = web.request("GET", "/api/recordings/%s/segments" % rec,
+                           cookie=token)
+    check(first["cached"] is False and idx["complete"], "first index"
+          " request: %r" % str(first)[:200])
+    check(st == 200 and b["cached"] is True and b == dict(idx, cached=True),
+          "second index request: %d %r" % (st, str(b)[:200]))
+
+
+@case("playback of a recording the rules hide is a 404 like one that"
+      " does not exist")
+def segments_hidden():
+    rec = full_screen_rec()
+    token, _ = web.login(A1)
+    for tail in ("segments", "segments/0", "seek?t=0", "find?text=x"):
+        st1, _, b1 = web.request("GET", "/api/recordings/%s/%s"
+                                 % (rec, tail), cookie=token)
+        st2, _, b2 = web.request("GET", "/api/recordings/nosuchrec-1/%s"
+                                 % tail, cookie=token)
+        check(st1 == 404 and (st1, b1) == (st2, b2), "%s: hidden %d %r,"
+              " absent %d %r" % (tail, st1, b1, st2, b2))
+    ev = [e for e in access_events() if e.get("rec") == rec]
+    check(any(e.get("result") == "not-found" for e in ev),
+          "no access event of the refused playback: %r" % ev[-3:])
+
+
+@case("playback parameters out of range get a 400 JSON error")
+def segments_bad_input():
+    rec = full_screen_rec()
+    token, _ = web.login(A2)
+    for tail in ("segments/x", "segments/-1", "segments/1000000000",
+                 "segments?color=red", "seek", "seek?t=soon",
+                 "find", "find?text=" + "x" * 257):
+        st, _, b = web.request("GET", "/api/recordings/%s/%s" % (rec, tail),
+                               cookie=token)
+        check(st == 400 and isinstance(b, dict) and b.get("error"),
+              "%s: %d %r" % (tail, st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/segments/100000"
+                           % rec, cookie=token)
+    check(st == 404 and "segment" in b.get("error", ""),
+          "a segment past the end: %d %r" % (st, b))
+
+
+@case("playback gaps: missing ids, a drop note and a cut-short end are"
+      " reported where they occur")
+def segments_gaps():
+    msgs = messages(rec_files["carol"])
+    rec = full_screen_rec() + "-gaps"
+    check(len(msgs) > 6 and "x_tlog_end" in msgs[-1],
+          "carol's recording: %d messages, last %r" % (len(msgs),
+                                                       msgs[-1].keys()))
+    kept = []
+    for m in msgs[:-1]:
+        m = dict(m, rec=rec, user="carol", host="host3")
+        if m["id"] == 3:
+            continue
+        if m["id"] == 4:
+            m["x_tlog_drop"] = {"messages": 1, "bytes": 1234}
+        kept.append(m)
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in kept).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+    token, _ = web.login(A2)
+    idx, _ = play_index(token, rec)
+    pos4 = [m["pos"] for m in kept if m["id"] == 4][0]
+    gaps = sorted((g["kind"], g["pos_ms"]) for g in idx["gaps"])
+    check(idx["complete"] and
+          gaps == sorted([("drop", pos4), ("missing-ids", pos4),
+                          ("cut-short", idx["duration_ms"])]),
+          "gaps %r, want drop and missing ids at %d, cut short at the end"
+          % (idx["gaps"], pos4))
+    g = [g for g in idx["gaps"] if g["kind"] == "missing-ids"][0]
+    check((g["after_id"], g["next_id"]) == (2, 4), "missing ids %r" % g)
+    g = [g for g in idx["gaps"] if g["kind"] == "drop"][0]
+    check((g["messages"], g["bytes"]) == (1, 1234), "drop %r" % g)
+
+
+@case("playback: typed input only with the input right")
+def segments_input():
+    rec = recs["alice"]
+    typed = {}
+    for who in (A1, A2):
+        token, _ = web.login(who)
+        idx, _ = play_index(token, rec)
+        evs = []
+        for s in idx["segments"]:
+            st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                                   % (rec, s["i"]), cookie=token)
+            check(st == 200, "%s: segment %d: %d %r" % (who, s["i"], st, b))
+            evs += api_events(b["events"])
+        typed[who] = b"".join(e[2] for e in evs if e[0] == "i")
+        check(b"alice-shown-text" in b"".join(e[2] for e in evs
+                                               if e[0] == "o"),
+              "%s: the output is missing" % who)
+    check(typed[A1] == b"" and b"alice-typed-secret" in typed[A2],
+          "typed input: without the right %r, with it %r"
+          % (typed[A1], typed[A2]))
+
+
+@case("playback of a recording whose time goes back: indexed and played"
+      " up to there, the gap reported")
+def segments_time_back():
+    msgs = messages(rec_files["carol"])
+    rec = full_screen_rec() + "-back"
+    back = msgs[len(msgs) // 2]
+    docs = []
+    for m in msgs:
+        m = dict(m, rec=rec, user="carol", host="host3")
+        if m["id"] == back["id"]:
+            m["pos"] = 0
+        docs.append(m)
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in docs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+    token, _ = web.login(A2)
+    idx, _ = play_index(token, rec)
+    kinds = [g["kind"] for g in idx["gaps"]]
+    check(idx["complete"] and kinds == ["time-back"] and
+          "time goes back" in idx["gaps"][0]["note"] and
+          idx["duration_ms"] <= back["pos"],
+          "index %r" % {k: idx[k] for k in ("complete", "gaps",
+                                            "duration_ms")})
+    got = []
+    for s in idx["segments"]:
+        st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                               % (rec, s["i"]), cookie=token)
+        check(st == 200, "segment %d: %d %r" % (s["i"], st, b))
+        got += api_events(b["events"])
+    want = file_events_of([m for m in msgs if m["id"] < back["id"]])
+    check(got == want, "the segments hold %d events, the messages before"
+          " the step back %d" % (len(got), len(want)))
 
 
 @case("tlog-web ends cleanly on SIGTERM")

@@ -282,3 +282,9 @@ api_audit(struct call *c, const char *rec)
     call_record(c, NULL, "audit", rec, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }
+
+struct json_object *
+api_filter(struct call *c, unsigned need, const char *host)
+{
+    return visible(c, need, host);
+}

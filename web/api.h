@@ -20,4 +20,9 @@ enum MHD_Result api_messages(struct call *c, const char *rec);
  * the logins before it, each with its offset into the recording */
 enum MHD_Result api_audit(struct call *c, const char *rec);
 
+/* The auditor's rule filter for the rights need, narrowed to host when
+ * not NULL: a new object, the caller's */
+struct json_object *api_filter(struct call *c, unsigned need,
+                               const char *host);
+
 #endif

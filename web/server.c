@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "api_play.h"
 #include "auth.h"
 #include "call.h"
 #include "request.h"
@@ -86,6 +87,18 @@ route(struct call *c, struct req *q)
         }
         if (!strcmp(rest, "/audit")) {
             return api_audit(c, rec);
+        }
+        if (!strcmp(rest, "/segments")) {
+            return api_play_index(c, rec);
+        }
+        if (!strncmp(rest, "/segments/", 10)) {
+            return api_play_segment(c, rec, rest + 10);
+        }
+        if (!strcmp(rest, "/seek")) {
+            return api_play_seek(c, rec);
+        }
+        if (!strcmp(rest, "/find")) {
+            return api_play_find(c, rec);
         }
     }
     call_record(c, NULL, "denied", NULL, u, "no-such-path");

@@ -8,6 +8,8 @@
  *   GET  /api/recordings                 search
  *   GET  /api/recordings/REC             one recording's facts
  *   GET  /api/recordings/REC/messages    its messages, in id order
+ *   GET  /api/recordings/REC/segments    random-access playback
+ *                                        (api_play.h)
  */
 #ifndef SERVER_H
 #define SERVER_H
@@ -36,8 +38,11 @@
 
 /* What the server works with; everything is owned by the caller and must
  * outlive the server */
+struct timeline_cache;
+
 struct server_conf {
     struct store *store;
+    struct timeline_cache *timelines;   /* snapshot indexes (timeline.h) */
     struct sessions *sessions;
     struct throttle *throttle;
     struct privsep *privsep;

@@ -1,0 +1,113 @@
+/*
+ * Random access into a recording: the snapshot index of one recording
+ * (host, rec) read once from Elasticsearch, and its segments.
+ *
+ * The index is built in a thread of its own, reading the recording's
+ * messages in id order through lib/src and running every packet through
+ * a struct snap.  For each snapshot it keeps a mark: the message id and
+ * packet number (within that message) of the first event after it.
+ * Segment i is snapshot i and the events from its mark up to the next
+ * snapshot's mark, read again from Elasticsearch by id range when asked
+ * for; it can be served once that next mark is known, so the first
+ * segments are there long before the whole recording is read.
+ *
+ * Indexes are kept in a cache shared by the server's threads, bounded by
+ * the memory their snapshots hold; the least recently used unreferenced
+ * complete index goes first.  Who may see a recording is decided before
+ * an index is asked for: nothing here filters.
+ */
+#ifndef TIMELINE_H
+#define TIMELINE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Memory all cached indexes may hold together; one index alone that
+ * grows past it stops with an error */
+#define TIMELINE_CACHE_MAX (64u << 20)
+/* Most indexes being built at once (each may hold up to the cache's
+ * maximum until it is complete) */
+#define TIMELINE_BUILDS_MAX 4
+/* Most gap facts kept for one recording */
+#define TIMELINE_GAPS_MAX 1000
+/* Most bytes of event data in one segment answer */
+#define TIMELINE_SEGMENT_BYTES_MAX (8u << 20)
+/* Longest text looked for, and most times answered, by timeline_find() */
+#define TIMELINE_FIND_TEXT_MAX 256
+#define TIMELINE_FIND_RESULTS_MAX 100
+/* Longest a request waits for the index to reach what it asks for */
+#define TIMELINE_WAIT_MS 20000
+
+struct timeline_cache;
+struct timeline;
+
+/*
+ * A cache reading recordings through search_urls (comma-separated
+ * ".../INDEX/_search" URLs, see lib/src.h) and x_tlog_drop notes through
+ * store, both kept, not owned.  Stores it in *pc (timeline_cache_free()).
+ * 0 or -ENOMEM.
+ */
+int timeline_cache_new(const char *search_urls, struct store *store,
+                       size_t max, struct timeline_cache **pc);
+
+/* Stop every index being built and free them all; NULL does nothing */
+void timeline_cache_free(struct timeline_cache *c);
+
+/*
+ * The index of (host, rec), started if not cached (or if its last build
+ * failed).  *cached tells whether it was there already.  The caller
+ * holds a reference, given back with timeline_put().  0 or -ENOMEM,
+ * -EAGAIN when TIMELINE_BUILDS_MAX indexes are being built or no thread
+ * could be started.
+ */
+int timeline_get(struct timeline_cache *c, const char *host, const char *rec,
+                 struct timeline **pt, bool *cached);
+
+/* Give back a reference from timeline_get() */
+void timeline_put(struct timeline_cache *c, struct timeline *t);
+
+/*
+ * The index as the API shows it: {"complete", "duration_ms", "rows",
+ * "cols", "segments": [{"i", "pos_ms", "rows", "cols"}], "gaps": [...]},
+ * after waiting up to wait_ms for the first segment.  *out is the
+ * caller's.  0, or a negative errno value with err saying why (the read
+ * of the recording failed).
+ */
+int timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
+                   char *err, size_t errsz);
+
+/*
+ * Segment i: {"i", "pos_ms", "rows", "cols", "snapshot", "events":
+ * [[pos_ms, "o"|"i"|"r", data]]}, output and input as base64, window
+ * changes as "COLSxROWS"; input left out unless with_input.  Waits up to
+ * wait_ms for the segment to be known.  0; -ENOENT when the recording
+ * has no segment i; -EAGAIN when it is not read that far yet; another
+ * negative errno value with err saying why.
+ */
+int timeline_segment(struct timeline *t, size_t i, bool with_input,
+                     int wait_ms, struct json_object **out, char *err,
+                     size_t errsz);
+
+/*
+ * The number of the segment holding position pos_ms, in *i, waiting up
+ * to wait_ms for the index to pass it.  0; -EAGAIN when not read that
+ * far yet; another negative errno value with err saying why.
+ */
+int timeline_seek(struct timeline *t, uint64_t pos_ms, int wait_ms,
+                  size_t *i, char *err, size_t errsz);
+
+/*
+ * The positions of the snapshots whose screen shows text, and the end
+ * of the recording if its last screen shows it, at most
+ * TIMELINE_FIND_RESULTS_MAX: {"complete", "truncated", "matches":
+ * [{"i", "pos_ms"}]} (i the segment holding pos_ms), over the part
+ * indexed so far.
+ */
+int timeline_find(struct timeline *t, const char *text,
+                  struct json_object **out);
+
+#endif
