@@ -3,6 +3,9 @@
  * recreates the screen, cell by cell, with the state apart from the
  * cells; output that follows lands on both alike.  The snapshot index
  * numbers events and takes snapshots at its thresholds.
+ *
+ * test_random_screens runs streams 1 to 300; VT_SEED=N runs stream N
+ * alone, and VT_TRACE=1 prints its pieces and snapshots.
  */
 #include "config.h"
 
