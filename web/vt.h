@@ -74,7 +74,7 @@ struct vt_color {
 /* One cell of the screen */
 struct vt_cell {
     uint32_t chars[VT_CELL_CHARS];  /* code points; nchars of them */
-    int nchars;         /* 0 for a blank cell */
+    int nchars;         /* 0 for a blank cell (nothing, or a space) */
     int width;          /* 1, 2 for a wide character, 0 for the right
                            half of a wide character */
     unsigned attrs;     /* VT_ATTR_* */
@@ -170,8 +170,10 @@ int vt_snapshot(struct vt *v, struct buf *out, struct buf *text);
 int vt_text(const struct vt *v, struct buf *out);
 
 /*
- * The cell at row, col (0-based) into *cell.  Returns 0 or -EINVAL
- * outside the screen.
+ * The cell at row, col (0-based) into *cell: its attributes as stored
+ * (vt_state()'s reverse says the whole screen shows reversed); the
+ * right half of a wide character with the attributes of its left.
+ * Returns 0 or -EINVAL outside the screen.
  */
 int vt_cell(const struct vt *v, int row, int col, struct vt_cell *cell);
 
