@@ -49,12 +49,18 @@ struct vt {
      * and the cursor then (which DECSET 1049 saves) */
     VTermScreenCell *normal;
     int normal_rows, normal_cols;
+    /* and what DECSET 1049 saved with the cursor (as libvterm does):
+     * its position, the pen (as a blank cell), visibility and shape */
     int normal_row, normal_col;
+    VTermScreenCell normal_pen;
+    bool normal_visible, normal_blink;
+    int normal_shape;
+    bool saved;                 /* DECSET 1049 saved a cursor */
     bool copying;               /* switching screens to read the normal */
 
-    /* The last thing drawn was a glyph at the right margin, at edge_row,
-     * edge_col (its width reaching the margin): with autowrap on and
-     * the cursor still there, the next character wraps first */
+    /* A glyph was drawn at the right margin, at edge_row, edge_col (its
+     * width reaching the margin), and the cursor has not moved since:
+     * with autowrap on, the next character wraps first */
     bool edge;
     int edge_row, edge_col, edge_width;
 
@@ -103,13 +109,23 @@ static int
 on_damage(VTermRect rect, void *user)
 {
     struct vt *v = user;
+    VTermScreenCell c;
+    VTermPos pos = { rect.start_row, rect.start_col };
 
-    /* a glyph at the right margin damages its own cells only */
-    v->edge = rect.end_row - rect.start_row == 1 && rect.end_col == v->cols &&
-              rect.start_col >= v->cols - 2;
-    v->edge_row = rect.start_row;
-    v->edge_col = rect.start_col;
-    v->edge_width = rect.end_col - rect.start_col;
+    /*
+     * A glyph at the right margin damages its own cells only.  libvterm
+     * then waits to wrap until the cursor moves; erasing, scrolling or
+     * another glyph's damage elsewhere do not end the wait, so they
+     * leave the flag as it is.
+     */
+    if (rect.end_row - rect.start_row == 1 && rect.end_col == v->cols &&
+        rect.start_col >= v->cols - 2 &&
+        vterm_screen_get_cell(v->screen, pos, &c) && c.chars[0] != 0) {
+        v->edge = true;
+        v->edge_row = rect.start_row;
+        v->edge_col = rect.start_col;
+        v->edge_width = rect.end_col - rect.start_col;
+    }
     return 1;
 }
 
@@ -128,6 +144,50 @@ on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
     return 1;
 }
 
+/* A blank cell in the pen libvterm draws with now */
+static void
+pen_cell(const struct vt *v, VTermScreenCell *c)
+{
+    VTermValue val;
+
+    memset(c, 0, sizeof(*c));
+    c->width = 1;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_BOLD, &val);
+    c->attrs.bold = val.boolean != 0;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_UNDERLINE, &val);
+    c->attrs.underline = (unsigned)val.number & 3;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_ITALIC, &val);
+    c->attrs.italic = val.boolean != 0;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_BLINK, &val);
+    c->attrs.blink = val.boolean != 0;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_REVERSE, &val);
+    c->attrs.reverse = val.boolean != 0;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_STRIKE, &val);
+    c->attrs.strike = val.boolean != 0;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_FONT, &val);
+    c->attrs.font = (unsigned)val.number & 15;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_FOREGROUND, &val);
+    c->fg = val.color;
+    vterm_state_get_penattr(v->state, VTERM_ATTR_BACKGROUND, &val);
+    c->bg = val.color;
+}
+
+/* What DECSET 1049 is about to save with the cursor */
+static void
+save_cursor(struct vt *v)
+{
+    VTermPos pos;
+
+    vterm_state_get_cursorpos(v->state, &pos);
+    v->normal_row = pos.row;
+    v->normal_col = pos.col;
+    pen_cell(v, &v->normal_pen);
+    v->normal_visible = v->cursor_visible;
+    v->normal_blink = v->cursor_blink;
+    v->normal_shape = v->cursor_shape;
+    v->saved = true;
+}
+
 /*
  * The alternate screen is about to be shown, the normal one already
  * hidden (libvterm switches buffers before telling): show the normal
@@ -139,14 +199,11 @@ copy_normal(struct vt *v)
 {
     VTermValue off = { .boolean = 0 };
     VTermValue on = { .boolean = 1 };
-    VTermPos pos;
     size_t n = (size_t)v->rows * (size_t)v->cols;
     VTermScreenCell *cells;
     int row, col;
 
-    vterm_state_get_cursorpos(v->state, &pos);
-    v->normal_row = pos.row;
-    v->normal_col = pos.col;
+    save_cursor(v);
     cells = realloc(v->normal, n * sizeof(*cells));
     if (cells == NULL) {
         /* the snapshot then shows the alternate screen on a blank one */
@@ -216,6 +273,9 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
         }
         if (val->boolean && !v->alt_screen) {
             copy_normal(v);
+        } else if (val->boolean) {
+            /* shown again: DECSET 1049 saves the cursor again */
+            save_cursor(v);
         }
         v->alt_screen = val->boolean;
         break;
@@ -386,10 +446,12 @@ vt_feed(struct vt *v, const uint8_t *data, size_t len)
                v->nlast + keep;
 }
 
+static void reset_region(struct vt *v);
+
 int
 vt_resize(struct vt *v, int rows, int cols)
 {
-    VTermScreenCell *cells;
+    VTermScreenCell *cells, blank;
     size_t n;
     int row, col;
 
@@ -399,13 +461,15 @@ vt_resize(struct vt *v, int rows, int cols)
     if (rows == v->rows && cols == v->cols) {
         return 0;
     }
-    /* the normal screen under the alternate one: cut or padded */
+    /* the normal screen under the alternate one: cut, or padded with
+     * blanks in the current pen, as libvterm does its hidden screen */
     if (v->alt_screen && v->normal != NULL) {
         n = (size_t)rows * (size_t)cols;
-        cells = calloc(n, sizeof(*cells));
+        cells = malloc(n * sizeof(*cells));
         if (cells == NULL) {
             return -ENOMEM;
         }
+        pen_cell(v, &blank);
         for (row = 0; row < rows; row++) {
             for (col = 0; col < cols; col++) {
                 VTermScreenCell *c = &cells[(size_t)row * (size_t)cols +
@@ -413,14 +477,8 @@ vt_resize(struct vt *v, int rows, int cols)
 
                 if (row < v->normal_rows && col < v->normal_cols) {
                     get_normal_cell(v, row, col, c);
-                    if (c->width > cols - col) {
-                        memset(c, 0, sizeof(*c));
-                    }
-                }
-                if (c->width == 0 && c->chars[0] != (uint32_t)-1) {
-                    c->width = 1;
-                    c->fg.type = VTERM_COLOR_DEFAULT_FG;
-                    c->bg.type = VTERM_COLOR_DEFAULT_BG;
+                } else {
+                    *c = blank;
                 }
             }
         }
@@ -435,10 +493,12 @@ vt_resize(struct vt *v, int rows, int cols)
             v->normal_col = cols - 1;
         }
     }
+    /* a cursor waiting to wrap moves on if the row grew (libvterm
+     * reports the move, which ends the wait here too) */
     vterm_set_size(v->term, rows, cols);
     v->rows = rows;
     v->cols = cols;
-    v->edge = false;
+    reset_region(v);
     return 0;
 }
 
@@ -523,11 +583,53 @@ query(struct vt *v, struct vt_state *st)
                 break;
             }
         } else if (sscanf(p, "\033P1$r%d;%dr", &top, &bottom) == 2 &&
-                   top >= 1 && bottom <= v->rows && top < bottom) {
+                   top >= 1 && bottom <= v->rows && top <= bottom) {
             st->scroll_top = top - 1;
             st->scroll_bottom = bottom - 1;
         }
     }
+}
+
+/*
+ * After a window change: the whole screen scrolls, as in xterm and
+ * xterm.js, and the cursor is on the screen.  libvterm keeps a region
+ * whose top the window cut off, and scrolling it then writes out of its
+ * screen's memory; so does writing with the cursor it moved above the
+ * screen when the window lost rows under text.  An escape
+ * sequence the output left open is cancelled (CAN) first: the queries
+ * and the reset must not land inside it.
+ */
+static void
+reset_region(struct vt *v)
+{
+    static const char ask[] = "\033P$qr\033\\";
+    VTermPos pos;
+    char s[48];
+    int n;
+
+    if (!vt_settled(v)) {
+        vterm_input_write(v->term, "\030", 1);
+        v->seq = SEQ_GROUND;
+        v->nlast = 0;
+    }
+    v->reply_len = 0;
+    v->capture = true;
+    vterm_input_write(v->term, ask, sizeof(ask) - 1);
+    v->capture = false;
+    n = snprintf(s, sizeof(s), "\033P1$r1;%dr\033\\", v->rows);
+    vterm_state_get_cursorpos(v->state, &pos);
+    if (v->reply_len == (size_t)n && memcmp(v->reply, s, (size_t)n) == 0 &&
+        pos.row >= 0 && pos.col >= 0) {
+        return;
+    }
+    /* DECSTBM homes the cursor: put it back (a wait to wrap ends).
+     * libvterm may also have moved it above the screen, keeping the
+     * rows under it: there it would write out of its memory */
+    n = snprintf(s, sizeof(s), "\033[r\033[%d;%dH",
+                 (pos.row > 0 ? pos.row : 0) + 1,
+                 (pos.col > 0 ? pos.col : 0) + 1);
+    vterm_input_write(v->term, s, (size_t)n);
+    v->edge = false;
 }
 
 static void
@@ -630,12 +732,34 @@ put_mode(struct vtesc *e, int mode, bool on)
     vtesc_printf(e, "\033[?%d%c", mode, on ? 'h' : 'l');
 }
 
+/* Cursor shape (VTERM_PROP_CURSORSHAPE_*) and blinking (DECSCUSR), and
+ * visibility */
+static void
+put_cursor_style(struct vtesc *e, int shape, bool blink, bool visible)
+{
+    int n = shape == VTERM_PROP_CURSORSHAPE_UNDERLINE ? 3 :
+            shape == VTERM_PROP_CURSORSHAPE_BAR_LEFT ? 5 : 1;
+
+    vtesc_printf(e, "\033[%d q\033[?25%c", n + (blink ? 0 : 1),
+                 visible ? 'h' : 'l');
+}
+
+/* The cursor, pen and cursor style DECSET 1049 saved */
+static void
+put_saved(struct vtesc *e, const struct vt *v)
+{
+    struct vtesc_pen pen;
+
+    vtesc_pen_of(&v->normal_pen, &pen);
+    vtesc_sgr(e, &pen);
+    put_cursor_style(e, v->normal_shape, v->normal_blink, v->normal_visible);
+    vtesc_printf(e, "\033[%d;%dH", v->normal_row + 1, v->normal_col + 1);
+}
+
 /* The modes, scroll region, cursor shape and visibility, title */
 static void
 put_state(struct vtesc *e, const struct vt *v, const struct vt_state *st)
 {
-    int shape;
-
     if (st->scroll_top != 0 || st->scroll_bottom != v->rows - 1) {
         vtesc_printf(e, "\033[%d;%dr", st->scroll_top + 1,
                      st->scroll_bottom + 1);
@@ -665,12 +789,8 @@ put_state(struct vtesc *e, const struct vt *v, const struct vt_state *st)
     if (st->bracketed_paste) {
         put_mode(e, 2004, true);
     }
-    shape = st->cursor_shape == VT_CURSOR_UNDERLINE ? 3 :
-            st->cursor_shape == VT_CURSOR_BAR ? 5 : 1;
-    vtesc_printf(e, "\033[%d q", shape + (st->cursor_blink ? 0 : 1));
-    if (!st->cursor_visible) {
-        put_mode(e, 25, false);
-    }
+    put_cursor_style(e, v->cursor_shape, st->cursor_blink,
+                     st->cursor_visible);
     if (v->title[0] != 0) {
         vtesc_puts(e, "\033]2;");
         vtesc_puts(e, v->title);
@@ -702,11 +822,17 @@ vt_snapshot(struct vt *v, struct buf *out, struct buf *text)
             vtesc_cells(&e, NULL, v->normal_rows, v->normal_cols,
                         get_normal_cell, v, &cur);
         }
-        vtesc_puts(&e, "\033[0m");
+        /* what DECSET 1049 saves, as it was when the program set it;
+         * then the alternate screen cleared with a plain pen */
+        put_saved(&e, v);
+        vtesc_puts(&e, "\033[?1049h\033[0m\033[2J");
         memset(&cur, 0, sizeof(cur));
-        vtesc_printf(&e, "\033[%d;%dH", v->normal_row + 1,
-                     v->normal_col + 1);
-        vtesc_puts(&e, "\033[?1049h");
+    } else if (v->saved) {
+        /* the cursor 1049 saved stays saved after the alternate screen
+         * is left, for another DECRST 1049 or DECRC to restore: save it
+         * the same way (DECSC) */
+        put_saved(&e, v);
+        vtesc_puts(&e, "\0337\033[0m");
     }
     vtesc_cells(&e, text, v->rows, v->cols, get_screen_cell, v, &cur);
     put_state(&e, v, &st);

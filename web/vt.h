@@ -7,17 +7,28 @@
  * same size (xterm, xterm.js, libvterm) recreates the screen as it was:
  * every cell with its characters (wide and combining ones included),
  * attributes and colours (16, 256 and RGB), the alternate screen with
- * the normal screen under it, the scroll region, the modes that change
- * how later output lands or how keys are sent (origin, autowrap,
+ * the normal one under it, the scroll region, the modes that change how
+ * later output lands or how keys are sent (origin, autowrap,
  * application cursor keys, bracketed paste, mouse reporting and its
  * encoding, focus events, reverse video), the cursor's position, shape
- * and visibility, the current pen, the window title, and a cursor left
- * waiting to wrap at the right margin.  Output that followed the
- * snapshot then plays on from it as it played on from the original.
+ * and visibility, the current pen, the window title, the cursor that
+ * DECSET 1049 saved (with its pen and style), and a cursor left waiting
+ * to wrap at the right margin.  Output that followed the snapshot then
+ * plays on from it as it played on from the original.
  *
- * Not carried over (libvterm does not say): the cursor saved by DECSC,
- * character sets chosen by SCS/SO/SI, the keypad mode, tab stops moved
- * by HTS/TBC, left and right margins, the scrollback.
+ * Not carried over (libvterm does not say): a cursor saved by DECSC or
+ * CSI s, character sets (SCS, SO, SI), the keypad, insert (IRM) and
+ * newline (LNM) modes, tab stops set by HTS or TBC, left and right
+ * margins, double-width lines, the scrollback.  Whether the cursor
+ * waits to wrap is read from libvterm's reports: a cursor motion that
+ * does not move it (CUF at the margin, CUP to where it is) ends the
+ * wait unseen, and a glyph drawn at the margin with autowrap off looks
+ * like a wait once autowrap is back on.  Over a half of a wide
+ * character libvterm keeps the other half, which no output recreates.
+ *
+ * After a window change the whole screen scrolls, as in xterm and
+ * xterm.js: libvterm would keep a scroll region the change cut off
+ * and later write out of its memory.
  *
  * A vt is not thread-safe; use one per thread.
  */
@@ -63,7 +74,7 @@ struct vt_color {
 /* One cell of the screen */
 struct vt_cell {
     uint32_t chars[VT_CELL_CHARS];  /* code points; nchars of them */
-    int nchars;         /* 0 for a blank cell */
+    int nchars;         /* 0 for a blank cell (nothing, or a space) */
     int width;          /* 1, 2 for a wide character, 0 for the right
                            half of a wide character */
     unsigned attrs;     /* VT_ATTR_* */
@@ -159,8 +170,10 @@ int vt_snapshot(struct vt *v, struct buf *out, struct buf *text);
 int vt_text(const struct vt *v, struct buf *out);
 
 /*
- * The cell at row, col (0-based) into *cell.  Returns 0 or -EINVAL
- * outside the screen.
+ * The cell at row, col (0-based) into *cell: its attributes as stored
+ * (vt_state()'s reverse says the whole screen shows reversed); the
+ * right half of a wide character with the attributes of its left.
+ * Returns 0 or -EINVAL outside the screen.
  */
 int vt_cell(const struct vt *v, int row, int col, struct vt_cell *cell);
 

@@ -46,13 +46,6 @@ vtesc_pen_of(const VTermScreenCell *c, struct vtesc_pen *p)
 }
 
 static bool
-pen_plain(const struct vtesc_pen *p)
-{
-    return p->attrs == 0 && p->underline == 0 && p->font == 0 &&
-           p->fg.type == VT_COLOR_DEFAULT && p->bg.type == VT_COLOR_DEFAULT;
-}
-
-static bool
 color_eq(const struct vt_color *a, const struct vt_color *b)
 {
     if (a->type != b->type) {
@@ -84,16 +77,15 @@ chars_blank(const VTermScreenCell *c)
 }
 
 /*
- * A cell showing nothing: no character (or a space) on the default
- * background, nothing that draws the foreground colour (reverse,
- * underline, strike); its foreground, bold, italic, blink and font
- * cannot be seen, and it is skipped
+ * Whether a cell with nothing in it (not even a space) in pen p shows
+ * nothing: on the default background, with nothing that draws the
+ * foreground colour (reverse, underline, strike); its foreground, bold,
+ * italic, blink and font cannot be seen, and it is skipped
  */
 static bool
-cell_blank(const VTermScreenCell *c, const struct vtesc_pen *p)
+pen_unseen(const struct vtesc_pen *p)
 {
-    return chars_blank(c) && p->bg.type == VT_COLOR_DEFAULT &&
-           p->underline == 0 &&
+    return p->bg.type == VT_COLOR_DEFAULT && p->underline == 0 &&
            (p->attrs & (VT_ATTR_REVERSE | VT_ATTR_STRIKE)) == 0;
 }
 
@@ -253,14 +245,21 @@ vtesc_sgr(struct vtesc *e, const struct vtesc_pen *p)
     vtesc_put(e, s, sgr_into(s, p));
 }
 
+/*
+ * The cells are drawn as they were made: characters (spaces too) are
+ * written, cells holding nothing are erased (ECH) in their pen, or left
+ * blank after the reset.  libvterm tells the two apart (a row ends at
+ * its last character when the window shrinks), as does a terminal's
+ * selection of text.
+ */
 void
 vtesc_cells(struct vtesc *e, struct buf *text, int rows, int cols,
             vtesc_get_fn *get, const void *ctx, struct vtesc_pen *cur)
 {
-    VTermScreenCell c;
-    struct vtesc_pen pen;
+    VTermScreenCell c, next;
+    struct vtesc_pen pen, npen;
     char *p, *t = NULL, *tkeep = NULL;
-    int row, col, at, gap, rc;
+    int row, col, at, k, rc;
 
     for (row = 0; row < rows && e->rc == 0; row++) {
         /* room for the whole row, written in place */
@@ -295,26 +294,37 @@ vtesc_cells(struct vtesc *e, struct buf *text, int rows, int cols,
                 }
             }
             vtesc_pen_of(&c, &pen);
-            if (cell_blank(&c, &pen)) {
+            if (c.chars[0] == 0 && pen_unseen(&pen) && at <= col) {
                 continue;
             }
-            if (at < 0) {
+            if (at != col) {
                 p += sprintf(p, "\033[%d;%dH", row + 1, col + 1);
-            } else if (at < col) {
-                gap = col - at;
-                if (gap <= 3 && pen_plain(cur)) {
-                    memset(p, ' ', (size_t)gap);
-                    p += gap;
-                } else {
-                    p += sprintf(p, "\033[%dC", gap);
-                }
             }
             if (!pen_eq(&pen, cur)) {
                 p += sgr_into(p, &pen);
                 *cur = pen;
             }
-            p += chars_utf8(c.chars, p);
-            at = col + (c.width > 1 ? c.width : 1);
+            if (c.chars[0] != 0) {
+                p += chars_utf8(c.chars, p);
+                at = col + (c.width > 1 ? c.width : 1);
+                continue;
+            }
+            /* nothing in it: erased with the pen, with those after it
+             * that are erased with the same (or cut from a wide
+             * character drawn before) */
+            for (k = 1; col + k < cols; k++) {
+                get(ctx, row, col + k, &next);
+                vtesc_pen_of(&next, &npen);
+                if (next.chars[0] != 0 || !pen_eq(&npen, &pen)) {
+                    break;
+                }
+                if (text != NULL) {
+                    *t++ = ' ';
+                }
+            }
+            p += sprintf(p, k > 1 ? "\033[%dX" : "\033[X", k);
+            at = col;
+            c.width = k;
         }
         e->b->len = (size_t)(p - (char *)e->b->data);
         if (text != NULL) {
