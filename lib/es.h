@@ -32,10 +32,11 @@ struct es;
 
 /*
  * Create a client; stores it in *pe.  0 or a negative errno value with
- * err saying what is wrong with the URLs.  conf is copied.  A request goes to the URL that answered the
- * last one (the first at the start); when it cannot be reached or
- * answers HTTP 5xx or 429, to the next one in turn, until each was
- * asked once.
+ * err saying what is wrong with the URLs.  conf is copied.  A request
+ * goes to the URL that answered the last one (the first at the start);
+ * when it cannot be reached or answers HTTP 5xx or 429, to the next one
+ * in turn, until each was asked once.  Calls curl_global_init(): a
+ * program with threads calls it first itself.
  */
 int es_new(const struct es_conf *conf, struct es **pe, char *err,
            size_t errsz);
