@@ -440,7 +440,7 @@ def _():
 @case("seek_small_thresholds")
 def _():
     # a snapshot every 100 ms or 2 KiB: inside vim, less, the region
-    checked, n = seek_check(100, 2048, 15)
+    checked, n = seek_check(100, 2048, 8)
     print("  %d times checked against %d snapshots (seed %d)"
           % (checked, n, SEED))
 
