@@ -43,8 +43,8 @@ audit_login_type(size_t i)
     return i < LOGIN_TYPES ? login_types[i].type : NULL;
 }
 
-static int
-add(struct json_object *o, const char *key, struct json_object *v)
+int
+audit_json_add(struct json_object *o, const char *key, struct json_object *v)
 {
     if (v == NULL) {
         return -ENOMEM;
@@ -56,8 +56,8 @@ add(struct json_object *o, const char *key, struct json_object *v)
     return 0;
 }
 
-static int
-push(struct json_object *a, struct json_object *v)
+int
+audit_json_push(struct json_object *a, struct json_object *v)
 {
     if (v == NULL) {
         return -ENOMEM;
@@ -186,7 +186,7 @@ put_text(struct json_object *ev, const char *key, struct json_object *rec,
     if (s == NULL) {
         return 0;
     }
-    return add(ev, key, text(s, strlen(s)));
+    return audit_json_add(ev, key, text(s, strlen(s)));
 }
 
 /* put_text(), but not for "?": the record's word for "not known" */
@@ -218,18 +218,18 @@ put_id(struct json_object *ev, const char *key, struct json_object *rec)
     }
     if (raw == NULL && number(name, &id)) {
         /* only the number: no name known */
-        if (add(o, "id", json_object_new_int64(id)) < 0) {
+        if (audit_json_add(o, "id", json_object_new_int64(id)) < 0) {
             json_object_put(o);
             return -ENOMEM;
         }
-        return add(ev, key, o);
+        return audit_json_add(ev, key, o);
     }
-    if (add(o, "name", text(name, strlen(name))) < 0 ||
-        (number(raw, &id) && add(o, "id", json_object_new_int64(id)) < 0)) {
+    if (audit_json_add(o, "name", text(name, strlen(name))) < 0 ||
+        (number(raw, &id) && audit_json_add(o, "id", json_object_new_int64(id)) < 0)) {
         json_object_put(o);
         return -ENOMEM;
     }
-    return add(ev, key, o);
+    return audit_json_add(ev, key, o);
 }
 
 /* The syscall record's fields every process event shows */
@@ -245,7 +245,7 @@ put_process(struct json_object *ev, struct json_object *data)
 
     s = text_at(sc, "success", 0);
     if (s != NULL && (!strcmp(s, "yes") || !strcmp(s, "no"))) {
-        rc = add(ev, "success", json_object_new_boolean(!strcmp(s, "yes")));
+        rc = audit_json_add(ev, "success", json_object_new_boolean(!strcmp(s, "yes")));
     }
     /* exit: ["0"], or ["ENOENT(No such file or directory)", "-2"] */
     n = json_object_is_type(ex, json_type_array) ?
@@ -257,10 +257,10 @@ put_process(struct json_object *ev, struct json_object *data)
         }
         if (number(s, &v)) {
             if (member(ev, "exit") == NULL) {
-                rc = add(ev, "exit", json_object_new_int64(v));
+                rc = audit_json_add(ev, "exit", json_object_new_int64(v));
             }
         } else if (member(ev, "error") == NULL) {
-            rc = add(ev, "error", text(s, strlen(s)));
+            rc = audit_json_add(ev, "error", text(s, strlen(s)));
         }
     }
     if (rc == 0) {
@@ -280,7 +280,7 @@ put_process(struct json_object *ev, struct json_object *data)
     }
     s = text_at(sc, "key", 0);
     if (rc == 0 && s != NULL && strcmp(s, "(null)") != 0) {
-        rc = add(ev, "key", text(s, strlen(s)));
+        rc = audit_json_add(ev, "key", text(s, strlen(s)));
     }
     if (rc == 0) {
         rc = put_text(ev, "cwd", first_object(member(data, "cwd")), "cwd");
@@ -371,7 +371,7 @@ put_argv(struct json_object *ev, struct json_object *data)
                 dropped++;
                 continue;
             }
-            rc = push(argv, text(json_object_get_string(a),
+            rc = audit_json_push(argv, text(json_object_get_string(a),
                                  (size_t)json_object_get_string_len(a)));
         }
     } else if (failed(data)) {
@@ -385,7 +385,7 @@ put_argv(struct json_object *ev, struct json_object *data)
 
         from = "path";
         if (name != NULL) {
-            rc = push(argv, text(name, strlen(name)));
+            rc = audit_json_push(argv, text(name, strlen(name)));
         }
     } else {
         struct json_object *pt = first_object(member(data, "proctitle"));
@@ -408,14 +408,14 @@ put_argv(struct json_object *ev, struct json_object *data)
                     if (json_object_array_length(argv) >= AUDIT_ARGV_MAX) {
                         dropped++;
                     } else {
-                        rc = push(argv, text((const char *)bytes + s,
+                        rc = audit_json_push(argv, text((const char *)bytes + s,
                                              (size_t)(e - s)));
                     }
                 }
                 s = e + 1;
             }
         } else if (in != NULL) {
-            rc = push(argv, text(in, strlen(in)));
+            rc = audit_json_push(argv, text(in, strlen(in)));
         }
         free(bytes);
     }
@@ -424,15 +424,15 @@ put_argv(struct json_object *ev, struct json_object *data)
         return 0;
     }
     if (rc == 0) {
-        rc = add(ev, "argv", argv);
+        rc = audit_json_add(ev, "argv", argv);
     } else {
         json_object_put(argv);
     }
     if (rc == 0) {
-        rc = add(ev, "argv_from", json_object_new_string(from));
+        rc = audit_json_add(ev, "argv_from", json_object_new_string(from));
     }
     if (rc == 0 && dropped > 0) {
-        rc = add(ev, "argv_dropped", json_object_new_int64((int64_t)dropped));
+        rc = audit_json_add(ev, "argv_dropped", json_object_new_int64((int64_t)dropped));
     }
     return rc;
 }
@@ -472,13 +472,13 @@ put_paths(struct json_object *ev, struct json_object *data)
             rc = put_text(o, "nametype", rec, "nametype");
         }
         if (rc == 0) {
-            rc = push(out, o);
+            rc = audit_json_push(out, o);
         } else {
             json_object_put(o);
         }
     }
     if (rc == 0) {
-        rc = add(ev, "paths", out);
+        rc = audit_json_add(ev, "paths", out);
     } else {
         json_object_put(out);
     }
@@ -512,10 +512,10 @@ put_sockaddr(struct json_object *ev, struct json_object *data)
     fam = (unsigned)(b[0] | b[1] << 8);
     if (fam == AF_INET && n >= 8) {
         inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
-        rc = add(ev, "family", json_object_new_string("inet"));
+        rc = audit_json_add(ev, "family", json_object_new_string("inet"));
     } else if (fam == AF_INET6 && n >= 24) {
         inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
-        rc = add(ev, "family", json_object_new_string("inet6"));
+        rc = audit_json_add(ev, "family", json_object_new_string("inet6"));
     } else if (fam == AF_UNIX && n > 2) {
         /* an abstract name starts with a NUL byte; shown with '@' */
         size_t len = (size_t)n - 2, k;
@@ -524,19 +524,19 @@ put_sockaddr(struct json_object *ev, struct json_object *data)
         for (k = 0; k < len && (k == 0 || b[2 + k] != 0); k++) {
             path[k] = b[2 + k] == 0 ? '@' : (char)b[2 + k];
         }
-        rc = add(ev, "family", json_object_new_string("local"));
+        rc = audit_json_add(ev, "family", json_object_new_string("local"));
         if (rc == 0) {
-            rc = add(ev, "address", text(path, k));
+            rc = audit_json_add(ev, "address", text(path, k));
         }
         return rc < 0 ? rc : 1;
     } else {
         return 0;
     }
     if (rc == 0) {
-        rc = add(ev, "address", json_object_new_string(addr));
+        rc = audit_json_add(ev, "address", json_object_new_string(addr));
     }
     if (rc == 0) {
-        rc = add(ev, "port", json_object_new_int(b[2] << 8 | b[3]));
+        rc = audit_json_add(ev, "port", json_object_new_int(b[2] << 8 | b[3]));
     }
     return rc < 0 ? rc : 1;
 }
@@ -548,7 +548,7 @@ put_login(struct json_object *ev, struct json_object *rec, const char *t)
     const char *res = text_at(rec, "res", 0);
     int rc;
 
-    rc = add(ev, "type", json_object_new_string(t));
+    rc = audit_json_add(ev, "type", json_object_new_string(t));
     if (rc == 0) {
         rc = put_text(ev, "op", rec, "op");
     }
@@ -585,7 +585,7 @@ put_login(struct json_object *ev, struct json_object *rec, const char *t)
         bool failed = !strcmp(res, "failed") || !strcmp(res, "no") ||
                       !strcmp(res, "0");
 
-        rc = add(ev, "result", ok ? json_object_new_string("success") :
+        rc = audit_json_add(ev, "result", ok ? json_object_new_string("success") :
                  failed ? json_object_new_string("failed") :
                  text(res, strlen(res)));
     }
@@ -613,7 +613,7 @@ put_types(struct json_object *ev, struct json_object *data)
         memcpy(types + len, key, k + 1);
         len += k;
     }
-    return add(ev, "type", text(types, len));
+    return audit_json_add(ev, "type", text(types, len));
 }
 
 /* The time of an event: aushape's text, or milliseconds */
@@ -657,15 +657,15 @@ event_new(struct json_object *src, long long start_ms,
     if (ev == NULL) {
         return -ENOMEM;
     }
-    rc = add(ev, "offset", json_object_new_int64(ms - start_ms));
+    rc = audit_json_add(ev, "offset", json_object_new_int64(ms - start_ms));
     if (rc == 0 && json_object_is_type(member(src, "time"),
                                        json_type_string)) {
         const char *t = json_object_get_string(member(src, "time"));
 
-        rc = add(ev, "time", text(t, strlen(t)));
+        rc = audit_json_add(ev, "time", text(t, strlen(t)));
     }
     if (rc == 0 && json_object_is_type(serial, json_type_int)) {
-        rc = add(ev, "serial",
+        rc = audit_json_add(ev, "serial",
                  json_object_new_int64(json_object_get_int64(serial)));
     }
     for (i = 0; i < LOGIN_TYPES && rec == NULL; i++) {
@@ -704,7 +704,7 @@ event_new(struct json_object *src, long long start_ms,
         }
     }
     if (rc == 0) {
-        rc = add(ev, "kind", json_object_new_string(kind));
+        rc = audit_json_add(ev, "kind", json_object_new_string(kind));
     }
 out:
     if (rc < 0) {
@@ -778,7 +778,7 @@ audit_events_add(struct json_object *events, struct json_object *answer,
             json_object_put(ev);
             continue;
         }
-        if (push(events, ev) < 0) {
+        if (audit_json_push(events, ev) < 0) {
             return -ENOMEM;
         }
     }

@@ -72,6 +72,14 @@ int audit_events_add(struct json_object *events,
                      struct json_object *answer, long long start_ms,
                      char *err, size_t errsz);
 
+/*
+ * Add v to object o as key, or to array a; v is taken even on failure.
+ * 0, or -ENOMEM (v NULL: it could not be made).
+ */
+int audit_json_add(struct json_object *o, const char *key,
+                   struct json_object *v);
+int audit_json_push(struct json_object *a, struct json_object *v);
+
 /* Sort events by offset, then serial (stable for equal ones) */
 void audit_events_sort(struct json_object *events);
 

@@ -15,32 +15,6 @@
 static const char *const user_fields[] = { "acct", "auid", "id", "uid" };
 #define USER_FIELDS (sizeof(user_fields) / sizeof(user_fields[0]))
 
-static int
-add(struct json_object *o, const char *key, struct json_object *v)
-{
-    if (v == NULL) {
-        return -ENOMEM;
-    }
-    if (json_object_object_add(o, key, v) != 0) {
-        json_object_put(v);
-        return -ENOMEM;
-    }
-    return 0;
-}
-
-static int
-push(struct json_object *a, struct json_object *v)
-{
-    if (v == NULL) {
-        return -ENOMEM;
-    }
-    if (json_object_array_add(a, v) != 0) {
-        json_object_put(v);
-        return -ENOMEM;
-    }
-    return 0;
-}
-
 /* {"term": {field: value}} */
 static struct json_object *
 term(const char *field, const char *value)
@@ -48,9 +22,9 @@ term(const char *field, const char *value)
     struct json_object *t = json_object_new_object();
     struct json_object *f = json_object_new_object();
 
-    if (t == NULL || f == NULL || add(f, field,
+    if (t == NULL || f == NULL || audit_json_add(f, field,
                                       json_object_new_string(value)) < 0 ||
-        add(t, "term", f) < 0) {
+        audit_json_add(t, "term", f) < 0) {
         json_object_put(t);
         return NULL;
     }
@@ -75,15 +49,15 @@ host_clause(const char *host)
     f = json_object_new_object();
     names = json_object_new_array();
     if (t == NULL || f == NULL || names == NULL ||
-        push(names, json_object_new_string(host)) < 0 ||
-        push(names, json_object_new_string_len(host,
+        audit_json_push(names, json_object_new_string(host)) < 0 ||
+        audit_json_push(names, json_object_new_string_len(host,
                                                (int)(dot - host))) < 0) {
         json_object_put(t);
         json_object_put(f);
         json_object_put(names);
         return NULL;
     }
-    if (add(f, "host", names) < 0 || add(t, "terms", f) < 0) {
+    if (audit_json_add(f, "host", names) < 0 || audit_json_add(t, "terms", f) < 0) {
         json_object_put(t);
         return NULL;
     }
@@ -99,17 +73,17 @@ time_range(long long from, long long to)
     struct json_object *b = json_object_new_object();
 
     if (r == NULL || t == NULL || b == NULL ||
-        add(b, "gte", json_object_new_int64(from)) < 0 ||
-        add(b, "lte", json_object_new_int64(to)) < 0 ||
-        add(b, "format", json_object_new_string("epoch_millis")) < 0 ||
-        add(t, "time", b) < 0) {
+        audit_json_add(b, "gte", json_object_new_int64(from)) < 0 ||
+        audit_json_add(b, "lte", json_object_new_int64(to)) < 0 ||
+        audit_json_add(b, "format", json_object_new_string("epoch_millis")) < 0 ||
+        audit_json_add(t, "time", b) < 0) {
         json_object_put(r);
         json_object_put(t);
         json_object_put(b);
         return NULL;
     }
     b = NULL;
-    if (add(r, "range", t) < 0) {
+    if (audit_json_add(r, "range", t) < 0) {
         json_object_put(r);
         return NULL;
     }
@@ -136,36 +110,36 @@ request(struct json_object *filter, struct json_object **query)
         b == NULL || qq == NULL) {
         goto out;
     }
-    if (add(time, "order", json_object_new_string("asc")) < 0 ||
-        add(time, "unmapped_type", json_object_new_string("date")) < 0) {
+    if (audit_json_add(time, "order", json_object_new_string("asc")) < 0 ||
+        audit_json_add(time, "unmapped_type", json_object_new_string("date")) < 0) {
         goto out;
     }
-    rc = add(by, "time", time);
+    rc = audit_json_add(by, "time", time);
     time = NULL;
     if (rc == 0) {
-        rc = push(sort, by);
+        rc = audit_json_push(sort, by);
     }
     by = NULL;
     if (rc == 0) {
-        rc = add(b, "filter", filter);
+        rc = audit_json_add(b, "filter", filter);
     }
     filter = NULL;
     if (rc == 0) {
-        rc = add(qq, "bool", b);
+        rc = audit_json_add(qq, "bool", b);
     }
     b = NULL;
     if (rc == 0) {
-        rc = add(q, "size", json_object_new_int(AUDIT_EVENTS_MAX));
+        rc = audit_json_add(q, "size", json_object_new_int(AUDIT_EVENTS_MAX));
     }
     if (rc == 0) {
-        rc = add(q, "track_total_hits", json_object_new_boolean(1));
+        rc = audit_json_add(q, "track_total_hits", json_object_new_boolean(1));
     }
     if (rc == 0) {
-        rc = add(q, "sort", sort);
+        rc = audit_json_add(q, "sort", sort);
     }
     sort = NULL;
     if (rc == 0) {
-        rc = add(q, "query", qq);
+        rc = audit_json_add(q, "query", qq);
     }
     qq = NULL;
     if (rc == 0) {
@@ -196,9 +170,9 @@ any_of(struct json_object *should)
         json_object_put(should);
         return NULL;
     }
-    if (add(b, "should", should) < 0 ||
-        add(b, "minimum_should_match", json_object_new_int(1)) < 0 ||
-        add(o, "bool", b) < 0) {
+    if (audit_json_add(b, "should", should) < 0 ||
+        audit_json_add(b, "minimum_should_match", json_object_new_int(1)) < 0 ||
+        audit_json_add(o, "bool", b) < 0) {
         json_object_put(o);
         return NULL;
     }
@@ -234,23 +208,23 @@ audit_query_session(const struct audit_rec *r, long long margin_ms,
         return -ENOMEM;
     }
     /* the commands, and the session's own user-space events */
-    rc = push(should, term("data.syscall.ses", ses));
+    rc = audit_json_push(should, term("data.syscall.ses", ses));
     for (i = 0; rc == 0 && audit_login_type(i) != NULL; i++) {
         snprintf(field, sizeof(field), "data.%s.ses", audit_login_type(i));
-        rc = push(should, term(field, ses));
+        rc = audit_json_push(should, term(field, ses));
     }
     if (rc < 0) {
         json_object_put(should);
         json_object_put(filter);
         return rc;
     }
-    rc = push(filter, host_clause(r->host));
+    rc = audit_json_push(filter, host_clause(r->host));
     if (rc == 0) {
-        rc = push(filter, time_range(r->start_ms - margin_ms,
+        rc = audit_json_push(filter, time_range(r->start_ms - margin_ms,
                                      r->end_ms + margin_ms));
     }
     if (rc == 0) {
-        rc = push(filter, any_of(should));
+        rc = audit_json_push(filter, any_of(should));
     } else {
         json_object_put(should);
     }
@@ -289,7 +263,7 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
         for (k = 0; rc == 0 && k < USER_FIELDS; k++) {
             snprintf(field, sizeof(field), "data.%s.%s", audit_login_type(i),
                      user_fields[k]);
-            rc = push(should, term(field, r->user));
+            rc = audit_json_push(should, term(field, r->user));
         }
     }
     if (rc < 0) {
@@ -297,13 +271,13 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
         json_object_put(filter);
         return rc;
     }
-    rc = push(filter, host_clause(r->host));
+    rc = audit_json_push(filter, host_clause(r->host));
     if (rc == 0) {
-        rc = push(filter, time_range(r->start_ms - before_ms,
+        rc = audit_json_push(filter, time_range(r->start_ms - before_ms,
                                      r->start_ms + margin_ms));
     }
     if (rc == 0) {
-        rc = push(filter, any_of(should));
+        rc = audit_json_push(filter, any_of(should));
     } else {
         json_object_put(should);
     }
