@@ -225,7 +225,8 @@ put_id(struct json_object *ev, const char *key, struct json_object *rec)
         return audit_json_add(ev, key, o);
     }
     if (audit_json_add(o, "name", text(name, strlen(name))) < 0 ||
-        (number(raw, &id) && audit_json_add(o, "id", json_object_new_int64(id)) < 0)) {
+        (number(raw, &id) && audit_json_add(o, "id",
+                                            json_object_new_int64(id)) < 0)) {
         json_object_put(o);
         return -ENOMEM;
     }
@@ -245,7 +246,8 @@ put_process(struct json_object *ev, struct json_object *data)
 
     s = text_at(sc, "success", 0);
     if (s != NULL && (!strcmp(s, "yes") || !strcmp(s, "no"))) {
-        rc = audit_json_add(ev, "success", json_object_new_boolean(!strcmp(s, "yes")));
+        rc = audit_json_add(ev, "success",
+                            json_object_new_boolean(!strcmp(s, "yes")));
     }
     /* exit: ["0"], or ["ENOENT(No such file or directory)", "-2"] */
     n = json_object_is_type(ex, json_type_array) ?
@@ -408,8 +410,9 @@ put_argv(struct json_object *ev, struct json_object *data)
                     if (json_object_array_length(argv) >= AUDIT_ARGV_MAX) {
                         dropped++;
                     } else {
-                        rc = audit_json_push(argv, text((const char *)bytes + s,
-                                             (size_t)(e - s)));
+                        rc = audit_json_push(argv,
+                                 text((const char *)bytes + s,
+                                      (size_t)(e - s)));
                     }
                 }
                 s = e + 1;
@@ -432,7 +435,8 @@ put_argv(struct json_object *ev, struct json_object *data)
         rc = audit_json_add(ev, "argv_from", json_object_new_string(from));
     }
     if (rc == 0 && dropped > 0) {
-        rc = audit_json_add(ev, "argv_dropped", json_object_new_int64((int64_t)dropped));
+        rc = audit_json_add(ev, "argv_dropped",
+                            json_object_new_int64((int64_t)dropped));
     }
     return rc;
 }
@@ -585,9 +589,10 @@ put_login(struct json_object *ev, struct json_object *rec, const char *t)
         bool failed = !strcmp(res, "failed") || !strcmp(res, "no") ||
                       !strcmp(res, "0");
 
-        rc = audit_json_add(ev, "result", ok ? json_object_new_string("success") :
-                 failed ? json_object_new_string("failed") :
-                 text(res, strlen(res)));
+        rc = audit_json_add(ev, "result",
+                            ok ? json_object_new_string("success") :
+                            failed ? json_object_new_string("failed") :
+                            text(res, strlen(res)));
     }
     return rc;
 }

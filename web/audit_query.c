@@ -57,7 +57,8 @@ host_clause(const char *host)
         json_object_put(names);
         return NULL;
     }
-    if (audit_json_add(f, "host", names) < 0 || audit_json_add(t, "terms", f) < 0) {
+    if (audit_json_add(f, "host", names) < 0 ||
+        audit_json_add(t, "terms", f) < 0) {
         json_object_put(t);
         return NULL;
     }
@@ -75,7 +76,8 @@ time_range(long long from, long long to)
     if (r == NULL || t == NULL || b == NULL ||
         audit_json_add(b, "gte", json_object_new_int64(from)) < 0 ||
         audit_json_add(b, "lte", json_object_new_int64(to)) < 0 ||
-        audit_json_add(b, "format", json_object_new_string("epoch_millis")) < 0 ||
+        audit_json_add(b, "format",
+                       json_object_new_string("epoch_millis")) < 0 ||
         audit_json_add(t, "time", b) < 0) {
         json_object_put(r);
         json_object_put(t);
@@ -111,7 +113,8 @@ request(struct json_object *filter, struct json_object **query)
         goto out;
     }
     if (audit_json_add(time, "order", json_object_new_string("asc")) < 0 ||
-        audit_json_add(time, "unmapped_type", json_object_new_string("date")) < 0) {
+        audit_json_add(time, "unmapped_type",
+                       json_object_new_string("date")) < 0) {
         goto out;
     }
     rc = audit_json_add(by, "time", time);
@@ -171,7 +174,8 @@ any_of(struct json_object *should)
         return NULL;
     }
     if (audit_json_add(b, "should", should) < 0 ||
-        audit_json_add(b, "minimum_should_match", json_object_new_int(1)) < 0 ||
+        audit_json_add(b, "minimum_should_match",
+                       json_object_new_int(1)) < 0 ||
         audit_json_add(o, "bool", b) < 0) {
         json_object_put(o);
         return NULL;
