@@ -228,6 +228,34 @@ drop_to(const char *user, char *err, size_t errsz)
     return 0;
 }
 
+/* The search URLs of the nodes in urls (newline-joined) on the indices
+ * of pattern, comma-joined as lib/src.h takes them, in *out (freed by
+ * the caller); 0 or -ENOMEM */
+static int
+search_urls(const char *urls, const char *pattern, char **out)
+{
+    size_t len = 0;
+    char *text = NULL;
+    FILE *f = open_memstream(&text, &len);
+    const char *p = urls, *nl;
+
+    if (f == NULL) {
+        return -ENOMEM;
+    }
+    while (p != NULL && *p != 0) {
+        nl = strchr(p, '\n');
+        fprintf(f, "%s%.*s/%s/_search", len || ftell(f) ? "," : "",
+                (int)(nl ? nl - p : (long)strlen(p)), p, pattern);
+        p = nl ? nl + 1 : NULL;
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return -ENOMEM;
+    }
+    *out = text;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,7 +267,7 @@ main(int argc, char **argv)
     struct throttle *throttle = NULL;
     struct server *server = NULL;
     struct server_conf sc = { 0 };
-    char err[1024] = "", *cert = NULL, *key = NULL;
+    char err[1024] = "", *cert = NULL, *key = NULL, *es_search = NULL;
     const char *cert_path, *key_path;
     int first, action, rc, fd = -1, sig, status = 1;
     bool shared;
@@ -347,6 +375,13 @@ main(int argc, char **argv)
     sc.rules = rules;
     sc.access_prefix = conf_str(c, "access.index_prefix");
     sc.audit_index = conf_str(c, "audit.index");
+    rc = search_urls(conf_str(c, "es.urls"), conf_str(c, "es.index"),
+                     &es_search);
+    if (rc < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        goto out;
+    }
+    sc.es_search = es_search;
     sc.https = cert != NULL;
     sc.cert_pem = cert;
     sc.key_pem = key;
@@ -381,6 +416,7 @@ out:
     }
     free(key);
     free(cert);
+    free(es_search);
     rules_free(rules);
     conf_free(c);
     return status;
