@@ -785,6 +785,7 @@ class Live:
                                                timeout=60)
         self.conn.request("GET", path, headers={
             "Cookie": "tlog_web_session=" + token})
+        self.sock = self.conn.sock
         self.resp = self.conn.getresponse()
         self.events = []
         self.comments = 0
@@ -808,7 +809,9 @@ class Live:
                 else:
                     k, _, v = ln.partition(":")
                     ev[k] = v[1:] if v.startswith(" ") else v
-        except (OSError, ValueError, http.client.HTTPException):
+        except (OSError, ValueError, AttributeError,
+                http.client.HTTPException):
+            # closed under the reading thread
             pass
         with self.cond:
             self.events.append((time.monotonic(), None))
@@ -823,6 +826,12 @@ class Live:
             return list(self.events[:n])
 
     def close(self):
+        """Close now: a shutdown ends the reading thread's blocked read
+        (closing alone waits for it)"""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.conn.close()
 
 
@@ -967,11 +976,47 @@ def export():
     check(len(ev) >= 5, "export access events: %r" % ev)
 
 
-@case("tlog-web ends cleanly on SIGTERM")
+@case("live: at most 64 streams at once, the next one is 503")
+def live_cap():
+    token, _ = web.login(A4)
+    path = "/api/recordings/%s/live?from_id=1000" % recs["live"]
+    streams = [Live(path, token) for _ in range(64)]
+    try:
+        check(all(lv.resp.status == 200 for lv in streams),
+              "statuses %r" % [lv.resp.status for lv in streams])
+        st, r, b = web.request("GET", path, cookie=token)
+        check(st == 503 and r.getheader("Retry-After"), "65th: %d %r"
+              % (st, b))
+    finally:
+        for lv in streams:
+            lv.close()
+    # closed streams free their places (noticed at the next keep-alive
+    # at the latest)
+    end = time.monotonic() + 50
+    while time.monotonic() < end:
+        lv = Live(path, token)
+        st = lv.resp.status
+        lv.close()
+        if st == 200:
+            break
+        time.sleep(1)
+    check(st == 200, "no place again after closing: %d" % st)
+
+
+@case("tlog-web ends cleanly on SIGTERM, ending the live streams")
 def clean_end():
     global web
+    token, _ = web.login(A4)
+    lv = Live("/api/recordings/%s/live?from_id=1000" % recs["live"], token)
+    check(lv.resp.status == 200, "live: %d" % lv.resp.status)
+    time.sleep(0.5)
     w, web = web, None
     w.stop()
+    got = lv.wait(2, 10)
+    lv.close()
+    check(len(got) == 2 and got[0][1].get("event") == "end" and
+          "server-stopping" in got[0][1].get("data") and got[1][1] is None,
+          "the open stream got %r" % got)
 
 
 def main():

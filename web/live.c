@@ -229,21 +229,16 @@ found_add(const struct live_stream *st, struct found *f,
     }
 }
 
-/* The realtime _mget of the ids after the last one, by document id */
-static int
-fetch_by_id(struct live *l, struct live_stream *st, struct found *f,
-            char *err, size_t errsz)
+/* Add the documents of st's next ids to docs, in the index of its last
+ * message and in today's; owner gets w for each */
+static void
+ask_ids(const struct live_stream *st, const char *today,
+        struct json_object *docs, int *owner, int w)
 {
-    struct json_object *docs = json_object_new_array(), *a = NULL, *o;
-    char today[LIVE_INDEX_MAX], id[768];
     const char *indices[2];
     size_t i, k, ni = 0;
-    struct tm tm;
-    time_t t = time(NULL);
-    int rc;
+    char id[768];
 
-    gmtime_r(&t, &tm);
-    strftime(today, sizeof(today), LIVE_DAILY_PREFIX "%Y.%m.%d", &tm);
     if (st->index[0] != 0) {
         indices[ni++] = st->index;
     }
@@ -254,11 +249,39 @@ fetch_by_id(struct live *l, struct live_stream *st, struct found *f,
         snprintf(id, sizeof(id), "%s/%s/%lld", st->host, st->rec,
                  st->next_id + (long long)k);
         for (i = 0; i < ni; i++) {
-            o = pair("_index", json_object_new_string(indices[i]));
+            struct json_object *o = pair("_index",
+                                         json_object_new_string(indices[i]));
+
             json_object_object_add(o, "_id", json_object_new_string(id));
+            owner[json_object_array_length(docs)] = w;
             json_object_array_add(docs, o);
         }
     }
+}
+
+/*
+ * One realtime _mget of the ids after the last one of each of the n
+ * streams work, by document id, for all of them at once: what it finds
+ * goes to found[i] of work[i].
+ */
+static int
+fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
+            int n, char *err, size_t errsz)
+{
+    int owner[LIVE_STREAMS_MAX * LIVE_BATCH * 2];
+    struct json_object *docs = json_object_new_array(), *a = NULL, *o;
+    char today[LIVE_INDEX_MAX];
+    struct tm tm;
+    time_t t = time(NULL);
+    size_t i, asked;
+    int w, rc;
+
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof(today), LIVE_DAILY_PREFIX "%Y.%m.%d", &tm);
+    for (w = 0; w < n; w++) {
+        ask_ids(work[w], today, docs, owner, w);
+    }
+    asked = json_object_array_length(docs);
     o = pair("docs", docs);
     /* _mget is realtime: it sees documents not yet refreshed */
     rc = store_post(l->store, "_mget", o, &a, err, errsz);
@@ -266,9 +289,11 @@ fetch_by_id(struct live *l, struct live_stream *st, struct found *f,
     if (rc < 0) {
         return rc;
     }
+    /* the answer keeps the order of the question */
     if (json_object_object_get_ex(a, "docs", &docs)) {
-        for (i = 0; i < json_object_array_length(docs); i++) {
-            found_add(st, f, json_object_array_get_idx(docs, i));
+        for (i = 0; i < json_object_array_length(docs) && i < asked; i++) {
+            found_add(work[owner[i]], found[owner[i]],
+                      json_object_array_get_idx(docs, i));
         }
     }
     json_object_put(a);
@@ -367,22 +392,18 @@ found_free(struct found *f)
     }
 }
 
-/* One round for st: fetch, then append under the lock */
+/* The rest of a round for st, whose _mget found f (rc: how it went) */
 static void
-poll_one(struct live *l, struct live_stream *st, long long now)
+poll_one(struct live *l, struct live_stream *st, struct found *f, int rc,
+         const char *mget_err, long long now)
 {
-    struct found *f = calloc(1, sizeof(*f));
     bool search = st->searched_ms == 0 ||
                   now - st->searched_ms >= LIVE_SEARCH_MS;
     bool expired = false;
     long long first = -1;
-    char err[512] = "";
-    int rc;
+    char err[512];
 
-    if (f == NULL) {
-        return;
-    }
-    rc = fetch_by_id(l, st, f, err, sizeof(err));
+    snprintf(err, sizeof(err), "%s", mget_err);
     if (rc == 0 && search && f->msgs[0] == NULL) {
         rc = fetch_by_search(l, st, f, &first, err, sizeof(err));
         st->searched_ms = now;
@@ -416,8 +437,6 @@ poll_one(struct live *l, struct live_stream *st, long long now)
         st->sent_ms = now;
     }
     pthread_mutex_unlock(&l->lock);
-    found_free(f);
-    free(f);
 }
 
 static void *
@@ -425,6 +444,7 @@ poller(void *arg)
 {
     struct live *l = arg;
     struct live_stream *work[LIVE_STREAMS_MAX];
+    struct found *found[LIVE_STREAMS_MAX];
     struct timespec until;
     int i, n;
 
@@ -449,8 +469,24 @@ poller(void *arg)
             }
         }
         pthread_mutex_unlock(&l->lock);
-        for (i = 0; i < n; i++) {
-            poll_one(l, work[i], now_ms());
+        if (n > 0) {
+            long long now = now_ms();
+            char err[512] = "";
+            int rc;
+
+            for (i = 0; i < n; i++) {
+                found[i] = calloc(1, sizeof(*found[i]));
+                if (found[i] == NULL) {
+                    break;
+                }
+            }
+            n = i;
+            rc = fetch_by_id(l, work, found, n, err, sizeof(err));
+            for (i = 0; i < n; i++) {
+                poll_one(l, work[i], found[i], rc, err, now);
+                found_free(found[i]);
+                free(found[i]);
+            }
         }
         pthread_mutex_lock(&l->lock);
         if (l->stopping) {
@@ -566,15 +602,4 @@ live_open(struct live *l, struct MHD_Connection *con,
     pthread_mutex_unlock(&l->lock);
     *pr = r;
     return 0;
-}
-
-int
-live_count(struct live *l)
-{
-    int n;
-
-    pthread_mutex_lock(&l->lock);
-    n = l->n;
-    pthread_mutex_unlock(&l->lock);
-    return n;
 }

@@ -78,7 +78,4 @@ void live_free(struct live *l);
 int live_open(struct live *l, struct MHD_Connection *con,
               const struct live_want *w, struct MHD_Response **pr);
 
-/* Streams open now */
-int live_count(struct live *l);
-
 #endif
