@@ -20,6 +20,8 @@
 #include "live.h"
 
 #define LIVE_INDEX_MAX 256
+/* Longest wait at stop for the streams to send their end */
+#define LIVE_STOP_WAIT_MS 2000
 
 struct live_stream {
     struct live *l;
@@ -531,7 +533,7 @@ live_new(struct store *store, struct sessions *sessions, struct live **pl)
 void
 live_stop(struct live *l)
 {
-    int i;
+    int i, waited;
 
     if (l == NULL || !l->running) {
         return;
@@ -545,6 +547,22 @@ live_stop(struct live *l)
     pthread_mutex_unlock(&l->lock);
     pthread_join(l->thread, NULL);
     l->running = false;
+    /* let the resumed connections send their end before libmicrohttpd
+     * is stopped and closes them */
+    for (waited = 0; waited < LIVE_STOP_WAIT_MS; waited += 10) {
+        struct timespec ts = { 0, 10 * 1000000L };
+        int open = 0;
+
+        pthread_mutex_lock(&l->lock);
+        for (i = 0; i < l->n; i++) {
+            open += !l->streams[i]->gone;
+        }
+        pthread_mutex_unlock(&l->lock);
+        if (open == 0) {
+            break;
+        }
+        nanosleep(&ts, NULL);
+    }
 }
 
 void
