@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -49,14 +50,19 @@ WEB = os.path.join(BUILD, "web", "tlog-web")
 ES_DIR = os.path.join(tmp, "es")
 SERVE_AS = "tlogweb"
 # auditors: A1 by group (alice on host1, no input), A2 by name (all,
-# with input), A3 for the throttling case
+# with input), A3 for the throttling case, A4 (alice on host1, live and
+# export, no input)
 A1, A1_GROUP, A2, A3 = "tlogwa1", "tlogwgrp1", "tlogwa2", "tlogwa3"
-PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three"}
+A4 = "tlogwa4"
+PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three", A4: "pw-four"}
 INDEX = "tlog-" + time.strftime("%Y.%m.%d", time.gmtime())
 RULES = [
     {"groups": [A1_GROUP], "users": ["alice"], "hosts": ["host1"],
      "days": 30, "rights": ["search", "play"]},
-    {"auditors": [A2], "rights": ["search", "play", "input"]},
+    {"auditors": [A2], "rights": ["search", "play", "input", "live",
+                                  "export"]},
+    {"auditors": [A4], "users": ["alice"], "hosts": ["host1"],
+     "rights": ["search", "play", "live", "export"]},
 ]
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
 PAM_MATRIX = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
@@ -94,6 +100,7 @@ rec_files = {}
 # the random times of the playback case (WEB_TEST_SEED replays a run)
 SEED = (int(os.environ.get("WEB_TEST_SEED", "0")) or
         random.randrange(1, 1 << 30))
+live_msgs = {}
 
 
 class Syslog:
@@ -241,9 +248,11 @@ class Web:
 web = None
 
 
-def record(name, user, host, script, typed=None, days_ago=0, session=None):
+def record(name, user, host, script, typed=None, days_ago=0, session=None,
+           index=True):
     """A recording made by tlog-rec, as user on host (days_ago days
-    earlier, in audit session session if given), into ES"""
+    earlier, in audit session session if given), into ES unless not
+    index (then its messages are kept in live_msgs[name])"""
     out = path_for(name)
     argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
     t = Term(argv)
@@ -259,6 +268,10 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None):
             m["session"] = session
         m["time"] = round(m["time"] - days_ago * 86400, 3)
         lines.append('{"index":{}}\n' + json.dumps(m) + "\n")
+    if not index:
+        live_msgs[name] = [json.loads(ln.split("\n")[1]) for ln in lines]
+        recs[name] = live_msgs[name][0]["rec"]
+        return
     r = es_request(es_url, "POST", "/%s/_bulk" % INDEX,
                    "".join(lines).encode(), ndjson=True)
     check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
@@ -272,7 +285,7 @@ def setup():
     if subprocess.run(["getent", "group", A1_GROUP],
                       capture_output=True).returncode != 0:
         subprocess.run(["groupadd", "-r", A1_GROUP], check=True)
-    for u in (A1, A2, A3):
+    for u in (A1, A2, A3, A4):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
     for name in ("tlog-access", "tlog_web_sessions"):
@@ -286,6 +299,10 @@ def setup():
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
            session=4242)
     record("bob", "bob", "host2", "echo bob-shown-text", session=4343)
+    # to be indexed one message at a time while followed live
+    record("live", "alice", "host1", "for i in 1 2 3 4 5; do echo"
+           " live-line-$i; sleep 1.1; done", typed=b"live-typed\r",
+           index=False)
     # outside A1's 30 days
     record("alice-old", "alice", "host1", "echo alice-old-text",
            days_ago=40)
@@ -1106,11 +1123,247 @@ def segments_time_back():
           " the step back %d" % (len(got), len(want)))
 
 
-@case("tlog-web ends cleanly on SIGTERM")
+class Live:
+    """A live stream read in a thread: its events, each with the
+    monotonic time it arrived"""
+
+    def __init__(self, path, token):
+        self.conn = http.client.HTTPConnection("127.0.0.1", web.port,
+                                               timeout=60)
+        self.conn.request("GET", path, headers={
+            "Cookie": "tlog_web_session=" + token})
+        self.sock = self.conn.sock
+        self.resp = self.conn.getresponse()
+        self.events = []
+        self.comments = 0
+        self.cond = threading.Condition()
+        if self.resp.status == 200:
+            threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        ev = {}
+        try:
+            for raw in self.resp:
+                ln = raw.decode().rstrip("\n")
+                if ln.startswith(":"):
+                    self.comments += 1
+                elif ln == "":
+                    if ev:
+                        with self.cond:
+                            self.events.append((time.monotonic(), ev))
+                            self.cond.notify_all()
+                    ev = {}
+                else:
+                    k, _, v = ln.partition(":")
+                    ev[k] = v[1:] if v.startswith(" ") else v
+        except (OSError, ValueError, AttributeError,
+                http.client.HTTPException):
+            # closed under the reading thread
+            pass
+        with self.cond:
+            self.events.append((time.monotonic(), None))
+            self.cond.notify_all()
+
+    def wait(self, n, timeout):
+        """The first n events (fewer once timeout seconds passed)"""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while len(self.events) < n and time.monotonic() < end:
+                self.cond.wait(end - time.monotonic())
+            return list(self.events[:n])
+
+    def close(self):
+        """Close now: a shutdown ends the reading thread's blocked read
+        (closing alone waits for it)"""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def p95(values):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
+
+
+@case("live: each message indexed reaches the stream in order, within"
+      " 1 s (p95), then the end; typed input left out without the right")
+def live():
+    msgs = live_msgs["live"]
+    check(len(msgs) >= 4 and "x_tlog_end" in msgs[-1],
+          "the recording to follow: %r" % msgs)
+    rec = recs["live"]
+
+    def put(m):
+        r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
+            INDEX, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
+                                      safe="")), m)
+        check(r.get("result") == "created", "indexing: %r" % r)
+    # the first message makes the recording known (searchable)
+    put(msgs[0])
+    es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    token, _ = web.login(A4)
+    lv = Live("/api/recordings/%s/live?from_id=2" % rec, token)
+    check(lv.resp.status == 200, "live: %d" % lv.resp.status)
+    ctype = lv.resp.getheader("Content-Type")
+    check(ctype.startswith("text/event-stream") and
+          lv.resp.getheader("Cache-Control") == "no-store",
+          "headers: %r" % lv.resp.getheaders())
+    time.sleep(0.5)
+    check(lv.wait(1, 0) == [], "events before any message: %r" % lv.events)
+    lat = []
+    for i, m in enumerate(msgs[1:]):
+        put(m)
+        t0 = time.monotonic()
+        got = lv.wait(i + 1, 5)
+        check(len(got) == i + 1 and got[i][1] is not None,
+              "message %d not streamed within 5 s: %r (tlog-web: %s)"
+              % (m["id"], got, web.stderr()[-1000:]))
+        lat.append(got[i][0] - t0)
+        ev = json.loads(got[i][1]["data"])
+        check(got[i][1].get("id") == str(m["id"]) and ev["id"] == m["id"]
+              and ev["out_txt"] == m["out_txt"] and "in_txt" not in ev,
+              "event %d: %r for %r" % (i, got[i][1], m))
+        time.sleep(0.3)
+    got = lv.wait(len(msgs), 5)
+    check(len(got) == len(msgs) and got[-1][1] is not None and
+          got[-1][1].get("event") == "end", "the end event: %r" % got[-2:])
+    # and the stream ends there
+    got = lv.wait(len(msgs) + 1, 5)
+    check(len(got) == len(msgs) + 1 and got[-1][1] is None,
+          "the stream went on after the end: %r" % got[-2:])
+    lv.close()
+    print("  live latencies (s): %s; p95 %.3f" % (
+        " ".join("%.3f" % x for x in lat), p95(lat)))
+    check(p95(lat) < 1.0, "p95 latency %.3f s" % p95(lat))
+    # with the input right, typed input is there
+    es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    t2, _ = web.login(A2)
+    lv = Live("/api/recordings/%s/live?from_id=1" % rec, t2)
+    got = lv.wait(len(msgs) + 2, 10)
+    lv.close()
+    check(len(got) == len(msgs) + 2 and
+          [e[1].get("id") for e in got[:len(msgs)]] ==
+          [str(m["id"]) for m in msgs] and
+          got[len(msgs)][1].get("event") == "end" and got[-1][1] is None,
+          "A2's replay of the whole: %r" % got)
+    typed = "".join(json.loads(e[1]["data"]).get("in_txt", "")
+                    for e in got[:len(msgs)])
+    check("live-typed" in typed, "A2's input %r" % typed)
+    ev = [e for e in access_events("live") if e.get("rec") == rec]
+    check(len(ev) >= 2 and all(e["result"] == "ok" for e in ev),
+          "live access events: %r" % ev)
+
+
+@case("live and export: no right is 403, outside the rules is 404 as a"
+      " recording that does not exist")
+def live_export_denied():
+    t1, _ = web.login(A1)
+    t4, _ = web.login(A4)
+    for suffix in ("live", "export"):
+        st, _, b = web.request("GET", "/api/recordings/%s/%s"
+                               % (recs["alice"], suffix), cookie=t1)
+        check(st == 403 and suffix in b["error"], "A1's %s: %d %r"
+              % (suffix, st, b))
+        _, _, none = web.request("GET", "/api/recordings/0123456789abcdef-1-2"
+                                 "/%s" % suffix, cookie=t4)
+        st, _, b = web.request("GET", "/api/recordings/%s/%s"
+                               % (recs["bob"], suffix), cookie=t4)
+        check(st == 404 and b == none, "A4's %s of bob's: %d %r, none's %r"
+              % (suffix, st, b, none))
+    ev = access_events("export")
+    check(any(e["result"] == "denied" and e.get("user") == A1 for e in ev),
+          "no denied export event: %r" % ev)
+
+
+@case("export: asciicast has the recording's output, json every message,"
+      " text the shown text; typed input only with the right")
+def export():
+    rec = recs["alice"]
+    t2, _ = web.login(A2)
+    t4, _ = web.login(A4)
+    _, _, whole = web.request("GET", "/api/recordings/%s/messages" % rec,
+                              cookie=t2)
+    msgs = whole["messages"]
+    output = "".join(m["out_txt"] for m in msgs)
+    for token, with_input in ((t2, True), (t4, False)):
+        st, r, b = web.request("GET", "/api/recordings/%s/export?format="
+                               "asciicast" % rec, cookie=token)
+        check(st == 200 and r.getheader("Content-Disposition") ==
+              'attachment; filename="%s.cast"' % rec,
+              "asciicast: %d %r" % (st, r.getheaders()))
+        lines = b.decode().splitlines()
+        head = json.loads(lines[0])
+        events = [json.loads(ln) for ln in lines[1:]]
+        check(head["version"] == 2, "header %r" % head)
+        out = "".join(e[2] for e in events if e[1] == "o")
+        check(out == output, "asciicast output %r, recorded %r"
+              % (out, output))
+        typed = "".join(e[2] for e in events if e[1] == "i")
+        check(("alice-typed-secret" in typed) == with_input,
+              "asciicast input (right: %r): %r" % (with_input, typed))
+        st, r, b = web.request("GET", "/api/recordings/%s/export?format=json"
+                               % rec, cookie=token)
+        lines = [json.loads(ln) for ln in b.decode().splitlines()]
+        check(st == 200 and [m["id"] for m in lines] ==
+              [m["id"] for m in msgs], "json export: %d %r" % (st, lines))
+        check(all(("in_txt" in m) == with_input for m in lines),
+              "json export input (right: %r): %r" % (with_input, lines))
+    st, r, b = web.request("GET", "/api/recordings/%s/export?format=text"
+                           % rec, cookie=t4)
+    check(st == 200 and r.getheader("Content-Type").startswith("text/plain")
+          and b"alice-shown-text" in b and b"\x1b" not in b,
+          "text export: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/export?format=pdf"
+                           % rec, cookie=t4)
+    check(st == 400, "unknown format: %d %r" % (st, b))
+    ev = [e for e in access_events("export") if e.get("rec") == rec and
+          e["result"] == "ok"]
+    check(len(ev) >= 5, "export access events: %r" % ev)
+
+
+@case("live: at most 64 streams at once, the next one is 503")
+def live_cap():
+    token, _ = web.login(A4)
+    path = "/api/recordings/%s/live?from_id=1000" % recs["live"]
+    streams = [Live(path, token) for _ in range(64)]
+    try:
+        check(all(lv.resp.status == 200 for lv in streams),
+              "statuses %r" % [lv.resp.status for lv in streams])
+        st, r, b = web.request("GET", path, cookie=token)
+        check(st == 503 and r.getheader("Retry-After"), "65th: %d %r"
+              % (st, b))
+    finally:
+        for lv in streams:
+            lv.close()
+    # closed streams free their places (noticed at the next keep-alive
+    # at the latest)
+    end = time.monotonic() + 50
+    while time.monotonic() < end:
+        lv = Live(path, token)
+        st = lv.resp.status
+        lv.close()
+        if st == 200:
+            break
+        time.sleep(1)
+    check(st == 200, "no place again after closing: %d" % st)
+
+
+@case("tlog-web ends cleanly on SIGTERM, ending the live streams")
 def clean_end():
     global web
+    token, _ = web.login(A4)
+    lv = Live("/api/recordings/%s/live?from_id=1000" % recs["live"], token)
+    check(lv.resp.status == 200, "live: %d" % lv.resp.status)
+    time.sleep(0.5)
     w, web = web, None
     w.stop()
+    got = lv.wait(2, 10)
+    lv.close()
+    check(len(got) == 2 and got[0][1].get("event") == "end" and
+          "server-stopping" in got[0][1].get("data") and got[1][1] is None,
+          "the open stream got %r" % got)
 
 
 def main():

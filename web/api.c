@@ -15,12 +15,8 @@
 #include "recs.h"
 #include "request.h"
 
-/*
- * The auditor's filter for need, narrowed to host when given (a
- * recording id is unique per host only): a new object.
- */
-static struct json_object *
-visible(struct call *c, unsigned need, const char *host)
+struct json_object *
+api_visible(struct call *c, unsigned need, const char *host)
 {
     struct json_object *f = rules_filter(c->s->conf.rules, c->sess.user,
                                          c->sess.groups, need);
@@ -131,7 +127,7 @@ api_recording(struct call *c, const char *rec)
     if (call_query_get(c, &p, names) < 0) {
         return call_bad_request(c, p.err, "known: host");
     }
-    filter = visible(c, RULES_SEARCH, p.values[0]);
+    filter = api_visible(c, RULES_SEARCH, p.values[0]);
     rc = recs_get(c->s->conf.store, filter, rec, &result, err, sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
@@ -142,7 +138,7 @@ api_recording(struct call *c, const char *rec)
         return call_store_failed(c, "view", rec, err);
     }
     /* what this auditor may do with it */
-    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[0]);
+    input = api_visible(c, RULES_PLAY | RULES_INPUT, p.values[0]);
     rc = recs_visible(c->s->conf.store, input, rec, err, sizeof(err));
     json_object_put(input);
     json_object_object_add(result, "input_visible",
@@ -173,14 +169,14 @@ api_messages(struct call *c, const char *rec)
         return call_bad_request(c, err, "from_id counts from 1; ask for fewer"
                                 " messages at once");
     }
-    input = visible(c, RULES_PLAY | RULES_INPUT, p.values[2]);
+    input = api_visible(c, RULES_PLAY | RULES_INPUT, p.values[2]);
     with_input = recs_visible(c->s->conf.store, input, rec, err,
                               sizeof(err));
     json_object_put(input);
     if (with_input < 0) {
         return call_store_failed(c, "play", rec, err);
     }
-    filter = visible(c, RULES_PLAY, p.values[2]);
+    filter = api_visible(c, RULES_PLAY, p.values[2]);
     rc = recs_messages(c->s->conf.store, filter, rec, from_id, (size_t)size,
                        with_input > 0, &result, err, sizeof(err));
     json_object_put(filter);
@@ -230,7 +226,7 @@ api_audit(struct call *c, const char *rec)
     if (call_query_get(c, &p, names) < 0) {
         return call_bad_request(c, p.err, "known: host");
     }
-    filter = visible(c, RULES_PLAY, p.values[0]);
+    filter = api_visible(c, RULES_PLAY, p.values[0]);
     rc = recs_get(c->s->conf.store, filter, rec, &facts, err, sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
@@ -281,10 +277,4 @@ api_audit(struct call *c, const char *rec)
     json_object_object_add(result, "events", events);
     call_record(c, NULL, "audit", rec, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
-}
-
-struct json_object *
-api_filter(struct call *c, unsigned need, const char *host)
-{
-    return visible(c, need, host);
 }

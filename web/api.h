@@ -7,6 +7,13 @@
 
 #include "call.h"
 
+/*
+ * The auditor's filter for need (rules.h rights), narrowed to host when
+ * given (a recording id is unique per host only): a new object.
+ */
+struct json_object *api_visible(struct call *c, unsigned need,
+                                const char *host);
+
 /* GET /api/recordings */
 enum MHD_Result api_search(struct call *c);
 
@@ -20,9 +27,11 @@ enum MHD_Result api_messages(struct call *c, const char *rec);
  * the logins before it, each with its offset into the recording */
 enum MHD_Result api_audit(struct call *c, const char *rec);
 
-/* The auditor's rule filter for the rights need, narrowed to host when
- * not NULL: a new object, the caller's */
-struct json_object *api_filter(struct call *c, unsigned need,
-                               const char *host);
+/* GET /api/recordings/REC/live: its new messages as Server-Sent Events
+ * (live.h) */
+enum MHD_Result api_live(struct call *c, const char *rec);
+
+/* GET /api/recordings/REC/export: asciicast v2, text or tlog JSON */
+enum MHD_Result api_export(struct call *c, const char *rec);
 
 #endif

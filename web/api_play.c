@@ -29,7 +29,7 @@ open_timeline(struct call *c, const char *rec, const char *host,
     char err[512], h[256];
     int rc;
 
-    filter = api_filter(c, RULES_PLAY, host);
+    filter = api_visible(c, RULES_PLAY, host);
     rc = recs_get(c->s->conf.store, filter, rec, &facts, err, sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
@@ -44,7 +44,7 @@ open_timeline(struct call *c, const char *rec, const char *host,
     snprintf(h, sizeof(h), "%s", json_object_object_get_ex(facts, "host", &o)
              ? json_object_get_string(o) : "");
     json_object_put(facts);
-    filter = api_filter(c, RULES_PLAY | RULES_INPUT, h);
+    filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
     rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
     json_object_put(filter);
     if (rc < 0) {

@@ -177,3 +177,18 @@ call_bad_request(struct call *c, const char *what, const char *hint)
     call_record(c, NULL, "denied", NULL, c->url, "bad-request");
     return call_error(c, MHD_HTTP_BAD_REQUEST, msg, 0);
 }
+
+void
+call_headers(struct call *c, struct MHD_Response *r, const char *type)
+{
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    if (c->s->conf.https) {
+        MHD_add_response_header(r, "Strict-Transport-Security",
+                                "max-age=31536000");
+    }
+}

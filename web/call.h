@@ -18,9 +18,12 @@
 #define COOKIE "tlog_web_session"
 #define CSRF_HEADER "X-CSRF-Token"
 
+struct live;
+
 struct server {
     struct server_conf conf;
     struct MHD_Daemon *mhd;
+    struct live *live;          /* the live streams (live.h) */
 };
 
 /* One request's state between libmicrohttpd's calls */
@@ -64,6 +67,10 @@ void call_record(struct call *c, const char *user, const char *action,
 enum MHD_Result call_reply(struct call *c, unsigned status,
                            struct json_object *o, const char *cookie,
                            long retry_after);
+
+/* Add to r, an answer that is not JSON, its Content-Type and the
+ * headers every answer carries (no caching, no sniffing, the CSP) */
+void call_headers(struct call *c, struct MHD_Response *r, const char *type);
 
 /* Answer status with {"error": what} */
 enum MHD_Result call_error(struct call *c, unsigned status, const char *what,

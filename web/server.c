@@ -21,6 +21,7 @@
 #include "api_play.h"
 #include "auth.h"
 #include "call.h"
+#include "live.h"
 #include "request.h"
 #include "server.h"
 
@@ -100,6 +101,12 @@ route(struct call *c, struct req *q)
         if (!strcmp(rest, "/find")) {
             return api_play_find(c, rec);
         }
+        if (!strcmp(rest, "/live")) {
+            return api_live(c, rec);
+        }
+        if (!strcmp(rest, "/export")) {
+            return api_export(c, rec);
+        }
     }
     call_record(c, NULL, "denied", NULL, u, "no-such-path");
     return call_error(c, MHD_HTTP_NOT_FOUND, "no such API path (see"
@@ -176,12 +183,19 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
              char *err, size_t errsz)
 {
     struct server *s = calloc(1, sizeof(*s));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* live streams wait suspended, not in a pool thread */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
 
     if (s == NULL) {
         return -ENOMEM;
     }
     s->conf = *conf;
+    if (live_new(conf->store, conf->sessions, &s->live) < 0) {
+        snprintf(err, errsz, "cannot start the live streams' thread");
+        free(s);
+        return -EAGAIN;
+    }
     if (conf->cert_pem != NULL) {
         flags |= MHD_USE_TLS;
         s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
@@ -212,6 +226,7 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
                  " refused%s)", conf->cert_pem ? "S" : "",
                  conf->cert_pem ? ": check that tls.cert and tls.key are a"
                  " matching PEM certificate and key" : "");
+        live_free(s->live);
         free(s);
         return -EINVAL;
     }
@@ -225,6 +240,9 @@ server_stop(struct server *s)
     if (s == NULL) {
         return;
     }
+    /* suspended connections first, or libmicrohttpd cannot close them */
+    live_stop(s->live);
     MHD_stop_daemon(s->mhd);
+    live_free(s->live);
     free(s);
 }

@@ -10,6 +10,8 @@
  *   GET  /api/recordings/REC/messages    its messages, in id order
  *   GET  /api/recordings/REC/segments    random-access playback
  *                                        (api_play.h)
+ *   GET  /api/recordings/REC/live        its new messages, as they come
+ *   GET  /api/recordings/REC/export      asciicast v2, text or tlog JSON
  */
 #ifndef SERVER_H
 #define SERVER_H
@@ -49,6 +51,8 @@ struct server_conf {
     const struct rules *rules;
     const char *access_prefix;  /* "tlog-access-" */
     const char *audit_index;    /* "aushape-*": aushape's audit events */
+    const char *es_search;      /* "NODE/PATTERN/_search", comma-joined,
+                                   for the players' source (lib/src.h) */
     bool https;                 /* cookies marked Secure */
     const char *cert_pem;       /* HTTPS certificate and key, or NULL */
     const char *key_pem;

@@ -408,6 +408,7 @@ main(int argc, char **argv)
     sc.rules = rules;
     sc.access_prefix = conf_str(c, "access.index_prefix");
     sc.audit_index = conf_str(c, "audit.index");
+    sc.es_search = searches;
     sc.https = cert != NULL;
     sc.cert_pem = cert;
     sc.key_pem = key;
