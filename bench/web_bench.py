@@ -315,6 +315,22 @@ def main():
         print("%d small recordings loaded in %.0f s" %
               (NRECS, time.monotonic() - t))
 
+        # what Elasticsearch alone takes for the pages the server asks
+        # first: the first 1000 messages (the reader's first page), and
+        # the few of segment 0
+        for size in (1000, 10):
+            q = {"query": {"bool": {"filter": [
+                {"term": {"rec": rec}}, {"term": {"host": "bench-host"}}]}},
+                "sort": ["id"], "size": size}
+            took = []
+            for _ in range(5):
+                t = time.monotonic()
+                es_request(url, "POST", "/tlog-2*/_search", q)
+                took.append((time.monotonic() - t) * 1e3)
+            print("Elasticsearch alone, the recording's first %d messages"
+                  " sorted by id: best %.0f ms, median %.0f ms of 5"
+                  % (size, min(took), pct(took, 50)))
+
         web = web_test.Web("web")
         pid = web.proc.pid
         c = Client(web.port)
