@@ -378,6 +378,13 @@ def main():
               % (st, idx2.get("complete"), idx2.get("cached"),
                  len(idx2.get("segments", []))))
         print("tlog-web after the index: %s" % proc_mem(pid))
+        took = []
+        for _ in range(5):
+            t = time.monotonic()
+            c.get(base)
+            took.append((time.monotonic() - t) * 1e3)
+        print("GET %s (a request with one search of its own): best %.0f ms,"
+              " median %.0f ms of 5" % (base, min(took), pct(took, 50)))
 
         # seeks against the replay from the start
         points = [rng.randrange(duration) for _ in range(50)]
