@@ -567,6 +567,7 @@ piece(char *s, int *rows, int *cols)
         "K", "1K", "2K", "J", "1J", "2J", "L", "2M", "3@", "P", "4X", "S",
         "2T", "A", "3B", "10D", "G", "5d",
     };
+    uint32_t a, b, c;
 
     s[0] = 0;
     switch (rnd(16)) {
@@ -577,12 +578,18 @@ piece(char *s, int *rows, int *cols)
         sprintf(s, "\033[%sm", sgr[rnd(sizeof(sgr) / sizeof(sgr[0]))]);
         break;
     case 5:
-        sprintf(s, rnd(2) ? "\033[38;5;%um" : "\033[48;2;%u;%u;%um",
-                rnd(256), rnd(256), rnd(256));
+        /* one call each, in a fixed order: the order in which a
+         * compiler evaluates arguments is its own */
+        c = rnd(256);
+        b = rnd(256);
+        a = rnd(256);
+        sprintf(s, rnd(2) ? "\033[38;5;%um" : "\033[48;2;%u;%u;%um", a, b,
+                c);
         break;
     case 6:
-        sprintf(s, "\033[%d;%dH", (int)rnd((uint32_t)*rows + 2),
-                (int)rnd((uint32_t)*cols + 2));
+        b = rnd((uint32_t)*cols + 2);
+        a = rnd((uint32_t)*rows + 2);
+        sprintf(s, "\033[%d;%dH", (int)a, (int)b);
         break;
     case 7:
         strcpy(s, rnd(2) ? "\r\n" : rnd(2) ? "\n" : "\r");
@@ -594,13 +601,15 @@ piece(char *s, int *rows, int *cols)
         if (rnd(3) == 0) {
             strcpy(s, "\033[r");
         } else {
-            sprintf(s, "\033[%u;%ur", 1 + rnd((uint32_t)*rows),
-                    1 + rnd((uint32_t)*rows));
+            b = 1 + rnd((uint32_t)*rows);
+            a = 1 + rnd((uint32_t)*rows);
+            sprintf(s, "\033[%u;%ur", a, b);
         }
         break;
     case 10:
-        sprintf(s, "\033[?%s%c", modes[rnd(sizeof(modes) / sizeof(modes[0]))],
-                rnd(2) ? 'h' : 'l');
+        b = rnd(2);
+        a = rnd(sizeof(modes) / sizeof(modes[0]));
+        sprintf(s, "\033[?%s%c", modes[a], b ? 'h' : 'l');
         break;
     case 11:
         strcpy(s, rnd(2) ? "\033[?1049h" : "\033[?1049l");
@@ -613,8 +622,9 @@ piece(char *s, int *rows, int *cols)
         break;
     case 14:
         /* to the right margin, and on past it */
-        sprintf(s, "\033[%u;%dH%s", 1 + rnd((uint32_t)*rows), *cols - 2,
-                rnd(2) ? "xyz" : "xy");
+        b = rnd(2);
+        a = 1 + rnd((uint32_t)*rows);
+        sprintf(s, "\033[%u;%dH%s", a, *cols - 2, b ? "xyz" : "xy");
         break;
     default:
         /* not once DECSET 1049 saved a cursor: libvterm keeps that one
