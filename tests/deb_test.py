@@ -277,10 +277,8 @@ def install():
         st = inside("dpkg-query", "-W", "-f", "${Status}", p).stdout
         check(st == "install ok installed", "%s: %s" % (p, st))
     # what the maintainer scripts did
-    with open(os.path.join(ROOT, "etc", "nsswitch.conf")) as f:
-        line = [ln for ln in f.read().splitlines()
-                if ln.startswith("passwd:")][0]
-    check(line.split()[1] == "tlog", "nsswitch.conf: %r" % line)
+    check(passwd_line().split()[1] == "tlog", "nsswitch.conf: %r"
+          % passwd_line())
     with open(os.path.join(ROOT, "etc", "pam.d", "common-session")) as f:
         check("pam_tlog.so" in f.read(), "pam_tlog not in common-session")
     cap = inside("getcap", "/usr/bin/tlog-rec-session").stdout
@@ -495,6 +493,29 @@ def recorded_login():
                    if ln.startswith("o ") and len(ln.split()) > 2)
     check(out == shown, "the decoder differs from the screen")
     check("debé 42".encode() in shown, "the command's output")
+
+
+def passwd_line():
+    with open(os.path.join(ROOT, "etc", "nsswitch.conf")) as f:
+        return [ln for ln in f.read().splitlines()
+                if ln.startswith("passwd:")][0]
+
+
+@case("remove and install again: the NSS service goes and comes back")
+def reinstall():
+    check("port" in state, "no recorded login before")
+    inside("dpkg", "--remove", "tlog-host")
+    with open(os.path.join(ROOT, "etc", "nsswitch.conf")) as f:
+        check(f.read() == state["nsswitch"], "nsswitch.conf: %r"
+              % passwd_line())
+    with open(os.path.join(ROOT, "etc", "pam.d", "common-session")) as f:
+        check("pam_tlog" not in f.read(), "pam_tlog left in PAM")
+    inside("dpkg", "-i", T_IN + "/debs/" +
+           os.path.basename(state["debs"][0]))
+    check(passwd_line().split()[1] == "tlog", "nsswitch.conf: %r"
+          % passwd_line())
+    with open(os.path.join(ROOT, "etc", "pam.d", "common-session")) as f:
+        check("pam_tlog.so" in f.read(), "pam_tlog not in PAM again")
 
 
 @case("purge: NSS and PAM as before, the user logs in unrecorded")
