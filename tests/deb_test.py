@@ -42,7 +42,7 @@ import time  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, CODEC, TOP, case, check, free_port,  # noqa
-                      run_cases, tmp)
+                      run_cases, sshd_config, tmp)
 
 BUILD = os.path.abspath(BUILD)
 TOP = os.path.abspath(TOP)
@@ -356,20 +356,8 @@ def start_sshd():
                 os.path.join(d, "keys", USER))
     port = free_port()
     with open(os.path.join(d, "sshd_config"), "w") as f:
-        f.write("""Port %(port)d
-ListenAddress 127.0.0.1
-HostKey %(d)s/host
-PidFile %(d)s/sshd.pid
-UsePAM yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile %(d)s/keys/%%u
-StrictModes no
-PermitRootLogin no
-PrintMotd no
-PrintLastLog no
-""" % {"port": port, "d": T_IN + "/ssh"})
+        f.write(sshd_config(port, T_IN + "/ssh",
+                            "PasswordAuthentication no\n"))
     os.makedirs(os.path.join(ROOT, "run", "sshd"), mode=0o755)
     p = start_inside("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f",
                               T_IN + "/ssh/sshd_config"])
