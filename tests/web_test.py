@@ -33,6 +33,7 @@ import urllib.parse
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import skip_unless_root  # noqa: E402
 from ptyterm import Term  # noqa: E402
 import progtest  # noqa: E402
 _own_cases = len(progtest.CASES)
@@ -1368,9 +1369,7 @@ def clean_end():
 
 def main():
     global es_url
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (users, namespaces, Elasticsearch)")
-        return 1
+    skip_unless_root("users, namespaces, Elasticsearch")
     for f in (PAM_WRAPPER, PAM_MATRIX):
         if not os.path.exists(f):
             print("FAIL setup: %s missing: install libpam-wrapper" % f)
