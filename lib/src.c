@@ -102,7 +102,8 @@ struct lines {
     struct es_conf es_conf;
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
-    char *query;                /* the query as a JSON string */
+    char *query;                /* the query object's JSON text: the
+                                   query string, and the filter if any */
     const char *kw;             /* "" or ".keyword": where the keyword
                                    fields of the index are */
     bool count_recs;            /* the next page counts recordings too */
@@ -411,9 +412,22 @@ lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
         return rc;
     }
     q = json_object_new_string(ec->query);
-    l->query = q ? strdup(json_object_to_json_string(q)) : NULL;
+    if (q == NULL) {
+        return -ENOMEM;
+    }
+    /* the filter is taken as it is: Elasticsearch judges it */
+    rc = ec->filter != NULL && *ec->filter ?
+         asprintf(&l->query, "{\"bool\":{\"must\":{\"query_string\":{"
+                  "\"query\":%s}},\"filter\":%s}}",
+                  json_object_to_json_string(q), ec->filter) :
+         asprintf(&l->query, "{\"query_string\":{\"query\":%s}}",
+                  json_object_to_json_string(q));
     json_object_put(q);
-    return l->query ? 0 : -ENOMEM;
+    if (rc < 0) {
+        l->query = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 /*
@@ -437,7 +451,7 @@ page_body(const struct lines *l, bool have_after, int64_t after, int size,
                  "\"field\":\"rec%s\",\"size\":2}},\"hosts\":{\"terms\":{"
                  "\"field\":\"host%s\",\"size\":2}}}", l->kw, l->kw);
     }
-    if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
+    if (asprintf(&body, "{\"query\":%s,"
                  "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
                  "\"track_total_hits\":false%s%s}", l->query, size, a,
                  aggs) < 0) {
@@ -963,9 +977,9 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     for (k = 0; k < 2; k++) {
         const char *x = suffix[k];
 
-        if (asprintf(&body, "{\"size\":0,\"query\":{\"query_string\":"
-                     "{\"query\":%s}},\"aggs\":{\"recs\":{\"terms\":"
-                     "{\"field\":\"rec%s\",\"size\":%d},\"aggs\":{"
+        if (asprintf(&body, "{\"size\":0,\"query\":%s,\"aggs\":{"
+                     "\"recs\":{\"terms\":{\"field\":\"rec%s\","
+                     "\"size\":%d},\"aggs\":{"
                      "\"host\":{\"terms\":{\"field\":\"host%s\",\"size\":1}},"
                      "\"user\":{\"terms\":{\"field\":\"user%s\",\"size\":1}},"
                      "\"session\":{\"max\":{\"field\":\"session\"}},"

@@ -48,6 +48,9 @@ struct src_es_conf {
                                of a cluster, separated by commas (see
                                es.h) */
     const char *query;      /* query-string syntax, naming one recording */
+    const char *filter;     /* an Elasticsearch query (JSON text) every
+                               document read must match as well, or NULL:
+                               what a reader may see of the recording */
     bool verbose;           /* libcurl's trace on stderr */
     const char *userpwd;    /* USER:PASSWORD, or NULL */
     const char *cacert;     /* CA file for https, or NULL */
