@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "audit.h"
@@ -248,6 +250,13 @@ api_audit(struct call *c, const char *rec)
     ar.end_ms = ar.start_ms + (json_object_object_get_ex(facts,
                                                          "duration_ms", &o) ?
                                json_object_get_int64(o) : 0);
+    /* the rules' time window holds for the events as for the messages */
+    ar.since_ms = rules_since_ms(c->s->conf.rules, c->sess.user,
+                                 c->sess.groups, RULES_PLAY, ar.user,
+                                 ar.host, time(NULL));
+    if (ar.since_ms < 0) {
+        ar.since_ms = LLONG_MAX;
+    }
     events = json_object_new_array();
     /* a recording made outside a login session (tlog-rec) has no audit
      * session: its own events cannot be asked for, its logins can */

@@ -30,6 +30,8 @@ struct live_stream {
     char host[256];
     char token[SESSIONS_TOKEN_LEN + 1];
     struct json_object *filter;
+    const struct rules *rules;      /* judge the documents read by id */
+    char *user, *groups;            /* the auditor's */
     bool with_input;
     /* the polling thread's */
     long long next_id;
@@ -112,6 +114,8 @@ stream_free(struct live_stream *st)
 {
     if (st != NULL) {
         json_object_put(st->filter);
+        free(st->user);
+        free(st->groups);
         free(st->buf);
         free(st);
     }
@@ -193,17 +197,25 @@ struct found {
     char index[LIVE_BATCH][LIVE_INDEX_MAX];
 };
 
-/* Whether doc (a hit or an _mget doc) is a message of st; its id then */
+/*
+ * Whether doc (a hit or an _mget doc) is a message of st the auditor may
+ * see; its id then.  An _mget has no query to carry the rules' filter:
+ * the rules judge each document here, as the filter would.
+ */
 static bool
 doc_of(const struct live_stream *st, struct json_object *doc,
        struct json_object **src, long long *id)
 {
-    struct json_object *s, *v;
+    struct json_object *s, *v, *t;
 
     if (!json_object_object_get_ex(doc, "_source", &s) ||
         strcmp(str_of(s, "rec"), st->rec) ||
         strcmp(str_of(s, "host"), st->host) ||
-        !json_object_object_get_ex(s, "id", &v)) {
+        !json_object_object_get_ex(s, "id", &v) ||
+        !rules_admit(st->rules, st->user, st->groups, RULES_LIVE,
+                     str_of(s, "user"), st->host,
+                     json_object_object_get_ex(s, "time", &t) ?
+                     json_object_get_double(t) : -1, time(NULL))) {
         return false;
     }
     *src = s;
@@ -605,6 +617,14 @@ live_open(struct live *l, struct MHD_Connection *con,
     snprintf(st->host, sizeof(st->host), "%s", w->host);
     snprintf(st->token, sizeof(st->token), "%s", w->token);
     st->filter = json_object_get(w->filter);
+    st->rules = w->rules;
+    st->user = strdup(w->user);
+    st->groups = strdup(w->groups);
+    if (st->user == NULL || st->groups == NULL) {
+        pthread_mutex_unlock(&l->lock);
+        stream_free(st);
+        return -ENOMEM;
+    }
     st->with_input = w->with_input;
     st->next_id = w->from_id;
     st->sent_ms = st->checked_ms = now_ms();

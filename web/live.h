@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
+#include "rules.h"
 #include "sessions.h"
 #include "store.h"
 
@@ -47,6 +48,11 @@ struct live_want {
     const char *token;          /* the auditor's session token */
     struct json_object *filter; /* the auditor's rule filter (a reference
                                    is taken) */
+    const struct rules *rules;  /* the rules it comes from (kept: they
+                                   outlive the streams), the auditor and
+                                   groups (copied) */
+    const char *user;
+    const char *groups;
     long long from_id;          /* first message id sent */
     bool with_input;            /* typed input kept in the messages */
 };
