@@ -51,10 +51,13 @@ ES_DIR = os.path.join(tmp, "es")
 SERVE_AS = "tlogweb"
 # auditors: A1 by group (alice on host1, no input), A2 by name (all,
 # with input), A3 for the throttling case, A4 (alice on host1, live and
-# export, no input)
+# export, no input), A5 (dave on host4, the last SPAN_DAYS days, every
+# right but input)
 A1, A1_GROUP, A2, A3 = "tlogwa1", "tlogwgrp1", "tlogwa2", "tlogwa3"
-A4 = "tlogwa4"
-PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three", A4: "pw-four"}
+A4, A5 = "tlogwa4", "tlogwa5"
+PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three", A4: "pw-four",
+             A5: "pw-five"}
+SPAN_DAYS = 10
 INDEX = "tlog-" + time.strftime("%Y.%m.%d", time.gmtime())
 RULES = [
     {"groups": [A1_GROUP], "users": ["alice"], "hosts": ["host1"],
@@ -63,6 +66,8 @@ RULES = [
                                   "export"]},
     {"auditors": [A4], "users": ["alice"], "hosts": ["host1"],
      "rights": ["search", "play", "live", "export"]},
+    {"auditors": [A5], "users": ["dave"], "hosts": ["host4"],
+     "days": SPAN_DAYS, "rights": ["search", "play", "live", "export"]},
 ]
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
 PAM_MATRIX = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
@@ -285,7 +290,7 @@ def setup():
     if subprocess.run(["getent", "group", A1_GROUP],
                       capture_output=True).returncode != 0:
         subprocess.run(["groupadd", "-r", A1_GROUP], check=True)
-    for u in (A1, A2, A3, A4):
+    for u in (A1, A2, A3, A4, A5):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
     for name in ("tlog-access", "tlog_web_sessions"):
@@ -1321,6 +1326,134 @@ def export():
     ev = [e for e in access_events("export") if e.get("rec") == rec and
           e["result"] == "ok"]
     check(len(ev) >= 5, "export access events: %r" % ev)
+
+def span_rec():
+    """dave's recording on host4 (audit session 4545) that began twice
+    SPAN_DAYS days ago and goes on today: its first messages (the text
+    span-old-text) are stamped then, the others (span-new-text) now, at
+    positions that many days on.  Indexed under the document ids
+    HOST/REC/ID, as live streams read them.  Its id, its old and its new
+    messages."""
+    if "span" not in recs:
+        record("span", "dave", "host4", "echo span-old-text; sleep 2.5;"
+               " echo span-new-text", session=4545, index=False)
+        msgs = live_msgs["span"]
+        k = next(i for i, m in enumerate(msgs)
+                 if "span-new-text" in m.get("out_txt", ""))
+        check(k > 0 and "span-old-text" in "".join(
+            m.get("out_txt", "") for m in msgs[:k]) and "span-old-text"
+            not in "".join(m.get("out_txt", "") for m in msgs[k:]),
+            "the recording's halves: %r" % msgs)
+        back = 2 * SPAN_DAYS * 86400
+        for m in msgs[:k]:
+            m["time"] = round(m["time"] - back, 3)
+        for m in msgs[k:]:
+            m["pos"] += back * 1000
+        body = "".join(json.dumps({"index": {"_id": "host4/%s/%d" % (
+            m["rec"], m["id"])}}) + "\n" + json.dumps(m) + "\n"
+            for m in msgs)
+        r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                       body.encode(), ndjson=True)
+        check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+        recs["span_split"] = k
+    msgs = live_msgs["span"]
+    k = recs["span_split"]
+    return recs["span"], msgs[:k], msgs[k:]
+
+
+@case("rules' days: of a recording begun before the window, every"
+      " endpoint and export format gives the messages inside it only")
+def rules_days():
+    rec, old, new = span_rec()
+    new_ids = [m["id"] for m in new]
+    token, _ = web.login(A5)
+    st, _, b = web.request("GET", "/api/recordings?user=dave", cookie=token)
+    check(st == 200 and [(r["rec"], r["messages"]) for r in
+                         b["recordings"]] == [(rec, len(new))],
+          "search: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s" % rec, cookie=token)
+    check(st == 200 and b["messages"] == len(new), "facts: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/messages" % rec,
+                           cookie=token)
+    check(st == 200 and [m["id"] for m in b["messages"]] == new_ids,
+          "messages: %d %r" % (st, b))
+    # each export format
+    st, _, b = web.request("GET", "/api/recordings/%s/export?format=json"
+                           % rec, cookie=token)
+    check(st == 200 and [json.loads(ln)["id"] for ln in
+                         b.decode().splitlines()] == new_ids,
+          "json export: %d %r" % (st, b))
+    for fmt in ("asciicast", "text"):
+        st, _, b = web.request("GET", "/api/recordings/%s/export?format=%s"
+                               % (rec, fmt), cookie=token)
+        check(st == 200 and b"span-new-text" in b and
+              b"span-old-text" not in b,
+              "%s export (%d) holds the older messages: %r" % (fmt, st, b))
+    # playback: the segments' events and the screens searched
+    idx, _ = play_index(token, rec)
+    check(idx["complete"], "index not complete: %r" % idx)
+    out = b""
+    for s in idx["segments"]:
+        st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                               % (rec, s["i"]), cookie=token)
+        check(st == 200, "segment %d: %d %r" % (s["i"], st, b))
+        out += b"".join(e[2] for e in api_events(b["events"])
+                        if e[0] == "o")
+    check(b"span-new-text" in out and b"span-old-text" not in out,
+          "the segments' output: %r" % out)
+    for text, want in (("span-old-text", False), ("span-new-text", True)):
+        st, _, b = web.request("GET", "/api/recordings/%s/find?text=%s"
+                               % (rec, text), cookie=token)
+        check(st == 200 and bool(b["matches"]) == want,
+              "find %s: %d %r" % (text, st, b))
+    # an auditor of everything plays it whole, from its own index
+    t2, _ = web.login(A2)
+    play_index(t2, rec)
+    st, _, b = web.request("GET", "/api/recordings/%s/find?text="
+                           "span-old-text" % rec, cookie=t2)
+    check(st == 200 and b["matches"], "A2's find: %d %r" % (st, b))
+    # live, read by document id
+    lv = Live("/api/recordings/%s/live?from_id=1" % rec, token)
+    got = lv.wait(len(new) + 2, 15)
+    lv.close()
+    check(lv.resp.status == 200 and
+          [e[1].get("id") for e in got[:len(new)]] ==
+          [str(i) for i in new_ids] and
+          got[len(new)][1].get("event") == "end",
+          "live from id 1: %r" % got)
+
+
+@case("rules' days: the audit events of a recording begun before the"
+      " window are those inside it only")
+def rules_days_audit():
+    rec, old, new = span_rec()
+    t5, _ = web.login(A5)
+    t2, _ = web.login(A2)
+    _, _, a = web.request("GET", "/api/recordings/%s" % rec, cookie=t2)
+    start = a["start_ms"]
+    e = aushape_event("tests/aushape/real.log", "execve")
+    e["host"], e["time"] = "host4", iso_ms(int(old[0]["time"] * 1000) + 100)
+    e["data"]["syscall"]["ses"] = ["4545", "4545"]
+    e["data"]["syscall"]["auid"] = ["dave", "1000"]
+    e["data"]["execve"] = ["ls", "/etc/dave-old-dir"]
+    e["data"].pop("proctitle", None)
+    f = aushape_event("tests/audit/login.log", "user_auth")
+    f["host"], f["time"] = "host4", iso_ms(start - 60000)
+    f["data"]["user_auth"]["acct"] = ["dave"]
+    f["data"]["user_auth"]["res"] = ["failed"]
+    es_request(es_url, "POST", "/aushape-test/_bulk?refresh=true",
+               "".join('{"index":{}}\n' + json.dumps(d) + "\n"
+                       for d in (e, f)).encode(), ndjson=True)
+    st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
+                           cookie=t2)
+    kinds = sorted(x["kind"] for x in b.get("events", []))
+    check(st == 200 and kinds == ["auth", "command"],
+          "A2's audit events: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
+                           cookie=t5)
+    check(st == 200 and b["events"] == [],
+          "A5's audit events, older than its %d days: %d %r"
+          % (SPAN_DAYS, st, b))
 
 
 @case("live: at most 64 streams at once, the next one is 503")
