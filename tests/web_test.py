@@ -1132,9 +1132,9 @@ class Live:
     """A live stream read in a thread: its events, each with the
     monotonic time it arrived"""
 
-    def __init__(self, path, token):
-        self.conn = http.client.HTTPConnection("127.0.0.1", web.port,
-                                               timeout=60)
+    def __init__(self, path, token, server=None):
+        self.conn = http.client.HTTPConnection(
+            "127.0.0.1", (server or web).port, timeout=60)
         self.conn.request("GET", path, headers={
             "Cookie": "tlog_web_session=" + token})
         self.sock = self.conn.sock
@@ -1259,6 +1259,46 @@ def live():
     ev = [e for e in access_events("live") if e.get("rec") == rec]
     check(len(ev) >= 2 and all(e["result"] == "ok" for e in ev),
           "live access events: %r" % ev)
+
+@case("live: with es.index naming one index, no date in its name, each"
+      " message indexed reaches the stream within 1 s (p95)")
+def live_one_index():
+    index = "tlog-single"
+    rec = recs["live"] + "-single"
+    msgs = [dict(m, rec=rec) for m in live_msgs["live"]]
+
+    def put(m):
+        r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
+            index, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
+                                      safe="")), m)
+        check(r.get("result") == "created", "indexing: %r" % r)
+    put(msgs[0])
+    es_request(es_url, "POST", "/%s/_refresh" % index)
+    w = Web("web-single", conf={"es": {"urls": [es_url], "index": index}})
+    try:
+        token, _ = w.login(A4)
+        lv = Live("/api/recordings/%s/live?from_id=2" % rec, token, w)
+        check(lv.resp.status == 200, "live: %d" % lv.resp.status)
+        time.sleep(0.5)
+        lat = []
+        for i, m in enumerate(msgs[1:]):
+            put(m)
+            t0 = time.monotonic()
+            got = lv.wait(i + 1, 5)
+            check(len(got) == i + 1 and got[i][1] is not None and
+                  got[i][1].get("id") == str(m["id"]),
+                  "message %d not streamed within 5 s: %r" % (m["id"], got))
+            lat.append(got[i][0] - t0)
+            time.sleep(0.3)
+        got = lv.wait(len(msgs), 5)
+        lv.close()
+        check(got[-1][1] is not None and got[-1][1].get("event") == "end",
+              "the end event: %r" % got[-2:])
+        print("  live latencies (s): %s; p95 %.3f" % (
+            " ".join("%.3f" % x for x in lat), p95(lat)))
+        check(p95(lat) < 1.0, "p95 latency %.3f s" % p95(lat))
+    finally:
+        w.stop()
 
 
 @case("live and export: no right is 403, outside the rules is 404 as a"
