@@ -100,4 +100,13 @@ int es_search_raw(struct es *e, const char *body, const uint8_t **data,
 int es_search(struct es *e, const char *body, struct json_object **answer,
               char *err, size_t errsz);
 
+/*
+ * POST body to path ("INDEX/_doc", "_mget", "_bulk") on the nodes of the
+ * search URLs: each URL less its last two parts (INDEX/_search) and path
+ * after it, asked in turn as for a search.  Answer and errors as
+ * es_search().
+ */
+int es_post(struct es *e, const char *path, const char *body,
+            struct json_object **answer, char *err, size_t errsz);
+
 #endif
