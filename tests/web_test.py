@@ -1187,6 +1187,15 @@ class Live:
         self.conn.close()
 
 
+def put_by_id(index, m):
+    """Index message m in index under the document id HOST/REC/ID, as
+    rsyslog does"""
+    r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
+        index, urllib.parse.quote("%s/%s/%d" % (m["host"], m["rec"],
+                                                m["id"]), safe="")), m)
+    check(r.get("result") == "created", "indexing: %r" % r)
+
+
 def p95(values):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
@@ -1201,10 +1210,7 @@ def live():
     rec = recs["live"]
 
     def put(m):
-        r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
-            INDEX, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
-                                      safe="")), m)
-        check(r.get("result") == "created", "indexing: %r" % r)
+        put_by_id(INDEX, m)
     # the first message makes the recording known (searchable)
     put(msgs[0])
     es_request(es_url, "POST", "/%s/_refresh" % INDEX)
@@ -1268,10 +1274,7 @@ def live_one_index():
     msgs = [dict(m, rec=rec) for m in live_msgs["live"]]
 
     def put(m):
-        r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
-            index, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
-                                      safe="")), m)
-        check(r.get("result") == "created", "indexing: %r" % r)
+        put_by_id(index, m)
     put(msgs[0])
     es_request(es_url, "POST", "/%s/_refresh" % index)
     w = Web("web-single", conf={"es": {"urls": [es_url], "index": index}})
@@ -1494,6 +1497,32 @@ def rules_days_audit():
     check(st == 200 and b["events"] == [],
           "A5's audit events, older than its %d days: %d %r"
           % (SPAN_DAYS, st, b))
+
+
+@case("es.urls: a node that does not answer is passed over by searches,"
+      " posts, access events and exports alike")
+def es_failover():
+    dead = "http://127.0.0.1:%d" % free_port()
+    w = Web("web-failover", conf={"es": {"urls": [dead, es_url]}})
+    try:
+        token, _ = w.login(A2)
+        st, _, b = w.request("GET", "/api/recordings?user=alice&size=100",
+                             cookie=token)
+        check(st == 200 and recs["alice"] in
+              [r["rec"] for r in b["recordings"]], "search: %d %r" % (st, b))
+        st, _, b = w.request("GET", "/api/recordings/%s/export?format=text"
+                             % recs["alice"], cookie=token)
+        check(st == 200 and b"alice-shown-text" in b,
+              "text export: %d %r" % (st, b))
+        st, _, b = w.request("GET", "/api/recordings/%s/audit"
+                             % recs["alice"], cookie=token)
+        check(st == 200 and "events" in b, "audit: %d %r" % (st, b))
+        check(any(e.get("query") == "user=alice&size=100" and
+                  e.get("result") == "ok"
+                  for e in access_events("search")),
+              "the search's access event not stored")
+    finally:
+        w.stop()
 
 
 @case("live: at most 64 streams at once, the next one is 503")
