@@ -147,6 +147,14 @@ es_expect(struct es *e, size_t bytes)
 }
 
 void
+es_trim(struct es *e, size_t keep)
+{
+    if (e->answer.cap > keep) {
+        buf_fini(&e->answer);
+    }
+}
+
+void
 es_take_choice(struct es *e, const struct es *from)
 {
     if (e->nurls == from->nurls) {

@@ -48,6 +48,12 @@ int es_new(const struct es_conf *conf, struct es **pe, char *err,
  */
 void es_expect(struct es *e, size_t bytes);
 
+/*
+ * Release the memory of the last answer when it holds more than keep
+ * bytes, for a client kept idle (its answer's text is gone).
+ */
+void es_trim(struct es *e, size_t keep);
+
 /* Start asking the URL from last answered, of a client made with the
  * same configuration */
 void es_take_choice(struct es *e, const struct es *from);

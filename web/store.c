@@ -18,6 +18,8 @@
 /* Most idle clients kept; more threads at once get clients of their own,
  * freed once used */
 #define STORE_IDLE_MAX 32
+/* Most bytes of answer an idle client keeps room for */
+#define STORE_IDLE_BYTES (1 << 20)
 
 struct store {
     char *searches;             /* NODE/PATTERN/_search, comma-joined */
@@ -109,6 +111,8 @@ take(struct store *s, struct es **pe, char *err, size_t errsz)
 static void
 give(struct store *s, struct es *e)
 {
+    /* a large answer's room goes: idle clients hold little */
+    es_trim(e, STORE_IDLE_BYTES);
     pthread_mutex_lock(&s->lock);
     if (s->nidle < STORE_IDLE_MAX) {
         s->idle[s->nidle++] = e;
