@@ -1480,22 +1480,28 @@ def rules_days_audit():
     e["data"]["syscall"]["auid"] = ["dave", "1000"]
     e["data"]["execve"] = ["ls", "/etc/dave-old-dir"]
     e["data"].pop("proctitle", None)
+    e2 = json.loads(json.dumps(e))
+    e2["time"] = iso_ms(int(new[0]["time"] * 1000) + 100)
+    e2["data"]["execve"] = ["ls", "/etc/dave-new-dir"]
     f = aushape_event("tests/audit/login.log", "user_auth")
     f["host"], f["time"] = "host4", iso_ms(start - 60000)
     f["data"]["user_auth"]["acct"] = ["dave"]
     f["data"]["user_auth"]["res"] = ["failed"]
     es_request(es_url, "POST", "/aushape-test/_bulk?refresh=true",
                "".join('{"index":{}}\n' + json.dumps(d) + "\n"
-                       for d in (e, f)).encode(), ndjson=True)
+                       for d in (e, e2, f)).encode(), ndjson=True)
     st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
                            cookie=t2)
-    kinds = sorted(x["kind"] for x in b.get("events", []))
-    check(st == 200 and kinds == ["auth", "command"],
-          "A2's audit events: %d %r" % (st, b))
+    got = sorted((x["kind"], x.get("argv")) for x in b.get("events", []))
+    check(st == 200 and got == [
+        ("auth", None), ("command", ["ls", "/etc/dave-new-dir"]),
+        ("command", ["ls", "/etc/dave-old-dir"])],
+        "A2's audit events: %d %r" % (st, b))
     st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
                            cookie=t5)
-    check(st == 200 and b["events"] == [],
-          "A5's audit events, older than its %d days: %d %r"
+    got = [(x["kind"], x.get("argv")) for x in b.get("events", [])]
+    check(st == 200 and got == [("command", ["ls", "/etc/dave-new-dir"])],
+          "A5's audit events, those of its last %d days: %d %r"
           % (SPAN_DAYS, st, b))
 
 

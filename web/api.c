@@ -247,9 +247,10 @@ api_audit(struct call *c, const char *rec)
                  json_object_get_int64(o) : 0;
     ar.start_ms = json_object_object_get_ex(facts, "start_ms", &o) ?
                   json_object_get_int64(o) : 0;
-    ar.end_ms = ar.start_ms + (json_object_object_get_ex(facts,
-                                                         "duration_ms", &o) ?
-                               json_object_get_int64(o) : 0);
+    /* the last message's time: where the first messages are left out,
+     * start_ms + duration_ms falls short of it */
+    ar.end_ms = json_object_object_get_ex(facts, "end_ms", &o) ?
+                json_object_get_int64(o) : ar.start_ms;
     /* the rules' time window holds for the events as for the messages */
     ar.since_ms = rules_since_ms(c->s->conf.rules, c->sess.user,
                                  c->sess.groups, RULES_PLAY, ar.user,

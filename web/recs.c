@@ -82,6 +82,9 @@ rec_info(struct json_object *b)
     json_object_object_add(r, "start_ms", json_object_new_int64(v->start_ms));
     json_object_object_add(r, "duration_ms", json_object_new_int64(
                            (int64_t)(v->end_pos - v->first_pos)));
+    json_object_object_add(r, "end_ms", json_object_new_int64(
+                           v->start_ms >= 0 ? v->start_ms +
+                           (int64_t)v->end_pos : -1));
     json_object_object_add(r, "messages",
                            json_object_new_int64((int64_t)v->messages));
     json_object_object_add(r, "input", json_object_new_boolean(
