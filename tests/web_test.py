@@ -284,6 +284,18 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None,
     rec_files[name] = out
 
 
+def load_templates(url):
+    """tlog-web's index templates (access events, sessions) into the
+    Elasticsearch of url"""
+    for name in ("tlog-access", "tlog_web_sessions"):
+        with open(os.path.join(TOP, "contrib", "elasticsearch",
+                               name + "-template.json")) as f:
+            r = es_request(url, "PUT", "/_index_template/" + name,
+                           json.load(f))
+        check(r.get("acknowledged"), "template %s not loaded: %r"
+              % (name, r))
+
+
 def setup():
     global web
     ensure_user(SERVE_AS, system=True)
@@ -293,13 +305,7 @@ def setup():
     for u in (A1, A2, A3, A4, A5):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
-    for name in ("tlog-access", "tlog_web_sessions"):
-        with open(os.path.join(TOP, "contrib", "elasticsearch",
-                               name + "-template.json")) as f:
-            r = es_request(es_url, "PUT", "/_index_template/" + name,
-                           json.load(f))
-        check(r.get("acknowledged"), "template %s not loaded: %r"
-              % (name, r))
+    load_templates(es_url)
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
            session=4242)
