@@ -31,6 +31,15 @@ enum gap_kind {
     GAP_CUT_SHORT,
 };
 
+/* An event of segment 0, kept by the build: its bytes at off in the
+ * timeline's head_data */
+struct held {
+    enum pkt_type type;
+    uint64_t pos_ms;
+    size_t off, len;
+    unsigned short width, height;
+};
+
 struct gap {
     enum gap_kind kind;
     uint64_t pos_ms;
@@ -54,6 +63,11 @@ struct timeline {
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
     struct buf final;       /* the screen's text at the end */
+    struct held *head;      /* segment 0's events, read once only */
+    size_t head_n, head_cap;
+    struct buf head_data;
+    bool head_kept;         /* all of them are in head */
+    bool head_dropped;      /* too many: read again when asked for */
     bool done;              /* read to the end, or failed */
     int error;              /* the failure, or 0 */
     char err[512];
@@ -102,6 +116,8 @@ timeline_free(struct timeline *t)
     }
     snap_free(t->snap);
     buf_fini(&t->final);
+    buf_fini(&t->head_data);
+    free(t->head);
     free(t->marks);
     free(t->gaps);
     free(t->host);
@@ -166,7 +182,7 @@ query_of(const struct timeline *t, uint64_t first, uint64_t last, char *out,
 
 static int
 open_src(const struct timeline *t, uint64_t first, uint64_t last,
-         struct src **ps, char *err, size_t errsz)
+         int first_page, struct src **ps, char *err, size_t errsz)
 {
     struct src_conf sc;
     char query[1024];
@@ -178,6 +194,7 @@ open_src(const struct timeline *t, uint64_t first, uint64_t last,
     query_of(t, first, last, query, sizeof(query));
     sc.es.baseurl = t->cache->urls;
     sc.es.query = query;
+    sc.es.first_page = first_page;
     return src_open(&sc, ps, err, errsz);
 }
 
@@ -317,6 +334,61 @@ marks_take(struct timeline *t, uint64_t seq, uint64_t id, uint64_t pkt)
     return 0;
 }
 
+/* Forget the events of segment 0 kept so far: it is read again when
+ * asked for; under t->lock */
+static void
+head_drop(struct timeline *t)
+{
+    free(t->head);
+    t->head = NULL;
+    t->head_n = t->head_cap = 0;
+    buf_fini(&t->head_data);
+    t->head_dropped = true;
+}
+
+/*
+ * Keep packet p, at pos, while it is an event of segment 0 (its first
+ * mark known, not the next); once the next is known, the segment is
+ * all there.  Under t->lock.
+ */
+static void
+head_keep(struct timeline *t, const struct pkt *p, uint64_t pos)
+{
+    struct held *h;
+    size_t cap;
+
+    if (t->head_kept || t->head_dropped || t->marks_n == 0) {
+        return;
+    }
+    if (t->marks_n > 1) {
+        t->head_kept = true;
+        return;
+    }
+    if (t->head_n == t->head_cap) {
+        cap = t->head_cap ? 2 * t->head_cap : 64;
+        h = cap <= TIMELINE_HEAD_EVENTS_MAX ?
+            realloc(t->head, cap * sizeof(*h)) : NULL;
+        if (h == NULL) {
+            head_drop(t);
+            return;
+        }
+        t->head = h;
+        t->head_cap = cap;
+    }
+    h = &t->head[t->head_n];
+    h->type = p->type;
+    h->pos_ms = pos;
+    h->off = t->head_data.len;
+    h->len = p->type == PKT_WINDOW ? 0 : p->len;
+    h->width = p->width;
+    h->height = p->height;
+    if (h->len > 0 && buf_append(&t->head_data, p->data, h->len) < 0) {
+        head_drop(t);
+        return;
+    }
+    t->head_n++;
+}
+
 static void *
 build(void *arg)
 {
@@ -327,6 +399,7 @@ build(void *arg)
     struct pkt p;
     char err[512] = "", note[256];
     uint64_t cur_id = 0, pkt_n = 0, id, last_pos = 0, pos;
+    bool drops_read = false;
     int rc;
 
     snap_conf_default(&sconf);
@@ -338,15 +411,21 @@ build(void *arg)
     pthread_mutex_lock(&t->lock);
     t->snap = snap;
     pthread_mutex_unlock(&t->lock);
-    rc = read_drops(t, err, sizeof(err));
-    if (rc < 0) {
-        goto out;
-    }
-    rc = open_src(t, 0, 0, &src, err, sizeof(err));
+    /* a small first page: the first segment is known sooner */
+    rc = open_src(t, 0, 0, TIMELINE_FIRST_PAGE, &src, err, sizeof(err));
     if (rc < 0) {
         goto out;
     }
     for (;;) {
+        /* the drop notes once the first segment can be served, while
+         * the next page is fetched */
+        if (!drops_read && t->marks_n > 1) {
+            drops_read = true;
+            rc = read_drops(t, err, sizeof(err));
+            if (rc < 0) {
+                break;
+            }
+        }
         rc = src_next(src, &p, err, sizeof(err));
         if (rc <= 0) {
             break;
@@ -376,6 +455,7 @@ build(void *arg)
         }
         last_pos = pos;
         rc = marks_take(t, snap_events(snap), id, pkt_n);
+        head_keep(t, &p, pos);
         if (rc == 0) {
             switch (p.type) {
             case PKT_OUTPUT:
@@ -395,7 +475,8 @@ build(void *arg)
         }
         pkt_n++;
         t->duration_ms = pos;
-        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark);
+        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark) +
+                 t->head_cap * sizeof(struct held) + t->head_data.cap;
         if (rc == 0 && t->mem > t->cache->max) {
             snprintf(err, sizeof(err), "recording %s of host %s needs more"
                      " than %zu bytes of snapshots: too large to index",
@@ -412,6 +493,16 @@ build(void *arg)
         }
     }
 out:
+    /* a recording too short for a second segment */
+    if (!drops_read && t->snap != NULL && (rc >= 0 || time_back(rc, err))) {
+        char derr[512];
+        int drc = read_drops(t, derr, sizeof(derr));
+
+        if (drc < 0) {
+            rc = drc;
+            snprintf(err, sizeof(err), "%s", derr);
+        }
+    }
     pthread_mutex_lock(&t->lock);
     if (time_back(rc, err) && t->snap != NULL) {
         gap_add(t, GAP_TIME_BACK, t->duration_ms, 0, 0, err);
@@ -419,6 +510,9 @@ out:
     }
     if (rc == 0 && t->snap != NULL) {
         rc = marks_take(t, 0, 0, 0);
+        if (!t->head_dropped && t->marks_n > 1) {
+            t->head_kept = true;
+        }
         /* the screen after the last snapshot, for timeline_find() */
         if (vt_text(snap_vt(t->snap), &t->final) < 0) {
             t->final.len = 0;
@@ -522,6 +616,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     }
     t->cache = c;
     buf_init(&t->final, SNAP_TEXT_MAX);
+    buf_init(&t->head_data, TIMELINE_HEAD_BYTES_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     if (pthread_create(&t->thread, NULL, build, t) != 0) {
@@ -717,6 +812,52 @@ base64(const uint8_t *data, size_t len)
     return o;
 }
 
+/* An event as a segment shows it: [pos_ms, "o"|"i"|"r", data] */
+static struct json_object *
+event_json(enum pkt_type type, uint64_t pos, const uint8_t *data, size_t len,
+           unsigned short width, unsigned short height)
+{
+    struct json_object *ev = json_object_new_array();
+    char size[32];
+
+    json_object_array_add(ev, json_object_new_int64((int64_t)pos));
+    switch (type) {
+    case PKT_OUTPUT:
+        json_object_array_add(ev, json_object_new_string("o"));
+        json_object_array_add(ev, base64(data, len));
+        break;
+    case PKT_INPUT:
+        json_object_array_add(ev, json_object_new_string("i"));
+        json_object_array_add(ev, base64(data, len));
+        break;
+    case PKT_WINDOW:
+        snprintf(size, sizeof(size), "%ux%u", width, height);
+        json_object_array_add(ev, json_object_new_string("r"));
+        json_object_array_add(ev, json_object_new_string(size));
+        break;
+    }
+    return ev;
+}
+
+/* The events of segment 0 kept by the build into events; under t->lock */
+static void
+held_events(const struct timeline *t, bool with_input,
+            struct json_object *events)
+{
+    const struct held *h;
+    size_t i;
+
+    for (i = 0; i < t->head_n; i++) {
+        h = &t->head[i];
+        if (h->type == PKT_INPUT && !with_input) {
+            continue;
+        }
+        json_object_array_add(events, event_json(h->type, h->pos_ms,
+                              t->head_data.data + h->off, h->len,
+                              h->width, h->height));
+    }
+}
+
 /* The events from mark from up to mark to (id 0: the end) into events */
 static int
 read_events(struct timeline *t, struct mark from, struct mark to,
@@ -724,17 +865,15 @@ read_events(struct timeline *t, struct mark from, struct mark to,
             size_t errsz)
 {
     struct src *src = NULL;
-    struct json_object *ev;
     struct pkt p;
     uint64_t cur_id = 0, pkt_n = 0, id, last_pos = 0, pos;
     size_t bytes = 0;
-    char size[32];
     int rc;
 
     if (from.id == 0) {
         return 0;
     }
-    rc = open_src(t, from.id, to.id, &src, err, errsz);
+    rc = open_src(t, from.id, to.id, 0, &src, err, errsz);
     if (rc < 0) {
         return rc;
     }
@@ -770,24 +909,8 @@ read_events(struct timeline *t, struct mark from, struct mark to,
             rc = -EMSGSIZE;
             break;
         }
-        ev = json_object_new_array();
-        json_object_array_add(ev, json_object_new_int64((int64_t)pos));
-        switch (p.type) {
-        case PKT_OUTPUT:
-            json_object_array_add(ev, json_object_new_string("o"));
-            json_object_array_add(ev, base64(p.data, p.len));
-            break;
-        case PKT_INPUT:
-            json_object_array_add(ev, json_object_new_string("i"));
-            json_object_array_add(ev, base64(p.data, p.len));
-            break;
-        case PKT_WINDOW:
-            snprintf(size, sizeof(size), "%ux%u", p.width, p.height);
-            json_object_array_add(ev, json_object_new_string("r"));
-            json_object_array_add(ev, json_object_new_string(size));
-            break;
-        }
-        json_object_array_add(events, ev);
+        json_object_array_add(events, event_json(p.type, pos, p.data, p.len,
+                                                 p.width, p.height));
     }
     src_free(src);
     /* the index stops there too (a time-back gap) */
@@ -828,9 +951,15 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     json_object_object_add(o, "cols", json_object_new_int(e->cols));
     json_object_object_add(o, "snapshot", json_object_new_string_len(
                            e->esc, (int)e->esc_len));
-    pthread_mutex_unlock(&t->lock);
     events = json_object_new_array();
     json_object_object_add(o, "events", events);
+    if (i == 0 && t->head_kept) {
+        held_events(t, with_input, events);
+        pthread_mutex_unlock(&t->lock);
+        *out = o;
+        return 0;
+    }
+    pthread_mutex_unlock(&t->lock);
     rc = read_events(t, from, to, with_input, events, err, errsz);
     if (rc < 0) {
         json_object_put(o);
