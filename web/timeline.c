@@ -68,6 +68,9 @@ struct timeline {
     struct buf head_data;
     bool head_kept;         /* all of them are in head */
     bool head_dropped;      /* too many: read again when asked for */
+    struct buf segs_text;   /* the index's segments as JSON text, built
+                               as they are asked for */
+    size_t segs_text_n;     /* segments in it */
     bool done;              /* read to the end, or failed */
     int error;              /* the failure, or 0 */
     char err[512];
@@ -117,6 +120,7 @@ timeline_free(struct timeline *t)
     snap_free(t->snap);
     buf_fini(&t->final);
     buf_fini(&t->head_data);
+    buf_fini(&t->segs_text);
     free(t->head);
     free(t->marks);
     free(t->gaps);
@@ -476,7 +480,8 @@ build(void *arg)
         pkt_n++;
         t->duration_ms = pos;
         t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark) +
-                 t->head_cap * sizeof(struct held) + t->head_data.cap;
+                 t->head_cap * sizeof(struct held) + t->head_data.cap +
+                 t->segs_text.cap;
         if (rc == 0 && t->mem > t->cache->max) {
             snprintf(err, sizeof(err), "recording %s of host %s needs more"
                      " than %zu bytes of snapshots: too large to index",
@@ -617,6 +622,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     t->cache = c;
     buf_init(&t->final, SNAP_TEXT_MAX);
     buf_init(&t->head_data, TIMELINE_HEAD_BYTES_MAX);
+    buf_init(&t->segs_text, SIZE_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     if (pthread_create(&t->thread, NULL, build, t) != 0) {
@@ -733,11 +739,57 @@ gap_json(const struct gap *g)
     return o;
 }
 
+/*
+ * The first n segments as a JSON array, its text kept in t->segs_text
+ * and extended as segments become known: an index asked for again and
+ * again while it is built (a page polling it) is not made of thousands
+ * of objects each time.  Under t->lock; NULL when out of memory.
+ */
+static struct json_object *
+segments_json(struct timeline *t, size_t n)
+{
+    const struct snap_entry *e;
+    struct json_object *segs;
+    char one[160], *text;
+    size_t cap = t->segs_text.cap;
+    int len;
+
+    /* n never goes down: the text holds no segment past it */
+    for (; t->segs_text_n < n; t->segs_text_n++) {
+        e = snap_get(t->snap, t->segs_text_n);
+        len = snprintf(one, sizeof(one), "%s{\"i\":%zu,\"pos_ms\":%" PRIu64
+                       ",\"rows\":%d,\"cols\":%d}",
+                       t->segs_text_n > 0 ? "," : "", t->segs_text_n,
+                       e->pos_ms, e->rows, e->cols);
+        if (buf_append(&t->segs_text, one, (size_t)len) < 0) {
+            return NULL;
+        }
+    }
+    /* the build counts it from then on; once done, it is counted here */
+    if (t->done) {
+        t->mem += t->segs_text.cap - cap;
+    }
+    text = malloc(t->segs_text.len + 3);
+    segs = json_object_new_array();
+    if (text == NULL || segs == NULL) {
+        free(text);
+        json_object_put(segs);
+        return NULL;
+    }
+    text[0] = '[';
+    memcpy(text + 1, t->segs_text.data, t->segs_text.len);
+    text[1 + t->segs_text.len] = ']';
+    text[2 + t->segs_text.len] = 0;
+    json_object_set_serializer(segs, json_object_userdata_to_json_string,
+                               text, json_object_free_userdata);
+    return segs;
+}
+
 int
 timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
                char *err, size_t errsz)
 {
-    struct json_object *o, *segs, *gaps, *s;
+    struct json_object *o, *segs, *gaps;
     const struct snap_entry *e = NULL;
     size_t i, n;
 
@@ -749,16 +801,11 @@ timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
         return t->error;
     }
     n = segments_known(t);
-    segs = json_object_new_array();
-    for (i = 0; i < n; i++) {
-        e = snap_get(t->snap, i);
-        s = json_object_new_object();
-        json_object_object_add(s, "i", json_object_new_int64((int64_t)i));
-        json_object_object_add(s, "pos_ms", json_object_new_int64(
-                               (int64_t)e->pos_ms));
-        json_object_object_add(s, "rows", json_object_new_int(e->rows));
-        json_object_object_add(s, "cols", json_object_new_int(e->cols));
-        json_object_array_add(segs, s);
+    segs = segments_json(t, n);
+    if (segs == NULL) {
+        pthread_mutex_unlock(&t->lock);
+        snprintf(err, errsz, "out of memory");
+        return -ENOMEM;
     }
     gaps = json_object_new_array();
     for (i = 0; i < t->gaps_n; i++) {
