@@ -17,8 +17,10 @@
 
 /*
  * The index of rec for this call, once the recording is visible: 0 with
- * *pt (timeline_put() it) and *with_input set, or an answer already
- * given in *ret (-1).
+ * *pt (timeline_put() it), or an answer already given in *ret (-1).
+ * With with_input (answers holding events), *with_input says whether
+ * typed input may be shown; otherwise it is left alone (one search
+ * less before an index is answered).
  */
 static int
 open_timeline(struct call *c, const char *rec, const char *host,
@@ -44,14 +46,16 @@ open_timeline(struct call *c, const char *rec, const char *host,
     snprintf(h, sizeof(h), "%s", json_object_object_get_ex(facts, "host", &o)
              ? json_object_get_string(o) : "");
     json_object_put(facts);
-    filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
-    rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
-    json_object_put(filter);
-    if (rc < 0) {
-        *ret = call_store_failed(c, action, rec, err);
-        return -1;
+    if (with_input != NULL) {
+        filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
+        rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
+        json_object_put(filter);
+        if (rc < 0) {
+            *ret = call_store_failed(c, action, rec, err);
+            return -1;
+        }
+        *with_input = rc > 0;
     }
-    *with_input = rc > 0;
     rc = timeline_get(c->s->conf.timelines, h, rec, pt, cached);
     if (rc < 0) {
         fprintf(stderr, "tlog-web: %s: indexing recording %s: %s\n", action,
@@ -93,7 +97,7 @@ api_play_index(struct call *c, const char *rec)
     struct timeline *t;
     struct call_query p;
     enum MHD_Result ret;
-    bool cached, with_input;
+    bool cached;
     char err[512];
     int rc;
 
@@ -101,7 +105,7 @@ api_play_index(struct call *c, const char *rec)
         return call_bad_request(c, p.err, "known: host");
     }
     if (open_timeline(c, rec, p.values[0], "play-index", p.text, &t,
-                      &cached, &with_input, &ret) < 0) {
+                      &cached, NULL, &ret) < 0) {
         return ret;
     }
     rc = timeline_index(t, TIMELINE_WAIT_MS, &result, err, sizeof(err));
@@ -115,24 +119,17 @@ api_play_index(struct call *c, const char *rec)
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }
 
-/* Answer segment i of rec */
+/* Answer segment i of rec from t (given back) */
 static enum MHD_Result
-segment(struct call *c, const char *rec, const char *host, long long i,
-        const char *action, const char *query)
+segment(struct call *c, const char *rec, struct timeline *t, bool with_input,
+        size_t i, const char *action, const char *query)
 {
     struct json_object *result = NULL;
-    struct timeline *t;
-    enum MHD_Result ret;
-    bool cached, with_input;
     char err[512];
     int rc;
 
-    if (open_timeline(c, rec, host, action, query, &t, &cached, &with_input,
-                      &ret) < 0) {
-        return ret;
-    }
-    rc = timeline_segment(t, (size_t)i, with_input, TIMELINE_WAIT_MS,
-                          &result, err, sizeof(err));
+    rc = timeline_segment(t, i, with_input, TIMELINE_WAIT_MS, &result, err,
+                          sizeof(err));
     timeline_put(c->s->conf.timelines, t);
     if (rc < 0) {
         return failed(c, rc, action, rec, query, err);
@@ -145,7 +142,10 @@ enum MHD_Result
 api_play_segment(struct call *c, const char *rec, const char *is)
 {
     static const char *const names[] = { "host", NULL };
+    struct timeline *t;
     struct call_query p;
+    enum MHD_Result ret;
+    bool cached, with_input;
     char err[256];
     long long i;
 
@@ -157,7 +157,11 @@ api_play_segment(struct call *c, const char *rec, const char *is)
         return call_bad_request(c, err, "segments count from 0 (see"
                                 " /api/recordings/REC/segments)");
     }
-    return segment(c, rec, p.values[0], i, "play-segment", p.text);
+    if (open_timeline(c, rec, p.values[0], "play-segment", p.text, &t,
+                      &cached, &with_input, &ret) < 0) {
+        return ret;
+    }
+    return segment(c, rec, t, with_input, (size_t)i, "play-segment", p.text);
 }
 
 enum MHD_Result
@@ -189,11 +193,12 @@ api_play_seek(struct call *c, const char *rec)
     }
     rc = timeline_seek(t, (uint64_t)pos, TIMELINE_WAIT_MS, &i, err,
                        sizeof(err));
-    timeline_put(c->s->conf.timelines, t);
     if (rc < 0) {
+        timeline_put(c->s->conf.timelines, t);
         return failed(c, rc, "play-seek", rec, p.text, err);
     }
-    return segment(c, rec, p.values[1], (long long)i, "play-seek", p.text);
+    /* the same index: the recording's visibility was checked once */
+    return segment(c, rec, t, with_input, i, "play-seek", p.text);
 }
 
 enum MHD_Result
@@ -204,7 +209,7 @@ api_play_find(struct call *c, const char *rec)
     struct timeline *t;
     struct call_query p;
     enum MHD_Result ret;
-    bool cached, with_input;
+    bool cached;
     char err[512];
     int rc;
 
@@ -217,7 +222,7 @@ api_play_find(struct call *c, const char *rec)
                                 " too long", "give 1 to 256 bytes of text");
     }
     if (open_timeline(c, rec, p.values[1], "play-find", p.text, &t,
-                      &cached, &with_input, &ret) < 0) {
+                      &cached, NULL, &ret) < 0) {
         return ret;
     }
     /* the whole recording is searched once it is indexed */
