@@ -407,6 +407,7 @@ build(void *arg)
     int rc;
 
     snap_conf_default(&sconf);
+    sconf.size_factor = TIMELINE_SNAP_SIZE_FACTOR;
     rc = snap_new(&sconf, &snap);
     if (rc < 0) {
         snprintf(err, sizeof(err), "out of memory");

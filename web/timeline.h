@@ -42,6 +42,10 @@
 /* Longest text looked for, and most times answered, by timeline_find() */
 #define TIMELINE_FIND_TEXT_MAX 256
 #define TIMELINE_FIND_RESULTS_MAX 100
+/* Output between snapshots at least this many times the last one's
+ * size (see snap.h): at a large window, a recording's snapshots hold
+ * at most about half its output */
+#define TIMELINE_SNAP_SIZE_FACTOR 2
 /* Messages in the first page read for an index (the pages after it
  * hold about 4 MB): the first segment is known sooner */
 #define TIMELINE_FIRST_PAGE 64
