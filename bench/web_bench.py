@@ -23,7 +23,8 @@ pam_wrapper users (as tests/web_test.py does), then:
    GET /api/recordings?user=U&shown=WORD (first page), 20 runs.
 Both are loaded first, then merged (_forcemerge to one segment each), so
 that Elasticsearch's merging after a bulk load does not run during the
-measures.
+measures; the recording is then read whole from Elasticsearch twice (the
+first a warm-up), the second the reference for the index build.
 WEB_BENCH_MESSAGES and WEB_BENCH_RECS change the sizes.
 """
 import http.client
@@ -235,6 +236,32 @@ def proc_mem(pid):
     return out
 
 
+def read_all(url, rec):
+    """The whole recording straight from Elasticsearch in pages of 2000
+    sorted by id (search_after), the answers not parsed: (bytes, s)"""
+    import urllib.request
+    after, total = None, 0
+    t = time.monotonic()
+    while True:
+        q = {"query": {"bool": {"filter": [
+            {"term": {"rec": rec}}, {"term": {"host": "bench-host"}}]}},
+            "sort": ["id"], "size": 2000, "track_total_hits": False}
+        if after is not None:
+            q["search_after"] = [after]
+        req = urllib.request.Request(url + "/tlog-2*/_search",
+                                     data=json.dumps(q).encode(),
+                                     method="POST", headers={
+                                         "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            body = r.read()
+        total += len(body)
+        i = body.rfind(b'"sort":[')
+        if i < 0 or body.count(b'"_index"') < 2000:
+            break
+        after = int(body[i + 8:body.index(b"]", i)])
+    return total, time.monotonic() - t
+
+
 def proc_cpu(pid):
     """user + system CPU seconds of process pid so far"""
     with open("/proc/%d/stat" % pid) as f:
@@ -333,6 +360,21 @@ def main():
         es_request(url, "POST", "/_refresh")
         print("indexes merged in %.0f s: %r" % (time.monotonic() - t,
                                                 r.get("_shards")))
+
+        # the reference for the index build: Elasticsearch alone serving
+        # the whole recording, twice, the first a warm-up (a node that
+        # has run for a while has compiled its code for such requests)
+        for k in range(2):
+            with open(os.path.join(es_dir, "pid")) as f:
+                es_cpu0 = proc_cpu(int(f.read()))
+            n, took = read_all(url, rec)
+            with open(os.path.join(es_dir, "pid")) as f:
+                es_cpu_all = proc_cpu(int(f.read())) - es_cpu0
+            print("Elasticsearch alone, the whole recording in pages of 2000"
+                  "%s: %.1f MB of answers in %.2f s (its CPU %.2f s), %.1f MB"
+                  "/s of output" % (" (warm-up)" if k == 0 else "", n / 1e6,
+                                    took, es_cpu_all, out_bytes / 1e6 / took))
+        es_alone = out_bytes / 1e6 / took
 
         # what Elasticsearch alone takes for the pages the server asks
         # first: the first 1000 messages (the reader's first page), and
@@ -505,6 +547,9 @@ def main():
             ("snapshot index build", "%.1f MB/s (%.2f s; tlog-web's CPU"
              " %.2f s)" % (out_bytes / 1e6 / build, build, cpu), ">= 20 MB/s",
              out_bytes / 1e6 / build >= 20 and idx.get("complete")),
+            ("reference: Elasticsearch alone serving the recording",
+             "%.1f MB/s of output; index build / it: %.2f" %
+             (es_alone, out_bytes / 1e6 / build / es_alone), "-", None),
             ("seek p50 / p95", "%.1f / %.1f ms" % (pct(seek_ms, 50),
                                                  pct(seek_ms, 95)),
              "p95 < 150 ms", pct(seek_ms, 95) < 150),
