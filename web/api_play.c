@@ -13,7 +13,65 @@
 #include "api_play.h"
 #include "recs.h"
 #include "request.h"
+#include "store.h"
 #include "timeline.h"
+
+/* {key: value} */
+static struct json_object *
+pair(const char *key, struct json_object *value)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, key, value);
+    return o;
+}
+
+/*
+ * The host of recording rec as its facts (recs_get()) name it, the host
+ * of most of its messages visible through filter, from a search that
+ * computes nothing else: the index is asked for again and again while
+ * it is built, and the facts aggregate all the recording's messages.
+ * 0 with host filled, -ENOENT when no message is visible, or another
+ * negative errno value with err filled.
+ */
+static int
+visible_host(struct store *st, struct json_object *filter, const char *rec,
+             char *host, size_t hostsz, char *err, size_t errsz)
+{
+    struct json_object *body, *f, *terms, *a = NULL, *o;
+    int rc;
+
+    f = json_object_new_array();
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, pair("term", pair("rec", pair("value",
+                                  json_object_new_string(rec)))));
+    terms = pair("field", json_object_new_string("host"));
+    json_object_object_add(terms, "size", json_object_new_int(1));
+    body = pair("size", json_object_new_int(0));
+    json_object_object_add(body, "query", pair("bool", pair("filter", f)));
+    json_object_object_add(body, "aggs", pair("host", pair("terms", terms)));
+    rc = store_search(st, body, &a, err, errsz);
+    json_object_put(body);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!json_object_object_get_ex(a, "aggregations", &o) ||
+        !json_object_object_get_ex(o, "host", &o) ||
+        !json_object_object_get_ex(o, "buckets", &o)) {
+        snprintf(err, errsz, "Elasticsearch answered no host aggregation");
+        rc = -EIO;
+    } else if (json_object_array_length(o) == 0) {
+        rc = -ENOENT;
+    } else if (!json_object_object_get_ex(json_object_array_get_idx(o, 0),
+                                          "key", &o)) {
+        snprintf(err, errsz, "Elasticsearch answered a host without key");
+        rc = -EIO;
+    } else {
+        snprintf(host, hostsz, "%s", json_object_get_string(o));
+    }
+    json_object_put(a);
+    return rc;
+}
 
 /*
  * The index of rec for this call, once the recording is visible: 0 with
@@ -27,12 +85,13 @@ open_timeline(struct call *c, const char *rec, const char *host,
               const char *action, const char *query, struct timeline **pt,
               bool *cached, bool *with_input, enum MHD_Result *ret)
 {
-    struct json_object *filter, *facts = NULL, *o;
+    struct json_object *filter;
     char err[512], h[256];
     int rc;
 
     filter = api_visible(c, RULES_PLAY, host);
-    rc = recs_get(c->s->conf.store, filter, rec, &facts, err, sizeof(err));
+    rc = visible_host(c->s->conf.store, filter, rec, h, sizeof(h), err,
+                      sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
         call_record(c, NULL, action, rec, query, "not-found");
@@ -43,9 +102,6 @@ open_timeline(struct call *c, const char *rec, const char *host,
         *ret = call_store_failed(c, action, rec, err);
         return -1;
     }
-    snprintf(h, sizeof(h), "%s", json_object_object_get_ex(facts, "host", &o)
-             ? json_object_get_string(o) : "");
-    json_object_put(facts);
     if (with_input != NULL) {
         filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
         rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
