@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,13 @@ struct timeline {
     char err[512];
     bool stop;
     size_t mem;
+    /* handing the lock over: the build takes it for every packet, and a
+     * mutex is not fair (a request could wait for it for long) */
+    atomic_uint waiting;    /* requests about to take the lock */
+    unsigned sleepers;      /* requests in wait_for(); under lock */
+    atomic_uint wakes;      /* times those woke up */
+    unsigned wake_due;      /* the build's: sleepers woken by its last */
+    unsigned wake_base;     /* broadcast, and wakes then */
     /* under the cache's lock */
     unsigned refs;
     uint64_t used;
@@ -306,6 +315,43 @@ read_drops(struct timeline *t, char *err, size_t errsz)
     return 0;
 }
 
+/* Take t->lock for a request: the build lets it in first */
+static void
+lock_request(struct timeline *t)
+{
+    atomic_fetch_add(&t->waiting, 1);
+    pthread_mutex_lock(&t->lock);
+    atomic_fetch_sub(&t->waiting, 1);
+}
+
+/*
+ * Before the build takes t->lock again: let the requests waiting for it
+ * (or woken by the last broadcast) have it first, for a while at most.
+ */
+static void
+let_requests_in(struct timeline *t)
+{
+    int n;
+
+    for (n = 0; n < 1000; n++) {
+        if (atomic_load(&t->waiting) == 0 &&
+            atomic_load(&t->wakes) - t->wake_base >= t->wake_due) {
+            break;
+        }
+        sched_yield();
+    }
+    t->wake_due = 0;
+}
+
+/* Wake the requests waiting in wait_for(); under t->lock */
+static void
+wake_requests(struct timeline *t)
+{
+    t->wake_due = t->sleepers;
+    t->wake_base = atomic_load(&t->wakes);
+    pthread_cond_broadcast(&t->cond);
+}
+
 /* Note the marks of the snapshots whose first event is event seq, at
  * packet pkt of message id; under t->lock */
 static int
@@ -333,7 +379,7 @@ marks_take(struct timeline *t, uint64_t seq, uint64_t id, uint64_t pkt)
         any = true;
     }
     if (any) {
-        pthread_cond_broadcast(&t->cond);
+        wake_requests(t);
     }
     return 0;
 }
@@ -436,6 +482,7 @@ build(void *arg)
             break;
         }
         id = src_msg(src)->id;
+        let_requests_in(t);
         pthread_mutex_lock(&t->lock);
         if (t->stop) {
             pthread_mutex_unlock(&t->lock);
@@ -553,7 +600,7 @@ evict(struct timeline_cache *c)
         oldest = NULL;
         for (pp = &c->list; *pp != NULL; pp = &(*pp)->next) {
             t = *pp;
-            pthread_mutex_lock(&t->lock);
+            lock_request(t);
             total += t->mem;
             if (t->refs == 0 && t->done &&
                 (oldest == NULL || t->used < (*oldest)->used)) {
@@ -584,7 +631,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
         if (strcmp(t->host, host) != 0 || strcmp(t->rec, rec) != 0) {
             continue;
         }
-        pthread_mutex_lock(&t->lock);
+        lock_request(t);
         failed = t->done && t->error < 0;
         pthread_mutex_unlock(&t->lock);
         if (failed && t->refs == 0) {
@@ -602,7 +649,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     }
     building = 0;
     for (t = c->list; t != NULL; t = t->next) {
-        pthread_mutex_lock(&t->lock);
+        lock_request(t);
         building += !t->done;
         pthread_mutex_unlock(&t->lock);
     }
@@ -662,6 +709,7 @@ wait_for(struct timeline *t, int wait_ms,
          bool (*ready)(const struct timeline *, uint64_t), uint64_t arg)
 {
     struct timespec until;
+    int rc;
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += wait_ms / 1000;
@@ -671,8 +719,11 @@ wait_for(struct timeline *t, int wait_ms,
         until.tv_nsec -= 1000000000;
     }
     while (!t->done && !ready(t, arg)) {
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &until) ==
-            ETIMEDOUT) {
+        t->sleepers++;
+        rc = pthread_cond_timedwait(&t->cond, &t->lock, &until);
+        t->sleepers--;
+        atomic_fetch_add(&t->wakes, 1);
+        if (rc == ETIMEDOUT) {
             break;
         }
     }
@@ -794,7 +845,7 @@ timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
     const struct snap_entry *e = NULL;
     size_t i, n;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, segment_ready, 0);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -974,7 +1025,7 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     struct mark from, to = { 0, 0 };
     int rc;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, segment_ready, i);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -1024,7 +1075,7 @@ timeline_seek(struct timeline *t, uint64_t pos_ms, int wait_ms, size_t *i,
     size_t n;
     int rc = 0;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, pos_ready, pos_ms);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -1053,7 +1104,7 @@ timeline_find(struct timeline *t, const char *text, struct json_object **out)
     bool truncated = false;
 
     matches = json_object_new_array();
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     n = t->snap != NULL ? segments_known(t) : 0;
     for (i = 0; i < n; i++) {
         e = snap_get(t->snap, i);
