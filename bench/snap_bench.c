@@ -3,6 +3,7 @@
  * terminal output, in the same run.
  *
  * Usage: snap_bench [-s MB] [-r RUNS] [-g ROWSxCOLS] [-c CHUNK] [-o WHICH]
+ *                   [-f FACTOR]
  *
  * The output is made up here, the same for every run and seed: shell
  * lines and listings in colour (16, 256 and RGB), wide characters,
@@ -14,6 +15,7 @@
  *   feed    the index with snapshots off (its terminal alone).
  * Prints the best MB/s of RUNS runs for each and the ratios to vterm.
  * -o vterm, -o snap or -o feed runs only that one (for a profiler).
+ * -f sets the index's size factor (snap.h; tlog-web uses 2).
  */
 #include "config.h"
 
@@ -171,7 +173,7 @@ run_vterm(const struct buf *b, int rows, int cols, size_t chunk)
 
 static double
 run_snap(const struct buf *b, int rows, int cols, size_t chunk, bool off,
-         size_t *count, size_t *memory)
+         unsigned factor, size_t *count, size_t *memory)
 {
     struct snap_conf conf;
     struct snap *s;
@@ -183,6 +185,7 @@ run_snap(const struct buf *b, int rows, int cols, size_t chunk, bool off,
     snap_conf_default(&conf);
     conf.rows = rows;
     conf.cols = cols;
+    conf.size_factor = factor;
     if (off) {
         conf.interval_ms = 0;
         conf.bytes = 0;
@@ -213,11 +216,12 @@ main(int argc, char **argv)
 {
     size_t mb = 100, chunk = 2048, count = 0, memory = 0, unused;
     int runs = 3, rows = 24, cols = 80, opt, r;
+    unsigned factor = 0;
     double best_v = 1e9, best_s = 1e9, best_f = 1e9, t;
     const char *only = NULL;
     struct buf b;
 
-    while ((opt = getopt(argc, argv, "s:r:g:c:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:r:g:c:o:f:")) != -1) {
         switch (opt) {
         case 's':
             mb = strtoul(optarg, NULL, 10);
@@ -238,9 +242,13 @@ main(int argc, char **argv)
         case 'o':
             only = optarg;
             break;
+        case 'f':
+            factor = (unsigned)strtoul(optarg, NULL, 10);
+            break;
         default:
             fprintf(stderr, "usage: snap_bench [-s MB] [-r RUNS] "
-                    "[-g ROWSxCOLS] [-c CHUNK] [-o vterm|snap|feed]\n");
+                    "[-g ROWSxCOLS] [-c CHUNK] [-o vterm|snap|feed] "
+                    "[-f FACTOR]\n");
             return 2;
         }
     }
@@ -265,11 +273,12 @@ main(int argc, char **argv)
             best_v = t < best_v ? t : best_v;
         }
         if (only == NULL || strcmp(only, "snap") == 0) {
-            t = run_snap(&b, rows, cols, chunk, false, &count, &memory);
+            t = run_snap(&b, rows, cols, chunk, false, factor, &count,
+                         &memory);
             best_s = t < best_s ? t : best_s;
         }
         if (only == NULL || strcmp(only, "feed") == 0) {
-            t = run_snap(&b, rows, cols, chunk, true, &unused, &unused);
+            t = run_snap(&b, rows, cols, chunk, true, 0, &unused, &unused);
             best_f = t < best_f ? t : best_f;
         }
     }

@@ -12,7 +12,8 @@ pam_wrapper users (as tests/web_test.py does), then:
    - the first screen: from the first GET .../segments of a fresh server
      to having segment 0;
    - the snapshot index's build rate: output bytes / time until
-     .../segments says complete;
+     .../segments says complete (polled every 50 ms), with the CPU time
+     tlog-web and Elasticsearch took meanwhile and the load average;
    - .../seek?t=T at 50 random points, p50/p95, against the replay from
      the start that tlog-play does for the same points (it is timed
      until it has written all the output up to T);
@@ -20,6 +21,10 @@ pam_wrapper users (as tests/web_test.py does), then:
      (own sessions, own threads) seek at random for VIEW_SECONDS (20).
 2. bulk-loads 10,000 small recordings of 50 users on 20 hosts and times
    GET /api/recordings?user=U&shown=WORD (first page), 20 runs.
+Both are loaded first, then merged (_forcemerge to one segment each), so
+that Elasticsearch's merging after a bulk load does not run during the
+measures; the recording is then read whole from Elasticsearch twice (the
+first a warm-up), the second the reference for the index build.
 WEB_BENCH_MESSAGES and WEB_BENCH_RECS change the sizes.
 """
 import http.client
@@ -231,6 +236,39 @@ def proc_mem(pid):
     return out
 
 
+def read_all(url, rec):
+    """The whole recording straight from Elasticsearch in pages of 2000
+    sorted by id (search_after), the answers not parsed: (bytes, s)"""
+    import urllib.request
+    after, total = None, 0
+    t = time.monotonic()
+    while True:
+        q = {"query": {"bool": {"filter": [
+            {"term": {"rec": rec}}, {"term": {"host": "bench-host"}}]}},
+            "sort": ["id"], "size": 2000, "track_total_hits": False}
+        if after is not None:
+            q["search_after"] = [after]
+        req = urllib.request.Request(url + "/tlog-2*/_search",
+                                     data=json.dumps(q).encode(),
+                                     method="POST", headers={
+                                         "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            body = r.read()
+        total += len(body)
+        i = body.rfind(b'"sort":[')
+        if i < 0 or body.count(b'"_index"') < 2000:
+            break
+        after = int(body[i + 8:body.index(b"]", i)])
+    return total, time.monotonic() - t
+
+
+def proc_cpu(pid):
+    """user + system CPU seconds of process pid so far"""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def play_to(url, rec, t_ms, want_bytes):
     """Seconds tlog-play takes from its start to having written all the
     output up to t_ms (want_bytes of it), replaying from the start"""
@@ -310,6 +348,29 @@ def main():
         bulk(url, MANY_INDEX, many_messages(time.time()))
         print("%d small recordings loaded in %.0f s" %
               (NRECS, time.monotonic() - t))
+        # the merging a bulk load starts is over before the measures
+        # (a recording is played long after it was stored)
+        t = time.monotonic()
+        r = es_request(url, "POST", "/%s,%s/_forcemerge?max_num_segments=1"
+                       % (BIG_INDEX, MANY_INDEX))
+        es_request(url, "POST", "/_refresh")
+        print("indexes merged in %.0f s: %r" % (time.monotonic() - t,
+                                                r.get("_shards")))
+
+        # the reference for the index build: Elasticsearch alone serving
+        # the whole recording, twice, the first a warm-up (a node that
+        # has run for a while has compiled its code for such requests)
+        for k in range(2):
+            with open(os.path.join(es_dir, "pid")) as f:
+                es_cpu0 = proc_cpu(int(f.read()))
+            n, took = read_all(url, rec)
+            with open(os.path.join(es_dir, "pid")) as f:
+                es_cpu_all = proc_cpu(int(f.read())) - es_cpu0
+            print("Elasticsearch alone, the whole recording in pages of 2000"
+                  "%s: %.1f MB of answers in %.2f s (its CPU %.2f s), %.1f MB"
+                  "/s of output" % (" (warm-up)" if k == 0 else "", n / 1e6,
+                                    took, es_cpu_all, out_bytes / 1e6 / took))
+        es_alone = out_bytes / 1e6 / took
 
         # what Elasticsearch alone takes for the pages the server asks
         # first: the first 1000 messages (the reader's first page), and
@@ -334,6 +395,10 @@ def main():
         print("tlog-web at start: %s" % proc_mem(pid))
 
         # first screen, on a fresh server
+        with open(os.path.join(es_dir, "pid")) as f:
+            es_pid = int(f.read())
+        load0 = os.getloadavg()[0]
+        cpu0, es_cpu0 = proc_cpu(pid), proc_cpu(es_pid)
         t0 = time.monotonic()
         st, idx = c.get(base + "/segments")
         t_index = time.monotonic() - t0
@@ -364,11 +429,16 @@ def main():
                 break
             time.sleep(0.05)
         build = time.monotonic() - t0
+        cpu, es_cpu = proc_cpu(pid) - cpu0, proc_cpu(es_pid) - es_cpu0
         nseg = len(idx.get("segments", []))
         print("index: complete=%s after %.2f s, %d segments, %d gaps,"
               " cached=%s: %.1f MB/s of output"
               % (idx.get("complete"), build, nseg, len(idx.get("gaps", [])),
                  idx.get("cached"), out_bytes / 1e6 / build))
+        print("CPU time meanwhile: tlog-web %.2f s (%.1f MB of output per"
+              " CPU second), Elasticsearch %.2f s; load average %.2f before,"
+              " %.2f after" % (cpu, out_bytes / 1e6 / cpu, es_cpu, load0,
+                               os.getloadavg()[0]))
         st, idx2 = c.get(base + "/segments")
         print("asked again: %d complete=%s cached=%s segments=%d"
               % (st, idx2.get("complete"), idx2.get("cached"),
@@ -470,9 +540,12 @@ def main():
         rows = [
             ("first screen (GET segments to segment 0)", "%.0f ms" %
              (first * 1e3), "< 300 ms", first * 1e3 < 300),
-            ("snapshot index build", "%.1f MB/s (%.2f s)" %
-             (out_bytes / 1e6 / build, build), ">= 20 MB/s",
+            ("snapshot index build", "%.1f MB/s (%.2f s; tlog-web's CPU"
+             " %.2f s)" % (out_bytes / 1e6 / build, build, cpu), ">= 20 MB/s",
              out_bytes / 1e6 / build >= 20 and idx.get("complete")),
+            ("reference: Elasticsearch alone serving the recording",
+             "%.1f MB/s of output; index build / it: %.2f" %
+             (es_alone, out_bytes / 1e6 / build / es_alone), "-", None),
             ("seek p50 / p95", "%.1f / %.1f ms" % (pct(seek_ms, 50),
                                                  pct(seek_ms, 95)),
              "p95 < 150 ms", pct(seek_ms, 95) < 150),

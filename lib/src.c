@@ -103,6 +103,7 @@ struct lines {
     struct es_conf es_conf;
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
+    int first_page;             /* documents in the first page */
     char *query;                /* the query object's JSON text: the
                                    query string, and the filter if any */
     const char *kw;             /* "" or ".keyword": where the keyword
@@ -403,7 +404,8 @@ lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
         return -EINVAL;
     }
     l->es_conf = conf;
-    l->page_size = ES_PAGE_FIRST;
+    l->first_page = ec->first_page > 0 ? ec->first_page : ES_PAGE_FIRST;
+    l->page_size = l->first_page;
     l->kw = "";
     rc = es_new(&conf, &l->es, err, errsz);
     if (rc == 0) {
@@ -1358,7 +1360,7 @@ src_rewind(struct src *s, char *err, size_t errsz)
         break;
     case SRC_ES:
         ahead_stop(&s->l);
-        s->l.page_size = ES_PAGE_FIRST;
+        s->l.page_size = s->l.first_page;
         free(s->l.hits);
         s->l.hits = NULL;
         s->l.nhits = 0;

@@ -56,6 +56,9 @@ struct src_es_conf {
     const char *cacert;     /* CA file for https, or NULL */
     const char *cert;       /* client certificate, or NULL */
     const char *key;        /* its key, or NULL */
+    int first_page;         /* documents in the first page asked for, so
+                               that the first ones come sooner; 0: 1000
+                               (the pages after it hold about 4 MB) */
 };
 
 /* A source: kind says which of file, journal and es is read; the others

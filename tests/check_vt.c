@@ -779,6 +779,44 @@ START_TEST(test_snap_bytes)
 }
 END_TEST
 
+START_TEST(test_snap_size_factor)
+{
+    struct snap_conf conf;
+    struct snap *s = NULL;
+    const struct snap_entry *e, *next;
+    size_t k, need, between;
+    char line[64];
+    int i;
+
+    snap_conf_default(&conf);
+    conf.interval_ms = 0;
+    conf.bytes = 100;
+    conf.size_factor = 2;
+    ck_assert_int_eq(snap_new(&conf, &s), 0);
+    /* 400 events of 20 bytes, the screen filling up: each snapshot waits
+     * for twice the last one's size of output, or 100 bytes, not more */
+    for (i = 0; i < 400; i++) {
+        snprintf(line, sizeof(line), "line %03d 012345678\r\n", i);
+        ck_assert_int_eq(out_s(s, (uint64_t)i * 10, line), 0);
+    }
+    ck_assert_uint_ge(snap_count(s), 3);
+    /* bytes alone would take one every 5 events */
+    ck_assert_uint_lt(snap_count(s), 400 / 5 / 2);
+    for (k = 0; k + 1 < snap_count(s); k++) {
+        e = snap_get(s, k);
+        next = snap_get(s, k + 1);
+        need = 2 * (e->esc_len + e->text_len);
+        need = need > 100 ? need : 100;
+        between = (size_t)(next->seq - e->seq) * 20;
+        ck_assert_uint_ge(between, need);
+        ck_assert_uint_lt(between - 20, need);
+    }
+    ck_assert_uint_gt(2 * (snap_get(s, 1)->esc_len +
+                           snap_get(s, 1)->text_len), 100);
+    snap_free(s);
+}
+END_TEST
+
 START_TEST(test_snap_interval)
 {
     struct snap *s = mk_snap(1000, 0);
@@ -899,6 +937,7 @@ suite(void)
     tcase_add_test(tc, test_resize_unsafe);
     tcase_add_test(tc, test_snap_first);
     tcase_add_test(tc, test_snap_bytes);
+    tcase_add_test(tc, test_snap_size_factor);
     tcase_add_test(tc, test_snap_interval);
     tcase_add_test(tc, test_snap_waits_for_sequence_end);
     tcase_add_test(tc, test_snap_seek);

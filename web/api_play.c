@@ -13,24 +13,85 @@
 #include "api_play.h"
 #include "recs.h"
 #include "request.h"
+#include "store.h"
 #include "timeline.h"
+
+/* {key: value} */
+static struct json_object *
+pair(const char *key, struct json_object *value)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, key, value);
+    return o;
+}
+
+/*
+ * The host of recording rec as its facts (recs_get()) name it, the host
+ * of most of its messages visible through filter, from a search that
+ * computes nothing else: the index is asked for again and again while
+ * it is built, and the facts aggregate all the recording's messages.
+ * 0 with host filled, -ENOENT when no message is visible, or another
+ * negative errno value with err filled.
+ */
+static int
+visible_host(struct store *st, struct json_object *filter, const char *rec,
+             char *host, size_t hostsz, char *err, size_t errsz)
+{
+    struct json_object *body, *f, *terms, *a = NULL, *o;
+    int rc;
+
+    f = json_object_new_array();
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, pair("term", pair("rec", pair("value",
+                                  json_object_new_string(rec)))));
+    terms = pair("field", json_object_new_string("host"));
+    json_object_object_add(terms, "size", json_object_new_int(1));
+    body = pair("size", json_object_new_int(0));
+    json_object_object_add(body, "query", pair("bool", pair("filter", f)));
+    json_object_object_add(body, "aggs", pair("host", pair("terms", terms)));
+    rc = store_search(st, body, &a, err, errsz);
+    json_object_put(body);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!json_object_object_get_ex(a, "aggregations", &o) ||
+        !json_object_object_get_ex(o, "host", &o) ||
+        !json_object_object_get_ex(o, "buckets", &o)) {
+        snprintf(err, errsz, "Elasticsearch answered no host aggregation");
+        rc = -EIO;
+    } else if (json_object_array_length(o) == 0) {
+        rc = -ENOENT;
+    } else if (!json_object_object_get_ex(json_object_array_get_idx(o, 0),
+                                          "key", &o)) {
+        snprintf(err, errsz, "Elasticsearch answered a host without key");
+        rc = -EIO;
+    } else {
+        snprintf(host, hostsz, "%s", json_object_get_string(o));
+    }
+    json_object_put(a);
+    return rc;
+}
 
 /*
  * The index of rec for this call, once the recording is visible: 0 with
- * *pt (timeline_put() it) and *with_input set, or an answer already
- * given in *ret (-1).
+ * *pt (timeline_put() it), or an answer already given in *ret (-1).
+ * With with_input (answers holding events), *with_input says whether
+ * typed input may be shown; otherwise it is left alone (one search
+ * less before an index is answered).
  */
 static int
 open_timeline(struct call *c, const char *rec, const char *host,
               const char *action, const char *query, struct timeline **pt,
               bool *cached, bool *with_input, enum MHD_Result *ret)
 {
-    struct json_object *filter, *facts = NULL, *o;
+    struct json_object *filter;
     char err[512], h[256];
     int rc;
 
     filter = api_visible(c, RULES_PLAY, host);
-    rc = recs_get(c->s->conf.store, filter, rec, &facts, err, sizeof(err));
+    rc = visible_host(c->s->conf.store, filter, rec, h, sizeof(h), err,
+                      sizeof(err));
     json_object_put(filter);
     if (rc == -ENOENT) {
         call_record(c, NULL, action, rec, query, "not-found");
@@ -41,17 +102,16 @@ open_timeline(struct call *c, const char *rec, const char *host,
         *ret = call_store_failed(c, action, rec, err);
         return -1;
     }
-    snprintf(h, sizeof(h), "%s", json_object_object_get_ex(facts, "host", &o)
-             ? json_object_get_string(o) : "");
-    json_object_put(facts);
-    filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
-    rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
-    json_object_put(filter);
-    if (rc < 0) {
-        *ret = call_store_failed(c, action, rec, err);
-        return -1;
+    if (with_input != NULL) {
+        filter = api_visible(c, RULES_PLAY | RULES_INPUT, h);
+        rc = recs_visible(c->s->conf.store, filter, rec, err, sizeof(err));
+        json_object_put(filter);
+        if (rc < 0) {
+            *ret = call_store_failed(c, action, rec, err);
+            return -1;
+        }
+        *with_input = rc > 0;
     }
-    *with_input = rc > 0;
     /* the index holds what the rules let this auditor play, no more */
     filter = api_visible(c, RULES_PLAY, h);
     rc = timeline_get(c->s->conf.timelines, h, rec,
@@ -99,7 +159,7 @@ api_play_index(struct call *c, const char *rec)
     struct timeline *t;
     struct call_query p;
     enum MHD_Result ret;
-    bool cached, with_input;
+    bool cached;
     char err[512];
     int rc;
 
@@ -107,7 +167,7 @@ api_play_index(struct call *c, const char *rec)
         return call_bad_request(c, p.err, "known: host");
     }
     if (open_timeline(c, rec, p.values[0], "play-index", p.text, &t,
-                      &cached, &with_input, &ret) < 0) {
+                      &cached, NULL, &ret) < 0) {
         return ret;
     }
     rc = timeline_index(t, TIMELINE_WAIT_MS, &result, err, sizeof(err));
@@ -121,24 +181,17 @@ api_play_index(struct call *c, const char *rec)
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }
 
-/* Answer segment i of rec */
+/* Answer segment i of rec from t (given back) */
 static enum MHD_Result
-segment(struct call *c, const char *rec, const char *host, long long i,
-        const char *action, const char *query)
+segment(struct call *c, const char *rec, struct timeline *t, bool with_input,
+        size_t i, const char *action, const char *query)
 {
     struct json_object *result = NULL;
-    struct timeline *t;
-    enum MHD_Result ret;
-    bool cached, with_input;
     char err[512];
     int rc;
 
-    if (open_timeline(c, rec, host, action, query, &t, &cached, &with_input,
-                      &ret) < 0) {
-        return ret;
-    }
-    rc = timeline_segment(t, (size_t)i, with_input, TIMELINE_WAIT_MS,
-                          &result, err, sizeof(err));
+    rc = timeline_segment(t, i, with_input, TIMELINE_WAIT_MS, &result, err,
+                          sizeof(err));
     timeline_put(c->s->conf.timelines, t);
     if (rc < 0) {
         return failed(c, rc, action, rec, query, err);
@@ -151,7 +204,10 @@ enum MHD_Result
 api_play_segment(struct call *c, const char *rec, const char *is)
 {
     static const char *const names[] = { "host", NULL };
+    struct timeline *t;
     struct call_query p;
+    enum MHD_Result ret;
+    bool cached, with_input;
     char err[256];
     long long i;
 
@@ -163,7 +219,11 @@ api_play_segment(struct call *c, const char *rec, const char *is)
         return call_bad_request(c, err, "segments count from 0 (see"
                                 " /api/recordings/REC/segments)");
     }
-    return segment(c, rec, p.values[0], i, "play-segment", p.text);
+    if (open_timeline(c, rec, p.values[0], "play-segment", p.text, &t,
+                      &cached, &with_input, &ret) < 0) {
+        return ret;
+    }
+    return segment(c, rec, t, with_input, (size_t)i, "play-segment", p.text);
 }
 
 enum MHD_Result
@@ -195,11 +255,12 @@ api_play_seek(struct call *c, const char *rec)
     }
     rc = timeline_seek(t, (uint64_t)pos, TIMELINE_WAIT_MS, &i, err,
                        sizeof(err));
-    timeline_put(c->s->conf.timelines, t);
     if (rc < 0) {
+        timeline_put(c->s->conf.timelines, t);
         return failed(c, rc, "play-seek", rec, p.text, err);
     }
-    return segment(c, rec, p.values[1], (long long)i, "play-seek", p.text);
+    /* the same index: the recording's visibility was checked once */
+    return segment(c, rec, t, with_input, i, "play-seek", p.text);
 }
 
 enum MHD_Result
@@ -210,7 +271,7 @@ api_play_find(struct call *c, const char *rec)
     struct timeline *t;
     struct call_query p;
     enum MHD_Result ret;
-    bool cached, with_input;
+    bool cached;
     char err[512];
     int rc;
 
@@ -223,7 +284,7 @@ api_play_find(struct call *c, const char *rec)
                                 " too long", "give 1 to 256 bytes of text");
     }
     if (open_timeline(c, rec, p.values[1], "play-find", p.text, &t,
-                      &cached, &with_input, &ret) < 0) {
+                      &cached, NULL, &ret) < 0) {
         return ret;
     }
     /* the whole recording is searched once it is indexed */

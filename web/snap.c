@@ -32,6 +32,7 @@ snap_conf_default(struct snap_conf *conf)
 {
     conf->interval_ms = SNAP_INTERVAL_MS_DEFAULT;
     conf->bytes = SNAP_BYTES_DEFAULT;
+    conf->size_factor = 0;
     conf->rows = 24;
     conf->cols = 80;
 }
@@ -155,12 +156,17 @@ static int
 maybe_take(struct snap *s, uint64_t pos_ms)
 {
     const struct snap_entry *last = &s->entries[s->n - 1];
+    size_t bytes = s->conf.bytes, held;
     bool due;
 
     if (!s->changed) {
         return 0;
     }
-    due = (s->conf.bytes != 0 && s->since_bytes >= s->conf.bytes) ||
+    if (bytes != 0 && s->conf.size_factor != 0) {
+        held = (last->esc_len + last->text_len) * s->conf.size_factor;
+        bytes = held > bytes ? held : bytes;
+    }
+    due = (bytes != 0 && s->since_bytes >= bytes) ||
           (s->conf.interval_ms != 0 &&
            pos_ms - last->pos_ms >= s->conf.interval_ms);
     if (!due || !vt_settled(s->vt)) {

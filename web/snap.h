@@ -5,8 +5,9 @@
  * window changes, and input, which only counts); each gets the next
  * sequence number, 0 for the first.  Output and window changes run
  * through a terminal (struct vt); after an event, once interval_ms of
- * recording time or bytes of output have passed since the last
- * snapshot, a snapshot is taken.  A snapshot at position 0, sequence 0,
+ * recording time or bytes of output (or size_factor times the last
+ * snapshot's size, if more) have passed since the last snapshot, a
+ * snapshot is taken.  A snapshot at position 0, sequence 0,
  * holds the blank screen before any event.
  *
  * A snapshot's seq is the sequence number of the first event after it:
@@ -36,6 +37,11 @@
 struct snap_conf {
     uint64_t interval_ms;   /* 0: no snapshot on time alone */
     size_t bytes;           /* 0: no snapshot on output size alone */
+    unsigned size_factor;   /* with bytes: the output waited for is at
+                               least this many times the last snapshot's
+                               size, so that snapshots hold at most
+                               about 1/size_factor of the output they
+                               cover (large windows); 0: bytes alone */
     int rows, cols;         /* the window before the first window event */
 };
 
@@ -53,7 +59,8 @@ struct snap_entry {
 struct snap;
 
 /*
- * Fill *conf with the defaults: 5000 ms, 16384 bytes, 24 x 80.
+ * Fill *conf with the defaults: 5000 ms, 16384 bytes, no size factor,
+ * 24 x 80.
  */
 void snap_conf_default(struct snap_conf *conf);
 

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,15 @@ enum gap_kind {
     GAP_DROP,
     GAP_TIME_BACK,
     GAP_CUT_SHORT,
+};
+
+/* An event of segment 0, kept by the build: its bytes at off in the
+ * timeline's head_data */
+struct held {
+    enum pkt_type type;
+    uint64_t pos_ms;
+    size_t off, len;
+    unsigned short width, height;
 };
 
 struct gap {
@@ -55,11 +66,26 @@ struct timeline {
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
     struct buf final;       /* the screen's text at the end */
+    struct held *head;      /* segment 0's events, read once only */
+    size_t head_n, head_cap;
+    struct buf head_data;
+    bool head_kept;         /* all of them are in head */
+    bool head_dropped;      /* too many: read again when asked for */
+    struct buf segs_text;   /* the index's segments as JSON text, built
+                               as they are asked for */
+    size_t segs_text_n;     /* segments in it */
     bool done;              /* read to the end, or failed */
     int error;              /* the failure, or 0 */
     char err[512];
     bool stop;
     size_t mem;
+    /* handing the lock over: the build takes it for every packet, and a
+     * mutex is not fair (a request could wait for it for long) */
+    atomic_uint waiting;    /* requests about to take the lock */
+    unsigned sleepers;      /* requests in wait_for(); under lock */
+    atomic_uint wakes;      /* times those woke up */
+    unsigned wake_due;      /* the build's: sleepers woken by its last */
+    unsigned wake_base;     /* broadcast, and wakes then */
     /* under the cache's lock */
     unsigned refs;
     uint64_t used;
@@ -103,6 +129,9 @@ timeline_free(struct timeline *t)
     }
     snap_free(t->snap);
     buf_fini(&t->final);
+    buf_fini(&t->head_data);
+    buf_fini(&t->segs_text);
+    free(t->head);
     free(t->marks);
     free(t->gaps);
     free(t->host);
@@ -168,7 +197,7 @@ query_of(const struct timeline *t, uint64_t first, uint64_t last, char *out,
 
 static int
 open_src(const struct timeline *t, uint64_t first, uint64_t last,
-         struct src **ps, char *err, size_t errsz)
+         int first_page, struct src **ps, char *err, size_t errsz)
 {
     struct src_conf sc;
     char query[1024];
@@ -181,6 +210,7 @@ open_src(const struct timeline *t, uint64_t first, uint64_t last,
     sc.es.baseurl = t->cache->urls;
     sc.es.query = query;
     sc.es.filter = t->filter;
+    sc.es.first_page = first_page;
     return src_open(&sc, ps, err, errsz);
 }
 
@@ -291,6 +321,43 @@ read_drops(struct timeline *t, char *err, size_t errsz)
     return 0;
 }
 
+/* Take t->lock for a request: the build lets it in first */
+static void
+lock_request(struct timeline *t)
+{
+    atomic_fetch_add(&t->waiting, 1);
+    pthread_mutex_lock(&t->lock);
+    atomic_fetch_sub(&t->waiting, 1);
+}
+
+/*
+ * Before the build takes t->lock again: let the requests waiting for it
+ * (or woken by the last broadcast) have it first, for a while at most.
+ */
+static void
+let_requests_in(struct timeline *t)
+{
+    int n;
+
+    for (n = 0; n < 1000; n++) {
+        if (atomic_load(&t->waiting) == 0 &&
+            atomic_load(&t->wakes) - t->wake_base >= t->wake_due) {
+            break;
+        }
+        sched_yield();
+    }
+    t->wake_due = 0;
+}
+
+/* Wake the requests waiting in wait_for(); under t->lock */
+static void
+wake_requests(struct timeline *t)
+{
+    t->wake_due = t->sleepers;
+    t->wake_base = atomic_load(&t->wakes);
+    pthread_cond_broadcast(&t->cond);
+}
+
 /* Note the marks of the snapshots whose first event is event seq, at
  * packet pkt of message id; under t->lock */
 static int
@@ -318,9 +385,64 @@ marks_take(struct timeline *t, uint64_t seq, uint64_t id, uint64_t pkt)
         any = true;
     }
     if (any) {
-        pthread_cond_broadcast(&t->cond);
+        wake_requests(t);
     }
     return 0;
+}
+
+/* Forget the events of segment 0 kept so far: it is read again when
+ * asked for; under t->lock */
+static void
+head_drop(struct timeline *t)
+{
+    free(t->head);
+    t->head = NULL;
+    t->head_n = t->head_cap = 0;
+    buf_fini(&t->head_data);
+    t->head_dropped = true;
+}
+
+/*
+ * Keep packet p, at pos, while it is an event of segment 0 (its first
+ * mark known, not the next); once the next is known, the segment is
+ * all there.  Under t->lock.
+ */
+static void
+head_keep(struct timeline *t, const struct pkt *p, uint64_t pos)
+{
+    struct held *h;
+    size_t cap;
+
+    if (t->head_kept || t->head_dropped || t->marks_n == 0) {
+        return;
+    }
+    if (t->marks_n > 1) {
+        t->head_kept = true;
+        return;
+    }
+    if (t->head_n == t->head_cap) {
+        cap = t->head_cap ? 2 * t->head_cap : 64;
+        h = cap <= TIMELINE_HEAD_EVENTS_MAX ?
+            realloc(t->head, cap * sizeof(*h)) : NULL;
+        if (h == NULL) {
+            head_drop(t);
+            return;
+        }
+        t->head = h;
+        t->head_cap = cap;
+    }
+    h = &t->head[t->head_n];
+    h->type = p->type;
+    h->pos_ms = pos;
+    h->off = t->head_data.len;
+    h->len = p->type == PKT_WINDOW ? 0 : p->len;
+    h->width = p->width;
+    h->height = p->height;
+    if (h->len > 0 && buf_append(&t->head_data, p->data, h->len) < 0) {
+        head_drop(t);
+        return;
+    }
+    t->head_n++;
 }
 
 static void *
@@ -333,9 +455,11 @@ build(void *arg)
     struct pkt p;
     char err[512] = "", note[256];
     uint64_t cur_id = 0, pkt_n = 0, id, last_pos = 0, pos;
+    bool drops_read = false;
     int rc;
 
     snap_conf_default(&sconf);
+    sconf.size_factor = TIMELINE_SNAP_SIZE_FACTOR;
     rc = snap_new(&sconf, &snap);
     if (rc < 0) {
         snprintf(err, sizeof(err), "out of memory");
@@ -344,20 +468,27 @@ build(void *arg)
     pthread_mutex_lock(&t->lock);
     t->snap = snap;
     pthread_mutex_unlock(&t->lock);
-    rc = read_drops(t, err, sizeof(err));
-    if (rc < 0) {
-        goto out;
-    }
-    rc = open_src(t, 0, 0, &src, err, sizeof(err));
+    /* a small first page: the first segment is known sooner */
+    rc = open_src(t, 0, 0, TIMELINE_FIRST_PAGE, &src, err, sizeof(err));
     if (rc < 0) {
         goto out;
     }
     for (;;) {
+        /* the drop notes once the first segment can be served, while
+         * the next page is fetched */
+        if (!drops_read && t->marks_n > 1) {
+            drops_read = true;
+            rc = read_drops(t, err, sizeof(err));
+            if (rc < 0) {
+                break;
+            }
+        }
         rc = src_next(src, &p, err, sizeof(err));
         if (rc <= 0) {
             break;
         }
         id = src_msg(src)->id;
+        let_requests_in(t);
         pthread_mutex_lock(&t->lock);
         if (t->stop) {
             pthread_mutex_unlock(&t->lock);
@@ -382,6 +513,7 @@ build(void *arg)
         }
         last_pos = pos;
         rc = marks_take(t, snap_events(snap), id, pkt_n);
+        head_keep(t, &p, pos);
         if (rc == 0) {
             switch (p.type) {
             case PKT_OUTPUT:
@@ -401,7 +533,9 @@ build(void *arg)
         }
         pkt_n++;
         t->duration_ms = pos;
-        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark);
+        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark) +
+                 t->head_cap * sizeof(struct held) + t->head_data.cap +
+                 t->segs_text.cap;
         if (rc == 0 && t->mem > t->cache->max) {
             snprintf(err, sizeof(err), "recording %s of host %s needs more"
                      " than %zu bytes of snapshots: too large to index",
@@ -418,6 +552,16 @@ build(void *arg)
         }
     }
 out:
+    /* a recording too short for a second segment */
+    if (!drops_read && t->snap != NULL && (rc >= 0 || time_back(rc, err))) {
+        char derr[512];
+        int drc = read_drops(t, derr, sizeof(derr));
+
+        if (drc < 0) {
+            rc = drc;
+            snprintf(err, sizeof(err), "%s", derr);
+        }
+    }
     pthread_mutex_lock(&t->lock);
     if (time_back(rc, err) && t->snap != NULL) {
         gap_add(t, GAP_TIME_BACK, t->duration_ms, 0, 0, err);
@@ -425,6 +569,9 @@ out:
     }
     if (rc == 0 && t->snap != NULL) {
         rc = marks_take(t, 0, 0, 0);
+        if (!t->head_dropped && t->marks_n > 1) {
+            t->head_kept = true;
+        }
         /* the screen after the last snapshot, for timeline_find() */
         if (vt_text(snap_vt(t->snap), &t->final) < 0) {
             t->final.len = 0;
@@ -459,7 +606,7 @@ evict(struct timeline_cache *c)
         oldest = NULL;
         for (pp = &c->list; *pp != NULL; pp = &(*pp)->next) {
             t = *pp;
-            pthread_mutex_lock(&t->lock);
+            lock_request(t);
             total += t->mem;
             if (t->refs == 0 && t->done &&
                 (oldest == NULL || t->used < (*oldest)->used)) {
@@ -491,7 +638,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
             strcmp(t->filter, filter ? filter : "") != 0) {
             continue;
         }
-        pthread_mutex_lock(&t->lock);
+        lock_request(t);
         failed = t->done && t->error < 0;
         pthread_mutex_unlock(&t->lock);
         if (failed && t->refs == 0) {
@@ -509,7 +656,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     }
     building = 0;
     for (t = c->list; t != NULL; t = t->next) {
-        pthread_mutex_lock(&t->lock);
+        lock_request(t);
         building += !t->done;
         pthread_mutex_unlock(&t->lock);
     }
@@ -531,6 +678,8 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     }
     t->cache = c;
     buf_init(&t->final, SNAP_TEXT_MAX);
+    buf_init(&t->head_data, TIMELINE_HEAD_BYTES_MAX);
+    buf_init(&t->segs_text, SIZE_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     if (pthread_create(&t->thread, NULL, build, t) != 0) {
@@ -569,6 +718,7 @@ wait_for(struct timeline *t, int wait_ms,
          bool (*ready)(const struct timeline *, uint64_t), uint64_t arg)
 {
     struct timespec until;
+    int rc;
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += wait_ms / 1000;
@@ -578,8 +728,11 @@ wait_for(struct timeline *t, int wait_ms,
         until.tv_nsec -= 1000000000;
     }
     while (!t->done && !ready(t, arg)) {
-        if (pthread_cond_timedwait(&t->cond, &t->lock, &until) ==
-            ETIMEDOUT) {
+        t->sleepers++;
+        rc = pthread_cond_timedwait(&t->cond, &t->lock, &until);
+        t->sleepers--;
+        atomic_fetch_add(&t->wakes, 1);
+        if (rc == ETIMEDOUT) {
             break;
         }
     }
@@ -647,15 +800,61 @@ gap_json(const struct gap *g)
     return o;
 }
 
+/*
+ * The first n segments as a JSON array, its text kept in t->segs_text
+ * and extended as segments become known: an index asked for again and
+ * again while it is built (a page polling it) is not made of thousands
+ * of objects each time.  Under t->lock; NULL when out of memory.
+ */
+static struct json_object *
+segments_json(struct timeline *t, size_t n)
+{
+    const struct snap_entry *e;
+    struct json_object *segs;
+    char one[160], *text;
+    size_t cap = t->segs_text.cap;
+    int len;
+
+    /* n never goes down: the text holds no segment past it */
+    for (; t->segs_text_n < n; t->segs_text_n++) {
+        e = snap_get(t->snap, t->segs_text_n);
+        len = snprintf(one, sizeof(one), "%s{\"i\":%zu,\"pos_ms\":%" PRIu64
+                       ",\"rows\":%d,\"cols\":%d}",
+                       t->segs_text_n > 0 ? "," : "", t->segs_text_n,
+                       e->pos_ms, e->rows, e->cols);
+        if (buf_append(&t->segs_text, one, (size_t)len) < 0) {
+            return NULL;
+        }
+    }
+    /* the build counts it from then on; once done, it is counted here */
+    if (t->done) {
+        t->mem += t->segs_text.cap - cap;
+    }
+    text = malloc(t->segs_text.len + 3);
+    segs = json_object_new_array();
+    if (text == NULL || segs == NULL) {
+        free(text);
+        json_object_put(segs);
+        return NULL;
+    }
+    text[0] = '[';
+    memcpy(text + 1, t->segs_text.data, t->segs_text.len);
+    text[1 + t->segs_text.len] = ']';
+    text[2 + t->segs_text.len] = 0;
+    json_object_set_serializer(segs, json_object_userdata_to_json_string,
+                               text, json_object_free_userdata);
+    return segs;
+}
+
 int
 timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
                char *err, size_t errsz)
 {
-    struct json_object *o, *segs, *gaps, *s;
+    struct json_object *o, *segs, *gaps;
     const struct snap_entry *e = NULL;
     size_t i, n;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, segment_ready, 0);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -663,16 +862,11 @@ timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
         return t->error;
     }
     n = segments_known(t);
-    segs = json_object_new_array();
-    for (i = 0; i < n; i++) {
-        e = snap_get(t->snap, i);
-        s = json_object_new_object();
-        json_object_object_add(s, "i", json_object_new_int64((int64_t)i));
-        json_object_object_add(s, "pos_ms", json_object_new_int64(
-                               (int64_t)e->pos_ms));
-        json_object_object_add(s, "rows", json_object_new_int(e->rows));
-        json_object_object_add(s, "cols", json_object_new_int(e->cols));
-        json_object_array_add(segs, s);
+    segs = segments_json(t, n);
+    if (segs == NULL) {
+        pthread_mutex_unlock(&t->lock);
+        snprintf(err, errsz, "out of memory");
+        return -ENOMEM;
     }
     gaps = json_object_new_array();
     for (i = 0; i < t->gaps_n; i++) {
@@ -726,6 +920,52 @@ base64(const uint8_t *data, size_t len)
     return o;
 }
 
+/* An event as a segment shows it: [pos_ms, "o"|"i"|"r", data] */
+static struct json_object *
+event_json(enum pkt_type type, uint64_t pos, const uint8_t *data, size_t len,
+           unsigned short width, unsigned short height)
+{
+    struct json_object *ev = json_object_new_array();
+    char size[32];
+
+    json_object_array_add(ev, json_object_new_int64((int64_t)pos));
+    switch (type) {
+    case PKT_OUTPUT:
+        json_object_array_add(ev, json_object_new_string("o"));
+        json_object_array_add(ev, base64(data, len));
+        break;
+    case PKT_INPUT:
+        json_object_array_add(ev, json_object_new_string("i"));
+        json_object_array_add(ev, base64(data, len));
+        break;
+    case PKT_WINDOW:
+        snprintf(size, sizeof(size), "%ux%u", width, height);
+        json_object_array_add(ev, json_object_new_string("r"));
+        json_object_array_add(ev, json_object_new_string(size));
+        break;
+    }
+    return ev;
+}
+
+/* The events of segment 0 kept by the build into events; under t->lock */
+static void
+held_events(const struct timeline *t, bool with_input,
+            struct json_object *events)
+{
+    const struct held *h;
+    size_t i;
+
+    for (i = 0; i < t->head_n; i++) {
+        h = &t->head[i];
+        if (h->type == PKT_INPUT && !with_input) {
+            continue;
+        }
+        json_object_array_add(events, event_json(h->type, h->pos_ms,
+                              t->head_data.data + h->off, h->len,
+                              h->width, h->height));
+    }
+}
+
 /* The events from mark from up to mark to (id 0: the end) into events */
 static int
 read_events(struct timeline *t, struct mark from, struct mark to,
@@ -733,17 +973,15 @@ read_events(struct timeline *t, struct mark from, struct mark to,
             size_t errsz)
 {
     struct src *src = NULL;
-    struct json_object *ev;
     struct pkt p;
     uint64_t cur_id = 0, pkt_n = 0, id, last_pos = 0, pos;
     size_t bytes = 0;
-    char size[32];
     int rc;
 
     if (from.id == 0) {
         return 0;
     }
-    rc = open_src(t, from.id, to.id, &src, err, errsz);
+    rc = open_src(t, from.id, to.id, 0, &src, err, errsz);
     if (rc < 0) {
         return rc;
     }
@@ -779,24 +1017,8 @@ read_events(struct timeline *t, struct mark from, struct mark to,
             rc = -EMSGSIZE;
             break;
         }
-        ev = json_object_new_array();
-        json_object_array_add(ev, json_object_new_int64((int64_t)pos));
-        switch (p.type) {
-        case PKT_OUTPUT:
-            json_object_array_add(ev, json_object_new_string("o"));
-            json_object_array_add(ev, base64(p.data, p.len));
-            break;
-        case PKT_INPUT:
-            json_object_array_add(ev, json_object_new_string("i"));
-            json_object_array_add(ev, base64(p.data, p.len));
-            break;
-        case PKT_WINDOW:
-            snprintf(size, sizeof(size), "%ux%u", p.width, p.height);
-            json_object_array_add(ev, json_object_new_string("r"));
-            json_object_array_add(ev, json_object_new_string(size));
-            break;
-        }
-        json_object_array_add(events, ev);
+        json_object_array_add(events, event_json(p.type, pos, p.data, p.len,
+                                                 p.width, p.height));
     }
     src_free(src);
     /* the index stops there too (a time-back gap) */
@@ -812,7 +1034,7 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     struct mark from, to = { 0, 0 };
     int rc;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, segment_ready, i);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -837,9 +1059,15 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     json_object_object_add(o, "cols", json_object_new_int(e->cols));
     json_object_object_add(o, "snapshot", json_object_new_string_len(
                            e->esc, (int)e->esc_len));
-    pthread_mutex_unlock(&t->lock);
     events = json_object_new_array();
     json_object_object_add(o, "events", events);
+    if (i == 0 && t->head_kept) {
+        held_events(t, with_input, events);
+        pthread_mutex_unlock(&t->lock);
+        *out = o;
+        return 0;
+    }
+    pthread_mutex_unlock(&t->lock);
     rc = read_events(t, from, to, with_input, events, err, errsz);
     if (rc < 0) {
         json_object_put(o);
@@ -856,7 +1084,7 @@ timeline_seek(struct timeline *t, uint64_t pos_ms, int wait_ms, size_t *i,
     size_t n;
     int rc = 0;
 
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     wait_for(t, wait_ms, pos_ready, pos_ms);
     if (t->error < 0) {
         snprintf(err, errsz, "%s", t->err);
@@ -885,7 +1113,7 @@ timeline_find(struct timeline *t, const char *text, struct json_object **out)
     bool truncated = false;
 
     matches = json_object_new_array();
-    pthread_mutex_lock(&t->lock);
+    lock_request(t);
     n = t->snap != NULL ? segments_known(t) : 0;
     for (i = 0; i < n; i++) {
         e = snap_get(t->snap, i);

@@ -8,8 +8,11 @@
  * packet number (within that message) of the first event after it.
  * Segment i is snapshot i and the events from its mark up to the next
  * snapshot's mark, read again from Elasticsearch by id range when asked
- * for; it can be served once that next mark is known, so the first
- * segments are there long before the whole recording is read.
+ * for (segment 0's events are kept by the build instead, up to a
+ * bound: the first screen needs no second read); it can be served once
+ * that next mark is known, so the first segments are there long before
+ * the whole recording is read.  The recording's x_tlog_drop notes are
+ * searched for once segment 0 is known.
  *
  * Indexes are kept in a cache shared by the server's threads, bounded by
  * the memory their snapshots hold; the least recently used unreferenced
@@ -40,6 +43,17 @@
 /* Longest text looked for, and most times answered, by timeline_find() */
 #define TIMELINE_FIND_TEXT_MAX 256
 #define TIMELINE_FIND_RESULTS_MAX 100
+/* Output between snapshots at least this many times the last one's
+ * size (see snap.h): at a large window, a recording's snapshots hold
+ * at most about half its output */
+#define TIMELINE_SNAP_SIZE_FACTOR 2
+/* Messages in the first page read for an index (the pages after it
+ * hold about 4 MB): the first segment is known sooner */
+#define TIMELINE_FIRST_PAGE 64
+/* Most bytes and events of segment 0 kept by the build, so that the
+ * first screen needs no second read (a longer segment is read again) */
+#define TIMELINE_HEAD_BYTES_MAX (1u << 20)
+#define TIMELINE_HEAD_EVENTS_MAX 65536
 /* Longest a request waits for the index to reach what it asks for */
 #define TIMELINE_WAIT_MS 20000
 
