@@ -6,15 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <syslog.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,127 +20,75 @@
 #include "conv.h"
 #include "evasm.h"
 #include "outq.h"
+#include "writer.h"
 
 #define PROG "aushape"
 
-/* Default queue between conversion and output */
-#define QUEUE_DEFAULT (8u << 20)
 /* How long output may take to drain at the end */
 #define DRAIN_MS 5000
 
 static const char usage[] =
 "Usage: " PROG " [OPTION]... [INPUT]\n"
-"Convert audit log records to JSON, one object per audit event.\n"
-"\n"
-"Arguments:\n"
-"    INPUT                      Audit log file, or \"-\" for stdin"
-" (default)\n"
-"\n"
-"General options:\n"
-"    -h, --help                 Print this help and exit\n"
-"    -v, --version              Print the version and exit\n"
-"\n"
-"Formatting options:\n"
-"    -l, --lang=json            Output language; only \"json\": XML output\n"
-"                               is not supported\n"
-"    --events-per-doc=VALUE     Events in each output document:\n"
-"                                 none  one event per line, no document\n"
-"                                       (newline-delimited JSON, for"
-" shippers)\n"
-"                                 N     arrays of at most N events\n"
-"                                 -N    arrays of at most N bytes\n"
-"                                 all   one array (default)\n"
-"    --max-event-size=SIZE      Trim events larger than SIZE bytes\n"
-"                               (N, Nk, Nm, at least 1024, or \"unlimited\","
-"\n"
-"                               the default); \"trimmed\" lists what was"
-" cut\n"
-"    --fold=LEVEL               Put containers nested LEVEL deep or more on"
-"\n"
-"                               one line: \"all\" (0), N, or \"none\""
-" (default 4;\n"
-"                               with --events-per-doc=none always one"
-" line)\n"
-"    --indent=N                 Indent each level by N spaces (default 4)\n"
-"    --with-text                Add the records' text to each event\n"
-"\n"
-"Output options:\n"
-"    -o, --output=TYPE          \"file\" (default) or \"syslog\"\n"
-"    -f, --file=PATH            Append to PATH with file output, \"-\" for\n"
-"                               stdout (default); SIGHUP reopens it\n"
-"    --syslog-facility=NAME     Facility with syslog output (default"
-" authpriv)\n"
-"    --syslog-priority=NAME     Priority with syslog output (default info)\n"
-"    --syslog-socket=PATH       The syslog daemon's datagram socket (default\n"
-"                               /dev/log); while it is away or busy,\n"
-"                               events wait in the queue\n"
-"    --queue-size=SIZE          Bytes of events waiting for the output"
-" before\n"
-"                               the queue is full (default 8m)\n"
-"    --overflow=drop|wait       With a full queue, drop whole events or wait"
-"\n"
-"                               (default: drop when reading a pipe or"
-" socket,\n"
-"                               as an auditd plugin does; wait for files)\n"
-"\n"
-"When events are dropped so that a stalled output does not slow auditd\n"
-"down, stderr says how many, and the next event written carries the\n"
-"count in \"dropped\".\n";
+"Convert audit log records to JSON, one object per audit event, from\n"
+"INPUT, an audit log file, or \"-\" for stdin (the default).\n";
 
-enum {
-    OPT_EVENTS_PER_DOC = 0x100,
-    OPT_MAX_EVENT_SIZE,
-    OPT_FOLD,
-    OPT_INDENT,
-    OPT_WITH_TEXT,
-    OPT_SYSLOG_FACILITY,
-    OPT_SYSLOG_PRIORITY,
-    OPT_SYSLOG_SOCKET,
-    OPT_QUEUE_SIZE,
-    OPT_OVERFLOW,
-};
+static const char notes[] =
+"--events-per-doc: none (one event per line, no document: newline-\n"
+"delimited JSON, for shippers), N (arrays of at most N events), -N\n"
+"(arrays of at most N bytes) or all (one array).\n"
+"--max-event-size: N, Nk or Nm, at least 1024, or unlimited; what a\n"
+"trimmed event lost is listed in its \"trimmed\".\n"
+"--fold: all (0), a level N, or none; with --events-per-doc=none every\n"
+"event is one line.\n"
+"--overflow: with a full queue, drop whole events or wait; by default\n"
+"drop when reading a pipe or socket (as an auditd plugin does), wait\n"
+"for files.  When events are dropped so that a stalled output does not\n"
+"slow auditd down, stderr says how many, and the next event written\n"
+"carries the count in \"dropped\".";
 
-static const struct option longopts[] = {
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },
-    { "lang", required_argument, NULL, 'l' },
-    { "output", required_argument, NULL, 'o' },
-    { "file", required_argument, NULL, 'f' },
-    { "events-per-doc", required_argument, NULL, OPT_EVENTS_PER_DOC },
-    { "max-event-size", required_argument, NULL, OPT_MAX_EVENT_SIZE },
-    { "fold", required_argument, NULL, OPT_FOLD },
-    { "indent", required_argument, NULL, OPT_INDENT },
-    { "with-text", no_argument, NULL, OPT_WITH_TEXT },
-    { "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
-    { "syslog-priority", required_argument, NULL, OPT_SYSLOG_PRIORITY },
-    { "syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET },
-    { "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
-    { "overflow", required_argument, NULL, OPT_OVERFLOW },
-    { NULL, 0, NULL, 0 },
-};
+static const char *const langs[] = { "json", NULL };
+static const char *const outputs[] = { "file", "syslog", NULL };
+static const char *const overflows[] = { "auto", "drop", "wait", NULL };
 
-struct name_value {
-    const char *name;
-    int value;
-};
-
-static const struct name_value facilities[] = {
-    { "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
-    { "cron", LOG_CRON }, { "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },
-    { "kern", LOG_KERN }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
-    { "news", LOG_NEWS }, { "syslog", LOG_SYSLOG }, { "user", LOG_USER },
-    { "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
-    { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-    { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
-    { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-    { "local7", LOG_LOCAL7 }, { NULL, 0 },
-};
-
-static const struct name_value priorities[] = {
-    { "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
-    { "err", LOG_ERR }, { "warning", LOG_WARNING },
-    { "notice", LOG_NOTICE }, { "info", LOG_INFO },
-    { "debug", LOG_DEBUG }, { NULL, 0 },
+static const struct conf_key keys[] = {
+    { .path = "lang", .type = CONF_CHOICE, .def = "json", .choices = langs,
+      .opt = "lang", .short_opt = 'l', .arg = "LANG",
+      .help = "Output language: only json (XML is not built)" },
+    { .path = "events_per_doc", .type = CONF_STR, .def = "all",
+      .opt = "events-per-doc", .arg = "VALUE",
+      .help = "Events in each output document: none, N, -N or all" },
+    { .path = "max_event_size", .type = CONF_STR, .def = "unlimited",
+      .opt = "max-event-size", .arg = "SIZE",
+      .help = "Trim events larger than SIZE bytes" },
+    { .path = "fold", .type = CONF_STR, .def = "4", .opt = "fold",
+      .arg = "LEVEL",
+      .help = "Put containers nested LEVEL deep or more on one line" },
+    { .path = "indent", .type = CONF_INT, .def = "4", .min = 0, .max = 64,
+      .opt = "indent", .arg = "N", .help = "Indent each level by N spaces" },
+    { .path = "with_text", .type = CONF_BOOL, .def = "false",
+      .opt = "with-text", .arg = "BOOL",
+      .help = "Add the records' text to each event" },
+    { .path = "output", .type = CONF_CHOICE, .def = "file",
+      .choices = outputs, .opt = "output", .short_opt = 'o', .arg = "TYPE",
+      .help = "Write to a file or to syslog" },
+    { .path = "file", .type = CONF_STR, .def = "-", .opt = "file",
+      .short_opt = 'f', .arg = "PATH",
+      .help = "Append to PATH with file output (- stdout); SIGHUP reopens" },
+    { .path = "syslog.facility", .type = CONF_CHOICE, .def = "authpriv",
+      .choices = writer_facility_names, .opt = "syslog-facility",
+      .arg = "NAME", .help = "Facility with syslog output" },
+    { .path = "syslog.priority", .type = CONF_CHOICE, .def = "info",
+      .choices = writer_priority_names, .opt = "syslog-priority",
+      .arg = "NAME", .help = "Priority with syslog output" },
+    { .path = "syslog.socket", .type = CONF_STR, .def = "/dev/log",
+      .opt = "syslog-socket", .arg = "PATH",
+      .help = "The syslog daemon's socket; events wait while it is away" },
+    { .path = "queue_size", .type = CONF_STR, .def = "8m",
+      .opt = "queue-size", .arg = "SIZE",
+      .help = "Bytes of events waiting for the output (N, Nk, Nm)" },
+    { .path = "overflow", .type = CONF_CHOICE, .def = "auto",
+      .choices = overflows, .opt = "overflow", .arg = "HOW",
+      .help = "With a full queue: drop, wait, or auto (by the input)" },
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -203,17 +148,6 @@ parse_size(const char *s, size_t *v)
     return 0;
 }
 
-static int
-lookup(const struct name_value *t, const char *name)
-{
-    for (; t->name != NULL; t++) {
-        if (strcasecmp(t->name, name) == 0) {
-            return t->value;
-        }
-    }
-    return -1;
-}
-
 struct opts {
     struct conv_opts conv;
     struct outq_opts out;
@@ -221,151 +155,96 @@ struct opts {
     const char *input;
 };
 
-/* Parse the command line; 0, 1 (help/version done) or -1 (error done) */
+/* Turn the configuration's values into o; 0, or -1 with what wrong */
 static int
-parse_args(int argc, char **argv, struct opts *o)
+take_values(const struct conf *c, struct opts *o, char *what, size_t n)
 {
-    char what[256];
+    const char *a;
     unsigned long long v;
-    int opt;
 
-    while ((opt = getopt_long(argc, argv, ":hvl:o:f:", longopts,
-                              NULL)) != -1) {
-        const char *a = optarg;
-
-        switch (opt) {
-        case 'h':
-            fputs(usage, stdout);
-            return 1;
-        case 'v':
-            printf(PROG " " PACKAGE_VERSION "\n");
-            return 1;
-        case 'l':
-            if (strcasecmp(a, "json") != 0) {
-                snprintf(what, sizeof(what), "unsupported language "
-                         "\"%s\": only json is built (no XML)", a);
-                goto bad;
-            }
-            break;
-        case 'o':
-            if (strcasecmp(a, "file") == 0) {
-                o->out.path = o->out.path != NULL ? o->out.path : "-";
-            } else if (strcasecmp(a, "syslog") == 0) {
-                o->out.path = NULL;
-            } else {
-                snprintf(what, sizeof(what), "invalid output type \"%s\": "
-                         "use file or syslog", a);
-                goto bad;
-            }
-            break;
-        case 'f':
-            o->out.path = a;
-            break;
-        case OPT_EVENTS_PER_DOC:
-            if (strcasecmp(a, "none") == 0 || strcmp(a, "0") == 0) {
-                o->out.per_doc = 0;
-            } else if (strcasecmp(a, "all") == 0) {
-                o->out.per_doc = LONG_MAX;
-            } else if (parse_num(a + (a[0] == '-'), &v) == 0 && v > 0 &&
-                       v < LONG_MAX) {
-                o->out.per_doc = a[0] == '-' ? -(long)v : (long)v;
-            } else {
-                snprintf(what, sizeof(what), "invalid --events-per-doc "
-                         "\"%s\": use none, N, -N or all", a);
-                goto bad;
-            }
-            break;
-        case OPT_MAX_EVENT_SIZE:
-            if (strcasecmp(a, "unlimited") == 0) {
-                o->conv.max_event = SIZE_MAX;
-            } else if (parse_size(a, &o->conv.max_event) < 0 ||
-                       o->conv.max_event < CONV_EVENT_MIN) {
-                snprintf(what, sizeof(what), "invalid --max-event-size "
-                         "\"%s\": use N, Nk or Nm of at least %u, or "
-                         "unlimited", a, CONV_EVENT_MIN);
-                goto bad;
-            }
-            break;
-        case OPT_FOLD:
-            if (strcasecmp(a, "all") == 0) {
-                o->conv.fold = 0;
-            } else if (strcasecmp(a, "none") == 0) {
-                o->conv.fold = SIZE_MAX;
-            } else if (parse_num(a, &v) == 0 && v < 1000) {
-                o->conv.fold = (size_t)v;
-            } else {
-                snprintf(what, sizeof(what), "invalid --fold \"%s\": use "
-                         "all, none or a level number", a);
-                goto bad;
-            }
-            break;
-        case OPT_INDENT:
-            if (parse_num(a, &v) < 0 || v > 64) {
-                snprintf(what, sizeof(what), "invalid --indent \"%s\": "
-                         "use 0 to 64 spaces", a);
-                goto bad;
-            }
-            o->conv.indent = (size_t)v;
-            break;
-        case OPT_WITH_TEXT:
-            o->conv.with_text = true;
-            break;
-        case OPT_SYSLOG_FACILITY:
-            o->out.syslog_facility = lookup(facilities, a);
-            if (o->out.syslog_facility < 0) {
-                snprintf(what, sizeof(what), "invalid --syslog-facility "
-                         "\"%s\": use authpriv, daemon, local0..local7, "
-                         "...", a);
-                goto bad;
-            }
-            break;
-        case OPT_SYSLOG_SOCKET:
-            o->out.syslog_socket = a;
-            break;
-        case OPT_SYSLOG_PRIORITY:
-            o->out.syslog_prio = lookup(priorities, a);
-            if (o->out.syslog_prio < 0) {
-                snprintf(what, sizeof(what), "invalid --syslog-priority "
-                         "\"%s\": use emerg, alert, crit, err, warning, "
-                         "notice, info or debug", a);
-                goto bad;
-            }
-            break;
-        case OPT_QUEUE_SIZE:
-            if (parse_size(a, &o->out.max_bytes) < 0 ||
-                o->out.max_bytes < 4096) {
-                snprintf(what, sizeof(what), "invalid --queue-size \"%s\": "
-                         "use N, Nk or Nm of at least 4096", a);
-                goto bad;
-            }
-            break;
-        case OPT_OVERFLOW:
-            if (strcasecmp(a, "drop") == 0) {
-                o->overflow = 1;
-            } else if (strcasecmp(a, "wait") == 0) {
-                o->overflow = 0;
-            } else {
-                snprintf(what, sizeof(what), "invalid --overflow \"%s\": "
-                         "use drop or wait", a);
-                goto bad;
-            }
-            break;
-        case ':':
-            snprintf(what, sizeof(what), "option %s needs a value",
-                     argv[optind - 1]);
-            goto bad;
-        default:
-            snprintf(what, sizeof(what), "unknown option %s",
-                     argv[optind - 1]);
-            goto bad;
-        }
+    a = conf_str(c, "events_per_doc");
+    if (strcmp(a, "none") == 0 || strcmp(a, "0") == 0) {
+        o->out.per_doc = 0;
+    } else if (strcmp(a, "all") == 0) {
+        o->out.per_doc = LONG_MAX;
+    } else if (parse_num(a + (a[0] == '-'), &v) == 0 && v > 0 &&
+               v < LONG_MAX) {
+        o->out.per_doc = a[0] == '-' ? -(long)v : (long)v;
+    } else {
+        snprintf(what, n, "invalid --events-per-doc \"%s\": use none, N, "
+                 "-N or all", a);
+        return -1;
     }
-    if (optind + 1 < argc) {
+    a = conf_str(c, "max_event_size");
+    if (strcmp(a, "unlimited") == 0) {
+        o->conv.max_event = SIZE_MAX;
+    } else if (parse_size(a, &o->conv.max_event) < 0 ||
+               o->conv.max_event < CONV_EVENT_MIN) {
+        snprintf(what, n, "invalid --max-event-size \"%s\": use N, Nk or "
+                 "Nm of at least %u, or unlimited", a, CONV_EVENT_MIN);
+        return -1;
+    }
+    a = conf_str(c, "fold");
+    if (strcmp(a, "all") == 0) {
+        o->conv.fold = 0;
+    } else if (strcmp(a, "none") == 0) {
+        o->conv.fold = SIZE_MAX;
+    } else if (parse_num(a, &v) == 0 && v < 1000) {
+        o->conv.fold = (size_t)v;
+    } else {
+        snprintf(what, n, "invalid --fold \"%s\": use all, none or a "
+                 "level number", a);
+        return -1;
+    }
+    a = conf_str(c, "queue_size");
+    if (parse_size(a, &o->out.max_bytes) < 0 || o->out.max_bytes < 4096) {
+        snprintf(what, n, "invalid --queue-size \"%s\": use N, Nk or Nm of "
+                 "at least 4096", a);
+        return -1;
+    }
+    o->conv.indent = (size_t)conf_int(c, "indent");
+    o->conv.with_text = conf_bool(c, "with_text");
+    o->out.path = strcmp(conf_str(c, "output"), "syslog") == 0 ? NULL :
+                  conf_str(c, "file");
+    o->out.syslog_facility = writer_facility(conf_str(c, "syslog.facility"));
+    o->out.syslog_prio = writer_priority(conf_str(c, "syslog.priority"));
+    o->out.syslog_socket = conf_str(c, "syslog.socket");
+    a = conf_str(c, "overflow");
+    o->overflow = strcmp(a, "drop") == 0 ? 1 : strcmp(a, "wait") == 0 ? 0 :
+                  -1;
+    return 0;
+}
+
+/*
+ * Parse the command line into *pc and o; 0, 1 (help, version or
+ * configuration printed) or -1 (usage error said)
+ */
+static int
+parse_args(int argc, char **argv, struct conf **pc, struct opts *o)
+{
+    char what[512];
+    int first = argc, action = 0;
+
+    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), pc) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
+    if (conf_parse_args(*pc, argc, argv, &first, &action, what,
+                        sizeof(what)) < 0) {
+        goto bad;
+    }
+    if (conf_action(*pc, action, PROG, usage, notes, stdout)) {
+        return 1;
+    }
+    if (first + 1 < argc) {
         snprintf(what, sizeof(what), "more than one input given");
         goto bad;
     }
-    if (optind < argc) {
-        o->input = argv[optind];
+    if (first < argc) {
+        o->input = argv[first];
+    }
+    if (take_values(*pc, o, what, sizeof(what)) < 0) {
+        goto bad;
     }
     return 0;
 bad:
@@ -430,15 +309,8 @@ report_drops(struct conv *c, uint64_t *reported, time_t *last, bool force)
 int
 main(int argc, char **argv)
 {
-    struct opts o = {
-        .conv = { .fold = 4, .indent = 4, .max_event = SIZE_MAX },
-        .out = { .path = "-", .syslog_prio = LOG_INFO,
-                 .syslog_facility = LOG_AUTHPRIV,
-                 .syslog_socket = "/dev/log",
-                 .per_doc = LONG_MAX, .max_bytes = QUEUE_DEFAULT },
-        .overflow = -1,
-        .input = "-",
-    };
+    struct opts o = { .input = "-" };
+    struct conf *cf = NULL;
     struct conv *c = NULL;
     struct outq *q = NULL;
     char err[512];
@@ -450,8 +322,9 @@ main(int argc, char **argv)
     int status = 1;
     int rc;
 
-    rc = parse_args(argc, argv, &o);
+    rc = parse_args(argc, argv, &cf, &o);
     if (rc != 0) {
+        conf_free(cf);
         return rc > 0 ? 0 : 2;
     }
     setup_signals();
@@ -583,6 +456,7 @@ main(int argc, char **argv)
 out:
     conv_free(c);
     outq_free(q);
+    conf_free(cf);
     if (fd > STDIN_FILENO) {
         close(fd);
     }

@@ -225,7 +225,7 @@ def command_line():
         return subprocess.run([AUSHAPE] + args, capture_output=True,
                               stdin=stdin, timeout=30)
     for args, what in ((["--bogus"], "unknown option"),
-                       (["-l", "xml"], "no XML"),
+                       (["-l", "xml"], 'must be one of "json"'),
                        (["--events-per-doc=x"], "--events-per-doc"),
                        (["--max-event-size=10"], "at least 1024"),
                        (["--fold=deep"], "--fold"),
