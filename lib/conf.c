@@ -187,17 +187,21 @@ conf_set(struct conf *c, const char *path, const char *value,
             return bad_text(k, origin, value, err, errsz);
         }
         return 0;
-    case CONF_INT:
+    case CONF_INT: {
+        long long n;
+
         errno = 0;
-        v->i = strtoll(value, &end, 10);
+        n = strtoll(value, &end, 10);
         if (errno != 0 || end == value || *end != '\0') {
             return bad_text(k, origin, value, err, errsz);
         }
-        if (v->i < k->min || v->i > k->max) {
-            /* a number, shown as one */
+        if (n < k->min || n > k->max) {
+            /* a number, shown as one; the value in effect stays */
             return bad_value(k, origin, value, err, errsz);
         }
+        v->i = n;
         return 0;
+    }
     case CONF_CHOICE:
         for (i = 0; k->choices[i] != NULL; i++) {
             if (strcmp(k->choices[i], value) == 0) {
