@@ -323,14 +323,12 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
                        JSON_C_TO_STRING_NOSLASHESCAPE));
     case CONF_LIST: {
         size_t i, n;
-        int rc;
+        char *old;
+        int rc = 0;
 
         if (t != json_type_array) {
             return bad_value(k, origin, type_name(t), err, errsz);
         }
-        /* a file's list replaces the one before it */
-        free(c->v[idx].s);
-        c->v[idx].s = NULL;
         n = json_object_array_length(o);
         for (i = 0; i < n; i++) {
             struct json_object *e = json_object_array_get_idx(o, i);
@@ -342,15 +340,25 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
                          type_name(json_object_get_type(e)));
                 return bad_value(k, origin, given, err, errsz);
             }
-            rc = conf_set(c, k->path, json_object_get_string(e), origin,
-                          err, errsz);
-            if (rc < 0) {
-                return rc;
-            }
         }
-        if (c->v[idx].s == NULL) {
-            return set_str(&c->v[idx], "");
+        /* a file's list replaces the one before it, once all of it is
+         * taken; refused, the one before stays */
+        old = c->v[idx].s;
+        c->v[idx].s = NULL;
+        for (i = 0; i < n && rc == 0; i++) {
+            rc = conf_set(c, k->path,
+                          json_object_get_string(json_object_array_get_idx(
+                              o, i)), origin, err, errsz);
         }
+        if (rc == 0 && c->v[idx].s == NULL) {
+            rc = set_str(&c->v[idx], "");
+        }
+        if (rc < 0) {
+            free(c->v[idx].s);
+            c->v[idx].s = old;
+            return rc;
+        }
+        free(old);
         return 0;
     }
     }
