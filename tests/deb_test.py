@@ -42,7 +42,7 @@ import time  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, CODEC, TOP, case, check, free_port,  # noqa
-                      run_cases, sshd_config, tmp)
+                      run_cases, sshd_config, tmp, wait_after)
 
 BUILD = os.path.abspath(BUILD)
 TOP = os.path.abspath(TOP)
@@ -382,23 +382,14 @@ def login(commands, anchor):
               "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
               "-i", state["key"], "-o", "IdentitiesOnly=yes",
               "-o", "BatchMode=yes", USER + "@127.0.0.1"], cols=120)
-
-    def after(a, text, timeout=30):
-        end = time.monotonic() + timeout
-        while True:
-            i = t.screen.find(a)
-            if i >= 0 and text in t.screen[i + len(a):]:
-                return True
-            if time.monotonic() > end or t.poll() is not None:
-                return False
-            t.pump(0.05)
     try:
-        check(after(anchor, b"$ "), "no prompt: %r; sshd: %s; agent: %s"
-              % (t.screen[-300:], tail(os.path.join(T, "sshd.log"), 800),
-                 tail(os.path.join(T, "agent.log"), 800)))
+        check(wait_after(t, anchor, b"$ ", 30), "no prompt: %r; sshd: %s; "
+              "agent: %s" % (t.screen[-300:],
+                             tail(os.path.join(T, "sshd.log"), 800),
+                             tail(os.path.join(T, "agent.log"), 800)))
         for cmd, want in commands:
             t.send(cmd + b"\r")
-            check(after(cmd, want), "%r did not show %r: %r"
+            check(wait_after(t, cmd, want, 30), "%r did not show %r: %r"
                   % (cmd, want, t.screen[-300:]))
         t.send(b"exit\r")
         st = t.finish(30)

@@ -34,7 +34,7 @@ import time  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, Rsyslog, case, check,  # noqa
                       decode, exact, free_port, ref_play, run_cases,
-                      session_capability, sshd_config, tmp)
+                      session_capability, sshd_config, tmp, wait_after)
 
 BUILD = os.path.abspath(BUILD)
 SRC = os.environ.get("top_srcdir", os.path.join(BUILD, ".."))
@@ -357,18 +357,6 @@ def ssh_run(user, command, stdin=b"", tty=False):
         [user + "@127.0.0.1", command]
     p = subprocess.run(argv, input=stdin, capture_output=True, timeout=60)
     return p.returncode, p.stdout, p.stderr
-
-
-def wait_after(t, anchor, text, timeout=20):
-    """Read until text shows after the first anchor on the screen"""
-    end = time.monotonic() + timeout
-    while True:
-        i = t.screen.find(anchor)
-        if i >= 0 and text in t.screen[i + len(anchor):]:
-            return True
-        if time.monotonic() > end or t.poll() is not None:
-            return False
-        t.pump(0.05)
 
 
 def interactive(user, commands, password=False, anchor=NOTICE):

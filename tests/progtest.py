@@ -170,6 +170,19 @@ def case(name, user=None):
 CASES = []
 
 
+def wait_after(t, anchor, text, timeout=20):
+    """Pump the terminal t until text shows after the first anchor on its
+    screen (True), or until timeout or its end (False)"""
+    end = time.monotonic() + timeout
+    while True:
+        i = t.screen.find(anchor)
+        if i >= 0 and text in t.screen[i + len(anchor):]:
+            return True
+        if time.monotonic() > end or t.poll() is not None:
+            return False
+        t.pump(0.05)
+
+
 def sshd_config(port, d, extra=""):
     """The text of an sshd_config for a private sshd on 127.0.0.1:port:
     its host key d/host, each user's authorized keys in d/keys/USER, its
