@@ -131,7 +131,7 @@ send_rest(struct parcel *p)
 static struct parcel *
 adopt(const struct recd_agent *a, const char *path)
 {
-    struct recorder_conf rc;
+    struct recorder_conf cfg;
     struct parcel *p;
     struct spool *sp;
     char err[1024];
@@ -162,10 +162,10 @@ adopt(const struct recd_agent *a, const char *path)
     snprintf(p->id.user, sizeof(p->id.user), "%s", spool_ident(sp)->user);
     p->id.session = spool_ident(sp)->session;
     p->lost = !spool_has_ended(sp);
-    memset(&rc, 0, sizeof(rc));
-    rc.prog = PROG;
-    rc.ident = &p->id;
-    if (rec_conf_apply(a->conf, &rc, true, err, sizeof(err)) < 0) {
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.prog = PROG;
+    cfg.ident = &p->id;
+    if (rec_conf_apply(a->conf, &cfg, true, err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": spooled recording %s waits: %s\n",
                 p->id.rec, err);
         spool_close(sp);
@@ -173,7 +173,7 @@ adopt(const struct recd_agent *a, const char *path)
         free(p);
         return NULL;
     }
-    p->w = rc.writer;
+    p->w = cfg.writer;
     return p;
 }
 

@@ -171,46 +171,46 @@ rec_conf_writer(const struct conf *c, const char *prog, bool fallback,
 }
 
 int
-rec_conf_apply(const struct conf *c, struct recorder_conf *rc, bool fallback,
+rec_conf_apply(const struct conf *c, struct recorder_conf *cfg, bool fallback,
                char *err, size_t errsz)
 {
     const char *action = conf_str(c, "limit.action");
     struct writer *w = NULL;
     int r;
 
-    rc->latency = (unsigned int)conf_int(c, "latency");
-    rc->payload = (size_t)conf_int(c, "payload");
-    rc->log_input = conf_bool(c, "log.input");
-    rc->log_output = conf_bool(c, "log.output");
-    rc->log_window = conf_bool(c, "log.window");
-    rc->action = !strcmp(action, "delay") ? SINK_DELAY :
+    cfg->latency = (unsigned int)conf_int(c, "latency");
+    cfg->payload = (size_t)conf_int(c, "payload");
+    cfg->log_input = conf_bool(c, "log.input");
+    cfg->log_output = conf_bool(c, "log.output");
+    cfg->log_window = conf_bool(c, "log.window");
+    cfg->action = !strcmp(action, "delay") ? SINK_DELAY :
                  !strcmp(action, "drop") ? SINK_DROP : SINK_PASS;
-    rc->rate = (uint64_t)conf_int(c, "limit.rate");
-    rc->burst = (uint64_t)conf_int(c, "limit.burst");
-    r = rec_conf_writer(c, rc->prog, fallback, rc->ident, &w, err, errsz);
+    cfg->rate = (uint64_t)conf_int(c, "limit.rate");
+    cfg->burst = (uint64_t)conf_int(c, "limit.burst");
+    r = rec_conf_writer(c, cfg->prog, fallback, cfg->ident, &w, err, errsz);
     if (r < 0) {
         return r;
     }
-    rc->writer = w;
+    cfg->writer = w;
     return 0;
 }
 
 int
-rec_conf_run(const struct conf *c, struct recorder_conf *rc, bool fallback,
+rec_conf_run(const struct conf *c, struct recorder_conf *cfg, bool fallback,
              int *status, char *err, size_t errsz)
 {
     int r;
 
     *status = 1;
-    r = rec_conf_apply(c, rc, fallback, err, errsz);
+    r = rec_conf_apply(c, cfg, fallback, err, errsz);
     if (r < 0) {
         return r;
     }
-    r = recorder_run(rc, status, err, errsz);
+    r = recorder_run(cfg, status, err, errsz);
     if (r < 0 && *status == 0) {
         *status = 1;    /* the command did well; the recording did not */
     }
-    writer_free(rc->writer);
-    rc->writer = NULL;
+    writer_free(cfg->writer);
+    cfg->writer = NULL;
     return r;
 }

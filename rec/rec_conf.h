@@ -29,17 +29,17 @@ extern const struct conf_key recd_conf_keys[];
 extern const size_t recd_conf_nkeys;
 
 /*
- * Fill the recording settings of *rc from the configuration and open the
- * writer it names into rc->writer (owned by the caller: writer_free()).
+ * Fill the recording settings of *cfg from the configuration and open the
+ * writer it names into cfg->writer (owned by the caller: writer_free()).
  * With fallback, the journal writer becomes the syslog writer when no
  * journal daemon listens.  Returns 0 or a negative errno value with err
  * filled.
  */
-int rec_conf_apply(const struct conf *c, struct recorder_conf *rc,
+int rec_conf_apply(const struct conf *c, struct recorder_conf *cfg,
                    bool fallback, char *err, size_t errsz);
 
 /*
- * Record: fill the recording settings of *rc (whose prog, path, argv,
+ * Record: fill the recording settings of *cfg (whose prog, path, argv,
  * ident, notice and semaphore the caller sets) from the configuration,
  * open the writer it names (with fallback, the journal writer becomes
  * the syslog writer when no journal daemon listens), run the recorder,
@@ -47,7 +47,7 @@ int rec_conf_apply(const struct conf *c, struct recorder_conf *rc,
  * or 1 if it never ran.  Returns 0 or a negative errno value with err
  * filled, to be printed once the terminal is back, which it is by then.
  */
-int rec_conf_run(const struct conf *c, struct recorder_conf *rc,
+int rec_conf_run(const struct conf *c, struct recorder_conf *cfg,
                  bool fallback, int *status, char *err, size_t errsz);
 
 #endif

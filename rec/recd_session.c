@@ -141,13 +141,13 @@ state_mark(const struct recd_agent *a, const char *kind, uint32_t session,
 
 /* Open the configured writer and fill the recording settings */
 static int
-open_writer(const struct recd_agent *a, struct recorder_conf *rc,
+open_writer(const struct recd_agent *a, struct recorder_conf *cfg,
             const struct ident *id, char *err, size_t errsz)
 {
-    memset(rc, 0, sizeof(*rc));
-    rc->prog = PROG;
-    rc->ident = id;
-    return rec_conf_apply(a->conf, rc, true, err, errsz);
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->prog = PROG;
+    cfg->ident = id;
+    return rec_conf_apply(a->conf, cfg, true, err, errsz);
 }
 
 /* The child that records: the agent's user from here on */
@@ -155,25 +155,25 @@ static int
 record(const struct recd_agent *a, int conn, const struct ident *id,
        struct relay_conf *rl, const int *give, int ngive)
 {
-    struct recorder_conf rc;
+    struct recorder_conf cfg;
     char err[1024];
     int r, i;
 
     setsid();
     r = recd_priv_drop(a->uid, a->gid, err, sizeof(err));
     if (r == 0) {
-        r = open_writer(a, &rc, id, err, sizeof(err));
+        r = open_writer(a, &cfg, id, err, sizeof(err));
     }
     if (r < 0) {
         reply(conn, r, NULL, err, NULL, 0);
         return 1;
     }
     if (!rl->pty) {
-        rc.log_input = conf_bool(a->conf, "log.piped_input");
+        cfg.log_input = conf_bool(a->conf, "log.piped_input");
     }
-    rc.spool_dir = a->spool_dir;
-    rc.spool_max = a->spool_max;
-    rl->rec = &rc;
+    cfg.spool_dir = a->spool_dir;
+    cfg.spool_max = a->spool_max;
+    rl->rec = &cfg;
     rl->drain_ms = DRAIN_MS;
     /* from here the session is recorded: hand the new terminal over */
     reply(conn, 0, id->rec, NULL, give, ngive);
@@ -186,7 +186,7 @@ record(const struct recd_agent *a, int conn, const struct ident *id,
         fprintf(stderr, PROG ": recording %s of %s: %s\n", id->rec, id->user,
                 err);
     }
-    writer_free(rc.writer);
+    writer_free(cfg.writer);
     return r < 0 ? 1 : 0;
 }
 
@@ -378,7 +378,7 @@ static int
 write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
                  const struct recd_request *q, const char *opened)
 {
-    struct recorder_conf rc;
+    struct recorder_conf cfg;
     struct ident id;
     struct timespec now;
     struct buf b;
@@ -392,7 +392,7 @@ write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
         r = recd_priv_drop(a->uid, a->gid, err, sizeof(err));
     }
     if (r == 0) {
-        r = open_writer(a, &rc, &id, err, sizeof(err));
+        r = open_writer(a, &cfg, &id, err, sizeof(err));
     }
     if (r < 0) {
         fprintf(stderr, PROG ": unrecorded session of %s: %s\n", q->user, err);
@@ -417,13 +417,13 @@ write_unrecorded(const struct recd_agent *a, const struct ucred *cr,
     json_field(&b, "rhost", q->rhost);
     json_field(&b, "opened", opened);
     json_raw(&b, "},\"x_tlog_end\":{\"session\":\"unrecorded\"}}");
-    r = writer_write(rc.writer, (const char *)b.data, b.len, 1);
+    r = writer_write(cfg.writer, (const char *)b.data, b.len, 1);
     if (r < 0) {
         fprintf(stderr, PROG ": unrecorded session of %s: %s\n", q->user,
-                writer_error(rc.writer));
+                writer_error(cfg.writer));
     }
     buf_fini(&b);
-    writer_free(rc.writer);
+    writer_free(cfg.writer);
     return r < 0 ? 1 : 0;
 }
 

@@ -34,7 +34,7 @@
 #define HANGUP_GRACE_MS 2000
 
 struct rec {
-    const struct recorder_conf *rc;
+    const struct recorder_conf *cfg;
     bool pty;
     int master;             /* PTY master, or -1 */
     int to_child;           /* child's input: master or a pipe */
@@ -75,18 +75,18 @@ record_window(struct rec *r)
         return;
     }
     ioctl(r->master, TIOCSWINSZ, &ws);
-    if (r->rc->log_window) {
+    if (r->cfg->log_window) {
         record(r, PKT_WINDOW, NULL, 0, ws.ws_col, ws.ws_row);
     }
 }
 
 static void
-child_exec(const struct recorder_conf *rc, const sigset_t *old)
+child_exec(const struct recorder_conf *cfg, const sigset_t *old)
 {
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, old, NULL);
-    execv(rc->path, rc->argv);
-    fprintf(stderr, "%s: cannot run %s: %s\r\n", rc->prog, rc->path,
+    execv(cfg->path, cfg->argv);
+    fprintf(stderr, "%s: cannot run %s: %s\r\n", cfg->prog, cfg->path,
             strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
 }
@@ -126,7 +126,7 @@ start_pty(struct rec *r, const sigset_t *old, char *err, size_t errsz)
         if (slave > 2) {
             close(slave);
         }
-        child_exec(r->rc, old);
+        child_exec(r->cfg, old);
     }
     close(slave);
     /* who(1) shows the session; failure to add it is not fatal */
@@ -139,7 +139,7 @@ start_pty(struct rec *r, const sigset_t *old, char *err, size_t errsz)
     r->to_child = r->master;
     r->from_child[0] = r->master;
     r->from_child[1] = -1;
-    if (r->rc->log_window) {
+    if (r->cfg->log_window) {
         record(r, PKT_WINDOW, NULL, 0, ws.ws_col, ws.ws_row);
     }
     return 0;
@@ -163,7 +163,7 @@ start_pipes(struct rec *r, const sigset_t *old, char *err, size_t errsz)
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(er[1], 2);
-        child_exec(r->rc, old);
+        child_exec(r->cfg, old);
     }
     close(in[0]);
     close(out[1]);
@@ -239,7 +239,7 @@ on_stdin(struct rec *r)
         }
         return;
     }
-    if (r->rc->log_input) {
+    if (r->cfg->log_input) {
         record(r, PKT_INPUT, r->inbuf, (size_t)n, 0, 0);
     }
     r->in_len = (size_t)n;
@@ -277,7 +277,7 @@ from_child(struct rec *r, int i)
         /* EIO on a PTY master: every holder of the terminal closed it */
         return false;
     }
-    if (r->rc->log_output) {
+    if (r->cfg->log_output) {
         record(r, PKT_OUTPUT, buf, (size_t)n, 0, 0);
     }
     fdio_write_all(i == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n);
@@ -372,7 +372,7 @@ semaphore(const char *path)
 }
 
 int
-recorder_run(const struct recorder_conf *rc, int *status, char *err,
+recorder_run(const struct recorder_conf *cfg, int *status, char *err,
              size_t errsz)
 {
     struct rec r;
@@ -381,14 +381,14 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
     int st, ret = 0;
 
     memset(&r, 0, sizeof(r));
-    r.rc = rc;
+    r.cfg = cfg;
     r.master = r.to_child = -1;
     r.from_child[0] = r.from_child[1] = -1;
     r.sigfd = -1;
     r.child = -1;
     r.stdin_open = true;
 
-    ret = recording_open(rc, &r.recording, err, errsz);
+    ret = recording_open(cfg, &r.recording, err, errsz);
     if (ret < 0) {
         goto out;
     }
@@ -410,9 +410,9 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
     }
 
     /* Only to a terminal: on pipes it would corrupt scp and sftp */
-    if (rc->notice != NULL && *rc->notice && isatty(STDOUT_FILENO)) {
-        fdio_write_all(STDOUT_FILENO, (const uint8_t *)rc->notice,
-                  strlen(rc->notice));
+    if (cfg->notice != NULL && *cfg->notice && isatty(STDOUT_FILENO)) {
+        fdio_write_all(STDOUT_FILENO, (const uint8_t *)cfg->notice,
+                  strlen(cfg->notice));
     }
     r.pty = isatty(STDIN_FILENO);
     ret = r.pty ? start_pty(&r, &old, err, errsz) :
@@ -420,8 +420,8 @@ recorder_run(const struct recorder_conf *rc, int *status, char *err,
     if (ret < 0) {
         goto out;
     }
-    if (rc->semaphore != NULL) {
-        semaphore(rc->semaphore);
+    if (cfg->semaphore != NULL) {
+        semaphore(cfg->semaphore);
     }
     loop(&r);
 

@@ -41,7 +41,7 @@ struct recorder_conf {
  * Problems with writing the recording do not stop the command: they are
  * reported in err after it ends (returning -EIO).
  */
-int recorder_run(const struct recorder_conf *rc, int *status,
+int recorder_run(const struct recorder_conf *cfg, int *status,
                  char *err, size_t errsz);
 
 #endif

@@ -40,7 +40,7 @@ recording_ms(const struct timespec *a, const struct timespec *b)
 }
 
 int
-recording_open(const struct recorder_conf *rc, struct recording **pr,
+recording_open(const struct recorder_conf *cfg, struct recording **pr,
                char *err, size_t errsz)
 {
     struct recording *r;
@@ -53,12 +53,12 @@ recording_open(const struct recorder_conf *rc, struct recording **pr,
         snprintf(err, errsz, "out of memory");
         return -ENOMEM;
     }
-    r->latency = rc->latency;
+    r->latency = cfg->latency;
     memset(&sc, 0, sizeof(sc));
-    sc.writer = rc->writer;
-    sc.action = rc->action;
-    sc.rate = rc->rate;
-    sc.burst = rc->burst;
+    sc.writer = cfg->writer;
+    sc.action = cfg->action;
+    sc.rate = cfg->rate;
+    sc.burst = cfg->burst;
     ret = sink_new(&sc, &r->sink);
     if (ret < 0) {
         snprintf(err, errsz, "%s", strerror(-ret));
@@ -66,12 +66,12 @@ recording_open(const struct recorder_conf *rc, struct recording **pr,
         return ret;
     }
     memset(&ec, 0, sizeof(ec));
-    ec.host = rc->ident->host;
-    ec.rec = rc->ident->rec;
-    ec.user = rc->ident->user;
-    ec.term = rc->ident->term;
-    ec.session = rc->ident->session;
-    ec.payload = rc->payload;
+    ec.host = cfg->ident->host;
+    ec.rec = cfg->ident->rec;
+    ec.user = cfg->ident->user;
+    ec.term = cfg->ident->term;
+    ec.session = cfg->ident->session;
+    ec.payload = cfg->payload;
     ec.emit = sink_emit;
     ec.emit_ctx = r->sink;
     clock_gettime(CLOCK_MONOTONIC, &ec.start);
@@ -82,23 +82,23 @@ recording_open(const struct recorder_conf *rc, struct recording **pr,
         free(r);
         return ret;
     }
-    if (rc->spool_dir != NULL) {
+    if (cfg->spool_dir != NULL) {
         struct spool_ident si;
         char serr[1024];
 
         memset(&si, 0, sizeof(si));
-        si.rec = rc->ident->rec;
-        si.user = rc->ident->user;
-        si.session = rc->ident->session;
+        si.rec = cfg->ident->rec;
+        si.user = cfg->ident->user;
+        si.session = cfg->ident->session;
         si.head = enc_head(r->enc, &si.head_len);
         si.start = ec.start;
         si.real_start_ms = (uint64_t)ec.real_start.tv_sec * 1000 +
                            (uint64_t)ec.real_start.tv_nsec / 1000000;
         /* without it the recording goes on, held in memory as tlog-rec's */
-        if (spool_create(rc->spool_dir, &si, rc->spool_max, &r->spool, serr,
+        if (spool_create(cfg->spool_dir, &si, cfg->spool_max, &r->spool, serr,
                          sizeof(serr)) < 0) {
             fprintf(stderr, "%s: recording %s goes on without a spool: %s\n",
-                    rc->prog, rc->ident->rec, serr);
+                    cfg->prog, cfg->ident->rec, serr);
         } else {
             sink_set_spool(r->sink, r->spool);
         }

@@ -18,11 +18,11 @@
 struct recording;
 
 /*
- * Start a recording with the settings, identity and writer of *rc (the
+ * Start a recording with the settings, identity and writer of *cfg (the
  * writer stays the caller's).  Stores it in *pr.  Returns 0 or a negative
  * errno value with err filled.
  */
-int recording_open(const struct recorder_conf *rc, struct recording **pr,
+int recording_open(const struct recorder_conf *cfg, struct recording **pr,
                    char *err, size_t errsz);
 
 /* Record a packet now; a failure is kept for recording_close() */

@@ -22,7 +22,7 @@ main(int argc, char **argv)
 {
     struct conf *c = NULL;
     struct ident id;
-    struct recorder_conf rc;
+    struct recorder_conf cfg;
     char err[1024], path[PATH_MAX];
     char *shell_argv[2];
     char **cmd_argv;
@@ -78,13 +78,13 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    memset(&rc, 0, sizeof(rc));
-    rc.prog = PROG;
-    rc.path = path;
-    rc.argv = cmd_argv;
-    rc.ident = &id;
-    rc.semaphore = *conf_str(c, "semaphore") ? conf_str(c, "semaphore") : NULL;
-    r = rec_conf_run(c, &rc, false, &status, err, sizeof(err));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.prog = PROG;
+    cfg.path = path;
+    cfg.argv = cmd_argv;
+    cfg.ident = &id;
+    cfg.semaphore = *conf_str(c, "semaphore") ? conf_str(c, "semaphore") : NULL;
+    r = rec_conf_run(c, &cfg, false, &status, err, sizeof(err));
     /* the terminal is restored by now: the one place to speak */
     if (r < 0) {
         fprintf(stderr, PROG ": %s\n", err);
