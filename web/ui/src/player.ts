@@ -476,6 +476,17 @@ export async function showPlayer(app: HTMLElement, rec: string,
   const t = Number(params.get('t'));
   const start = isFinite(t) && params.has('t') ? t :
       live ? screen.duration : 0;
+  // a time past what is read so far: wait for the index to get there
+  for (let k = 0; k < 100 && !screen.index.complete &&
+       start > screen.index.duration_ms; k++) {
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      screen.setIndex(await api.index(rec, host));
+    } catch {
+      // asked again
+    }
+  }
+  showIndex();
   await screen.seek(start);
   if (live && params.get('t') === null) {
     followBox.checked = true;

@@ -223,7 +223,9 @@ export class Screen {
 
   /* Show the screen at t; a later seek made meanwhile wins */
   seek(t: number): Promise<void> {
-    this.want = Math.max(0, Math.min(t, this.duration));
+    // an index still being read does not know the end yet
+    this.want = Math.max(0, this.index.complete && !this.live ?
+                         Math.min(t, this.duration) : t);
     if (this.seeking === null) {
       this.seeking = (async () => {
         try {
