@@ -201,6 +201,36 @@ def search_typed():
     return typed
 
 
+@case("search: by a command run (from the audit events)")
+def search_command():
+    browser.login(wt.A2)
+    for cmd, name in (("ls /etc/alice-dir", "alice"),
+                      ("cat bob-file", "bob")):
+        browser("fill", sel="#search-command", value=cmd)
+        browser("click", sel="#search button[type=submit]")
+        browser("waitFn", expr="location.hash.includes('command=') && "
+                "!document.querySelector('#search-status').textContent"
+                ".startsWith('Searching')")
+        status = browser("text", sel="#search-status")
+        check(status.startswith("Recordings"), "%r: %r (tlog-web: %s)" % (
+            cmd, status, web.stderr()[-600:]))
+        rows = browser("eval", expr="[...document.querySelectorAll("
+                       "'#results tbody tr')].map(r => r.dataset.rec)")
+        check(rows == [wt.recs[name]], "%r found %r, want %s's %r" %
+              (cmd, rows, name, wt.recs[name]))
+    browser("fill", sel="#search-command", value="no-such-command-run")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelector('#search-status')"
+            ".textContent.startsWith('No recordings')")
+    # the commands column counts them
+    browser("fill", sel="#search-command", value="ls /etc/alice-dir")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelector('#results tbody td.num"
+            " + td') !== null && [...document.querySelectorAll("
+            "'#results tbody td')][4].textContent === '1'")
+    browser.shot("search-command")
+
+
 @case("seek: by the URL, the seek bar, a drag and the arrow keys, the"
       " screen is the one pyte computes for that time")
 def seek():
@@ -428,18 +458,26 @@ def setup():
     for m in progtest.messages(wt.rec_files["alice"]):
         start = int(m["time"] * 1000) - m["pos"] if start is None else start
     docs = []
-    e = wt.aushape_event("tests/aushape/real.log", "execve")
-    e["host"], e["time"] = "host1", wt.iso_ms(start + 150)
-    e["data"]["syscall"]["ses"] = ["4242", "4242"]
-    e["data"]["syscall"]["auid"] = ["alice", "1000"]
-    e["data"]["execve"] = ["ls", "/etc/alice-dir"]
-    e["data"].pop("proctitle", None)
-    docs.append(e)
+    for host, ses, user, argv in (
+            ("host1", "4242", "alice", ["ls", "/etc/alice-dir"]),
+            ("host2", "4343", "bob", ["cat", "/etc/bob-file"])):
+        e = wt.aushape_event("tests/aushape/real.log", "execve")
+        e["host"], e["time"] = host, wt.iso_ms(start + 150)
+        e["data"]["syscall"]["ses"] = [ses, ses]
+        e["data"]["syscall"]["auid"] = [user, "1000"]
+        e["data"]["execve"] = argv
+        e["data"].pop("proctitle", None)
+        docs.append(e)
     f = wt.aushape_event("tests/audit/login.log", "user_auth")
     f["host"], f["time"] = "host1", wt.iso_ms(start - 60000)
     f["data"]["user_auth"]["acct"] = ["alice"]
     f["data"]["user_auth"]["res"] = ["failed"]
     docs.append(f)
+    with open(os.path.join(TOP, "contrib", "elasticsearch",
+                           "aushape-template.json")) as tf:
+        r = es_request(wt.es_url, "PUT", "/_index_template/aushape",
+                       json.load(tf))
+    check(r.get("acknowledged"), "aushape template: %r" % r)
     es_request(wt.es_url, "POST", "/aushape-test/_bulk",
                "".join('{"index":{}}\n' + json.dumps(d) + "\n"
                        for d in docs).encode(), ndjson=True)
