@@ -508,9 +508,10 @@ def main():
         ("playwright-core", os.path.isdir(os.path.join(
             NODE_MODULES, "playwright-core")))) if not ok]
     if missing:
-        print("SKIP: no %s (tools/install-deps; configure with npm)" %
-              ", ".join(missing))
-        return 77
+        print("%s: no %s (tools/install-deps; configure with npm)" % (
+            "FAIL setup" if os.environ.get("TLOG_UI_TEST_REQUIRED") else
+            "SKIP", ", ".join(missing)))
+        return 1 if os.environ.get("TLOG_UI_TEST_REQUIRED") else 77
     if os.getuid() != 0:
         print("FAIL setup: run as root (users, namespaces, Elasticsearch)")
         return 1
