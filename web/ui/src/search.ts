@@ -66,15 +66,18 @@ export function showSearch(app: HTMLElement, params: URLSearchParams,
     i.value = range ? toLocal(params.get(name) ?? '') :
         params.get(name) ?? '';
     inputs.set(name, i);
-    form.append(el('label', { for: id }, label + (range ? ' (UTC)' : '')),
-                i);
+    form.append(el('div', { class: 'field' },
+                   el('label', { for: id }, label + (range ? ' (UTC)' : '')),
+                   i));
   }
   const live = el('input', { id: 'search-live', type: 'checkbox',
                              name: 'live' });
   live.checked = params.get('live') === '1';
-  form.append(el('label', { for: 'search-live', class: 'check' }, live,
-                 ' Running sessions only'),
-              el('button', { type: 'submit' }, 'Search'));
+  form.append(el('div', { class: 'field' },
+                 el('label', { for: 'search-live', class: 'check' }, live,
+                    ' Running sessions only')),
+              el('div', { class: 'field' },
+                 el('button', { type: 'submit' }, 'Search')));
   const status = el('p', { id: 'search-status', role: 'status' });
   const table = el('table', { id: 'results', class: 'results' });
   const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
