@@ -29,8 +29,11 @@ export interface PlayerHook {
   screen(): string[];
   state(): { pos: number; playing: boolean; speed: number; busy: boolean;
              cols: number; rows: number; duration: number; live: boolean;
-             follow: boolean };
+             follow: boolean;
+             seekTimes: { load: number; write: number; bytes: number } };
   seek(ms: number): Promise<void>;
+  /* ms from the page's start to the player's first screen drawn */
+  opened: number;
 }
 
 declare global {
@@ -56,8 +59,8 @@ export async function showPlayer(app: HTMLElement, rec: string,
   replace(app, status);
   let info: Recording, index: PlayIndex;
   try {
-    info = await api.recording(rec, host);
-    index = await api.index(rec, host);
+    [info, index] = await Promise.all([api.recording(rec, host),
+                                       api.index(rec, host)]);
   } catch (e) {
     status.textContent = e instanceof ApiError && e.status === 404 ?
         'No such recording (or not one you may see).' :
@@ -401,8 +404,9 @@ export async function showPlayer(app: HTMLElement, rec: string,
                     speed: screen.speed, busy: screen.busy,
                     cols: screen.term.cols, rows: screen.term.rows,
                     duration: screen.duration, live: screen.live,
-                    follow: screen.follow }),
+                    follow: screen.follow, seekTimes: screen.seekTimes }),
     seek: (ms: number) => screen.seek(ms),
+    opened: 0,
   };
 
   current = {
@@ -488,6 +492,11 @@ export async function showPlayer(app: HTMLElement, rec: string,
   }
   showIndex();
   await screen.seek(start);
+  requestAnimationFrame(() => {
+    if (window.tlog) {
+      window.tlog.opened = performance.now();
+    }
+  });
   if (live && params.get('t') === null) {
     followBox.checked = true;
     screen.follow = true;

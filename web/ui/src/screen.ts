@@ -249,14 +249,19 @@ export class Screen {
     return this.seeking !== null;
   }
 
+  /* Where the last seek's time went (ms): getting the segment, writing */
+  seekTimes = { load: 0, write: 0, bytes: 0 };
+
   private async show(t: number): Promise<void> {
     if (this.index.segments.length === 0) {
       return;
     }
+    const t0 = performance.now();
     const seg = await this.load(this.segmentAt(t));
     if (this.want !== null) {
       return;
     }
+    const t1 = performance.now();
     this.term.reset();
     this.resize(seg.cols, seg.rows);
     const ops: Op[] = [seg.snapshot];
@@ -277,6 +282,11 @@ export class Screen {
     }
     this.liveNext = lk;
     await this.apply(ops);
+    this.seekTimes = {
+      load: t1 - t0, write: performance.now() - t1,
+      bytes: ops.reduce((a, o) => a + (o instanceof Uint8Array ?
+                                        o.length : 0), 0),
+    };
     this.pos = t;
     this.onChange();
     if (seg.i + 1 < this.index.segments.length) {
