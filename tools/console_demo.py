@@ -50,6 +50,10 @@ SESSIONS = [
 ]
 
 
+# the running session's recorder, ended with the demo
+recorders = []
+
+
 def audit_docs(start_ms, host, ses, user, argvs):
     """aushape's events of real audit records, moved to this session"""
     docs = []
@@ -119,6 +123,11 @@ def main():
     except KeyboardInterrupt:
         return 0
     finally:
+        for t in recorders:
+            try:
+                os.kill(t.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         if web is not None and web.proc.poll() is None:
             web.proc.terminate()
             web.proc.wait(timeout=30)
@@ -133,6 +142,7 @@ def live_session():
     t = Term([progtest.REC, "--latency=1", "-o", out, "sh", "-c",
               "for i in $(seq 600); do echo \"$(date +%T) tick $i\";"
               " sleep 1; done"])
+    recorders.append(t)
     done = []
     threading.Thread(target=lambda: done.append(t.finish(timeout=700)),
                      daemon=True).start()

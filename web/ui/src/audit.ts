@@ -13,7 +13,16 @@ function str(v: unknown): string {
   if (v === undefined || v === null) {
     return '';
   }
-  return Array.isArray(v) ? v.map(str).join(' ') : String(v);
+  if (Array.isArray(v)) {
+    return v.map(str).join(' ');
+  }
+  if (typeof v === 'object') {
+    // a user id as the server gives it: {"name", "id"}
+    const o = v as { name?: unknown; id?: unknown };
+    return o.name !== undefined ? str(o.name) :
+        o.id !== undefined ? str(o.id) : '';
+  }
+  return String(v);
 }
 
 /* The one-line description of e */
