@@ -12,7 +12,7 @@
 //   wait sel [state] [timeout]
 //   waitFn expr [timeout]    until the page's expression is truthy
 //   eval expr                the page's value of expr (JSON)
-//   screenshot path
+//   screenshot path | viewport width height | url
 //   console                  the page's console lines and failed requests
 //   quit
 'use strict';
@@ -116,6 +116,10 @@ async function main() {
       return null;
     },
     url: async () => page.url(),
+    viewport: async (c) => {
+      await page.setViewportSize({ width: c.width, height: c.height });
+      return null;
+    },
     console: async () => log,
   };
   const rl = readline.createInterface({ input: process.stdin });

@@ -269,6 +269,19 @@ def seek():
         want = max(0, min(end, p + d))
         s = browser.settled(want)
         same_screen(events, key)
+    # the link to this moment opens the same screen in a new page
+    browser("clickAt", sel="canvas.timeline", fx=0.45, fy=0.5)
+    s = browser.settled()
+    browser("click", sel="#copy-link")
+    link = browser("eval", expr="document.querySelector('#link').value")
+    check(link.endswith("t=%d" % s["pos"]) or "t=%d&" % s["pos"] in link,
+          "link %r for %d ms" % (link, s["pos"]))
+    shown = browser.screen()
+    browser("goto", url="about:blank")
+    browser("goto", url=link)
+    s2 = browser.settled(s["pos"])
+    check(browser.screen() == shown, "the link shows another screen")
+    same_screen(events, "link")
 
 
 @case("speed: } and { change it, playing advances at that rate, space"
@@ -302,11 +315,49 @@ def speed():
     s2 = browser.state()
     check(not s2["playing"] and s2["pos"] == s1["pos"],
           "still moving after pause: %r %r" % (s1, s2))
+    # . steps to the next event, paused
+    p0 = s2["pos"]
+    browser("press", key=".")
+    browser("waitFn", expr="window.tlog.state().pos > %r" % p0)
+    s3 = browser.settled()
+    check(not s3["playing"] and s3["pos"] - p0 <= 1000,
+          "step from %r: %r" % (p0, s3))
     browser("press", key="{")
     browser("press", key="Backspace")
     check(browser.state()["speed"] == 1, "backspace: %r" % browser.state())
     browser("press", key="?")
     check(browser("visible", sel="#help"), "? shows no help")
+
+
+@case("a narrow window: the terminal scaled down, the controls reachable"
+      " with the keyboard")
+def narrow():
+    rec = wt.full_screen_rec()
+    events = wt.file_events(wt.rec_files["carol"])
+    browser.login(wt.A2)
+    browser("viewport", width=560, height=800)
+    t = max(e[1] for e in events) // 2
+    browser("goto", url=play_url(rec, "host3", t))
+    browser.settled(t)
+    browser("waitFn", expr="document.querySelector('.term').style"
+            ".transform.startsWith('scale(0.')")
+    w = browser("eval", expr="document.querySelector('.term')"
+                ".getBoundingClientRect().right")
+    check(w <= 560, "the terminal ends at %r px in a 560 px window" % w)
+    same_screen(events, "narrow")
+    # Tab reaches the play button; Enter on it plays
+    names = []
+    for _ in range(12):
+        browser("press", key="Tab")
+        names.append(browser("eval", expr="document.activeElement.id ||"
+                             " document.activeElement.tagName"))
+        if names[-1] == "play":
+            break
+    check(names[-1] == "play", "Tab went through %r" % names)
+    browser("press", key="Enter")
+    browser("waitFn", expr="window.tlog.state().playing")
+    browser.shot("narrow")
+    browser("viewport", width=1280, height=800)
 
 
 @case("find in the session: the times the text was on screen; a click"

@@ -350,9 +350,11 @@ export async function showPlayer(app: HTMLElement, rec: string,
 
   const onKey = (e: KeyboardEvent) => {
     const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' ||
-              t.tagName === 'TEXTAREA') || e.ctrlKey || e.metaKey ||
-        e.altKey) {
+    // the terminal's own text area takes no input here: keys are ours
+    const field = t !== null && !t.classList.contains('xterm-helper-textarea')
+        && (t.tagName === 'INPUT' || t.tagName === 'SELECT' ||
+            t.tagName === 'TEXTAREA');
+    if (field || e.ctrlKey || e.metaKey || e.altKey) {
       if (e.key === 'Escape' && t) {
         t.blur();
       }
@@ -395,8 +397,10 @@ export async function showPlayer(app: HTMLElement, rec: string,
       return;
     }
     e.preventDefault();
+    e.stopPropagation();
   };
-  document.addEventListener('keydown', onKey);
+  // before the terminal's own handler, which would take them
+  document.addEventListener('keydown', onKey, true);
 
   window.tlog = {
     screen: () => screen.lines(),
@@ -416,7 +420,7 @@ export async function showPlayer(app: HTMLElement, rec: string,
       timers.forEach((t) => clearTimeout(t));
       stream?.close();
       ro.disconnect();
-      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('keydown', onKey, true);
       screen.term.dispose();
       delete window.tlog;
     },

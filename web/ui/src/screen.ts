@@ -112,6 +112,12 @@ export class Screen {
     this.term.parser.registerOscHandler(8, () => true);
     this.term.parser.registerOscHandler(52, () => true);
     this.term.open(parent);
+    // the terminal takes no keys (they are the player's, and Tab moves
+    // on through the page) and is not a stop of its own for Tab
+    this.term.attachCustomKeyEventHandler(() => false);
+    if (this.term.textarea) {
+      this.term.textarea.tabIndex = -1;
+    }
   }
 
   get duration(): number {
