@@ -62,7 +62,7 @@ class Browser:
         check(line, "the browser driver ended (op %s)" % op)
         a = json.loads(line)
         check(a["ok"], "%s %r: %s" % (op, kw, a.get("error")))
-        return a["value"]
+        return a.get("value")
 
     def quit(self):
         try:
@@ -483,6 +483,33 @@ def hidden():
     check(not browser("visible", sel="#typed"), "typed input shown to A1")
 
 
+@case("a hostile recording: markup stays text, OSC 52 writes no"
+      " clipboard, OSC 8 links open nothing")
+def hostile():
+    browser.login(wt.A2)
+    browser("eval", expr="navigator.clipboard.writeText('before')")
+    browser("goto", url=play_url(wt.recs["hostile"], "host1"))
+    browser("wait", sel="#term .xterm-screen")
+    s = browser.settled()
+    browser("eval", expr="window.tlog.seek(%d)" % s["duration"])
+    browser.settled(s["duration"])
+    text = "\n".join(browser.screen())
+    check(HOSTILE_MARKUP in text and "link-text" in text,
+          "the screen: %r" % text)
+    check(browser("count", sel="img, iframe, script:not([src])") == 0,
+          "markup from the recording became elements")
+    check(browser("eval", expr="navigator.clipboard.readText()") ==
+          "before", "OSC 52 wrote the clipboard")
+    # a click on the link's text opens nothing
+    browser("clickAt", sel="#term .xterm-screen", fx=0.05, fy=0.02)
+    check(browser("eval", expr="document.querySelectorAll("
+                  "'a[href*=\"evil\"]').length") == 0,
+          "a link to the recording's URL")
+    reqs = [ln for ln in browser("console") if "evil.example" in ln]
+    check(not reqs, "the page went to the recording's URL: %r" % reqs)
+    browser.shot("hostile")
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -494,6 +521,7 @@ def same_origin():
     check(not errors, "page errors: %r" % errors)
 
 
+HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
 UI_LIVE_LINES = 8
 ui_live = []
 
@@ -533,6 +561,10 @@ def setup():
                "".join('{"index":{}}\n' + json.dumps(d) + "\n"
                        for d in docs).encode(), ndjson=True)
     es_request(wt.es_url, "POST", "/aushape-test/_refresh")
+    # what a user could print to attack the auditor's page
+    wt.record("hostile", "mallory", "host1", "printf '\\033]8;;"
+              "http://evil.example/\\007link-text\\033]8;;\\007\\n"
+              "%s\\n\\033]52;c;cHduZWQ=\\007end\\n'" % HOSTILE_MARKUP)
     # steady output for 10 s, to play at a speed
     wt.record("ticker", "alice", "host1", "for i in $(seq 20); do echo"
               " tick-$i; sleep 0.5; done")
