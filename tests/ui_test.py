@@ -510,6 +510,24 @@ def hostile():
     browser.shot("hostile")
 
 
+@case("gaps: a recording with a message missing shows it in the table"
+      " and in its facts")
+def gaps():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value="gapuser")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 1")
+    cell = browser("text", sel="#results tbody td.gap")
+    check(cell == "messages missing", "the table's gap cell: %r" % cell)
+    browser("click", sel="#results tbody tr a.open")
+    browser("wait", sel="#gaps li.gap")
+    text = browser("text", sel="#gaps")
+    check("messages %d to %d missing" % (GAP_ID, GAP_ID) in text,
+          "the gaps shown: %r" % text)
+    browser.shot("gaps")
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -522,6 +540,7 @@ def same_origin():
 
 
 HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
+GAP_ID = 2
 UI_LIVE_LINES = 8
 ui_live = []
 
@@ -565,6 +584,15 @@ def setup():
     wt.record("hostile", "mallory", "host1", "printf '\\033]8;;"
               "http://evil.example/\\007link-text\\033]8;;\\007\\n"
               "%s\\n\\033]52;c;cHduZWQ=\\007end\\n'" % HOSTILE_MARKUP)
+    # a message lost on the way
+    wt.record("gap", "gapuser", "host4", "for i in $(seq 10); do echo"
+              " gap-line-$i; sleep 0.5; done", index=False)
+    kept = [m for m in wt.live_msgs["gap"] if m["id"] != GAP_ID]
+    check(len(kept) >= GAP_ID + 1, "too few messages: %d" % len(kept))
+    r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+        '{"index":{}}\n' + json.dumps(m) + "\n" for m in kept).encode(),
+        ndjson=True)
+    check(not r.get("errors"), "bulk: %r" % str(r)[:300])
     # steady output for 10 s, to play at a speed
     wt.record("ticker", "alice", "host1", "for i in $(seq 20); do echo"
               " tick-$i; sleep 0.5; done")
