@@ -99,33 +99,22 @@ session_clause(const char *host, long long ses)
 }
 
 int
-cmdsearch_filter(struct store *s, const char *audit_index,
-                 const char *command, struct json_object **filter,
-                 char *err, size_t errsz)
+cmdsearch_walk(struct json_object *answer, struct json_object **filter)
 {
-    struct json_object *body = request(command), *answer = NULL, *hits;
-    struct json_object *should, *b;
+    struct json_object *hits, *should, *b;
     /* the sessions taken, each once */
     struct {
         const char *host;
         long long ses;
     } seen[CMDSEARCH_SESSIONS_MAX];
-    char path[STORE_URL_MAX];
     size_t i, k, n, nseen = 0;
-    int rc;
 
-    snprintf(path, sizeof(path), "%s/_search", audit_index);
-    rc = store_post(s, path, body, &answer, err, errsz);
-    json_object_put(body);
-    if (rc < 0) {
-        return rc;
-    }
     should = json_object_new_array();
     if (json_object_object_get_ex(answer, "hits", &hits) &&
         json_object_object_get_ex(hits, "hits", &hits) &&
         json_object_is_type(hits, json_type_array)) {
         n = json_object_array_length(hits);
-        for (i = 0; i < n && i < CMDSEARCH_SESSIONS_MAX; i++) {
+        for (i = 0; i < n && nseen < CMDSEARCH_SESSIONS_MAX; i++) {
             struct json_object *src, *h;
             const char *host;
             long long ses;
@@ -155,7 +144,6 @@ cmdsearch_filter(struct store *s, const char *audit_index,
             json_object_array_add(should, session_clause(host, ses));
         }
     }
-    json_object_put(answer);
     if (json_object_array_length(should) == 0) {
         json_object_put(should);
         *filter = pair("match_none", json_object_new_object());
@@ -166,5 +154,25 @@ cmdsearch_filter(struct store *s, const char *audit_index,
     json_object_object_add(b, "minimum_should_match",
                            json_object_new_int(1));
     *filter = pair("bool", b);
+    return (int)nseen;
+}
+
+int
+cmdsearch_filter(struct store *s, const char *audit_index,
+                 const char *command, struct json_object **filter,
+                 char *err, size_t errsz)
+{
+    struct json_object *body = request(command), *answer = NULL;
+    char path[STORE_URL_MAX];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/_search", audit_index);
+    rc = store_post(s, path, body, &answer, err, errsz);
+    json_object_put(body);
+    if (rc < 0) {
+        return rc;
+    }
+    cmdsearch_walk(answer, filter);
+    json_object_put(answer);
     return 0;
 }

@@ -25,6 +25,15 @@
  * matches nothing when no command matched).  0 or a negative errno value
  * with err saying why.
  */
+/*
+ * The filter clause of the audit sessions in answer, an Elasticsearch
+ * search answer holding execve events (host and data.syscall.ses in
+ * each _source), each session once and at most CMDSEARCH_SESSIONS_MAX,
+ * in *filter (owned by the caller; matching nothing without a session).
+ * Returns the number of sessions; any JSON is walked safely.
+ */
+int cmdsearch_walk(struct json_object *answer, struct json_object **filter);
+
 int cmdsearch_filter(struct store *s, const char *audit_index,
                      const char *command, struct json_object **filter,
                      char *err, size_t errsz);
