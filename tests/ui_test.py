@@ -195,10 +195,19 @@ def search_typed():
     browser.settled()
     check(browser("text", sel="#meta") and wt.recs["alice"] in
           browser("text", sel="#meta"), "metadata without the id")
+    # the typed input, up to the moment shown, for an auditor with the
+    # right
+    end = browser.state()["duration"]
+    browser("eval", expr="window.tlog.seek(%d)" % end)
+    browser.settled(end)
     typed = browser("text", sel="#typed")
+    check(browser("visible", sel="#typed") and
+          "alice-typed-secret" in typed, "typed input shown: %r" % typed)
     browser.shot("player-alice")
-    check(browser("visible", sel="#typed") is not None, "no typed panel")
-    return typed
+    browser("eval", expr="window.tlog.seek(0)")
+    browser.settled(0)
+    check("alice-typed-secret" not in browser("text", sel="#typed"),
+          "typed input shown before it was typed")
 
 
 @case("search: by a command run (from the audit events)")

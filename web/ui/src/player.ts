@@ -244,6 +244,11 @@ export async function showPlayer(app: HTMLElement, rec: string,
     typed.textContent = t;
   };
 
+  // the typed input shown is that of the segment on screen, up to now
+  screen.onRedraw = () => {
+    typedText.length = 0;
+    typed.textContent = '';
+  };
   screen.onChange = () => {
     time.textContent = clock(screen.pos) + ' / ' + clock(screen.duration);
     playBtn.textContent = screen.playing ? 'Pause' : 'Play';

@@ -78,6 +78,8 @@ export class Screen {
   onChange: () => void = () => {};
   onResize: () => void = () => {};
   onInput: (pos: number, data: Uint8Array) => void = () => {};
+  /* a seek redraws from a snapshot: what was shown beside it goes */
+  onRedraw: () => void = () => {};
   onError: (what: string) => void = () => {};
 
   private segs = new Map<number, Promise<Decoded>>();
@@ -269,6 +271,7 @@ export class Screen {
     }
     const t1 = performance.now();
     this.term.reset();
+    this.onRedraw();
     this.resize(seg.cols, seg.rows);
     const ops: Op[] = [seg.snapshot];
     let k = 0;
