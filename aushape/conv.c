@@ -284,32 +284,44 @@ repeated_name(struct conv *c, struct names *seen, const char *name)
     return false;
 }
 
+/* Whether fields of this type are strings the kernel escapes: quoted
+ * when plain, hex-encoded otherwise (paths, command names, proctitle) */
+static bool
+escaped_type(int type)
+{
+    return type == AUPARSE_TYPE_ESCAPED || type == AUPARSE_TYPE_ESCAPED_KEY ||
+           type == AUPARSE_TYPE_ESCAPED_FILE ||
+           type == AUPARSE_TYPE_PROCTITLE;
+}
+
 /*
- * Write the current field as "name":[interpreted] or [interpreted, raw]
- * (raw only when it differs and is not an escaped string).  Field
- * interpretations come from the cache when they can.
- */
-/*
- * libauparse decodes hex-encoded values (proctitle, escaped strings)
- * without checking them: a value that is neither quoted nor an even
- * run of hex digits can come back without its terminating NUL (found
- * by fuzzing).  Such a value is shown raw, as the record has it.
+ * Whether an escaped value is quoted (or a word in parentheses, such as
+ * "(null)"), or else an even run of hex digits: the two forms the kernel
+ * writes.  libauparse decodes hex without checking it, and a value of
+ * neither form can come back without its terminating NUL (found by
+ * fuzzing); such a value is shown raw, as the record has it, with an
+ * error.
  */
 static bool
-decodable(int type, const char *raw)
+decodable(const char *raw)
 {
     size_t n;
 
-    if (type != AUPARSE_TYPE_ESCAPED && type != AUPARSE_TYPE_ESCAPED_KEY &&
-        type != AUPARSE_TYPE_ESCAPED_FILE && type != AUPARSE_TYPE_PROCTITLE) {
-        return true;
-    }
     if (raw[0] == '"' || raw[0] == '(') {
-        return true;        /* quoted, or "(null)" and the like */
+        return true;
     }
     n = strspn(raw, "0123456789abcdefABCDEF");
     return raw[n] == '\0' && n % 2 == 0;
 }
+
+/*
+ * Write the current field as "name":[interpreted] or [interpreted, raw].
+ * The raw value follows when it differs, except for a quoted escaped
+ * value, whose raw form is only the decoded one in quotes; a
+ * hex-encoded one keeps its raw form (proctitle's shows where the
+ * arguments part, at its NUL bytes).  Field interpretations come from
+ * the cache when they can.
+ */
 
 static int
 write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
@@ -331,15 +343,20 @@ write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
         in = e->interp;
         show_raw = e->show_raw;
     } else {
-        int type = auparse_get_field_type(c->au);
+        bool escaped = escaped_type(auparse_get_field_type(c->au));
 
-        in = decodable(type, raw) ? auparse_interpret_field(c->au) : NULL;
-        if (in == NULL) {
+        if (escaped && !decodable(raw)) {
+            add_err(c, "%s: neither quoted nor hex digits in pairs, "
+                    "shown as recorded", name);
             in = raw;
+            worth = false;
+        } else {
+            in = auparse_interpret_field(c->au);
+            if (in == NULL) {
+                in = raw;
+            }
         }
-        show_raw = type != AUPARSE_TYPE_ESCAPED &&
-                   type != AUPARSE_TYPE_ESCAPED_KEY &&
-                   type != AUPARSE_TYPE_ESCAPED_FILE && strcmp(raw, in) != 0;
+        show_raw = strcmp(raw, in) != 0 && !(escaped && raw[0] == '"');
         if (worth) {
             icache_put(c->cache, rtype, name, raw, ctx, in, show_raw);
         }
@@ -1042,11 +1059,20 @@ conv_line(struct conv *c, const char *line, size_t n, bool cut)
     struct arec r;
     char why[160];
 
+    const char *nul;
+
     if (n == 0) {
         return;
     }
     if (cut) {
         bad_line(c, line, n, "line longer than 64 KiB, cut");
+        return;
+    }
+    nul = memchr(line, '\0', n);
+    if (nul != NULL) {
+        snprintf(why, sizeof(why), "a NUL byte at offset %zu",
+                 (size_t)(nul - line));
+        bad_line(c, line, n, why);
         return;
     }
     if (arec_parse(line, n, &r, why, sizeof(why)) < 0) {

@@ -284,11 +284,7 @@ def main():
                            "rights": ["search", "play", "input"]}]
         ensure_user(web_test.SERVE_AS, system=True)
         ensure_user(AUDITOR, system=True)
-        for name in ("tlog-access", "tlog_web_sessions"):
-            with open(os.path.join(web_test.TOP, "contrib", "elasticsearch",
-                                   name + "-template.json")) as f:
-                es_request(url, "PUT", "/_index_template/" + name,
-                           json.load(f))
+        web_test.load_templates(url)
         print("Elasticsearch %s" % es_request(url, "GET", "/")["version"]
               ["number"])
 

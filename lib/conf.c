@@ -252,7 +252,7 @@ conf_new(const struct conf_key *keys, size_t n, struct conf **pc)
     }
     c->keys = keys;
     c->n = n;
-    c->v = calloc(n, sizeof(*c->v));
+    c->v = calloc(n > 0 ? n : 1, sizeof(*c->v));
     if (c->v == NULL) {
         conf_free(c);
         return -ENOMEM;

@@ -16,6 +16,8 @@
 
 /* Most hits one answer may hold */
 #define ES_HITS_MAX 100000
+/* Longest URL made of a node's and a path (es_post()) */
+#define ES_URL_MAX 4096
 /* Bytes read from the connection at once */
 #define ES_READ_SIZE (256L * 1024)
 
@@ -145,6 +147,14 @@ es_expect(struct es *e, size_t bytes)
 }
 
 void
+es_trim(struct es *e, size_t keep)
+{
+    if (e->answer.cap > keep) {
+        buf_fini(&e->answer);
+    }
+}
+
+void
 es_take_choice(struct es *e, const struct es *from)
 {
     if (e->nurls == from->nurls) {
@@ -175,6 +185,46 @@ es_free(struct es *e)
 
 static int post_one(struct es *e, const char *url, const char *body,
                     long *code, char *err, size_t errsz);
+
+/*
+ * The URL of path on the node of search URL base: base less its last two
+ * parts (INDEX/_search), then path, into out.  0, or -EINVAL with err
+ * saying the URL has no such parts or the result is too long.
+ */
+static int
+node_url(const char *base, const char *path, char *out, size_t outsz,
+         char *err, size_t errsz)
+{
+    const char *host = strstr(base, "://");
+    const char *end = base + strlen(base);
+    int parts;
+
+    host = host ? host + 3 : base;
+    /* a trailing slash names no part */
+    while (end > host && end[-1] == '/') {
+        end--;
+    }
+    for (parts = 0; parts < 2 && end > host; parts++) {
+        while (end > host && end[-1] != '/') {
+            end--;
+        }
+        while (end > host && end[-1] == '/') {
+            end--;
+        }
+    }
+    if (parts < 2 || end == host) {
+        snprintf(err, errsz, "Elasticsearch URL %s does not end in"
+                 " INDEX/_search: no node to send %s to", base, path);
+        return -EINVAL;
+    }
+    if ((size_t)snprintf(out, outsz, "%.*s/%s", (int)(end - base), base,
+                         path) >= outsz) {
+        snprintf(err, errsz, "Elasticsearch URL %s/%s longer than %zu"
+                 " bytes", base, path, outsz - 1);
+        return -EINVAL;
+    }
+    return 0;
+}
 
 static size_t
 take(char *p, size_t size, size_t n, void *ctx)
@@ -228,9 +278,10 @@ reason(struct json_object *o, const char *url, long code, char *err,
  * when none answered otherwise.
  */
 static int
-post(struct es *e, const char *body, long *code, char *err, size_t errsz)
+post(struct es *e, const char *path, const char *body, long *code,
+     char *err, size_t errsz)
 {
-    char *failed = e->failed;
+    char *failed = e->failed, other[ES_URL_MAX];
     size_t tried, used = 0;
     int rc;
 
@@ -238,6 +289,13 @@ post(struct es *e, const char *body, long *code, char *err, size_t errsz)
     for (tried = 0; tried < e->nurls; tried++) {
         const char *url = e->urls[e->cur];
 
+        if (path != NULL) {
+            rc = node_url(url, path, other, sizeof(other), err, errsz);
+            if (rc < 0) {
+                return rc;
+            }
+            url = other;
+        }
         rc = post_one(e, url, body, code, err, errsz);
         if (rc == 0 && ((*code < 500 && *code != 429) ||
                         tried + 1 == e->nurls)) {
@@ -361,8 +419,15 @@ int
 es_search(struct es *e, const char *body, struct json_object **answer,
           char *err, size_t errsz)
 {
+    return es_post(e, NULL, body, answer, err, errsz);
+}
+
+int
+es_post(struct es *e, const char *path, const char *body,
+        struct json_object **answer, char *err, size_t errsz)
+{
     long code = 0;
-    int rc = post(e, body, &code, err, errsz);
+    int rc = post(e, path, body, &code, err, errsz);
 
     if (rc == 0) {
         rc = parse(e, code, answer, err, errsz);
@@ -379,7 +444,7 @@ es_search_raw(struct es *e, const char *body, const uint8_t **data,
 {
     struct json_object *o = NULL;
     long code = 0;
-    int rc = post(e, body, &code, err, errsz);
+    int rc = post(e, NULL, body, &code, err, errsz);
 
     if (rc < 0) {
         return rc;

@@ -48,6 +48,12 @@ int es_new(const struct es_conf *conf, struct es **pe, char *err,
  */
 void es_expect(struct es *e, size_t bytes);
 
+/*
+ * Release the memory of the last answer when it holds more than keep
+ * bytes, for a client kept idle (its answer's text is gone).
+ */
+void es_trim(struct es *e, size_t keep);
+
 /* Start asking the URL from last answered, of a client made with the
  * same configuration */
 void es_take_choice(struct es *e, const struct es *from);
@@ -99,5 +105,14 @@ int es_search_raw(struct es *e, const char *body, const uint8_t **data,
  */
 int es_search(struct es *e, const char *body, struct json_object **answer,
               char *err, size_t errsz);
+
+/*
+ * POST body to path ("INDEX/_doc", "_mget", "_bulk") on the nodes of the
+ * search URLs: each URL less its last two parts (INDEX/_search) and path
+ * after it, asked in turn as for a search.  Answer and errors as
+ * es_search().
+ */
+int es_post(struct es *e, const char *path, const char *body,
+            struct json_object **answer, char *err, size_t errsz);
 
 #endif

@@ -17,6 +17,7 @@
 #include "dec.h"
 #include "ending.h"
 #include "es.h"
+#include "esrec.h"
 #include "reader.h"
 #include "src.h"
 
@@ -102,7 +103,8 @@ struct lines {
     struct es_conf es_conf;
     struct ahead ahead;
     int page_size;              /* documents to ask for next */
-    char *query;                /* the query as a JSON string */
+    char *query;                /* the query object's JSON text: the
+                                   query string, and the filter if any */
     const char *kw;             /* "" or ".keyword": where the keyword
                                    fields of the index are */
     bool count_recs;            /* the next page counts recordings too */
@@ -411,9 +413,22 @@ lines_open_es(struct lines *l, const struct src_es_conf *ec, char *err,
         return rc;
     }
     q = json_object_new_string(ec->query);
-    l->query = q ? strdup(json_object_to_json_string(q)) : NULL;
+    if (q == NULL) {
+        return -ENOMEM;
+    }
+    /* the filter is taken as it is: Elasticsearch judges it */
+    rc = ec->filter != NULL && *ec->filter ?
+         asprintf(&l->query, "{\"bool\":{\"must\":{\"query_string\":{"
+                  "\"query\":%s}},\"filter\":%s}}",
+                  json_object_to_json_string(q), ec->filter) :
+         asprintf(&l->query, "{\"query_string\":{\"query\":%s}}",
+                  json_object_to_json_string(q));
     json_object_put(q);
-    return l->query ? 0 : -ENOMEM;
+    if (rc < 0) {
+        l->query = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 /*
@@ -437,7 +452,7 @@ page_body(const struct lines *l, bool have_after, int64_t after, int size,
                  "\"field\":\"rec%s\",\"size\":2}},\"hosts\":{\"terms\":{"
                  "\"field\":\"host%s\",\"size\":2}}}", l->kw, l->kw);
     }
-    if (asprintf(&body, "{\"query\":{\"query_string\":{\"query\":%s}},"
+    if (asprintf(&body, "{\"query\":%s,"
                  "\"sort\":[{\"id\":{\"order\":\"asc\"}}],\"size\":%d,"
                  "\"track_total_hits\":false%s%s}", l->query, size, a,
                  aggs) < 0) {
@@ -886,105 +901,50 @@ scan(struct lines *src, bool full, struct rec_list *l, char *err,
     return rc;
 }
 
-/* A string value of an aggregation's first bucket */
-static const char *
-agg_key(struct json_object *b, const char *name)
-{
-    struct json_object *a, *bs, *k;
-
-    if (json_object_object_get_ex(b, name, &a) &&
-        json_object_object_get_ex(a, "buckets", &bs) &&
-        json_object_array_length(bs) > 0 &&
-        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key", &k)) {
-        return json_object_get_string(k);
-    }
-    return "";
-}
-
-static double
-agg_value(struct json_object *b, const char *name)
-{
-    struct json_object *a, *v;
-
-    if (json_object_object_get_ex(b, name, &a) &&
-        json_object_object_get_ex(a, "value", &v) &&
-        json_object_get_type(v) != json_type_null) {
-        return json_object_get_double(v);
-    }
-    return -1;
-}
-
-/*
- * How a recording of an aggregation's bucket ends: its ids run from 1
- * without a gap when the lowest is 1 and it has as many documents as
- * ids (the store never holds one message twice), and its last document
- * says whether it is an end message.
- */
-static void
-es_ending(struct json_object *b, struct src_rec *v)
-{
-    struct json_object *t, *hs, *h, *src, *x = NULL;
-    double lo = agg_value(b, "minid"), hi = agg_value(b, "maxid");
-
-    ending_init(&v->end);
-    if (lo < 1 || hi < lo) {
-        return;
-    }
-    v->end.started = true;
-    v->end.last_id = (uint64_t)hi;
-    v->end.gap = lo != 1 || (uint64_t)hi != v->messages;
-    if (json_object_object_get_ex(b, "last", &t) &&
-        json_object_object_get_ex(t, "hits", &hs) &&
-        json_object_object_get_ex(hs, "hits", &hs) &&
-        json_object_array_length(hs) > 0 &&
-        (h = json_object_array_get_idx(hs, 0)) != NULL &&
-        json_object_object_get_ex(h, "_source", &src) &&
-        json_object_object_get_ex(src, "x_tlog_end", &x)) {
-        v->end.end_last = ending_describe(x, v->end.how, sizeof(v->end.how));
-    }
-}
-
 /*
  * The recordings matching the query, from one aggregation: one bucket per
- * recording id, with its host, user, session, start and length.  The
- * fields are keywords in the project's index template; an index mapped
- * dynamically has them as text with .keyword beside, which is tried next.
+ * recording id (esrec.h).  The fields are keywords in the project's index
+ * template; an index mapped dynamically has them as text with .keyword
+ * beside, which is tried next.
  */
 static int
 es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
 {
     static const char *const suffix[] = { "", ".keyword" };
     struct json_object *a = NULL, *aggs, *recs, *buckets;
-    char *body;
     size_t i, n;
     int rc = -EIO, k;
 
     memset(l, 0, sizeof(*l));
     for (k = 0; k < 2; k++) {
-        const char *x = suffix[k];
+        struct json_object *body = json_object_new_object(), *terms;
+        char field[32];
 
-        if (asprintf(&body, "{\"size\":0,\"query\":{\"query_string\":"
-                     "{\"query\":%s}},\"aggs\":{\"recs\":{\"terms\":"
-                     "{\"field\":\"rec%s\",\"size\":%d},\"aggs\":{"
-                     "\"host\":{\"terms\":{\"field\":\"host%s\",\"size\":1}},"
-                     "\"user\":{\"terms\":{\"field\":\"user%s\",\"size\":1}},"
-                     "\"session\":{\"max\":{\"field\":\"session\"}},"
-                     "\"start\":{\"min\":{\"field\":\"time\"}},"
-                     "\"first\":{\"min\":{\"field\":\"pos\"}},"
-                     "\"end\":{\"max\":{\"field\":\"pos\"}},"
-                     "\"minid\":{\"min\":{\"field\":\"id\"}},"
-                     "\"maxid\":{\"max\":{\"field\":\"id\"}},"
-                     "\"last\":{\"top_hits\":{\"size\":1,\"sort\":[{\"id\":"
-                     "{\"order\":\"desc\"}}],\"_source\":{\"includes\":"
-                     "[\"x_tlog_end\"]}}}}}}}",
-                     src->query, x, LIST_MAX, x, x) < 0) {
+        terms = json_object_new_object();
+        recs = json_object_new_object();
+        aggs = json_object_new_object();
+        if (body == NULL || terms == NULL || recs == NULL || aggs == NULL) {
+            json_object_put(body);
+            json_object_put(terms);
+            json_object_put(recs);
+            json_object_put(aggs);
             return -ENOMEM;
         }
-        rc = es_search(src->es, body, &a, err, errsz);
-        free(body);
+        snprintf(field, sizeof(field), "rec%s", suffix[k]);
+        json_object_object_add(terms, "field", json_object_new_string(field));
+        json_object_object_add(terms, "size", json_object_new_int(LIST_MAX));
+        json_object_object_add(recs, "terms", terms);
+        json_object_object_add(recs, "aggs", esrec_aggs(suffix[k]));
+        json_object_object_add(aggs, "recs", recs);
+        json_object_object_add(body, "size", json_object_new_int(0));
+        json_object_object_add(body, "query",
+                               json_tokener_parse(src->query));
+        json_object_object_add(body, "aggs", aggs);
+        rc = es_search(src->es, json_object_to_json_string_ext(body,
+                       JSON_C_TO_STRING_PLAIN), &a, err, errsz);
+        json_object_put(body);
         /* text fields cannot be aggregated: try their keyword fields */
-        if (rc == 0 || k == 1 || (strstr(err, "fielddata") == NULL &&
-                                  strstr(err, "Text fields") == NULL)) {
+        if (rc == 0 || k == 1 || !text_field(err)) {
             break;
         }
     }
@@ -1005,29 +965,15 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
         json_object_put(a);
         return -ENOMEM;
     }
-    for (i = 0; i < n; i++) {
-        struct json_object *b = json_object_array_get_idx(buckets, i), *o;
-        struct src_rec *v = &l->v[l->n++];
-        double start = agg_value(b, "start");
-
-        json_object_object_get_ex(b, "key", &o);
-        v->rec = strdup(json_object_get_string(o));
-        v->host = strdup(agg_key(b, "host"));
-        v->user = strdup(agg_key(b, "user"));
-        v->session = (uint32_t)agg_value(b, "session");
-        /* "time" mapped as a date aggregates in ms, as a number in s */
-        if (start >= 1e11) {
-            start /= 1000;
-        }
-        v->start_ms = start < 0 ? -1 : (int64_t)(start * 1000) -
-                      (int64_t)agg_value(b, "first");
-        v->end_pos = (uint64_t)agg_value(b, "end");
-        json_object_object_get_ex(b, "doc_count", &o);
-        v->messages = (uint64_t)json_object_get_int64(o);
-        es_ending(b, v);
+    for (i = 0, rc = 0; i < n && rc == 0; i++) {
+        rc = esrec_read(json_object_array_get_idx(buckets, i),
+                        &l->v[l->n++]);
     }
     json_object_put(a);
-    return 0;
+    if (rc < 0) {
+        list_free(l);
+    }
+    return rc;
 }
 
 void

@@ -48,6 +48,9 @@ struct src_es_conf {
                                of a cluster, separated by commas (see
                                es.h) */
     const char *query;      /* query-string syntax, naming one recording */
+    const char *filter;     /* an Elasticsearch query (JSON text) every
+                               document read must match as well, or NULL:
+                               what a reader may see of the recording */
     bool verbose;           /* libcurl's trace on stderr */
     const char *userpwd;    /* USER:PASSWORD, or NULL */
     const char *cacert;     /* CA file for https, or NULL */
@@ -90,6 +93,8 @@ struct src_rec {
     uint32_t session;       /* audit session; 0 when not read */
     int64_t start_ms;       /* wall clock of its start, ms since the
                                epoch, or -1 when not known */
+    uint64_t first_pos;     /* ms, the earliest message position (0 but
+                               where the first messages are left out) */
     uint64_t end_pos;       /* ms, the latest message position */
     uint64_t messages;
     struct ending end;      /* how it ends (ending_field() says it) */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "select.h"
 
 #define PROG "tlog-policy"
@@ -22,33 +23,21 @@ SYSCONFDIR "/sssd/conf.d/*.conf.  Exits 0 if every USER is recorded,\n"
 "1 if one is not, 2 for an unknown user, a usage error or a policy\n"
 "this user may not read (run it as root).\n";
 
-int
-main(int argc, char **argv)
+/* Say for users[0..n) whether each is recorded; the exit status */
+static int
+check_users(char **users, int n)
 {
     int status = 0;
     int i;
 
-    if (argc < 2) {
-        fprintf(stderr, PROG ": no user given\n"
-                "Try '" PROG " --help' for more information.\n");
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
-        printf(PROG " " PACKAGE_VERSION "\n");
-        return 0;
-    }
-    for (i = 1; i < argc; i++) {
-        struct passwd *pw = getpwnam(argv[i]);
+    for (i = 0; i < n; i++) {
+        struct passwd *pw = getpwnam(users[i]);
         char why[768];
         bool bad = false;
         int rc;
 
         if (pw == NULL) {
-            fprintf(stderr, PROG ": %s: no such user\n", argv[i]);
+            fprintf(stderr, PROG ": %s: no such user\n", users[i]);
             status = 2;
             continue;
         }
@@ -62,5 +51,33 @@ main(int argc, char **argv)
         }
         printf("%s: %s\n", pw->pw_name, why);
     }
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct conf *c = NULL;
+    char err[512];
+    int first = argc, action = 0, status;
+
+    /* No keys: the policy's files are SSSD's, read by the modules too */
+    if (conf_new(NULL, 0, &c) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 2;
+    }
+    if (conf_parse_args(c, argc, argv, &first, &action, err,
+                        sizeof(err)) < 0) {
+        conf_usage_error(stderr, PROG, err);
+        status = 2;
+    } else if (conf_action(c, action, PROG, usage, NULL, stdout)) {
+        status = 0;
+    } else if (first >= argc) {
+        conf_usage_error(stderr, PROG, "no user given");
+        status = 2;
+    } else {
+        status = check_users(argv + first, argc - first);
+    }
+    conf_free(c);
     return status;
 }

@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import skip_unless_root  # noqa: E402
 import auditdlib  # noqa: E402
 from auditdlib import audit_pid  # noqa: E402
 from progtest import (BUILD, REC, case, check, run_cases, tmp)  # noqa: E402
@@ -344,9 +345,7 @@ def contrib_rsyslog():
 
 
 def main():
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (starts auditd)")
-        return 1
+    skip_unless_root("starts auditd")
     for tool in ("auditd", "auditctl"):
         if shutil.which(tool) is None:
             print("FAIL setup: %s not found (run tools/install-deps)" % tool)

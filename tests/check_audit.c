@@ -427,7 +427,7 @@ END_TEST
 
 START_TEST(test_queries)
 {
-    struct audit_rec r = { "vm1", "alice", 42, 1000000, 2000000 };
+    struct audit_rec r = { "vm1", "alice", 42, 1000000, 2000000, 0 };
     struct json_object *q = NULL;
     const char *t;
     char err[256];
@@ -451,6 +451,18 @@ START_TEST(test_queries)
     ck_assert_ptr_nonnull(strstr(t, "\"gte\":400000,\"lte\":1005000"));
     ck_assert_ptr_null(strstr(t, ".ses"));
     json_object_put(q);
+    /* the rules' window cuts the searches' starts */
+    r.since_ms = 1500000;
+    ck_assert_int_eq(audit_query_session(&r, 5000, &q, err, sizeof(err)), 0);
+    t = json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(t, "\"gte\":1500000,\"lte\":2005000"));
+    json_object_put(q);
+    ck_assert_int_eq(audit_query_login(&r, 600000, 5000, &q, err,
+                                       sizeof(err)), 0);
+    t = json_object_to_json_string_ext(q, JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(t, "\"gte\":1500000,\"lte\":1005000"));
+    json_object_put(q);
+    r.since_ms = 0;
     /* a fully qualified host matches its short name too */
     r.host = "db1.example.org";
     ck_assert_int_eq(audit_query_login(&r, 600000, 5000, &q, err,

@@ -334,6 +334,72 @@ START_TEST(test_damaged_input)
 }
 END_TEST
 
+/* Escaped values: quoted ones decoded alone, hex ones with their raw
+ * digits, others as recorded with an error; a NUL byte makes a line no
+ * record at all, and is not cut at */
+START_TEST(test_escaped_values)
+{
+    static const char log[] =
+        "type=CWD msg=audit(1795334700.000:950): cwd=\"/root\"\n"
+        "type=PATH msg=audit(1795334700.000:950): item=0 "
+        "name=2F746D702F6120622F63 inode=1 dev=08:01 mode=0100644 "
+        "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 "
+        "cap_fe=0 cap_fver=0 cap_frootid=0\n"
+        "type=PROCTITLE msg=audit(1795334700.000:950): "
+        "proctitle=6C73002D6C002F\n"
+        "type=PROCTITLE msg=audit(1795334701.000:951): proctitle=\"ls\"\n"
+        "type=PROCTITLE msg=audit(1795334702.000:952): proctitle=6C7\n"
+        "type=CWD msg=audit(1795334703.000:953): cwd=\"/a\0b\"\n";
+    struct events e = { .n = 0 };
+    json_object *ev;
+    json_object *a;
+    size_t i;
+    const char *err;
+
+    convert(log, sizeof(log) - 1, &ndjson, 0, &e);
+    ev = by_serial(&e, 950);
+    ck_assert_ptr_nonnull(ev);
+    a = get(ev, "data.cwd.cwd");
+    ck_assert_uint_eq(json_object_array_length(a), 1);
+    ck_assert_str_eq(str_at(a, 0), "/root");
+    a = get(json_object_array_get_idx(get(ev, "data.path"), 0), "name");
+    ck_assert_uint_eq(json_object_array_length(a), 2);
+    ck_assert_str_eq(str_at(a, 0), "/tmp/a b/c");
+    ck_assert_str_eq(str_at(a, 1), "2F746D702F6120622F63");
+    a = get(ev, "data.proctitle.proctitle");
+    ck_assert_uint_eq(json_object_array_length(a), 2);
+    ck_assert_str_eq(str_at(a, 0), "ls -l /");
+    ck_assert_str_eq(str_at(a, 1), "6C73002D6C002F");
+    ck_assert_ptr_null(get(ev, "error"));
+    a = get(by_serial(&e, 951), "data.proctitle.proctitle");
+    ck_assert_uint_eq(json_object_array_length(a), 1);
+    ck_assert_str_eq(str_at(a, 0), "ls");
+    ev = by_serial(&e, 952);
+    a = get(ev, "data.proctitle.proctitle");
+    ck_assert_uint_eq(json_object_array_length(a), 1);
+    ck_assert_str_eq(str_at(a, 0), "6C7");
+    err = json_object_get_string(get(ev, "error"));
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_nonnull(strstr(err, "proctitle: neither quoted"));
+    /* the line with a NUL: no event 953, a bad line with all of it */
+    ck_assert_ptr_null(by_serial(&e, 953));
+    ev = NULL;
+    for (i = 0; i < e.n; i++) {
+        if (json_object_get_int64(get(e.obj[i], "serial")) == 0) {
+            ev = e.obj[i];
+        }
+    }
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_ptr_nonnull(strstr(json_object_get_string(get(ev, "error")),
+                                 "a NUL byte at offset 47"));
+    a = json_object_array_get_idx(get(ev, "text"), 0);
+    ck_assert_uint_eq(json_object_get_string_len(a), 50);
+    ck_assert_int_eq(memcmp(json_object_get_string(a) + 45, "/a\0b\"", 5),
+                     0);
+    events_free(&e);
+}
+END_TEST
+
 START_TEST(test_size_limit)
 {
     struct events e = { .n = 0 };
@@ -482,6 +548,7 @@ aushape_suite(void)
     tcase_add_test(tc, test_interleaved_events_stay_whole);
     tcase_add_test(tc, test_any_split_same_output);
     tcase_add_test(tc, test_damaged_input);
+    tcase_add_test(tc, test_escaped_values);
     tcase_add_test(tc, test_size_limit);
     tcase_add_test(tc, test_with_text);
     tcase_add_test(tc, test_event_time);

@@ -88,6 +88,68 @@ START_TEST(test_rules_without_the_right_match_nothing)
 }
 END_TEST
 
+/* The starts of the windows of 7 and 30 days at 1700000000 */
+#define WEEK_MS ((1700000000LL - 7 * 86400) * 1000)
+#define MONTH_MS ((1700000000LL - 30 * 86400) * 1000)
+
+/* The rules judged for one recording, as Elasticsearch judges the
+ * filter: wildcard patterns (a "?" is one character, UTF-8 or not; "\\"
+ * escapes) and the days back from now */
+START_TEST(test_rules_since_judges_as_the_filter)
+{
+    struct rules *r = load(
+        "[{\"groups\": [\"aud\"], \"users\": [\"ops-*\", \"a?c\","
+        "  \"x\\\\*y\", \"*-db-*\"], \"hosts\": [\"h*.example.com\"],"
+        "  \"days\": 7, \"rights\": [\"search\", \"live\"]},"
+        " {\"groups\": [\"aud\"], \"users\": [\"ops-root\"],"
+        "  \"days\": 30, \"rights\": [\"search\"]},"
+        " {\"auditors\": [\"carol\"], \"rights\": [\"search\"]}]");
+    const time_t now = 1700000000;
+    const long long week = WEEK_MS;
+    static const struct {
+        const char *user, *host;
+        long long since;
+    } cases[] = {
+        { "ops-1", "h1.example.com", WEEK_MS },
+        { "ops-", "h.example.com", WEEK_MS },
+        { ("a\xc3\xa9" "c"), "h1.example.com", WEEK_MS },
+        { "x*y", "h1.example.com", WEEK_MS },
+        { "my-db-2", "h1.example.com", WEEK_MS },
+        /* the longest window of the rules that match */
+        { "ops-root", "h1.example.com", MONTH_MS },
+        { "ops-root", "elsewhere", MONTH_MS },
+        { "abbc", "h1.example.com", -1 },
+        { "xzy", "h1.example.com", -1 },
+        { "my-db", "h1.example.com", -1 },
+        { "ops-1", "h1.example.org", -1 },
+        { "Ops-1", "h1.example.com", -1 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_msg(rules_since_ms(r, "dave", "staff\naud", RULES_SEARCH,
+                                     cases[i].user, cases[i].host, now) ==
+                      cases[i].since, "%s on %s", cases[i].user,
+                      cases[i].host);
+    }
+    /* no days: no limit; the right missing: nothing */
+    ck_assert_int_eq(rules_since_ms(r, "carol", "", RULES_SEARCH, "any",
+                                    "where", now), 0);
+    ck_assert_int_eq(rules_since_ms(r, "carol", "", RULES_LIVE, "any",
+                                    "where", now), -1);
+    ck_assert(rules_admit(r, "dave", "aud", RULES_LIVE, "ops-1",
+                          "h1.example.com", (double)week / 1000, now));
+    ck_assert(!rules_admit(r, "dave", "aud", RULES_LIVE, "ops-1",
+                           "h1.example.com", (double)week / 1000 - 0.001,
+                           now));
+    ck_assert(!rules_admit(r, "dave", "aud", RULES_LIVE, "ops-root",
+                           "elsewhere", (double)now, now));
+    ck_assert(rules_admit(r, "carol", "", RULES_SEARCH, "any", "where", -1,
+                          now));
+    rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_errors_name_the_rule)
 {
     static const struct {
@@ -348,6 +410,7 @@ web_suite(void)
 
     tcase_add_test(rules, test_rules_filter_of_a_group);
     tcase_add_test(rules, test_rules_without_the_right_match_nothing);
+    tcase_add_test(rules, test_rules_since_judges_as_the_filter);
     tcase_add_test(rules, test_rules_errors_name_the_rule);
     tcase_add_test(throttle, test_throttle_doubles_then_forgives);
     tcase_add_test(sessions, test_sessions_timeouts);

@@ -34,7 +34,7 @@ import time  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, Rsyslog, case, check,  # noqa
                       decode, exact, free_port, ref_play, run_cases,
-                      session_capability, tmp)
+                      session_capability, sshd_config, tmp)
 
 BUILD = os.path.abspath(BUILD)
 SRC = os.environ.get("top_srcdir", os.path.join(BUILD, ".."))
@@ -166,25 +166,14 @@ def start_sshd():
     for name in USERS:
         put(os.path.join(d, "keys", name), pub)
     port = free_port()
-    put(os.path.join(d, "sshd_config"), """Port %(port)d
-ListenAddress 127.0.0.1
-HostKey %(d)s/host
-PidFile %(d)s/sshd.pid
-UsePAM yes
+    put(os.path.join(d, "sshd_config"), sshd_config(port, d, """\
 PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-AuthorizedKeysFile %(d)s/keys/%%u
-StrictModes no
-PermitRootLogin no
 PermitUserRC no
-PrintMotd no
-PrintLastLog no
-Subsystem sftp %(sftp)s
+Subsystem sftp %s
 AllowTcpForwarding yes
 Match User erin
     ForceCommand internal-sftp
-""" % {"port": port, "d": d, "sftp": SFTP_SERVER})
+""" % SFTP_SERVER))
     os.makedirs("/run/sshd", mode=0o755)
     log = open(os.path.join(d, "sshd.log"), "w")
     proc = subprocess.Popen([SSHD, "-D", "-e", "-f",

@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import skip_unless_root  # noqa: E402
 from progtest import BUILD, Agent, case, check, run_cases, tmp  # noqa: E402
 
 BUILD = os.path.abspath(BUILD)
@@ -393,6 +394,7 @@ def exports():
 
 
 def main():
+    skip_unless_root("the agent, mount namespaces")
     for lib in (NSS_WRAPPER, PAM_WRAPPER):
         if not os.path.exists(lib):
             print("FAIL setup: %s missing (run tools/install-deps)" % lib)

@@ -170,6 +170,25 @@ def case(name, user=None):
 CASES = []
 
 
+def sshd_config(port, d, extra=""):
+    """The text of an sshd_config for a private sshd on 127.0.0.1:port:
+    its host key d/host, each user's authorized keys in d/keys/USER, its
+    pid file in d, PAM on, root refused; extra settings appended"""
+    return """Port %(port)d
+ListenAddress 127.0.0.1
+HostKey %(d)s/host
+PidFile %(d)s/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile %(d)s/keys/%%u
+StrictModes no
+PermitRootLogin no
+PrintMotd no
+PrintLastLog no
+""" % {"port": port, "d": d} + extra
+
+
 def free_port():
     """A TCP port on 127.0.0.1 nothing listens on"""
     s = socket.socket()

@@ -18,6 +18,7 @@ import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import skip_unless_root  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (CASES, CODEC, REC, case, check,  # noqa: E402
                       decode, exact, messages, path_for, run_cases, tmp)
@@ -222,10 +223,7 @@ def ensure_user():
 
 
 def main():
-    if os.getuid() != 0:
-        print("FAIL setup: these tests run as root (they add the user %s)"
-              % USER)
-        return 1
+    skip_unless_root("adds the user %s" % USER)
     if not os.path.exists("/var/run/utmp"):
         subprocess.run(["install", "-m", "664", "-g", "utmp", "/dev/null",
                         "/var/run/utmp"], check=True)

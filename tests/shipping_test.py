@@ -153,6 +153,19 @@ action(type="omfile" file="%(p)s")
                 pass
             time.sleep(0.1)
 
+    def queue_bytes(self):
+        """The size of the recordings' disk queue files now (rsyslogd
+        replaces its .qi file by renaming a new one over it: a file
+        listed may be gone a moment later)"""
+        total = 0
+        for f in os.listdir(self.dir):
+            if f.startswith("tlog-ship"):
+                try:
+                    total += os.path.getsize(os.path.join(self.dir, f))
+                except FileNotFoundError:
+                    pass
+        return total
+
     def rss(self):
         """The resident memory now, KiB"""
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -428,8 +441,7 @@ def crash_while_away(name, n, lines, writer, away, mode):
             time.sleep(0.2)
         time.sleep(5)
         before = rs.rss()
-        queued = sum(os.path.getsize(os.path.join(rs.dir, f))
-                     for f in os.listdir(rs.dir) if f.startswith("tlog-ship"))
+        queued = rs.queue_bytes()
         print("  %s: rsyslogd %d KiB idle, %d KiB with the backlog queued; "
               "%d bytes of queue files" % (name, idle, before, queued),
               flush=True)

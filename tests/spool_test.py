@@ -251,7 +251,7 @@ def listener_killed():
         a.start()
         open(os.path.join(tmp, "go2"), "w").close()
         finish_all(terms)
-        later = start_sessions("echo session-$K-start; echo after", n=1)
+        later = start_sessions("echo later-$K-start; echo after", n=1)
         finish_all(later)
         recs = wait_messages(rs, lambda r: complete(r, 4), 30)
         check_complete(recs, terms, "listener")

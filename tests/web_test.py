@@ -33,6 +33,7 @@ import urllib.parse
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import skip_unless_root  # noqa: E402
 from ptyterm import Term  # noqa: E402
 import progtest  # noqa: E402
 _own_cases = len(progtest.CASES)
@@ -51,10 +52,13 @@ ES_DIR = os.path.join(tmp, "es")
 SERVE_AS = "tlogweb"
 # auditors: A1 by group (alice on host1, no input), A2 by name (all,
 # with input), A3 for the throttling case, A4 (alice on host1, live and
-# export, no input)
+# export, no input), A5 (dave on host4, the last SPAN_DAYS days, every
+# right but input)
 A1, A1_GROUP, A2, A3 = "tlogwa1", "tlogwgrp1", "tlogwa2", "tlogwa3"
-A4 = "tlogwa4"
-PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three", A4: "pw-four"}
+A4, A5 = "tlogwa4", "tlogwa5"
+PASSWORDS = {A1: "pw-one", A2: "pw-two", A3: "pw-three", A4: "pw-four",
+             A5: "pw-five"}
+SPAN_DAYS = 10
 INDEX = "tlog-" + time.strftime("%Y.%m.%d", time.gmtime())
 RULES = [
     {"groups": [A1_GROUP], "users": ["alice"], "hosts": ["host1"],
@@ -63,6 +67,8 @@ RULES = [
                                   "export"]},
     {"auditors": [A4], "users": ["alice"], "hosts": ["host1"],
      "rights": ["search", "play", "live", "export"]},
+    {"auditors": [A5], "users": ["dave"], "hosts": ["host4"],
+     "days": SPAN_DAYS, "rights": ["search", "play", "live", "export"]},
 ]
 PAM_WRAPPER = "/usr/lib/x86_64-linux-gnu/libpam_wrapper.so"
 PAM_MATRIX = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
@@ -279,22 +285,28 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None,
     rec_files[name] = out
 
 
+def load_templates(url):
+    """tlog-web's index templates (access events, sessions) into the
+    Elasticsearch of url"""
+    for name in ("tlog-access", "tlog_web_sessions"):
+        with open(os.path.join(TOP, "contrib", "elasticsearch",
+                               name + "-template.json")) as f:
+            r = es_request(url, "PUT", "/_index_template/" + name,
+                           json.load(f))
+        check(r.get("acknowledged"), "template %s not loaded: %r"
+              % (name, r))
+
+
 def setup():
     global web
     ensure_user(SERVE_AS, system=True)
     if subprocess.run(["getent", "group", A1_GROUP],
                       capture_output=True).returncode != 0:
         subprocess.run(["groupadd", "-r", A1_GROUP], check=True)
-    for u in (A1, A2, A3, A4):
+    for u in (A1, A2, A3, A4, A5):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
-    for name in ("tlog-access", "tlog_web_sessions"):
-        with open(os.path.join(TOP, "contrib", "elasticsearch",
-                               name + "-template.json")) as f:
-            r = es_request(es_url, "PUT", "/_index_template/" + name,
-                           json.load(f))
-        check(r.get("acknowledged"), "template %s not loaded: %r"
-              % (name, r))
+    load_templates(es_url)
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
            session=4242)
@@ -1127,9 +1139,9 @@ class Live:
     """A live stream read in a thread: its events, each with the
     monotonic time it arrived"""
 
-    def __init__(self, path, token):
-        self.conn = http.client.HTTPConnection("127.0.0.1", web.port,
-                                               timeout=60)
+    def __init__(self, path, token, server=None):
+        self.conn = http.client.HTTPConnection(
+            "127.0.0.1", (server or web).port, timeout=60)
         self.conn.request("GET", path, headers={
             "Cookie": "tlog_web_session=" + token})
         self.sock = self.conn.sock
@@ -1182,6 +1194,15 @@ class Live:
         self.conn.close()
 
 
+def put_by_id(index, m):
+    """Index message m in index under the document id HOST/REC/ID, as
+    rsyslog does"""
+    r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
+        index, urllib.parse.quote("%s/%s/%d" % (m["host"], m["rec"],
+                                                m["id"]), safe="")), m)
+    check(r.get("result") == "created", "indexing: %r" % r)
+
+
 def p95(values):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
@@ -1196,10 +1217,7 @@ def live():
     rec = recs["live"]
 
     def put(m):
-        r = es_request(es_url, "PUT", "/%s/_doc/%s" % (
-            INDEX, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
-                                      safe="")), m)
-        check(r.get("result") == "created", "indexing: %r" % r)
+        put_by_id(INDEX, m)
     # the first message makes the recording known (searchable)
     put(msgs[0])
     es_request(es_url, "POST", "/%s/_refresh" % INDEX)
@@ -1254,6 +1272,43 @@ def live():
     ev = [e for e in access_events("live") if e.get("rec") == rec]
     check(len(ev) >= 2 and all(e["result"] == "ok" for e in ev),
           "live access events: %r" % ev)
+
+@case("live: with es.index naming one index, no date in its name, each"
+      " message indexed reaches the stream within 1 s (p95)")
+def live_one_index():
+    index = "tlog-single"
+    rec = recs["live"] + "-single"
+    msgs = [dict(m, rec=rec) for m in live_msgs["live"]]
+
+    def put(m):
+        put_by_id(index, m)
+    put(msgs[0])
+    es_request(es_url, "POST", "/%s/_refresh" % index)
+    w = Web("web-single", conf={"es": {"urls": [es_url], "index": index}})
+    try:
+        token, _ = w.login(A4)
+        lv = Live("/api/recordings/%s/live?from_id=2" % rec, token, w)
+        check(lv.resp.status == 200, "live: %d" % lv.resp.status)
+        time.sleep(0.5)
+        lat = []
+        for i, m in enumerate(msgs[1:]):
+            put(m)
+            t0 = time.monotonic()
+            got = lv.wait(i + 1, 5)
+            check(len(got) == i + 1 and got[i][1] is not None and
+                  got[i][1].get("id") == str(m["id"]),
+                  "message %d not streamed within 5 s: %r" % (m["id"], got))
+            lat.append(got[i][0] - t0)
+            time.sleep(0.3)
+        got = lv.wait(len(msgs), 5)
+        lv.close()
+        check(got[-1][1] is not None and got[-1][1].get("event") == "end",
+              "the end event: %r" % got[-2:])
+        print("  live latencies (s): %s; p95 %.3f" % (
+            " ".join("%.3f" % x for x in lat), p95(lat)))
+        check(p95(lat) < 1.0, "p95 latency %.3f s" % p95(lat))
+    finally:
+        w.stop()
 
 
 @case("live and export: no right is 403, outside the rules is 404 as a"
@@ -1322,6 +1377,166 @@ def export():
           e["result"] == "ok"]
     check(len(ev) >= 5, "export access events: %r" % ev)
 
+def span_rec():
+    """dave's recording on host4 (audit session 4545) that began twice
+    SPAN_DAYS days ago and goes on today: its first messages (the text
+    span-old-text) are stamped then, the others (span-new-text) now, at
+    positions that many days on.  Indexed under the document ids
+    HOST/REC/ID, as live streams read them.  Its id, its old and its new
+    messages."""
+    if "span" not in recs:
+        record("span", "dave", "host4", "echo span-old-text; sleep 2.5;"
+               " echo span-new-text", session=4545, index=False)
+        msgs = live_msgs["span"]
+        k = next(i for i, m in enumerate(msgs)
+                 if "span-new-text" in m.get("out_txt", ""))
+        check(k > 0 and "span-old-text" in "".join(
+            m.get("out_txt", "") for m in msgs[:k]) and "span-old-text"
+            not in "".join(m.get("out_txt", "") for m in msgs[k:]),
+            "the recording's halves: %r" % msgs)
+        back = 2 * SPAN_DAYS * 86400
+        for m in msgs[:k]:
+            m["time"] = round(m["time"] - back, 3)
+        for m in msgs[k:]:
+            m["pos"] += back * 1000
+        body = "".join(json.dumps({"index": {"_id": "host4/%s/%d" % (
+            m["rec"], m["id"])}}) + "\n" + json.dumps(m) + "\n"
+            for m in msgs)
+        r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                       body.encode(), ndjson=True)
+        check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+        recs["span_split"] = k
+    msgs = live_msgs["span"]
+    k = recs["span_split"]
+    return recs["span"], msgs[:k], msgs[k:]
+
+
+@case("rules' days: of a recording begun before the window, every"
+      " endpoint and export format gives the messages inside it only")
+def rules_days():
+    rec, old, new = span_rec()
+    new_ids = [m["id"] for m in new]
+    token, _ = web.login(A5)
+    st, _, b = web.request("GET", "/api/recordings?user=dave", cookie=token)
+    check(st == 200 and [(r["rec"], r["messages"]) for r in
+                         b["recordings"]] == [(rec, len(new))],
+          "search: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s" % rec, cookie=token)
+    check(st == 200 and b["messages"] == len(new), "facts: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/messages" % rec,
+                           cookie=token)
+    check(st == 200 and [m["id"] for m in b["messages"]] == new_ids,
+          "messages: %d %r" % (st, b))
+    # each export format
+    st, _, b = web.request("GET", "/api/recordings/%s/export?format=json"
+                           % rec, cookie=token)
+    check(st == 200 and [json.loads(ln)["id"] for ln in
+                         b.decode().splitlines()] == new_ids,
+          "json export: %d %r" % (st, b))
+    for fmt in ("asciicast", "text"):
+        st, _, b = web.request("GET", "/api/recordings/%s/export?format=%s"
+                               % (rec, fmt), cookie=token)
+        check(st == 200 and b"span-new-text" in b and
+              b"span-old-text" not in b,
+              "%s export (%d) holds the older messages: %r" % (fmt, st, b))
+    # playback: the segments' events and the screens searched
+    idx, _ = play_index(token, rec)
+    check(idx["complete"], "index not complete: %r" % idx)
+    out = b""
+    for s in idx["segments"]:
+        st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                               % (rec, s["i"]), cookie=token)
+        check(st == 200, "segment %d: %d %r" % (s["i"], st, b))
+        out += b"".join(e[2] for e in api_events(b["events"])
+                        if e[0] == "o")
+    check(b"span-new-text" in out and b"span-old-text" not in out,
+          "the segments' output: %r" % out)
+    for text, want in (("span-old-text", False), ("span-new-text", True)):
+        st, _, b = web.request("GET", "/api/recordings/%s/find?text=%s"
+                               % (rec, text), cookie=token)
+        check(st == 200 and bool(b["matches"]) == want,
+              "find %s: %d %r" % (text, st, b))
+    # an auditor of everything plays it whole, from its own index
+    t2, _ = web.login(A2)
+    play_index(t2, rec)
+    st, _, b = web.request("GET", "/api/recordings/%s/find?text="
+                           "span-old-text" % rec, cookie=t2)
+    check(st == 200 and b["matches"], "A2's find: %d %r" % (st, b))
+    # live, read by document id
+    lv = Live("/api/recordings/%s/live?from_id=1" % rec, token)
+    got = lv.wait(len(new) + 2, 15)
+    lv.close()
+    check(lv.resp.status == 200 and
+          [e[1].get("id") for e in got[:len(new)]] ==
+          [str(i) for i in new_ids] and
+          got[len(new)][1].get("event") == "end",
+          "live from id 1: %r" % got)
+
+
+@case("rules' days: the audit events of a recording begun before the"
+      " window are those inside it only")
+def rules_days_audit():
+    rec, old, new = span_rec()
+    t5, _ = web.login(A5)
+    t2, _ = web.login(A2)
+    _, _, a = web.request("GET", "/api/recordings/%s" % rec, cookie=t2)
+    start = a["start_ms"]
+    e = aushape_event("tests/aushape/real.log", "execve")
+    e["host"], e["time"] = "host4", iso_ms(int(old[0]["time"] * 1000) + 100)
+    e["data"]["syscall"]["ses"] = ["4545", "4545"]
+    e["data"]["syscall"]["auid"] = ["dave", "1000"]
+    e["data"]["execve"] = ["ls", "/etc/dave-old-dir"]
+    e["data"].pop("proctitle", None)
+    e2 = json.loads(json.dumps(e))
+    e2["time"] = iso_ms(int(new[0]["time"] * 1000) + 100)
+    e2["data"]["execve"] = ["ls", "/etc/dave-new-dir"]
+    f = aushape_event("tests/audit/login.log", "user_auth")
+    f["host"], f["time"] = "host4", iso_ms(start - 60000)
+    f["data"]["user_auth"]["acct"] = ["dave"]
+    f["data"]["user_auth"]["res"] = ["failed"]
+    es_request(es_url, "POST", "/aushape-test/_bulk?refresh=true",
+               "".join('{"index":{}}\n' + json.dumps(d) + "\n"
+                       for d in (e, e2, f)).encode(), ndjson=True)
+    st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
+                           cookie=t2)
+    got = sorted((x["kind"], x.get("argv")) for x in b.get("events", []))
+    check(st == 200 and got == [
+        ("auth", None), ("command", ["ls", "/etc/dave-new-dir"]),
+        ("command", ["ls", "/etc/dave-old-dir"])],
+        "A2's audit events: %d %r" % (st, b))
+    st, _, b = web.request("GET", "/api/recordings/%s/audit" % rec,
+                           cookie=t5)
+    got = [(x["kind"], x.get("argv")) for x in b.get("events", [])]
+    check(st == 200 and got == [("command", ["ls", "/etc/dave-new-dir"])],
+          "A5's audit events, those of its last %d days: %d %r"
+          % (SPAN_DAYS, st, b))
+
+
+@case("es.urls: a node that does not answer is passed over by searches,"
+      " posts, access events and exports alike")
+def es_failover():
+    dead = "http://127.0.0.1:%d" % free_port()
+    w = Web("web-failover", conf={"es": {"urls": [dead, es_url]}})
+    try:
+        token, _ = w.login(A2)
+        st, _, b = w.request("GET", "/api/recordings?user=alice&size=100",
+                             cookie=token)
+        check(st == 200 and recs["alice"] in
+              [r["rec"] for r in b["recordings"]], "search: %d %r" % (st, b))
+        st, _, b = w.request("GET", "/api/recordings/%s/export?format=text"
+                             % recs["alice"], cookie=token)
+        check(st == 200 and b"alice-shown-text" in b,
+              "text export: %d %r" % (st, b))
+        st, _, b = w.request("GET", "/api/recordings/%s/audit"
+                             % recs["alice"], cookie=token)
+        check(st == 200 and "events" in b, "audit: %d %r" % (st, b))
+        check(any(e.get("query") == "user=alice&size=100" and
+                  e.get("result") == "ok"
+                  for e in access_events("search")),
+              "the search's access event not stored")
+    finally:
+        w.stop()
+
 
 @case("live: at most 64 streams at once, the next one is 503")
 def live_cap():
@@ -1368,9 +1583,7 @@ def clean_end():
 
 def main():
     global es_url
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (users, namespaces, Elasticsearch)")
-        return 1
+    skip_unless_root("users, namespaces, Elasticsearch")
     for f in (PAM_WRAPPER, PAM_MATRIX):
         if not os.path.exists(f):
             print("FAIL setup: %s missing: install libpam-wrapper" % f)

@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "audit.h"
@@ -253,9 +255,17 @@ api_audit(struct call *c, const char *rec)
                  json_object_get_int64(o) : 0;
     ar.start_ms = json_object_object_get_ex(facts, "start_ms", &o) ?
                   json_object_get_int64(o) : 0;
-    ar.end_ms = ar.start_ms + (json_object_object_get_ex(facts,
-                                                         "duration_ms", &o) ?
-                               json_object_get_int64(o) : 0);
+    /* the last message's time: where the first messages are left out,
+     * start_ms + duration_ms falls short of it */
+    ar.end_ms = json_object_object_get_ex(facts, "end_ms", &o) ?
+                json_object_get_int64(o) : ar.start_ms;
+    /* the rules' time window holds for the events as for the messages */
+    ar.since_ms = rules_since_ms(c->s->conf.rules, c->sess.user,
+                                 c->sess.groups, RULES_PLAY, ar.user,
+                                 ar.host, time(NULL));
+    if (ar.since_ms < 0) {
+        ar.since_ms = LLONG_MAX;
+    }
     events = json_object_new_array();
     /* a recording made outside a login session (tlog-rec) has no audit
      * session: its own events cannot be asked for, its logins can */

@@ -1,9 +1,10 @@
 /*
  * GET /api/recordings/REC/export?format=asciicast|text|json: a whole
  * recording as a file.  asciicast and text are tlog-play's exports
- * (play/export.h) read from Elasticsearch through lib/src.h once the
- * rules have shown the recording visible; json is the messages, one per
- * line.  Typed input stays out without the input right.
+ * (play/export.h) read from Elasticsearch through lib/src.h, json is the
+ * messages, one per line; each format holds only the messages the rules
+ * let the auditor export (a rule's days leave the older ones out), and
+ * typed input stays out without the input right.
  */
 #include "config.h"
 
@@ -55,10 +56,12 @@ drop_input(char *text, size_t len)
     return out;
 }
 
-/* The recording through tlog-play's export of kind, into out */
+/* The recording through tlog-play's export of kind, into out: the
+ * messages of it that filter lets through, as for every other format */
 static int
 export_src(struct call *c, const char *rec, const char *host,
-           bool asciicast, FILE *out, char *err, size_t errsz)
+           struct json_object *filter, bool asciicast, FILE *out, char *err,
+           size_t errsz)
 {
     struct src_conf sc = { .kind = SRC_ES, .lax = true };
     struct src *src = NULL;
@@ -77,6 +80,8 @@ export_src(struct call *c, const char *rec, const char *host,
     snprintf(query, sizeof(query), "rec:\"%s\" AND host:\"%s\"", rec, h);
     sc.es.baseurl = c->s->conf.es_search;
     sc.es.query = query;
+    sc.es.filter = json_object_to_json_string_ext(filter,
+                                                  JSON_C_TO_STRING_PLAIN);
     rc = src_open(&sc, &src, err, errsz);
     if (rc < 0) {
         return rc;
@@ -183,7 +188,8 @@ api_export(struct call *c, const char *rec)
         rc = export_json(c, rec, filter, with_input > 0, out, err,
                          sizeof(err));
     } else {
-        rc = export_src(c, rec, host, kind == 0, out, err, sizeof(err));
+        rc = export_src(c, rec, host, filter, kind == 0, out, err,
+                        sizeof(err));
     }
     if (out != NULL) {
         fclose(out);

@@ -62,6 +62,9 @@ api_live(struct call *c, const char *rec)
     }
     w.with_input = rc > 0;
     w.filter = filter;
+    w.rules = c->s->conf.rules;
+    w.user = c->sess.user;
+    w.groups = c->sess.groups;
     w.token = MHD_lookup_connection_value(c->con, MHD_COOKIE_KIND, COOKIE);
     if (w.token == NULL) {
         w.token = "";

@@ -52,7 +52,13 @@ open_timeline(struct call *c, const char *rec, const char *host,
         return -1;
     }
     *with_input = rc > 0;
-    rc = timeline_get(c->s->conf.timelines, h, rec, pt, cached);
+    /* the index holds what the rules let this auditor play, no more */
+    filter = api_visible(c, RULES_PLAY, h);
+    rc = timeline_get(c->s->conf.timelines, h, rec,
+                      json_object_to_json_string_ext(filter,
+                                                     JSON_C_TO_STRING_PLAIN),
+                      pt, cached);
+    json_object_put(filter);
     if (rc < 0) {
         fprintf(stderr, "tlog-web: %s: indexing recording %s: %s\n", action,
                 rec, strerror(-rc));

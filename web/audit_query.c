@@ -183,11 +183,44 @@ any_of(struct json_object *should)
     return o;
 }
 
+/*
+ * The request for the events of r's host between from and to (ms; no
+ * earlier than r->since_ms) matching any of should: what both kinds of
+ * search end with.  Takes should.
+ */
+static int
+around(const struct audit_rec *r, long long from, long long to,
+       struct json_object *should, struct json_object **query)
+{
+    struct json_object *filter = json_object_new_array();
+    int rc;
+
+    if (filter == NULL) {
+        json_object_put(should);
+        return -ENOMEM;
+    }
+    rc = audit_json_push(filter, host_clause(r->host));
+    if (rc == 0) {
+        rc = audit_json_push(filter, time_range(from > r->since_ms ? from :
+                                                r->since_ms, to));
+    }
+    if (rc == 0) {
+        rc = audit_json_push(filter, any_of(should));
+    } else {
+        json_object_put(should);
+    }
+    if (rc < 0) {
+        json_object_put(filter);
+        return rc;
+    }
+    return request(filter, query);
+}
+
 int
 audit_query_session(const struct audit_rec *r, long long margin_ms,
                     struct json_object **query, char *err, size_t errsz)
 {
-    struct json_object *filter, *should;
+    struct json_object *should;
     char ses[32], field[64];
     size_t i;
     int rc;
@@ -204,11 +237,8 @@ audit_query_session(const struct audit_rec *r, long long margin_ms,
         return -EINVAL;
     }
     snprintf(ses, sizeof(ses), "%lld", r->session);
-    filter = json_object_new_array();
     should = json_object_new_array();
-    if (filter == NULL || should == NULL) {
-        json_object_put(filter);
-        json_object_put(should);
+    if (should == NULL) {
         return -ENOMEM;
     }
     /* the commands, and the session's own user-space events */
@@ -219,24 +249,10 @@ audit_query_session(const struct audit_rec *r, long long margin_ms,
     }
     if (rc < 0) {
         json_object_put(should);
-        json_object_put(filter);
         return rc;
     }
-    rc = audit_json_push(filter, host_clause(r->host));
-    if (rc == 0) {
-        rc = audit_json_push(filter, time_range(r->start_ms - margin_ms,
-                                     r->end_ms + margin_ms));
-    }
-    if (rc == 0) {
-        rc = audit_json_push(filter, any_of(should));
-    } else {
-        json_object_put(should);
-    }
-    if (rc < 0) {
-        json_object_put(filter);
-        return rc;
-    }
-    return request(filter, query);
+    return around(r, r->start_ms - margin_ms, r->end_ms + margin_ms, should,
+                  query);
 }
 
 int
@@ -244,7 +260,7 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
                   long long margin_ms, struct json_object **query,
                   char *err, size_t errsz)
 {
-    struct json_object *filter, *should;
+    struct json_object *should;
     char field[64];
     size_t i, k;
     int rc = 0;
@@ -256,11 +272,8 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
                  "host" : "user");
         return -EINVAL;
     }
-    filter = json_object_new_array();
     should = json_object_new_array();
-    if (filter == NULL || should == NULL) {
-        json_object_put(filter);
-        json_object_put(should);
+    if (should == NULL) {
         return -ENOMEM;
     }
     for (i = 0; rc == 0 && audit_login_type(i) != NULL; i++) {
@@ -272,22 +285,8 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
     }
     if (rc < 0) {
         json_object_put(should);
-        json_object_put(filter);
         return rc;
     }
-    rc = audit_json_push(filter, host_clause(r->host));
-    if (rc == 0) {
-        rc = audit_json_push(filter, time_range(r->start_ms - before_ms,
-                                     r->start_ms + margin_ms));
-    }
-    if (rc == 0) {
-        rc = audit_json_push(filter, any_of(should));
-    } else {
-        json_object_put(should);
-    }
-    if (rc < 0) {
-        json_object_put(filter);
-        return rc;
-    }
-    return request(filter, query);
+    return around(r, r->start_ms - before_ms, r->start_ms + margin_ms,
+                  should, query);
 }

@@ -25,14 +25,17 @@ struct audit_rec {
     long long session;      /* its audit session id */
     long long start_ms;     /* wall clock of its start (pos 0), ms */
     long long end_ms;       /* wall clock of its end, ms */
+    long long since_ms;     /* no event earlier than this is asked for
+                               (the rules' time window), ms; 0: none */
 };
 
 /*
  * The search request for the audit events of recording r's session: the
  * events of host r->host (or of its short name, the one rsyslog stamps
  * by default, when r->host is dotted) whose audit session is
- * r->session, between start - margin_ms and end + margin_ms, in time
- * order, at most AUDIT_EVENTS_MAX (audit.h).  Stores the request, owned by the caller
+ * r->session, between start - margin_ms and end + margin_ms (not
+ * before r->since_ms), in time order, at most AUDIT_EVENTS_MAX
+ * (audit.h).  Stores the request, owned by the caller
  * (json_object_put()), in *query.  Returns 0, -EINVAL with err saying
  * why when r cannot be joined (no host, no session), or -ENOMEM.
  */
@@ -45,7 +48,8 @@ int audit_query_session(const struct audit_rec *r, long long margin_ms,
  * start of recording r, failures included: the login, authentication,
  * account and credential events of host r->host naming r->user (as the
  * account, the audit user or the user), between start - before_ms and
- * start + margin_ms; host as for audit_query_session().  These events often carry no session.  Stores and
+ * start + margin_ms (not before r->since_ms); host as for
+ * audit_query_session().  These events often carry no session.  Stores and
  * returns as audit_query_session(); -EINVAL when r has no host or user.
  */
 int audit_query_login(const struct audit_rec *r, long long before_ms,

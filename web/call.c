@@ -69,17 +69,7 @@ call_reply(struct call *c, unsigned status, struct json_object *o,
     if (r == NULL) {
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type",
-                            "application/json; charset=utf-8");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    if (c->s->conf.https) {
-        MHD_add_response_header(r, "Strict-Transport-Security",
-                                "max-age=31536000");
-    }
+    call_headers(c, r, "application/json; charset=utf-8");
     if (cookie != NULL) {
         MHD_add_response_header(r, "Set-Cookie", cookie);
     }

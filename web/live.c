@@ -30,6 +30,8 @@ struct live_stream {
     char host[256];
     char token[SESSIONS_TOKEN_LEN + 1];
     struct json_object *filter;
+    const struct rules *rules;      /* judge the documents read by id */
+    char *user, *groups;            /* the auditor's */
     bool with_input;
     /* the polling thread's */
     long long next_id;
@@ -56,6 +58,9 @@ struct live {
     bool stopping;
     struct live_stream *streams[LIVE_STREAMS_MAX];
     int n;
+    /* the polling thread's */
+    char newest[LIVE_INDEX_MAX];    /* of the newest message, or "" */
+    long long newest_ms;            /* when it was last asked for */
 };
 
 static long long
@@ -112,6 +117,8 @@ stream_free(struct live_stream *st)
 {
     if (st != NULL) {
         json_object_put(st->filter);
+        free(st->user);
+        free(st->groups);
         free(st->buf);
         free(st);
     }
@@ -193,17 +200,25 @@ struct found {
     char index[LIVE_BATCH][LIVE_INDEX_MAX];
 };
 
-/* Whether doc (a hit or an _mget doc) is a message of st; its id then */
+/*
+ * Whether doc (a hit or an _mget doc) is a message of st the auditor may
+ * see; its id then.  An _mget has no query to carry the rules' filter:
+ * the rules judge each document here, as the filter would.
+ */
 static bool
 doc_of(const struct live_stream *st, struct json_object *doc,
        struct json_object **src, long long *id)
 {
-    struct json_object *s, *v;
+    struct json_object *s, *v, *t;
 
     if (!json_object_object_get_ex(doc, "_source", &s) ||
         strcmp(str_of(s, "rec"), st->rec) ||
         strcmp(str_of(s, "host"), st->host) ||
-        !json_object_object_get_ex(s, "id", &v)) {
+        !json_object_object_get_ex(s, "id", &v) ||
+        !rules_admit(st->rules, st->user, st->groups, RULES_LIVE,
+                     str_of(s, "user"), st->host,
+                     json_object_object_get_ex(s, "time", &t) ?
+                     json_object_get_double(t) : -1, time(NULL))) {
         return false;
     }
     *src = s;
@@ -232,9 +247,10 @@ found_add(const struct live_stream *st, struct found *f,
 }
 
 /* Add the documents of st's next ids to docs, in the index of its last
- * message and in today's; owner gets w for each */
+ * message and in that of the newest message of all; owner gets w for
+ * each */
 static void
-ask_ids(const struct live_stream *st, const char *today,
+ask_ids(const struct live_stream *st, const char *newest,
         struct json_object *docs, int *owner, int w)
 {
     const char *indices[2];
@@ -244,8 +260,8 @@ ask_ids(const struct live_stream *st, const char *today,
     if (st->index[0] != 0) {
         indices[ni++] = st->index;
     }
-    if (ni == 0 || strcmp(st->index, today)) {
-        indices[ni++] = today;
+    if (newest[0] != 0 && strcmp(st->index, newest)) {
+        indices[ni++] = newest;
     }
     for (k = 0; k < LIVE_BATCH; k++) {
         snprintf(id, sizeof(id), "%s/%s/%lld", st->host, st->rec,
@@ -262,28 +278,69 @@ ask_ids(const struct live_stream *st, const char *today,
 }
 
 /*
+ * The index of the newest message of the searched indices, into
+ * l->newest, asked for once every LIVE_INDEX_MS: new messages go there,
+ * whatever the indices are named (one index, daily ones, a rollover
+ * series).  A search sees what Elasticsearch has refreshed (every second
+ * by default): asking more often finds nothing newer.
+ */
+static void
+find_newest(struct live *l, long long now)
+{
+    struct json_object *body, *a = NULL, *o, *by;
+    char err[512];
+
+    if (l->newest_ms != 0 && now - l->newest_ms < LIVE_INDEX_MS) {
+        return;
+    }
+    l->newest_ms = now;
+    by = pair("order", json_object_new_string("desc"));
+    json_object_object_add(by, "unmapped_type",
+                           json_object_new_string("date"));
+    body = pair("size", json_object_new_int(1));
+    json_object_object_add(body, "sort", json_object_new_array());
+    json_object_array_add(json_object_object_get(body, "sort"),
+                          pair("time", by));
+    json_object_object_add(body, "_source", json_object_new_boolean(0));
+    json_object_object_add(body, "track_total_hits",
+                           json_object_new_boolean(0));
+    /* a failure leaves the last one known: the search of each stream
+     * says what failed */
+    if (store_search(l->store, body, &a, err, sizeof(err)) == 0 &&
+        json_object_object_get_ex(a, "hits", &o) &&
+        json_object_object_get_ex(o, "hits", &o) &&
+        json_object_array_length(o) > 0) {
+        snprintf(l->newest, sizeof(l->newest), "%s",
+                 str_of(json_object_array_get_idx(o, 0), "_index"));
+    }
+    json_object_put(body);
+    json_object_put(a);
+}
+
+/*
  * One realtime _mget of the ids after the last one of each of the n
  * streams work, by document id, for all of them at once: what it finds
  * goes to found[i] of work[i].
  */
 static int
 fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
-            int n, char *err, size_t errsz)
+            int n, long long now, char *err, size_t errsz)
 {
     int owner[LIVE_STREAMS_MAX * LIVE_BATCH * 2];
     struct json_object *docs = json_object_new_array(), *a = NULL, *o;
-    char today[LIVE_INDEX_MAX];
-    struct tm tm;
-    time_t t = time(NULL);
     size_t i, asked;
     int w, rc;
 
-    gmtime_r(&t, &tm);
-    strftime(today, sizeof(today), LIVE_DAILY_PREFIX "%Y.%m.%d", &tm);
+    find_newest(l, now);
     for (w = 0; w < n; w++) {
-        ask_ids(work[w], today, docs, owner, w);
+        ask_ids(work[w], l->newest, docs, owner, w);
     }
     asked = json_object_array_length(docs);
+    if (asked == 0) {
+        /* no index known yet: the searches find the first messages */
+        json_object_put(docs);
+        return 0;
+    }
     o = pair("docs", docs);
     /* _mget is realtime: it sees documents not yet refreshed */
     rc = store_post(l->store, "_mget", o, &a, err, errsz);
@@ -483,7 +540,7 @@ poller(void *arg)
                 }
             }
             n = i;
-            rc = fetch_by_id(l, work, found, n, err, sizeof(err));
+            rc = fetch_by_id(l, work, found, n, now, err, sizeof(err));
             for (i = 0; i < n; i++) {
                 poll_one(l, work[i], found[i], rc, err, now);
                 found_free(found[i]);
@@ -605,6 +662,14 @@ live_open(struct live *l, struct MHD_Connection *con,
     snprintf(st->host, sizeof(st->host), "%s", w->host);
     snprintf(st->token, sizeof(st->token), "%s", w->token);
     st->filter = json_object_get(w->filter);
+    st->rules = w->rules;
+    st->user = strdup(w->user);
+    st->groups = strdup(w->groups);
+    if (st->user == NULL || st->groups == NULL) {
+        pthread_mutex_unlock(&l->lock);
+        stream_free(st);
+        return -ENOMEM;
+    }
     st->with_input = w->with_input;
     st->next_id = w->from_id;
     st->sent_ms = st->checked_ms = now_ms();

@@ -8,7 +8,8 @@
  * New messages are fetched by document id ("HOST/REC/ID", as the
  * rsyslog configuration writes them) with a realtime _mget, which sees a
  * document as soon as it is indexed, in the index of the last message
- * seen and in today's daily index; every LIVE_SEARCH_MS a search for the
+ * seen and in the index of the newest message of all those searched
+ * (es.index), whatever their names; every LIVE_SEARCH_MS a search for the
  * ids past the last one also finds documents indexed under other ids
  * (once Elasticsearch has refreshed).
  */
@@ -19,6 +20,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
+#include "rules.h"
 #include "sessions.h"
 #include "store.h"
 
@@ -35,8 +37,8 @@
 #define LIVE_BATCH 32
 /* Most bytes waiting for a slow client; fetching pauses past half */
 #define LIVE_PENDING_MAX (4 << 20)
-/* Prefix of the daily indices (+ "YYYY.MM.DD", UTC) new messages go to */
-#define LIVE_DAILY_PREFIX "tlog-"
+/* How often the index of the newest message is asked for */
+#define LIVE_INDEX_MS 1000
 
 struct live;
 
@@ -47,6 +49,11 @@ struct live_want {
     const char *token;          /* the auditor's session token */
     struct json_object *filter; /* the auditor's rule filter (a reference
                                    is taken) */
+    const struct rules *rules;  /* the rules it comes from (kept: they
+                                   outlive the streams), the auditor and
+                                   groups (copied) */
+    const char *user;
+    const char *groups;
     long long from_id;          /* first message id sent */
     bool with_input;            /* typed input kept in the messages */
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "esrec.h"
 #include "recs.h"
 
 /* {key: value}, taking value */
@@ -36,78 +37,17 @@ all_of(struct json_object *filters)
     return pair("bool", pair("filter", filters));
 }
 
-/* {"terms": {"field": field, "size": 1}} */
-static struct json_object *
-one_term(const char *field)
-{
-    struct json_object *t = pair("field", json_object_new_string(field));
-
-    json_object_object_add(t, "size", json_object_new_int(1));
-    return pair("terms", t);
-}
-
-/* The statistics of one recording, as aggregations under a bucket */
+/* The statistics of one recording, as aggregations under a bucket:
+ * tlog-play's listing's (esrec.h) and whether anything was typed */
 static struct json_object *
 rec_aggs(void)
 {
-    struct json_object *a = json_object_new_object(), *th, *src;
+    struct json_object *a = esrec_aggs("");
 
-    json_object_object_add(a, "host", one_term("host"));
-    json_object_object_add(a, "user", one_term("user"));
-    json_object_object_add(a, "session", pair("max", pair("field",
-                           json_object_new_string("session"))));
-    json_object_object_add(a, "start", pair("min", pair("field",
-                           json_object_new_string("time"))));
-    json_object_object_add(a, "first", pair("min", pair("field",
-                           json_object_new_string("pos"))));
-    json_object_object_add(a, "end", pair("max", pair("field",
-                           json_object_new_string("pos"))));
-    json_object_object_add(a, "minid", pair("min", pair("field",
-                           json_object_new_string("id"))));
-    json_object_object_add(a, "maxid", pair("max", pair("field",
-                           json_object_new_string("id"))));
     /* typed text leaves words in in_txt */
     json_object_object_add(a, "input", pair("filter",
                            field_query("wildcard", "in_txt", "*")));
-    th = json_object_new_object();
-    json_object_object_add(th, "size", json_object_new_int(1));
-    json_object_object_add(th, "sort", json_object_new_array());
-    json_object_array_add(json_object_object_get(th, "sort"),
-                          pair("id", pair("order",
-                               json_object_new_string("desc"))));
-    src = json_object_new_array();
-    json_object_array_add(src, json_object_new_string("x_tlog_end"));
-    json_object_object_add(th, "_source", pair("includes", src));
-    json_object_object_add(a, "last", pair("top_hits", th));
     return a;
-}
-
-static double
-agg_value(struct json_object *b, const char *name)
-{
-    struct json_object *a, *v;
-
-    if (json_object_object_get_ex(b, name, &a) &&
-        json_object_object_get_ex(a, "value", &v) &&
-        json_object_get_type(v) != json_type_null) {
-        return json_object_get_double(v);
-    }
-    return -1;
-}
-
-static const char *
-agg_key(struct json_object *b, const char *name)
-{
-    struct json_object *a, *bs, *k;
-
-    if (json_object_object_get_ex(b, name, &a) &&
-        json_object_object_get_ex(a, "buckets", &bs) &&
-        json_object_array_length(bs) > 0 &&
-        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key",
-                                  &k)) {
-        return json_object_get_string(k);
-    }
-    return "";
 }
 
 /* A recording's facts from its bucket */
@@ -115,49 +55,45 @@ static struct json_object *
 rec_info(struct json_object *b)
 {
     struct json_object *r = json_object_new_object(), *o, *x = NULL;
-    double start = agg_value(b, "start"), lo = agg_value(b, "minid");
-    double hi = agg_value(b, "maxid"), first = agg_value(b, "first");
-    long long count = 0, start_ms = -1;
+    struct src_rec *v = calloc(1, sizeof(*v));
     char when[64] = "";
 
-    json_object_object_get_ex(b, "key", &o);
-    json_object_object_add(r, "rec", json_object_get(o));
-    json_object_object_add(r, "user",
-                           json_object_new_string(agg_key(b, "user")));
-    json_object_object_add(r, "host",
-                           json_object_new_string(agg_key(b, "host")));
-    json_object_object_add(r, "session",
-                           json_object_new_int64((long long)agg_value(b,
-                                                 "session")));
-    /* "time" mapped as a date aggregates in ms, as a number in s */
-    if (start >= 1e11) {
-        start /= 1000;
+    if (r == NULL || v == NULL || esrec_read(b, v) < 0) {
+        json_object_put(r);
+        src_recs_free(v, 1);
+        return NULL;
     }
-    if (start >= 0) {
-        time_t t;
+    json_object_object_add(r, "rec", json_object_new_string(v->rec));
+    json_object_object_add(r, "user", json_object_new_string(v->user));
+    json_object_object_add(r, "host", json_object_new_string(v->host));
+    json_object_object_add(r, "session", json_object_new_int64(
+                           json_object_object_get_ex(b, "session", &o) &&
+                           json_object_object_get_ex(o, "value", &o) &&
+                           !json_object_is_type(o, json_type_null) ?
+                           (int64_t)v->session : -1));
+    if (v->start_ms >= 0) {
+        time_t t = (time_t)(v->start_ms / 1000);
         struct tm tm;
 
-        start_ms = (long long)(start * 1000) - (first > 0 ? (long long)first
-                                                          : 0);
-        t = (time_t)(start_ms / 1000);
         gmtime_r(&t, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
     json_object_object_add(r, "start", json_object_new_string(when));
-    json_object_object_add(r, "start_ms", json_object_new_int64(start_ms));
+    json_object_object_add(r, "start_ms", json_object_new_int64(v->start_ms));
     json_object_object_add(r, "duration_ms", json_object_new_int64(
-        (long long)agg_value(b, "end") - (first > 0 ? (long long)first : 0)));
-    if (json_object_object_get_ex(b, "doc_count", &o)) {
-        count = json_object_get_int64(o);
-    }
-    json_object_object_add(r, "messages", json_object_new_int64(count));
+                           (int64_t)(v->end_pos - v->first_pos)));
+    json_object_object_add(r, "end_ms", json_object_new_int64(
+                           v->start_ms >= 0 ? v->start_ms +
+                           (int64_t)v->end_pos : -1));
+    json_object_object_add(r, "messages",
+                           json_object_new_int64((int64_t)v->messages));
     json_object_object_add(r, "input", json_object_new_boolean(
         json_object_object_get_ex(b, "input", &o) &&
         json_object_object_get_ex(o, "doc_count", &o) &&
         json_object_get_int64(o) > 0));
     /* complete: ids 1..N, each once */
     json_object_object_add(r, "complete", json_object_new_boolean(
-        lo == 1 && (long long)hi == count));
+                           v->end.started && !v->end.gap));
     if (json_object_object_get_ex(b, "last", &o) &&
         json_object_object_get_ex(o, "hits", &o) &&
         json_object_object_get_ex(o, "hits", &o) &&
@@ -167,6 +103,7 @@ rec_info(struct json_object *b)
         json_object_object_get_ex(o, "x_tlog_end", &x);
     }
     json_object_object_add(r, "end", json_object_get(x));
+    src_recs_free(v, 1);
     return r;
 }
 
@@ -341,7 +278,14 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
     } else if (json_object_array_length(bs) == 0) {
         rc = -ENOENT;
     } else {
-        *result = rec_info(json_object_array_get_idx(bs, 0));
+        struct json_object *info = rec_info(json_object_array_get_idx(bs,
+                                                                      0));
+
+        if (info == NULL) {
+            rc = -ENOMEM;
+        } else {
+            *result = info;
+        }
     }
     json_object_put(a);
     return rc;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rules.h"
 
@@ -327,4 +328,113 @@ rules_filter(const struct rules *r, const char *user, const char *groups,
     json_object_object_add(b, "minimum_should_match", json_object_new_int(1));
     json_object_object_add(o, "bool", b);
     return o;
+}
+
+/* Past the UTF-8 character at s */
+static const char *
+next_char(const char *s)
+{
+    for (s++; (*s & 0xc0) == 0x80; s++) {
+    }
+    return s;
+}
+
+/*
+ * Whether s matches the Elasticsearch wildcard pattern p: "*" any run of
+ * characters, "?" any one (a character, not a byte: Lucene matches code
+ * points), "\\" takes the next character as it is.  The last "*" met is
+ * tried again one character further on a mismatch, which is enough for
+ * patterns with no other operators.
+ */
+static bool
+wildcard(const char *p, const char *s)
+{
+    const char *star = NULL, *from = NULL;
+
+    while (*s != 0) {
+        if (*p == '?') {
+            p++;
+            s = next_char(s);
+            continue;
+        }
+        if (*p == '*') {
+            star = ++p;
+            from = s;
+            continue;
+        }
+        if (*p == '\\' && p[1] != 0 && p[1] == *s) {
+            p += 2;
+            s++;
+            continue;
+        }
+        if (*p != 0 && *p != '\\' && *p == *s) {
+            p++;
+            s++;
+            continue;
+        }
+        if (star == NULL) {
+            return false;
+        }
+        p = star;
+        s = from = next_char(from);
+    }
+    while (*p == '*') {
+        p++;
+    }
+    return *p == 0;
+}
+
+/* Whether value matches a pattern of the array patterns (NULL: all) */
+static bool
+matches_any(struct json_object *patterns, const char *value)
+{
+    size_t i;
+
+    if (patterns == NULL) {
+        return true;
+    }
+    for (i = 0; i < json_object_array_length(patterns); i++) {
+        if (wildcard(json_object_get_string(
+                         json_object_array_get_idx(patterns, i)), value)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+long long
+rules_since_ms(const struct rules *r, const char *user, const char *groups,
+               unsigned need, const char *rec_user, const char *rec_host,
+               time_t now)
+{
+    long long since = -1;
+    size_t i;
+
+    for (i = 0; i < r->n; i++) {
+        const struct rule *x = &r->v[i];
+        long long t;
+
+        if (!applies(x, user, groups) || (x->rights & need) != need ||
+            !matches_any(x->users, rec_user) ||
+            !matches_any(x->hosts, rec_host)) {
+            continue;
+        }
+        /* "now-Nd" in Elasticsearch's date math: N times 24 hours */
+        t = x->days > 0 ? ((long long)now - x->days * 86400) * 1000 : 0;
+        if (since < 0 || t < since) {
+            since = t;
+        }
+    }
+    return since;
+}
+
+bool
+rules_admit(const struct rules *r, const char *user, const char *groups,
+            unsigned need, const char *rec_user, const char *rec_host,
+            double time_s, time_t now)
+{
+    long long since = rules_since_ms(r, user, groups, need, rec_user,
+                                     rec_host, now);
+
+    return since == 0 || (since > 0 && time_s * 1000 >= (double)since);
 }

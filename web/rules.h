@@ -16,7 +16,9 @@
 #define RULES_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Most rules, patterns in a list, and the longest pattern or name */
 #define RULES_MAX 256
@@ -55,6 +57,26 @@ unsigned rules_rights(const struct rules *r, const char *user,
  */
 struct json_object *rules_filter(const struct rules *r, const char *user,
                                  const char *groups, unsigned need);
+
+/*
+ * What rules_filter() lets through of a recording made by rec_user on
+ * rec_host, judged here: the earliest time of its messages auditor user
+ * of groups may see with every right of need at now, in ms since the
+ * epoch; 0 when no day limit applies, -1 when no rule lets any through.
+ */
+long long rules_since_ms(const struct rules *r, const char *user,
+                         const char *groups, unsigned need,
+                         const char *rec_user, const char *rec_host,
+                         time_t now);
+
+/*
+ * Whether rules_filter() lets through a message of rec_user on rec_host
+ * stamped time_s (seconds since the epoch), at now: for messages read
+ * by document id, where no query filter applies.
+ */
+bool rules_admit(const struct rules *r, const char *user, const char *groups,
+                 unsigned need, const char *rec_user, const char *rec_host,
+                 double time_s, time_t now);
 
 /* The name of a right ("search"), or NULL */
 const char *rules_right_name(enum rules_right right);

@@ -1,5 +1,8 @@
 /*
- * Elasticsearch nodes, through play/es.c's client.
+ * Elasticsearch nodes, through lib/es.c's client: one client per thread
+ * at a time, taken from a pool of idle ones, so that each keeps its
+ * connection open from one request to the next and no thread waits for
+ * another's request.
  */
 #include "config.h"
 
@@ -12,67 +15,136 @@
 #include "es.h"
 #include "store.h"
 
+/* Most idle clients kept; more threads at once get clients of their own,
+ * freed once used */
+#define STORE_IDLE_MAX 32
+/* Most bytes of answer an idle client keeps room for */
+#define STORE_IDLE_BYTES (1 << 20)
+
 struct store {
-    size_t n;
-    char *urls[STORE_URLS_MAX];
-    struct es *search[STORE_URLS_MAX];  /* one client per node */
+    char *searches;             /* NODE/PATTERN/_search, comma-joined */
     pthread_mutex_t lock;
+    struct es *idle[STORE_IDLE_MAX];
+    size_t nidle;
 };
+
+/*
+ * The search URLs of the newline-joined node URLs for pattern, into *out
+ * (the caller frees it).  0 or a negative errno value with err saying
+ * which URL is wrong.
+ */
+static int
+search_urls(const char *urls, const char *pattern, char **out, char *err,
+            size_t errsz)
+{
+    size_t len = strlen(urls), n = 0, at = 0;
+    const char *u, *end;
+    char *s;
+
+    s = malloc(len + (len + 1) * (strlen(pattern) + 10) + 1);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    for (u = urls; *u != 0; u = *end ? end + 1 : end) {
+        size_t ulen;
+
+        end = strchr(u, '\n');
+        end = end ? end : u + strlen(u);
+        ulen = (size_t)(end - u);
+        if (ulen == 0) {
+            continue;
+        }
+        if (++n > STORE_URLS_MAX) {
+            snprintf(err, errsz, "es.urls: at most %d URLs are taken",
+                     STORE_URLS_MAX);
+            free(s);
+            return -EINVAL;
+        }
+        if (memchr(u, ',', ulen) != NULL) {
+            snprintf(err, errsz, "es.urls: \"%.*s\" holds a comma: give"
+                     " each node as its own URL", (int)ulen, u);
+            free(s);
+            return -EINVAL;
+        }
+        /* "http://h:9200/" and "http://h:9200" alike */
+        while (ulen > 0 && u[ulen - 1] == '/') {
+            ulen--;
+        }
+        if (ulen + strlen(pattern) + 16 >= STORE_URL_MAX) {
+            snprintf(err, errsz, "es.urls: URL longer than %d bytes",
+                     STORE_URL_MAX - 64);
+            free(s);
+            return -EINVAL;
+        }
+        at += (size_t)sprintf(s + at, "%s%.*s/%s/_search", at ? "," : "",
+                              (int)ulen, u, pattern);
+    }
+    if (n == 0) {
+        snprintf(err, errsz, "es.urls is empty: give the Elasticsearch"
+                 " node(s), for example [\"http://localhost:9200\"]");
+        free(s);
+        return -EINVAL;
+    }
+    s[at] = 0;
+    *out = s;
+    return 0;
+}
+
+/* A client for one request: an idle one, or a new one */
+static int
+take(struct store *s, struct es **pe, char *err, size_t errsz)
+{
+    struct es_conf c = { 0 };
+
+    pthread_mutex_lock(&s->lock);
+    if (s->nidle > 0) {
+        *pe = s->idle[--s->nidle];
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    c.baseurl = s->searches;
+    return es_new(&c, pe, err, errsz);
+}
+
+/* Give back a client taken */
+static void
+give(struct store *s, struct es *e)
+{
+    /* a large answer's room goes: idle clients hold little */
+    es_trim(e, STORE_IDLE_BYTES);
+    pthread_mutex_lock(&s->lock);
+    if (s->nidle < STORE_IDLE_MAX) {
+        s->idle[s->nidle++] = e;
+        e = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    es_free(e);
+}
 
 int
 store_new(const char *urls, const char *pattern, struct store **ps,
           char *err, size_t errsz)
 {
     struct store *s = calloc(1, sizeof(*s));
-    const char *p = urls, *nl;
-    int rc = 0;
+    struct es *e = NULL;
+    int rc;
 
     if (s == NULL) {
         return -ENOMEM;
     }
     pthread_mutex_init(&s->lock, NULL);
-    while (p != NULL && *p && rc == 0) {
-        char url[STORE_URL_MAX];
-        size_t len;
-        struct es_conf c = { 0 };
-
-        nl = strchr(p, '\n');
-        len = nl ? (size_t)(nl - p) : strlen(p);
-        while (len > 0 && p[len - 1] == '/') {
-            len--;
-        }
-        if (s->n == STORE_URLS_MAX) {
-            snprintf(err, errsz, "es.urls: at most %d URLs are taken",
-                     STORE_URLS_MAX);
-            rc = -EINVAL;
-            break;
-        }
-        if (len + strlen(pattern) + 16 >= sizeof(url)) {
-            snprintf(err, errsz, "es.urls: URL longer than %d bytes",
-                     STORE_URL_MAX - 64);
-            rc = -EINVAL;
-            break;
-        }
-        s->urls[s->n] = strndup(p, len);
-        if (s->urls[s->n] == NULL) {
-            rc = -ENOMEM;
-            break;
-        }
-        snprintf(url, sizeof(url), "%s/%s/_search", s->urls[s->n], pattern);
-        c.baseurl = url;
-        rc = es_new(&c, &s->search[s->n], err, errsz);
-        s->n++;
-        p = nl ? nl + 1 : NULL;
-    }
-    if (rc == 0 && s->n == 0) {
-        snprintf(err, errsz, "es.urls is empty: give the Elasticsearch"
-                 " node(s), for example [\"http://localhost:9200\"]");
-        rc = -EINVAL;
+    rc = search_urls(urls, pattern, &s->searches, err, errsz);
+    /* the first client here, before any thread: it checks the URLs, and
+     * libcurl is set up once */
+    if (rc == 0) {
+        rc = take(s, &e, err, errsz);
     }
     if (rc < 0) {
         store_free(s);
         return rc;
     }
+    give(s, e);
     *ps = s;
     return 0;
 }
@@ -80,73 +152,60 @@ store_new(const char *urls, const char *pattern, struct store **ps,
 void
 store_free(struct store *s)
 {
-    size_t i;
-
     if (s == NULL) {
         return;
     }
-    for (i = 0; i < s->n; i++) {
-        es_free(s->search[i]);
-        free(s->urls[i]);
+    while (s->nidle > 0) {
+        es_free(s->idle[--s->nidle]);
     }
     pthread_mutex_destroy(&s->lock);
+    free(s->searches);
     free(s);
+}
+
+const char *
+store_search_urls(const struct store *s)
+{
+    return s->searches;
+}
+
+/* body to path (NULL: the search URLs themselves) on the nodes */
+static int
+post(struct store *s, const char *path, const char *text,
+     struct json_object **answer, char *err, size_t errsz)
+{
+    struct es *e = NULL;
+    int rc = take(s, &e, err, errsz);
+
+    if (rc < 0) {
+        return rc;
+    }
+    rc = es_post(e, path, text, answer, err, errsz);
+    give(s, e);
+    return rc;
 }
 
 int
 store_search(struct store *s, struct json_object *body,
              struct json_object **answer, char *err, size_t errsz)
 {
-    const char *text = json_object_to_json_string_ext(body,
-                           JSON_C_TO_STRING_PLAIN);
-    size_t i;
-    int rc = -EIO;
-
-    pthread_mutex_lock(&s->lock);
-    for (i = 0; i < s->n; i++) {
-        rc = es_search(s->search[i], text, answer, err, errsz);
-        /* an answer from Elasticsearch itself ends the round */
-        if (rc == 0 || strstr(err, "Elasticsearch says") != NULL) {
-            break;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    return post(s, NULL, json_object_to_json_string_ext(body,
+                JSON_C_TO_STRING_PLAIN), answer, err, errsz);
 }
 
 int
 store_post(struct store *s, const char *path, struct json_object *body,
            struct json_object **answer, char *err, size_t errsz)
 {
-    return store_post_text(s, path, json_object_to_json_string_ext(body,
-                           JSON_C_TO_STRING_PLAIN), answer, err, errsz);
+    return post(s, path, json_object_to_json_string_ext(body,
+                JSON_C_TO_STRING_PLAIN), answer, err, errsz);
 }
 
 int
 store_post_text(struct store *s, const char *path, const char *text,
                 struct json_object **answer, char *err, size_t errsz)
 {
-    size_t i;
-    int rc = -EIO;
-
-    for (i = 0; i < s->n; i++) {
-        char url[STORE_URL_MAX + 256];
-        struct es_conf c = { 0 };
-        struct es *e = NULL;
-
-        snprintf(url, sizeof(url), "%s/%s", s->urls[i], path);
-        c.baseurl = url;
-        rc = es_new(&c, &e, err, errsz);
-        if (rc == 0) {
-            rc = es_search(e, text, answer, err, errsz);
-        }
-        es_free(e);
-        /* an answer from Elasticsearch itself ends the round */
-        if (rc == 0 || strstr(err, "Elasticsearch says") != NULL) {
-            break;
-        }
-    }
-    return rc;
+    return post(s, path, text, answer, err, errsz);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
  * The Elasticsearch nodes tlog-web reads recordings from and writes its
- * access events to: a list of base URLs tried in order, each request
- * going to the first that answers.
+ * access events to: a list of base URLs, each request going to the one
+ * that answered last, the next in turn when it cannot be reached or
+ * fails (lib/es.h), from any thread.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -27,15 +28,21 @@ int store_new(const char *urls, const char *pattern, struct store **ps,
 void store_free(struct store *s);
 
 /*
+ * The search URLs, NODE/PATTERN/_search comma-joined, as lib/src.h's
+ * Elasticsearch source takes them; owned by s.
+ */
+const char *store_search_urls(const struct store *s);
+
+/*
  * Search the recordings with body.  Stores the answer, owned by the
  * caller, in *answer.  0 or a negative errno value with err holding the
- * last node's reason.
+ * reason (each node's when none answered).
  */
 int store_search(struct store *s, struct json_object *body,
                  struct json_object **answer, char *err, size_t errsz);
 
 /*
- * POST body to path ("INDEX/_mget") on the first node that answers.
+ * POST body to path ("INDEX/_mget") on the nodes, as a search.
  * Stores the answer, owned by the caller, in *answer.  0 or a negative
  * errno value with err holding the reason.
  */

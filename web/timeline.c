@@ -42,6 +42,7 @@ struct gap {
 struct timeline {
     struct timeline_cache *cache;
     char *host, *rec;
+    char *filter;           /* what the readers may see, or "" */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -106,6 +107,7 @@ timeline_free(struct timeline *t)
     free(t->gaps);
     free(t->host);
     free(t->rec);
+    free(t->filter);
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->cond);
     free(t);
@@ -178,6 +180,7 @@ open_src(const struct timeline *t, uint64_t first, uint64_t last,
     query_of(t, first, last, query, sizeof(query));
     sc.es.baseurl = t->cache->urls;
     sc.es.query = query;
+    sc.es.filter = t->filter;
     return src_open(&sc, ps, err, errsz);
 }
 
@@ -248,6 +251,9 @@ read_drops(struct timeline *t, char *err, size_t errsz)
                            json_object_new_string("x_tlog_drop"));
     json_object_array_add(f, json_object_new_object());
     json_object_object_add(json_object_array_get_idx(f, 2), "exists", o);
+    if (t->filter[0] != 0) {
+        json_object_array_add(f, json_tokener_parse(t->filter));
+    }
     o = json_object_new_object();
     json_object_object_add(o, "filter", f);
     body = json_object_new_object();
@@ -472,7 +478,7 @@ evict(struct timeline_cache *c)
 
 int
 timeline_get(struct timeline_cache *c, const char *host, const char *rec,
-             struct timeline **pt, bool *cached)
+             const char *filter, struct timeline **pt, bool *cached)
 {
     struct timeline *t, **pp;
     size_t building;
@@ -481,7 +487,8 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     pthread_mutex_lock(&c->lock);
     for (pp = &c->list; *pp != NULL; pp = &(*pp)->next) {
         t = *pp;
-        if (strcmp(t->host, host) != 0 || strcmp(t->rec, rec) != 0) {
+        if (strcmp(t->host, host) != 0 || strcmp(t->rec, rec) != 0 ||
+            strcmp(t->filter, filter ? filter : "") != 0) {
             continue;
         }
         pthread_mutex_lock(&t->lock);
@@ -512,9 +519,11 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     }
     t = calloc(1, sizeof(*t));
     if (t == NULL || (t->host = strdup(host)) == NULL ||
-        (t->rec = strdup(rec)) == NULL) {
+        (t->rec = strdup(rec)) == NULL ||
+        (t->filter = strdup(filter ? filter : "")) == NULL) {
         if (t != NULL) {
             free(t->host);
+            free(t->rec);
         }
         free(t);
         pthread_mutex_unlock(&c->lock);

@@ -14,7 +14,8 @@
  * Indexes are kept in a cache shared by the server's threads, bounded by
  * the memory their snapshots hold; the least recently used unreferenced
  * complete index goes first.  Who may see a recording is decided before
- * an index is asked for: nothing here filters.
+ * an index is asked for, and what it may see of it is given with it: an
+ * index is kept for each (host, rec, filter).
  */
 #ifndef TIMELINE_H
 #define TIMELINE_H
@@ -58,14 +59,15 @@ int timeline_cache_new(const char *search_urls, struct store *store,
 void timeline_cache_free(struct timeline_cache *c);
 
 /*
- * The index of (host, rec), started if not cached (or if its last build
- * failed).  *cached tells whether it was there already.  The caller
- * holds a reference, given back with timeline_put().  0 or -ENOMEM,
+ * The index of (host, rec) made of the messages filter (an Elasticsearch
+ * query as JSON text, or NULL: all) lets through, started if not cached
+ * (or if its last build failed).  *cached tells whether it was there
+ * already.  The caller holds a reference, given back with timeline_put().  0 or -ENOMEM,
  * -EAGAIN when TIMELINE_BUILDS_MAX indexes are being built or no thread
  * could be started.
  */
 int timeline_get(struct timeline_cache *c, const char *host, const char *rec,
-                 struct timeline **pt, bool *cached);
+                 const char *filter, struct timeline **pt, bool *cached);
 
 /* Give back a reference from timeline_get() */
 void timeline_put(struct timeline_cache *c, struct timeline *t);

@@ -271,7 +271,7 @@ run(const struct opts *o, char *err, size_t errsz)
     struct es_conf conf = { 0 };
     struct es *recs = NULL, *audit = NULL;
     struct rec_info ri = { 0 };
-    struct audit_rec ar;
+    struct audit_rec ar = { 0 };
     struct json_object *q = NULL, *events = NULL, *out = NULL;
     char url[URL_MAX];
     long long dropped = 0;

@@ -233,55 +233,6 @@ drop_to(const char *user, char *err, size_t errsz)
     return 0;
 }
 
-/*
- * The search URLs lib/src reads recordings from: each node of urls
- * (newline-joined) with "/PATTERN/_search", comma-joined, in *out (the
- * caller's).  0, or -EINVAL with err saying why.
- */
-static int
-search_urls(const char *urls, const char *pattern, char **out, char *err,
-            size_t errsz)
-{
-    size_t len = strlen(urls), n = 1, i, at = 0;
-    const char *u, *end;
-    char *s;
-
-    for (i = 0; i < len; i++) {
-        n += urls[i] == '\n';
-    }
-    if (n > STORE_URLS_MAX) {
-        snprintf(err, errsz, "configuration: es.urls holds more than %d"
-                 " nodes", STORE_URLS_MAX);
-        return -EINVAL;
-    }
-    s = malloc(len + n * (strlen(pattern) + 10) + 1);
-    if (s == NULL) {
-        snprintf(err, errsz, "out of memory");
-        return -ENOMEM;
-    }
-    for (u = urls; *u != 0; u = *end ? end + 1 : end) {
-        end = strchr(u, '\n');
-        end = end ? end : u + strlen(u);
-        if (end == u) {
-            continue;
-        }
-        if (memchr(u, ',', (size_t)(end - u)) != NULL) {
-            snprintf(err, errsz, "configuration: es.urls: \"%.*s\" holds a"
-                     " comma: give each node as its own URL",
-                     (int)(end - u), u);
-            free(s);
-            return -EINVAL;
-        }
-        /* "http://h:9200/" and "http://h:9200" alike */
-        at += (size_t)sprintf(s + at, "%s%.*s/%s/_search", at ? "," : "",
-                              (int)(end - u) - (end[-1] == '/'), u,
-                              pattern);
-    }
-    s[at] = 0;
-    *out = s;
-    return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -294,7 +245,6 @@ main(int argc, char **argv)
     struct server *server = NULL;
     struct timeline_cache *timelines = NULL;
     struct static_files *ui = NULL;
-    char *searches = NULL;
     struct server_conf sc = { 0 };
     char err[1024] = "", *cert = NULL, *key = NULL;
     const char *cert_path, *key_path;
@@ -394,12 +344,8 @@ main(int argc, char **argv)
                           &throttle);
     }
     if (rc == 0) {
-        rc = search_urls(conf_str(c, "es.urls"), conf_str(c, "es.index"),
-                         &searches, err, sizeof(err));
-    }
-    if (rc == 0) {
-        rc = timeline_cache_new(searches, store, TIMELINE_CACHE_MAX,
-                                &timelines);
+        rc = timeline_cache_new(store_search_urls(store), store,
+                                TIMELINE_CACHE_MAX, &timelines);
     }
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", *err ? err : strerror(-rc));
@@ -424,7 +370,7 @@ main(int argc, char **argv)
     sc.rules = rules;
     sc.access_prefix = conf_str(c, "access.index_prefix");
     sc.audit_index = conf_str(c, "audit.index");
-    sc.es_search = searches;
+    sc.es_search = store_search_urls(store);
     sc.https = cert != NULL;
     sc.cert_pem = cert;
     sc.key_pem = key;
@@ -449,7 +395,6 @@ out:
     server_stop(server);
     static_free(ui);
     timeline_cache_free(timelines);
-    free(searches);
     throttle_free(throttle);
     sessions_free(sessions);
     store_free(store);

@@ -1,0 +1,166 @@
+/*
+ * Recordings from an Elasticsearch aggregation.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ending.h"
+#include "esrec.h"
+
+/* {key: value}, taking value */
+static struct json_object *
+pair(const char *key, struct json_object *value)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (o != NULL) {
+        json_object_object_add(o, key, value);
+    } else {
+        json_object_put(value);
+    }
+    return o;
+}
+
+/* {kind: {"field": field}} */
+static struct json_object *
+metric(const char *kind, const char *field)
+{
+    return pair(kind, pair("field", json_object_new_string(field)));
+}
+
+/* {"terms": {"field": field + kw, "size": 1}} */
+static struct json_object *
+one_term(const char *field, const char *kw)
+{
+    struct json_object *t = json_object_new_object();
+    char name[64];
+
+    snprintf(name, sizeof(name), "%s%s", field, kw);
+    if (t != NULL) {
+        json_object_object_add(t, "field", json_object_new_string(name));
+        json_object_object_add(t, "size", json_object_new_int(1));
+    }
+    return pair("terms", t);
+}
+
+struct json_object *
+esrec_aggs(const char *kw)
+{
+    struct json_object *a = json_object_new_object(), *th, *sort, *src;
+
+    th = json_object_new_object();
+    sort = json_object_new_array();
+    src = json_object_new_array();
+    if (a == NULL || th == NULL || sort == NULL || src == NULL) {
+        json_object_put(a);
+        json_object_put(th);
+        json_object_put(sort);
+        json_object_put(src);
+        return NULL;
+    }
+    json_object_object_add(a, "host", one_term("host", kw));
+    json_object_object_add(a, "user", one_term("user", kw));
+    json_object_object_add(a, "session", metric("max", "session"));
+    json_object_object_add(a, "start", metric("min", "time"));
+    json_object_object_add(a, "first", metric("min", "pos"));
+    json_object_object_add(a, "end", metric("max", "pos"));
+    json_object_object_add(a, "minid", metric("min", "id"));
+    json_object_object_add(a, "maxid", metric("max", "id"));
+    json_object_object_add(th, "size", json_object_new_int(1));
+    json_object_array_add(sort, pair("id", pair("order",
+                          json_object_new_string("desc"))));
+    json_object_object_add(th, "sort", sort);
+    json_object_array_add(src, json_object_new_string("x_tlog_end"));
+    json_object_object_add(th, "_source", pair("includes", src));
+    json_object_object_add(a, "last", pair("top_hits", th));
+    return a;
+}
+
+/* The key of the first bucket of aggregation name of b, or "" */
+static const char *
+agg_key(struct json_object *b, const char *name)
+{
+    struct json_object *a, *bs, *k;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "buckets", &bs) &&
+        json_object_array_length(bs) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key",
+                                  &k)) {
+        return json_object_get_string(k);
+    }
+    return "";
+}
+
+/* The value of metric aggregation name of b, or -1 */
+static double
+agg_value(struct json_object *b, const char *name)
+{
+    struct json_object *a, *v;
+
+    if (json_object_object_get_ex(b, name, &a) &&
+        json_object_object_get_ex(a, "value", &v) &&
+        json_object_get_type(v) != json_type_null) {
+        return json_object_get_double(v);
+    }
+    return -1;
+}
+
+/* How the recording of b ends, into v->end (v->messages set) */
+static void
+ending_of(struct json_object *b, struct src_rec *v)
+{
+    struct json_object *t, *hs, *h, *src, *x = NULL;
+    double lo = agg_value(b, "minid"), hi = agg_value(b, "maxid");
+
+    ending_init(&v->end);
+    if (lo < 1 || hi < lo) {
+        return;
+    }
+    v->end.started = true;
+    v->end.last_id = (uint64_t)hi;
+    v->end.gap = lo != 1 || (uint64_t)hi != v->messages;
+    if (json_object_object_get_ex(b, "last", &t) &&
+        json_object_object_get_ex(t, "hits", &hs) &&
+        json_object_object_get_ex(hs, "hits", &hs) &&
+        json_object_array_length(hs) > 0 &&
+        (h = json_object_array_get_idx(hs, 0)) != NULL &&
+        json_object_object_get_ex(h, "_source", &src) &&
+        json_object_object_get_ex(src, "x_tlog_end", &x)) {
+        v->end.end_last = ending_describe(x, v->end.how, sizeof(v->end.how));
+    }
+}
+
+int
+esrec_read(struct json_object *b, struct src_rec *v)
+{
+    struct json_object *o;
+    double start = agg_value(b, "start"), first = agg_value(b, "first");
+
+    memset(v, 0, sizeof(*v));
+    v->rec = strdup(json_object_object_get_ex(b, "key", &o) ?
+                    json_object_get_string(o) : "");
+    v->host = strdup(agg_key(b, "host"));
+    v->user = strdup(agg_key(b, "user"));
+    if (v->rec == NULL || v->host == NULL || v->user == NULL) {
+        return -ENOMEM;
+    }
+    v->session = (uint32_t)agg_value(b, "session");
+    v->first_pos = first > 0 ? (uint64_t)first : 0;
+    /* "time" mapped as a date aggregates in ms, as a number in s */
+    if (start >= 1e11) {
+        start /= 1000;
+    }
+    v->start_ms = start < 0 ? -1 : (int64_t)(start * 1000) -
+                  (int64_t)v->first_pos;
+    v->end_pos = agg_value(b, "end") > 0 ? (uint64_t)agg_value(b, "end") : 0;
+    if (json_object_object_get_ex(b, "doc_count", &o)) {
+        v->messages = (uint64_t)json_object_get_int64(o);
+    }
+    ending_of(b, v);
+    return 0;
+}
