@@ -29,6 +29,7 @@ import web_test as wt  # noqa: E402
 import vt_test  # noqa: E402
 del progtest.CASES[_own_cases:]
 from progtest import case, check, es_request, run_cases  # noqa: E402
+from nsexec import skip_unless_root  # noqa: E402
 
 TOP = wt.TOP
 BUILD = wt.BUILD
@@ -620,6 +621,7 @@ def setup():
 
 
 def main():
+    skip_unless_root("users, namespaces, Elasticsearch")
     missing = [what for what, ok in (
         ("node", shutil.which("node")),
         (CHROMIUM, os.path.exists(CHROMIUM)),
@@ -632,9 +634,6 @@ def main():
             "FAIL setup" if os.environ.get("TLOG_UI_TEST_REQUIRED") else
             "SKIP", ", ".join(missing)))
         return 1 if os.environ.get("TLOG_UI_TEST_REQUIRED") else 77
-    if os.getuid() != 0:
-        print("FAIL setup: run as root (users, namespaces, Elasticsearch)")
-        return 1
     wt.es_url = wt.start_elasticsearch(wt.ES_DIR, "ui")
     if wt.es_url is None:
         wt.stop_elasticsearch(wt.ES_DIR)
