@@ -151,6 +151,12 @@ def page_served():
         html = f.read()
     check("<script src=" in html and "<script>" not in html and
           "style=" not in html, "inline script or style in index.html")
+    # nothing in the bundle, the terminal's code included, writes HTML
+    with open(os.path.join(DIST, "app.js")) as f:
+        js = f.read()
+    for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML",
+                "document.write"):
+        check(bad not in js, "app.js uses %s" % bad)
     browser("wait", sel="#login-user")
     browser.shot("login")
 
