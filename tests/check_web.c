@@ -14,6 +14,7 @@
 #include "request.h"
 #include "rules.h"
 #include "sessions.h"
+#include "static.h"
 #include "testlib.h"
 #include "throttle.h"
 
@@ -344,6 +345,59 @@ START_TEST(test_request_ids_and_numbers)
 }
 END_TEST
 
+/* The page's files: plain names only, nothing outside the directory */
+START_TEST(test_static_paths)
+{
+    char long_name[STATIC_NAME_MAX + 3];
+
+    ck_assert(static_path("/"));
+    ck_assert(static_path("/app.js"));
+    ck_assert(static_path("/index.html"));
+    ck_assert(static_path("/a-b_c.1.css"));
+    ck_assert(!static_path(""));
+    ck_assert(!static_path("app.js"));
+    ck_assert(!static_path("/.hidden"));
+    ck_assert(!static_path("/.."));
+    ck_assert(!static_path("/../etc/passwd"));
+    ck_assert(!static_path("/x/app.js"));
+    ck_assert(!static_path("/app.js?x=1"));
+    ck_assert(!static_path("/a%2fb"));
+    ck_assert(!static_path("/a b"));
+    ck_assert(!static_path("//app.js"));
+    long_name[0] = '/';
+    memset(long_name + 1, 'a', STATIC_NAME_MAX + 1);
+    long_name[STATIC_NAME_MAX + 2] = 0;
+    ck_assert(!static_path(long_name));
+    long_name[STATIC_NAME_MAX + 1] = 0;
+    ck_assert(static_path(long_name));
+}
+END_TEST
+
+/* No directory: no page, said once, and no error */
+START_TEST(test_static_without_directory)
+{
+    struct static_files *f = (struct static_files *)1;
+    char err[256] = "";
+
+    ck_assert_int_eq(static_new("", &f, err, sizeof(err)), 0);
+    ck_assert_ptr_null(f);
+    ck_assert(strstr(err, "only the API") != NULL);
+    f = (struct static_files *)1;
+    ck_assert_int_eq(static_new("/nonexistent/tlog-web-ui", &f, err,
+                                sizeof(err)), 0);
+    ck_assert_ptr_null(f);
+    ck_assert(strstr(err, "/nonexistent/tlog-web-ui") != NULL);
+    /* a file is not a directory */
+    ck_assert_int_eq(static_new("/dev/null", &f, err, sizeof(err)),
+                     -ENOTDIR);
+    ck_assert(strstr(err, "/dev/null") != NULL);
+    ck_assert_int_eq(static_new("/", &f, err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(f);
+    static_free(f);
+    static_free(NULL);
+}
+END_TEST
+
 static Suite *
 web_suite(void)
 {
@@ -352,6 +406,7 @@ web_suite(void)
     TCase *throttle = tcase_create("throttle");
     TCase *sessions = tcase_create("sessions");
     TCase *request = tcase_create("request");
+    TCase *files = tcase_create("static");
 
     tcase_add_test(rules, test_rules_filter_of_a_group);
     tcase_add_test(rules, test_rules_without_the_right_match_nothing);
@@ -365,7 +420,10 @@ web_suite(void)
     suite_add_tcase(s, rules);
     suite_add_tcase(s, throttle);
     suite_add_tcase(s, sessions);
+    tcase_add_test(files, test_static_paths);
+    tcase_add_test(files, test_static_without_directory);
     suite_add_tcase(s, request);
+    suite_add_tcase(s, files);
     return s;
 }
 

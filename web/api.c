@@ -14,6 +14,7 @@
 #include "api.h"
 #include "audit.h"
 #include "audit_query.h"
+#include "cmdsearch.h"
 #include "recs.h"
 #include "request.h"
 
@@ -46,7 +47,7 @@ api_search(struct call *c)
 {
     static const char *const names[] = {
         "user", "host", "shown", "typed", "from", "to", "offset", "size",
-        "order", NULL
+        "order", "command", NULL
     };
     struct recs_query q = { .from = -1, .to = -1, .size = 20 };
     struct json_object *filter, *input, *result = NULL;
@@ -57,7 +58,8 @@ api_search(struct call *c)
 
     if (call_query_get(c, &p, names) < 0) {
         return call_bad_request(c, p.err, "known: user, host, shown,"
-                                " typed, from, to, offset, size, order");
+                                " typed, from, to, offset, size, order,"
+                                " command");
     }
     q.user = p.values[0];
     q.host = p.values[1];
@@ -102,6 +104,11 @@ api_search(struct call *c)
                           " needs the \"input\" right, which no rule gives"
                           " you: search shown text with \"shown\"", 0);
     }
+    if (p.values[9] != NULL &&
+        cmdsearch_filter(c->s->conf.store, c->s->conf.audit_index,
+                         p.values[9], &q.also, err, sizeof(err)) < 0) {
+        return call_store_failed(c, "search", NULL, err);
+    }
     filter = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
                           RULES_SEARCH);
     input = rules_filter(c->s->conf.rules, c->sess.user, c->sess.groups,
@@ -110,6 +117,7 @@ api_search(struct call *c)
                      sizeof(err));
     json_object_put(filter);
     json_object_put(input);
+    json_object_put(q.also);
     if (rc < 0) {
         return call_store_failed(c, "search", NULL, err);
     }

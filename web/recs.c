@@ -196,6 +196,9 @@ recs_search(struct store *s, struct json_object *filter,
         json_object_array_add(f, field_query("match_phrase", "out_txt",
                                              q->shown));
     }
+    if (q->also != NULL) {
+        json_object_array_add(f, json_object_get(q->also));
+    }
     if (q->typed != NULL) {
         json_object_array_add(f, field_query("match_phrase", "in_txt",
                                              q->typed));

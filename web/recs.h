@@ -29,6 +29,8 @@ struct recs_query {
     size_t offset;          /* first result of the page */
     size_t size;            /* results in the page */
     bool oldest_first;
+    struct json_object *also;   /* another filter clause, or NULL
+                                   (cmdsearch.h); not taken */
 };
 
 /*

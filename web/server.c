@@ -24,6 +24,7 @@
 #include "live.h"
 #include "request.h"
 #include "server.h"
+#include "static.h"
 
 static enum MHD_Result
 route(struct call *c, struct req *q)
@@ -40,6 +41,11 @@ route(struct call *c, struct req *q)
     if (!strcmp(u, "/api/login")) {
         return post ? auth_login(c, q) :
                call_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST", 0);
+    }
+    if (strncmp(u, "/api/", 5) != 0 && static_path(u)) {
+        return get || !strcmp(m, "HEAD") ?
+               static_serve(c->s->conf.ui, c->con, u, c->s->conf.https) :
+               call_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET", 0);
     }
     if (strncmp(u, "/api/", 5) != 0) {
         return call_error(c, MHD_HTTP_NOT_FOUND, "nothing here: the API is"

@@ -12,6 +12,7 @@
  *                                        (api_play.h)
  *   GET  /api/recordings/REC/live        its new messages, as they come
  *   GET  /api/recordings/REC/export      asciicast v2, text or tlog JSON
+ *   GET  /, /NAME                        the console page (static.h)
  */
 #ifndef SERVER_H
 #define SERVER_H
@@ -41,6 +42,7 @@
 /* What the server works with; everything is owned by the caller and must
  * outlive the server */
 struct timeline_cache;
+struct static_files;
 
 struct server_conf {
     struct store *store;
@@ -56,6 +58,8 @@ struct server_conf {
     bool https;                 /* cookies marked Secure */
     const char *cert_pem;       /* HTTPS certificate and key, or NULL */
     const char *key_pem;
+    struct static_files *ui;    /* the console page's files (static.h), or
+                                   NULL: the API only */
 };
 
 struct server;

@@ -27,6 +27,7 @@
 #include "privsep.h"
 #include "rules.h"
 #include "server.h"
+#include "static.h"
 #include "sessions.h"
 #include "store.h"
 #include "throttle.h"
@@ -82,6 +83,9 @@ static const struct conf_key keys[] = {
       0, "INDEX", "Elasticsearch index of the failed logins' counts" },
     { "user", CONF_STR, "tlog-web", 0, 0, NULL, "user", 'u', "USER",
       "Unprivileged user to serve as (when started as root)" },
+    { "ui.directory", CONF_STR, DATADIR "/tlog/web", 0, 0, NULL,
+      "ui-directory", 0, "DIR", "Directory of the console page's files"
+      " (\"\": the API only)" },
     { "rules", CONF_JSON, "[]", 0, 0, NULL, NULL, 0, NULL,
       "Access rules (configuration file only)" },
 };
@@ -240,6 +244,7 @@ main(int argc, char **argv)
     struct throttle *throttle = NULL;
     struct server *server = NULL;
     struct timeline_cache *timelines = NULL;
+    struct static_files *ui = NULL;
     struct server_conf sc = { 0 };
     char err[1024] = "", *cert = NULL, *key = NULL;
     const char *cert_path, *key_path;
@@ -346,6 +351,17 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", *err ? err : strerror(-rc));
         goto out;
     }
+    /* opened as the user that serves: the files must be its to read */
+    err[0] = 0;
+    rc = static_new(conf_str(c, "ui.directory"), &ui, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    if (ui == NULL) {
+        fprintf(stderr, PROG ": %s\n", err);
+    }
+    sc.ui = ui;
     sc.store = store;
     sc.timelines = timelines;
     sc.sessions = sessions;
@@ -377,6 +393,7 @@ main(int argc, char **argv)
     }
 out:
     server_stop(server);
+    static_free(ui);
     timeline_cache_free(timelines);
     throttle_free(throttle);
     sessions_free(sessions);

@@ -1,0 +1,665 @@
+#!/usr/bin/env python3
+"""The console page in a real browser: Debian's chromium driven by
+playwright-core (tests/ui_driver.js), against a real tlog-web serving the
+built page, a real Elasticsearch holding recordings made by tlog-rec,
+and real PAM through pam_wrapper (web_test.py's harness).
+
+Checks the page's headers (its Content-Security-Policy), login, search
+by typed text, the screen after seeks (by the URL, a click on the seek
+bar, a drag, the arrow keys) against the screen an independent emulator
+(pyte) computes for the same time, speed, the in-session search, a
+click on an audit entry, a running recording followed live, and an
+auditor who sees neither a recording outside their rules nor its URL.
+Screenshots go to build/tests/ui-artifacts.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import progtest  # noqa: E402
+_own_cases = len(progtest.CASES)
+# web_test's harness (tlog-web, pam_wrapper, recordings); its cases and
+# vt_test's are theirs
+import web_test as wt  # noqa: E402
+import vt_test  # noqa: E402
+del progtest.CASES[_own_cases:]
+from progtest import case, check, es_request, run_cases  # noqa: E402
+from nsexec import skip_unless_root  # noqa: E402
+
+TOP = wt.TOP
+BUILD = wt.BUILD
+UI_BUILD = os.path.join(BUILD, "web", "ui-build")
+DIST = os.path.join(UI_BUILD, "dist")
+NODE_MODULES = os.path.join(UI_BUILD, "node_modules")
+DRIVER = os.path.join(TOP, "tests", "ui_driver.js")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = os.path.join(BUILD, "tests", "ui-artifacts")
+
+web = None
+base = None
+browser = None
+
+
+class Browser:
+    """tests/ui_driver.js: one JSON command a line, one answer a line"""
+
+    def __init__(self):
+        env = dict(os.environ, NODE_PATH=NODE_MODULES, CHROMIUM=CHROMIUM,
+                   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
+        self.proc = subprocess.Popen(["node", DRIVER], env=env,
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def __call__(self, op, **kw):
+        kw["op"] = op
+        self.proc.stdin.write(json.dumps(kw) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        check(line, "the browser driver ended (op %s)" % op)
+        a = json.loads(line)
+        check(a["ok"], "%s %r: %s" % (op, kw, a.get("error")))
+        return a.get("value")
+
+    def quit(self):
+        try:
+            self.proc.stdin.write('{"op": "quit"}\n')
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+
+    def shot(self, name):
+        self("screenshot", path=os.path.join(ARTIFACTS, name + ".png"))
+
+    def login(self, user):
+        """A fresh context logged in as user, on the search page"""
+        self("context")
+        self("goto", url=base + "/")
+        self("wait", sel="#login-user")
+        self("fill", sel="#login-user", value=user)
+        self("fill", sel="#login-password", value=wt.PASSWORDS[user])
+        self("click", sel="#login button[type=submit]")
+        self("wait", sel="#results")
+
+    def state(self):
+        return self("eval", expr="window.tlog.state()")
+
+    def settled(self, pos=None, timeout=20000):
+        """The player's state once no seek is under way (at pos if
+        given)"""
+        cond = "window.tlog && !window.tlog.state().busy"
+        if pos is not None:
+            cond += " && window.tlog.state().pos === %d" % pos
+        self("waitFn", expr=cond, timeout=timeout)
+        # xterm.js parses what it was given before the seek resolves
+        return self.state()
+
+    def screen(self):
+        return self("eval", expr="window.tlog.screen()")
+
+
+def pyte_lines(events, t):
+    """The screen text of all the output up to t, by pyte"""
+    st = wt.screen_at(None, events, t)
+    return [ln.rstrip() for ln in st["display"]]
+
+
+def same_screen(events, where):
+    """The page's screen equals pyte's for the page's position"""
+    s = browser.state()
+    got = [ln.rstrip() for ln in browser.screen()]
+    want = pyte_lines(events, s["pos"])
+    check(got == want, "%s: at %d ms the page shows %r, pyte %r" % (
+        where, s["pos"], [ln for ln in got if ln], [ln for ln in want if ln]))
+    return s
+
+
+def play_url(rec, host, t=None):
+    u = base + "/#/play/%s?host=%s" % (urllib.parse.quote(rec), host)
+    return u + ("&t=%d" % t if t is not None else "")
+
+
+@case("the page: served with its types and a strict policy, from"
+      " tlog-web only")
+def page_served():
+    browser("context")
+    r = browser("goto", url=base + "/")
+    h = r["headers"]
+    check(r["status"] == 200 and h["content-type"].startswith("text/html"),
+          "index: %r" % r)
+    csp = h.get("content-security-policy", "")
+    for part in ("default-src 'self'", "script-src 'self'",
+                 "object-src 'none'", "frame-ancestors 'none'"):
+        check(part in csp, "policy without %s: %r" % (part, csp))
+    check("unsafe" not in csp, "policy allows unsafe: %r" % csp)
+    st, hd, _ = web.request("GET", "/app.js")
+    check(st == 200 and hd.getheader("Content-Type").startswith(
+        "text/javascript"), "app.js: %d %r" % (st, hd.getheaders()))
+    st, hd, _ = web.request("GET", "/app.css")
+    check(st == 200 and hd.getheader("Content-Type").startswith("text/css"),
+          "app.css: %d" % st)
+    for bad in ("/../etc/passwd", "/.hidden", "/nothing.js", "/x/app.js"):
+        st, _, _ = web.request("GET", bad)
+        check(st == 404, "%s: %d" % (bad, st))
+    # the page's files are not inline: index.html has no script body
+    with open(os.path.join(DIST, "index.html")) as f:
+        html = f.read()
+    check("<script src=" in html and "<script>" not in html and
+          "style=" not in html, "inline script or style in index.html")
+    # nothing in the bundle, the terminal's code included, writes HTML
+    with open(os.path.join(DIST, "app.js")) as f:
+        js = f.read()
+    for bad in ("innerHTML", "outerHTML", "insertAdjacentHTML",
+                "document.write"):
+        check(bad not in js, "app.js uses %s" % bad)
+    browser("wait", sel="#login-user")
+    browser.shot("login")
+
+
+@case("login: a wrong password is refused; the right one opens the search")
+def login():
+    browser("context")
+    browser("goto", url=base + "/")
+    browser("fill", sel="#login-user", value=wt.A2)
+    browser("fill", sel="#login-password", value="wrong")
+    browser("click", sel="#login button[type=submit]")
+    browser("waitFn", expr="document.querySelector('#login-message')"
+            ".textContent.length > 0")
+    msg = browser("text", sel="#login-message")
+    check("Wrong" in msg, "message %r" % msg)
+    browser("fill", sel="#login-password", value=wt.PASSWORDS[wt.A2])
+    browser("click", sel="#login button[type=submit]")
+    browser("wait", sel="#results tbody tr")
+    check(browser("text", sel="#who") == wt.A2, "not shown as logged in")
+    browser.shot("search")
+
+
+@case("search: by typed text, the search in the URL, the link opens the"
+      " player")
+def search_typed():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-typed", value="alice-typed-secret")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="location.hash.includes('typed=alice-typed')"
+            " && document.querySelectorAll('#results tbody tr').length"
+            " === 1")
+    rec = browser("attr", sel="#results tbody tr", name="data-rec")
+    check(rec == wt.recs["alice"], "found %r, not alice's %r" %
+          (rec, wt.recs["alice"]))
+    # the URL alone reproduces the search
+    url = browser("url")
+    browser("goto", url=base + "/#/")
+    browser("goto", url=url)
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 1")
+    browser("click", sel="#results tbody tr a.open")
+    browser("wait", sel="#term .xterm-screen")
+    browser.settled()
+    check(browser("text", sel="#meta") and wt.recs["alice"] in
+          browser("text", sel="#meta"), "metadata without the id")
+    # the typed input, up to the moment shown, for an auditor with the
+    # right
+    end = browser.state()["duration"]
+    browser("eval", expr="window.tlog.seek(%d)" % end)
+    browser.settled(end)
+    typed = browser("text", sel="#typed")
+    check(browser("visible", sel="#typed") and
+          "alice-typed-secret" in typed, "typed input shown: %r" % typed)
+    browser.shot("player-alice")
+    browser("eval", expr="window.tlog.seek(0)")
+    browser.settled(0)
+    check("alice-typed-secret" not in browser("text", sel="#typed"),
+          "typed input shown before it was typed")
+
+
+@case("search: by a command run (from the audit events)")
+def search_command():
+    browser.login(wt.A2)
+    for cmd, name in (("ls /etc/alice-dir", "alice"),
+                      ("cat bob-file", "bob")):
+        browser("fill", sel="#search-command", value=cmd)
+        browser("click", sel="#search button[type=submit]")
+        browser("waitFn", expr="location.hash.includes('command=') && "
+                "!document.querySelector('#search-status').textContent"
+                ".startsWith('Searching')")
+        status = browser("text", sel="#search-status")
+        check(status.startswith("Recordings"), "%r: %r (tlog-web: %s)" % (
+            cmd, status, web.stderr()[-600:]))
+        rows = browser("eval", expr="[...document.querySelectorAll("
+                       "'#results tbody tr')].map(r => r.dataset.rec)")
+        check(rows == [wt.recs[name]], "%r found %r, want %s's %r" %
+              (cmd, rows, name, wt.recs[name]))
+    browser("fill", sel="#search-command", value="no-such-command-run")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelector('#search-status')"
+            ".textContent.startsWith('No recordings')")
+    # the commands column counts them
+    browser("fill", sel="#search-command", value="ls /etc/alice-dir")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelector('#results tbody td.num"
+            " + td') !== null && [...document.querySelectorAll("
+            "'#results tbody td')][4].textContent === '1'")
+    browser.shot("search-command")
+
+
+@case("seek: by the URL, the seek bar, a drag and the arrow keys, the"
+      " screen is the one pyte computes for that time")
+def seek():
+    rec = wt.full_screen_rec()
+    events = wt.file_events(wt.rec_files["carol"])
+    end = max(e[1] for e in events)
+    browser.login(wt.A2)
+    t = end * 2 // 3
+    browser("goto", url=play_url(rec, "host3", t))
+    s = browser.settled(t)
+    same_screen(events, "from the URL")
+    browser.shot("seek-url")
+    # a click on the seek bar, forwards and back
+    for f in (0.9, 0.2, 0.55):
+        before = s["pos"]
+        browser("clickAt", sel="canvas.timeline", fx=f, fy=0.5)
+        browser("waitFn", expr="!window.tlog.state().busy && "
+                "window.tlog.state().pos !== %d" % before)
+        s = browser.settled()
+        check(abs(s["pos"] - f * end) <= end / 100 + 2,
+              "clicked at %.2f of %d ms, at %d" % (f, end, s["pos"]))
+        same_screen(events, "seek bar at %.2f" % f)
+    # dragging shows the screen on the way and where it stops
+    browser("drag", sel="canvas.timeline", **{"from": 0.1,
+                                               "through": [0.3, 0.5, 0.7]})
+    s = browser.settled()
+    check(abs(s["pos"] - 0.7 * end) <= end / 100 + 2, "dragged to %d" %
+          s["pos"])
+    same_screen(events, "after a drag")
+    browser.shot("seek-drag")
+    # 10 s back and forth with the keys
+    browser("click", sel="h1")
+    for key, d in (("ArrowLeft", -10000), ("ArrowRight", 10000)):
+        p = s["pos"]
+        browser("press", key=key)
+        want = max(0, min(end, p + d))
+        s = browser.settled(want)
+        same_screen(events, key)
+    # the link to this moment opens the same screen in a new page
+    browser("clickAt", sel="canvas.timeline", fx=0.45, fy=0.5)
+    s = browser.settled()
+    browser("click", sel="#copy-link")
+    link = browser("eval", expr="document.querySelector('#link').value")
+    check(link.endswith("t=%d" % s["pos"]) or "t=%d&" % s["pos"] in link,
+          "link %r for %d ms" % (link, s["pos"]))
+    shown = browser.screen()
+    browser("goto", url="about:blank")
+    browser("goto", url=link)
+    s2 = browser.settled(s["pos"])
+    check(browser.screen() == shown, "the link shows another screen")
+    same_screen(events, "link")
+
+
+@case("speed: } and { change it, playing advances at that rate, space"
+      " pauses")
+def speed():
+    browser.login(wt.A2)
+    browser("goto", url=play_url(wt.recs["ticker"], "host1", 0))
+    browser.settled(0)
+    browser("click", sel="h1")
+    browser("fill", sel="#idle", value="0")
+    browser("press", sel="#idle", key="Tab")
+    browser("click", sel="h1")
+    browser("press", key="}")
+    browser("press", key="}")
+    check(browser.state()["speed"] == 4, "speed %r" % browser.state())
+    check(browser("eval", expr="document.querySelector('#speed').value")
+          == "4", "the speed control does not say 4")
+    browser("press", key=" ")
+    t0 = time.monotonic()
+    time.sleep(1.5)
+    s = browser.state()
+    wall = time.monotonic() - t0
+    check(s["playing"], "not playing: %r" % s)
+    rate = s["pos"] / (wall * 1000)
+    check(2.5 < rate < 5, "played %d ms in %.2f s at 4x" % (s["pos"], wall))
+    browser("press", key="p")
+    # a step of the clock under way when the key came ends first
+    time.sleep(0.2)
+    s1 = browser.state()
+    time.sleep(0.5)
+    s2 = browser.state()
+    check(not s2["playing"] and s2["pos"] == s1["pos"],
+          "still moving after pause: %r %r" % (s1, s2))
+    # . steps to the next event, paused
+    p0 = s2["pos"]
+    browser("press", key=".")
+    browser("waitFn", expr="window.tlog.state().pos > %r" % p0)
+    s3 = browser.settled()
+    check(not s3["playing"] and s3["pos"] - p0 <= 1000,
+          "step from %r: %r" % (p0, s3))
+    browser("press", key="{")
+    browser("press", key="Backspace")
+    check(browser.state()["speed"] == 1, "backspace: %r" % browser.state())
+    browser("press", key="?")
+    check(browser("visible", sel="#help"), "? shows no help")
+
+
+@case("a narrow window: the terminal scaled down, the controls reachable"
+      " with the keyboard")
+def narrow():
+    rec = wt.full_screen_rec()
+    events = wt.file_events(wt.rec_files["carol"])
+    browser.login(wt.A2)
+    browser("viewport", width=560, height=800)
+    t = max(e[1] for e in events) // 2
+    browser("goto", url=play_url(rec, "host3", t))
+    browser.settled(t)
+    browser("waitFn", expr="document.querySelector('.term').style"
+            ".transform.startsWith('scale(0.')")
+    w = browser("eval", expr="document.querySelector('.term')"
+                ".getBoundingClientRect().right")
+    check(w <= 560, "the terminal ends at %r px in a 560 px window" % w)
+    same_screen(events, "narrow")
+    # Tab reaches the play button; Enter on it plays
+    names = []
+    for _ in range(12):
+        browser("press", key="Tab")
+        names.append(browser("eval", expr="document.activeElement.id ||"
+                             " document.activeElement.tagName"))
+        if names[-1] == "play":
+            break
+    check(names[-1] == "play", "Tab went through %r" % names)
+    browser("press", key="Enter")
+    browser("waitFn", expr="window.tlog.state().playing")
+    browser.shot("narrow")
+    browser("viewport", width=1280, height=800)
+
+
+@case("find in the session: the times the text was on screen; a click"
+      " seeks there")
+def find():
+    rec = wt.full_screen_rec()
+    events = wt.file_events(wt.rec_files["carol"])
+    browser.login(wt.A2)
+    browser("goto", url=play_url(rec, "host3", 0))
+    browser.settled(0)
+    browser("click", sel="h1")
+    browser("press", key="/")
+    check(browser("eval", expr="document.activeElement.id") == "find",
+          "/ does not go to the search")
+    browser("fill", sel="#find", value=wt.FIND_TEXT)
+    browser("press", sel="#find", key="Enter")
+    browser("wait", sel="#find-results .find-hit")
+    n = browser("count", sel="#find-results .find-hit")
+    pos = int(browser("attr", sel="#find-results .find-hit",
+                      name="data-pos"))
+    browser("click", sel="#find-results .find-hit")
+    browser.settled(pos)
+    lines = same_screen(events, "search hit") and browser.screen()
+    check(any(wt.FIND_TEXT in ln for ln in lines),
+          "%s not on the screen at the hit (%d hits)" % (wt.FIND_TEXT, n))
+    check(browser("count", sel="#find-results .current") == 1,
+          "the hit is not marked")
+    sel = browser("eval", expr="document.querySelector('#term') && "
+                  "window.tlog.screen().length")
+    check(sel, "no screen")
+    browser.shot("find")
+
+
+@case("audit: the commands behind the recording; a click on one seeks"
+      " to it and marks it")
+def audit():
+    browser.login(wt.A2)
+    rec = wt.recs["alice"]
+    browser("goto", url=play_url(rec, "host1", 0))
+    browser.settled(0)
+    browser("wait", sel=".audit-entry[data-kind=command]")
+    what = browser("text", sel=".audit-entry[data-kind=command] .what")
+    check("ls /etc/alice-dir" in what, "command shown as %r" % what)
+    check(browser("count", sel=".audit-entry.failed") == 1,
+          "the failed login before the session is not shown")
+    off = int(browser("attr", sel=".audit-entry[data-kind=command]",
+                      name="data-offset"))
+    browser("click", sel=".audit-entry[data-kind=command]")
+    s = browser.settled(off)
+    check(s["pos"] == off, "at %d, not %d" % (s["pos"], off))
+    check(browser("count", sel=".audit-entry.current[data-kind=command]")
+          == 1, "the entry is not marked current")
+    events = wt.file_events(wt.rec_files["alice"])
+    same_screen(events, "audit entry")
+    browser.shot("audit")
+
+
+@case("live: a running recording is marked live and its new output"
+      " shows up")
+def live():
+    msgs = ui_live
+    rec = msgs[0]["rec"]
+
+    def put(m):
+        r = es_request(wt.es_url, "PUT", "/%s/_doc/%s" % (
+            wt.INDEX, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
+                                         safe="")), m)
+        check(r.get("result") == "created", "indexing: %r" % r)
+    half = len(msgs) // 2
+    for m in msgs[:half]:
+        put(m)
+    es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value="alice")
+    browser("click", sel="#search-live")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length >= 1")
+    recs_shown = browser("eval", expr="[...document.querySelectorAll("
+                         "'#results tbody tr')].map(r => r.dataset.rec)")
+    check(recs_shown == [rec], "running ones: %r, want only %r" %
+          (recs_shown, rec))
+    check(browser("count", sel="#results .badge.live") == 1,
+          "no live badge in the table")
+    browser("click", sel="#results tbody tr a.open")
+    browser("wait", sel="#live-badge")
+    browser.settled()
+    check(browser.state()["follow"], "not following: %r" % browser.state())
+    shown = "\n".join(browser.screen())
+    last_out = max(int(ln.rsplit("-", 1)[1]) for ln in shown.split("\n")
+                   if ln.startswith("ui-live-line-"))
+    for m in msgs[half:]:
+        put(m)
+    want = "ui-live-line-%d" % UI_LIVE_LINES
+    browser("waitFn", expr="window.tlog.screen().join('\\n').includes(%s)"
+            % json.dumps(want), timeout=20000)
+    check(last_out < UI_LIVE_LINES, "all lines before the stream: %d" %
+          last_out)
+    browser.shot("live")
+    # the end of the recording ends the stream and the badge
+    browser("wait", sel="#live-badge", state="hidden", timeout=20000)
+
+
+@case("rules: an auditor sees neither a recording outside their rules"
+      " nor its URL")
+def hidden():
+    browser.login(wt.A1)
+    rows = browser("eval", expr="[...document.querySelectorAll("
+                   "'#results tbody tr')].map(r => r.dataset.rec)")
+    check(wt.recs["alice"] in rows and wt.recs["bob"] not in rows and
+          wt.recs["carol"] not in rows, "A1 sees %r" % rows)
+    check(browser("count", sel="#search-typed") == 0,
+          "typed-text search offered without the input right")
+    browser("goto", url=play_url(wt.recs["bob"], "host2", 0))
+    browser("wait", sel="#player-status.error")
+    msg = browser("text", sel="#player-status")
+    check("No such recording" in msg, "bob's URL: %r" % msg)
+    check(browser("count", sel="#term") == 0, "a terminal for bob's")
+    browser.shot("hidden")
+    # alice's own: typed input not shown to A1
+    browser("goto", url=play_url(wt.recs["alice"], "host1", 0))
+    browser.settled(0)
+    check(not browser("visible", sel="#typed"), "typed input shown to A1")
+
+
+@case("a hostile recording: markup stays text, OSC 52 writes no"
+      " clipboard, OSC 8 links open nothing")
+def hostile():
+    browser.login(wt.A2)
+    browser("eval", expr="navigator.clipboard.writeText('before')")
+    browser("goto", url=play_url(wt.recs["hostile"], "host1"))
+    browser("wait", sel="#term .xterm-screen")
+    s = browser.settled()
+    browser("eval", expr="window.tlog.seek(%d)" % s["duration"])
+    browser.settled(s["duration"])
+    text = "\n".join(browser.screen())
+    check(HOSTILE_MARKUP in text and "link-text" in text,
+          "the screen: %r" % text)
+    check(browser("count", sel="img, iframe, script:not([src])") == 0,
+          "markup from the recording became elements")
+    check(browser("eval", expr="navigator.clipboard.readText()") ==
+          "before", "OSC 52 wrote the clipboard")
+    # a click on the link's text opens nothing
+    browser("clickAt", sel="#term .xterm-screen", fx=0.05, fy=0.02)
+    check(browser("eval", expr="document.querySelectorAll("
+                  "'a[href*=\"evil\"]').length") == 0,
+          "a link to the recording's URL")
+    reqs = [ln for ln in browser("console") if "evil.example" in ln]
+    check(not reqs, "the page went to the recording's URL: %r" % reqs)
+    browser.shot("hostile")
+
+
+@case("gaps: a recording with a message missing shows it in the table"
+      " and in its facts")
+def gaps():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value="gapuser")
+    browser("click", sel="#search button[type=submit]")
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 1")
+    cell = browser("text", sel="#results tbody td.gap")
+    check(cell == "messages missing", "the table's gap cell: %r" % cell)
+    browser("click", sel="#results tbody tr a.open")
+    browser("wait", sel="#gaps li.gap")
+    text = browser("text", sel="#gaps")
+    check("messages %d to %d missing" % (GAP_ID, GAP_ID) in text,
+          "the gaps shown: %r" % text)
+    browser.shot("gaps")
+
+
+@case("the page fetches nothing from elsewhere")
+def same_origin():
+    log = browser("console")
+    reqs = [ln[len("request: "):] for ln in log if ln.startswith("request:")]
+    check(reqs and all(r.startswith(base) for r in reqs),
+          "requests elsewhere: %r" % [r for r in reqs
+                                      if not r.startswith(base)])
+    errors = [ln for ln in log if ln.startswith("pageerror")]
+    check(not errors, "page errors: %r" % errors)
+
+
+HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
+GAP_ID = 2
+UI_LIVE_LINES = 8
+ui_live = []
+
+
+def setup():
+    global web, base, browser
+    wt.setup()
+    wt.web.stop()
+    wt.full_screen_rec()
+    # what aushape makes of real audit records, moved to alice's host,
+    # session and time: a command and a failed login before it
+    start = None
+    for m in progtest.messages(wt.rec_files["alice"]):
+        start = int(m["time"] * 1000) - m["pos"] if start is None else start
+    docs = []
+    for host, ses, user, argv in (
+            ("host1", "4242", "alice", ["ls", "/etc/alice-dir"]),
+            ("host2", "4343", "bob", ["cat", "/etc/bob-file"])):
+        e = wt.aushape_event("tests/aushape/real.log", "execve")
+        e["host"], e["time"] = host, wt.iso_ms(start + 150)
+        e["data"]["syscall"]["ses"] = [ses, ses]
+        e["data"]["syscall"]["auid"] = [user, "1000"]
+        e["data"]["execve"] = argv
+        e["data"].pop("proctitle", None)
+        docs.append(e)
+    f = wt.aushape_event("tests/audit/login.log", "user_auth")
+    f["host"], f["time"] = "host1", wt.iso_ms(start - 60000)
+    f["data"]["user_auth"]["acct"] = ["alice"]
+    f["data"]["user_auth"]["res"] = ["failed"]
+    docs.append(f)
+    with open(os.path.join(TOP, "contrib", "elasticsearch",
+                           "aushape-template.json")) as tf:
+        r = es_request(wt.es_url, "PUT", "/_index_template/aushape",
+                       json.load(tf))
+    check(r.get("acknowledged"), "aushape template: %r" % r)
+    es_request(wt.es_url, "POST", "/aushape-test/_bulk",
+               "".join('{"index":{}}\n' + json.dumps(d) + "\n"
+                       for d in docs).encode(), ndjson=True)
+    es_request(wt.es_url, "POST", "/aushape-test/_refresh")
+    # what a user could print to attack the auditor's page
+    wt.record("hostile", "mallory", "host1", "printf '\\033]8;;"
+              "http://evil.example/\\007link-text\\033]8;;\\007\\n"
+              "%s\\n\\033]52;c;cHduZWQ=\\007end\\n'" % HOSTILE_MARKUP)
+    # a message lost on the way
+    wt.record("gap", "gapuser", "host4", "for i in $(seq 10); do echo"
+              " gap-line-$i; sleep 0.5; done", index=False)
+    kept = [m for m in wt.live_msgs["gap"] if m["id"] != GAP_ID]
+    check(len(kept) >= GAP_ID + 1, "too few messages: %d" % len(kept))
+    r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+        '{"index":{}}\n' + json.dumps(m) + "\n" for m in kept).encode(),
+        ndjson=True)
+    check(not r.get("errors"), "bulk: %r" % str(r)[:300])
+    # steady output for 10 s, to play at a speed
+    wt.record("ticker", "alice", "host1", "for i in $(seq 20); do echo"
+              " tick-$i; sleep 0.5; done")
+    es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
+    # to be indexed in two halves while the page follows it
+    wt.record("uilive", "alice", "host1", "for i in $(seq %d); do echo"
+              " ui-live-line-$i; sleep 0.7; done" % UI_LIVE_LINES,
+              index=False)
+    ui_live.extend(wt.live_msgs["uilive"])
+    web = wt.Web("ui", conf={"ui": {"directory": DIST}})
+    wt.web = web
+    base = "http://127.0.0.1:%d" % web.port
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    os.makedirs(ARTIFACTS)
+    browser = Browser()
+
+
+def main():
+    skip_unless_root("users, namespaces, Elasticsearch")
+    missing = [what for what, ok in (
+        ("node", shutil.which("node")),
+        (CHROMIUM, os.path.exists(CHROMIUM)),
+        ("the built page (%s)" % DIST, os.path.exists(
+            os.path.join(DIST, "app.js"))),
+        ("playwright-core", os.path.isdir(os.path.join(
+            NODE_MODULES, "playwright-core")))) if not ok]
+    if missing:
+        print("%s: no %s (tools/install-deps; configure with npm)" % (
+            "FAIL setup" if os.environ.get("TLOG_UI_TEST_REQUIRED") else
+            "SKIP", ", ".join(missing)))
+        return 1 if os.environ.get("TLOG_UI_TEST_REQUIRED") else 77
+    wt.es_url = wt.start_elasticsearch(wt.ES_DIR, "ui")
+    if wt.es_url is None:
+        wt.stop_elasticsearch(wt.ES_DIR)
+        return 1
+    try:
+        try:
+            setup()
+        except Exception as e:
+            print("FAIL setup: %s" % e)
+            print("ui: 0 passed, 1 failed")
+            return 1
+        return run_cases("ui", sys.argv[1:])
+    finally:
+        if browser is not None:
+            browser.quit()
+        if web is not None and web.proc.poll() is None:
+            web.proc.terminate()
+            web.proc.wait(timeout=30)
+        wt.stop_elasticsearch(wt.ES_DIR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

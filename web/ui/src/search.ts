@@ -1,0 +1,242 @@
+/*
+ * The search page: the form (user, host, time range, text shown, text
+ * typed, command run, running sessions only) and a sortable, paged table
+ * of the recordings found.  The search lives in the URL (#/search?...),
+ * so a link reproduces it.
+ */
+import { api, ApiError, Recording, Session } from './api';
+import { el, replace } from './dom';
+import { duration, when } from './format';
+
+const PAGE = 20;
+/* A recording without a clean end whose last output is this recent is
+ * taken as running */
+export const LIVE_WINDOW_MS = 10 * 60 * 1000;
+
+export function isLive(r: Recording): boolean {
+  return r.end === null &&
+      Date.now() - (r.start_ms + r.duration_ms) < LIVE_WINDOW_MS;
+}
+
+const FIELDS: [string, string, string][] = [
+  ['user', 'User', 'alice or a*'],
+  ['host', 'Host', 'web-* '],
+  ['from', 'From', ''],
+  ['to', 'To', ''],
+  ['shown', 'Text shown', 'a phrase on the screen'],
+  ['typed', 'Text typed', 'a phrase typed'],
+  ['command', 'Command run', 'e.g. passwd'],
+];
+
+/* datetime-local value (UTC) <-> seconds since the epoch */
+function toLocal(s: string): string {
+  const n = Number(s);
+  return s && isFinite(n) ? new Date(n * 1000).toISOString().slice(0, 16) : '';
+}
+
+function fromLocal(v: string): string {
+  if (!v) {
+    return '';
+  }
+  const t = Date.parse(v + 'Z');
+  return isFinite(t) ? String(Math.floor(t / 1000)) : '';
+}
+
+type Sort = { key: string; down: boolean };
+
+const COLUMNS: [string, string][] = [
+  ['user', 'User'], ['host', 'Host'], ['start', 'Start'],
+  ['duration', 'Duration'], ['commands', 'Commands'], ['gaps', 'Gaps'],
+  ['live', 'Live'],
+];
+
+export function showSearch(app: HTMLElement, params: URLSearchParams,
+                           session: Session): void {
+  const inputs = new Map<string, HTMLInputElement>();
+  const form = el('form', { id: 'search', class: 'search',
+                            role: 'search' });
+  for (const [name, label, hint] of FIELDS) {
+    if (name === 'typed' && !session.rights.includes('input')) {
+      continue;
+    }
+    const id = 'search-' + name;
+    const range = name === 'from' || name === 'to';
+    const i = el('input', { id, name, placeholder: hint || undefined,
+                            type: range ? 'datetime-local' : 'text' });
+    i.value = range ? toLocal(params.get(name) ?? '') :
+        params.get(name) ?? '';
+    inputs.set(name, i);
+    form.append(el('div', { class: 'field' },
+                   el('label', { for: id }, label + (range ? ' (UTC)' : '')),
+                   i));
+  }
+  const live = el('input', { id: 'search-live', type: 'checkbox',
+                             name: 'live' });
+  live.checked = params.get('live') === '1';
+  form.append(el('div', { class: 'field' },
+                 el('label', { for: 'search-live', class: 'check' }, live,
+                    ' Running sessions only')),
+              el('div', { class: 'field' },
+                 el('button', { type: 'submit' }, 'Search')));
+  const status = el('p', { id: 'search-status', role: 'status' });
+  const table = el('table', { id: 'results', class: 'results' });
+  const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
+  replace(app, el('h1', {}, 'Recordings'), form, status, table, pager);
+
+  const query = (over: Record<string, string> = {}) => {
+    const q = new URLSearchParams();
+    for (const [name, i] of inputs) {
+      const v = name === 'from' || name === 'to' ? fromLocal(i.value) :
+          i.value.trim();
+      if (v) {
+        q.set(name, v);
+      }
+    }
+    if (live.checked) {
+      q.set('live', '1');
+    }
+    for (const k of ['order', 'sort']) {
+      const v = params.get(k);
+      if (v) {
+        q.set(k, v);
+      }
+    }
+    for (const [k, v] of Object.entries(over)) {
+      if (v) {
+        q.set(k, v);
+      } else {
+        q.delete(k);
+      }
+    }
+    return q;
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.hash = '#/search?' + query().toString();
+  });
+
+  const offset = Number(params.get('offset') ?? 0) || 0;
+  const sortText = params.get('sort') ?? 'start-';
+  const sort: Sort = { key: sortText.replace(/[-+]$/, ''),
+                       down: sortText.endsWith('-') };
+  const q: Record<string, string | number | undefined> = {
+    offset, size: PAGE, order: params.get('order') ?? undefined,
+  };
+  for (const k of ['user', 'host', 'from', 'to', 'shown', 'typed',
+                   'command']) {
+    q[k] = params.get(k) ?? undefined;
+  }
+  if (sort.key === 'start') {
+    q.order = sort.down ? 'newest' : 'oldest';
+  }
+  if (live.checked && !q.from) {
+    // running sessions have written in the last minutes
+    q.from = Math.floor((Date.now() - LIVE_WINDOW_MS) / 1000);
+  }
+  status.textContent = 'Searching…';
+  api.search(q).then((a) => {
+    let recs = a.recordings;
+    if (live.checked) {
+      recs = recs.filter(isLive);
+    }
+    status.textContent = a.total === 0 ? 'No recordings found.' :
+        'Recordings ' + (a.offset + 1) + ' to ' +
+        (a.offset + a.recordings.length) + ' of ' + a.total + '.';
+    fill(table, recs, sort, query);
+    replace(pager);
+    if (offset > 0) {
+      pager.append(el('a', { href: '#/search?' + query({
+        offset: String(Math.max(0, offset - PAGE)) }) }, '← Newer'));
+    }
+    if (offset + PAGE < a.total) {
+      pager.append(el('a', { href: '#/search?' + query({
+        offset: String(offset + PAGE) }) }, 'More →'));
+    }
+  }).catch((e) => {
+    status.textContent = e instanceof ApiError ? e.message : String(e);
+    status.classList.add('error');
+  });
+}
+
+function gapsOf(r: Recording): string {
+  if (!r.complete) {
+    return 'messages missing';
+  }
+  if (r.end === null && !isLive(r)) {
+    return 'no clean end';
+  }
+  return '';
+}
+
+function fill(table: HTMLTableElement, recs: Recording[], sort: Sort,
+              query: (o?: Record<string, string>) => URLSearchParams) {
+  const commands = new Map<string, HTMLElement>();
+  const value = (r: Recording, key: string): string | number => {
+    switch (key) {
+    case 'user': return r.user;
+    case 'host': return r.host;
+    case 'duration': return r.duration_ms;
+    case 'gaps': return gapsOf(r);
+    case 'live': return isLive(r) ? 1 : 0;
+    default: return r.start_ms;
+    }
+  };
+  const rows = [...recs];
+  if (sort.key !== 'start' && sort.key !== 'commands') {
+    rows.sort((a, b) => {
+      const x = value(a, sort.key), y = value(b, sort.key);
+      const c = x < y ? -1 : x > y ? 1 : 0;
+      return sort.down ? -c : c;
+    });
+  }
+  const head = el('tr', {});
+  for (const [key, label] of COLUMNS) {
+    const next = key === sort.key && !sort.down ? '-' : '+';
+    const th = el('th', {
+      scope: 'col',
+      'aria-sort': key === sort.key ? (sort.down ? 'descending' :
+                                       'ascending') : undefined,
+    });
+    if (key === 'commands') {
+      th.append(label);
+    } else {
+      th.append(el('a', { href: '#/search?' + query({ sort: key + next,
+                                                      offset: '' }) },
+                   label + (key === sort.key ? (sort.down ? ' ▼' : ' ▲') :
+                            '')));
+    }
+    head.append(th);
+  }
+  const body = el('tbody', {});
+  for (const r of rows) {
+    const link = '#/play/' + encodeURIComponent(r.rec) + '?host=' +
+        encodeURIComponent(r.host);
+    const cmd = el('td', { class: 'num' }, '…');
+    commands.set(r.rec + '\n' + r.host, cmd);
+    const live = isLive(r);
+    body.append(el('tr', { 'data-rec': r.rec },
+      el('td', {}, el('a', { href: link, class: 'open' }, r.user)),
+      el('td', {}, r.host),
+      el('td', {}, when(r.start_ms)),
+      el('td', { class: 'num' }, duration(r.duration_ms)),
+      cmd,
+      el('td', { class: gapsOf(r) ? 'gap' : '' }, gapsOf(r)),
+      el('td', {}, live ? el('span', { class: 'badge live' }, 'live') : '')));
+  }
+  replace(table, el('thead', {}, head), body);
+  // the commands of each row, from its audit events
+  for (const r of rows) {
+    api.audit(r.rec, r.host).then((a) => {
+      const n = a.events.filter((e) => e.kind === 'command').length;
+      const td = commands.get(r.rec + '\n' + r.host);
+      if (td) {
+        td.textContent = String(n);
+      }
+    }).catch(() => {
+      const td = commands.get(r.rec + '\n' + r.host);
+      if (td) {
+        td.textContent = '';
+      }
+    });
+  }
+}
