@@ -734,3 +734,16 @@ es_agg_buckets(const uint8_t *p, size_t n, const char *name, size_t *count,
     *count = nb;
     return 0;
 }
+
+struct json_object *
+es_pair(const char *key, struct json_object *value)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (o != NULL) {
+        json_object_object_add(o, key, value);
+    } else {
+        json_object_put(value);
+    }
+    return o;
+}

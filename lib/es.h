@@ -115,4 +115,8 @@ int es_search(struct es *e, const char *body, struct json_object **answer,
 int es_post(struct es *e, const char *path, const char *body,
             struct json_object **answer, char *err, size_t errsz);
 
+/* The object {key: value}, taking value (a step in building a query);
+ * NULL, with value released, when out of memory */
+struct json_object *es_pair(const char *key, struct json_object *value);
+
 #endif

@@ -10,26 +10,13 @@
 
 #include "ending.h"
 #include "esrec.h"
-
-/* {key: value}, taking value */
-static struct json_object *
-pair(const char *key, struct json_object *value)
-{
-    struct json_object *o = json_object_new_object();
-
-    if (o != NULL) {
-        json_object_object_add(o, key, value);
-    } else {
-        json_object_put(value);
-    }
-    return o;
-}
+#include "es.h"
 
 /* {kind: {"field": field}} */
 static struct json_object *
 metric(const char *kind, const char *field)
 {
-    return pair(kind, pair("field", json_object_new_string(field)));
+    return es_pair(kind, es_pair("field", json_object_new_string(field)));
 }
 
 /* {"terms": {"field": field + kw, "size": 1}} */
@@ -44,7 +31,7 @@ one_term(const char *field, const char *kw)
         json_object_object_add(t, "field", json_object_new_string(name));
         json_object_object_add(t, "size", json_object_new_int(1));
     }
-    return pair("terms", t);
+    return es_pair("terms", t);
 }
 
 struct json_object *
@@ -71,12 +58,12 @@ esrec_aggs(const char *kw)
     json_object_object_add(a, "minid", metric("min", "id"));
     json_object_object_add(a, "maxid", metric("max", "id"));
     json_object_object_add(th, "size", json_object_new_int(1));
-    json_object_array_add(sort, pair("id", pair("order",
+    json_object_array_add(sort, es_pair("id", es_pair("order",
                           json_object_new_string("desc"))));
     json_object_object_add(th, "sort", sort);
     json_object_array_add(src, json_object_new_string("x_tlog_end"));
-    json_object_object_add(th, "_source", pair("includes", src));
-    json_object_object_add(a, "last", pair("top_hits", th));
+    json_object_object_add(th, "_source", es_pair("includes", src));
+    json_object_object_add(a, "last", es_pair("top_hits", th));
     return a;
 }
 

@@ -15,16 +15,7 @@
 #include "request.h"
 #include "store.h"
 #include "timeline.h"
-
-/* {key: value} */
-static struct json_object *
-pair(const char *key, struct json_object *value)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, key, value);
-    return o;
-}
+#include "es.h"
 
 /*
  * The host of recording rec as its facts (recs_get()) name it, the host
@@ -43,13 +34,13 @@ visible_host(struct store *st, struct json_object *filter, const char *rec,
 
     f = json_object_new_array();
     json_object_array_add(f, json_object_get(filter));
-    json_object_array_add(f, pair("term", pair("rec", pair("value",
+    json_object_array_add(f, es_pair("term", es_pair("rec", es_pair("value",
                                   json_object_new_string(rec)))));
-    terms = pair("field", json_object_new_string("host"));
+    terms = es_pair("field", json_object_new_string("host"));
     json_object_object_add(terms, "size", json_object_new_int(1));
-    body = pair("size", json_object_new_int(0));
-    json_object_object_add(body, "query", pair("bool", pair("filter", f)));
-    json_object_object_add(body, "aggs", pair("host", pair("terms", terms)));
+    body = es_pair("size", json_object_new_int(0));
+    json_object_object_add(body, "query", es_pair("bool", es_pair("filter", f)));
+    json_object_object_add(body, "aggs", es_pair("host", es_pair("terms", terms)));
     rc = store_search(st, body, &a, err, errsz);
     json_object_put(body);
     if (rc < 0) {

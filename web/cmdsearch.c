@@ -9,16 +9,7 @@
 #include <string.h>
 
 #include "cmdsearch.h"
-
-/* {key: value}, taking value */
-static struct json_object *
-pair(const char *key, struct json_object *value)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, key, value);
-    return o;
-}
+#include "es.h"
 
 /* The request: execve events whose argv holds every word of command */
 static struct json_object *
@@ -32,11 +23,11 @@ request(const char *command)
     json_object_object_add(body, "size",
                            json_object_new_int(CMDSEARCH_SESSIONS_MAX));
     json_object_object_add(body, "query",
-                           pair("match", pair("data.execve", m)));
+                           es_pair("match", es_pair("data.execve", m)));
     src = json_object_new_array();
     json_object_array_add(src, json_object_new_string("host"));
     json_object_array_add(src, json_object_new_string("data.syscall.ses"));
-    json_object_object_add(body, "_source", pair("includes", src));
+    json_object_object_add(body, "_source", es_pair("includes", src));
     return body;
 }
 
@@ -81,21 +72,21 @@ session_clause(const char *host, long long ses)
     char prefix[CMDSEARCH_HOST_MAX + 2];
 
     names = json_object_new_array();
-    json_object_array_add(names, pair("term", pair("host",
+    json_object_array_add(names, es_pair("term", es_pair("host",
                           json_object_new_string(host))));
     if (strchr(host, '.') == NULL) {
         snprintf(prefix, sizeof(prefix), "%s.", host);
-        json_object_array_add(names, pair("prefix", pair("host",
+        json_object_array_add(names, es_pair("prefix", es_pair("host",
                               json_object_new_string(prefix))));
     }
     b = json_object_new_object();
     json_object_object_add(b, "should", names);
     json_object_object_add(b, "minimum_should_match",
                            json_object_new_int(1));
-    json_object_array_add(all, pair("bool", b));
-    json_object_array_add(all, pair("term", pair("session",
+    json_object_array_add(all, es_pair("bool", b));
+    json_object_array_add(all, es_pair("term", es_pair("session",
                           json_object_new_int64(ses))));
-    return pair("bool", pair("filter", all));
+    return es_pair("bool", es_pair("filter", all));
 }
 
 int
@@ -146,14 +137,14 @@ cmdsearch_walk(struct json_object *answer, struct json_object **filter)
     }
     if (json_object_array_length(should) == 0) {
         json_object_put(should);
-        *filter = pair("match_none", json_object_new_object());
+        *filter = es_pair("match_none", json_object_new_object());
         return 0;
     }
     b = json_object_new_object();
     json_object_object_add(b, "should", should);
     json_object_object_add(b, "minimum_should_match",
                            json_object_new_int(1));
-    *filter = pair("bool", b);
+    *filter = es_pair("bool", b);
     return (int)nseen;
 }
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "live.h"
+#include "es.h"
 
 #define LIVE_INDEX_MAX 256
 /* Longest wait at stop for the streams to send their end */
@@ -173,16 +174,6 @@ stream_end(struct live_stream *st, const char *reason)
     }
 }
 
-/* {key: value}, taking value */
-static struct json_object *
-pair(const char *key, struct json_object *value)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, key, value);
-    return o;
-}
-
 /* The string of key in o, or "" */
 static const char *
 str_of(struct json_object *o, const char *key)
@@ -267,7 +258,7 @@ ask_ids(const struct live_stream *st, const char *newest,
         snprintf(id, sizeof(id), "%s/%s/%lld", st->host, st->rec,
                  st->next_id + (long long)k);
         for (i = 0; i < ni; i++) {
-            struct json_object *o = pair("_index",
+            struct json_object *o = es_pair("_index",
                                          json_object_new_string(indices[i]));
 
             json_object_object_add(o, "_id", json_object_new_string(id));
@@ -294,13 +285,13 @@ find_newest(struct live *l, long long now)
         return;
     }
     l->newest_ms = now;
-    by = pair("order", json_object_new_string("desc"));
+    by = es_pair("order", json_object_new_string("desc"));
     json_object_object_add(by, "unmapped_type",
                            json_object_new_string("date"));
-    body = pair("size", json_object_new_int(1));
+    body = es_pair("size", json_object_new_int(1));
     json_object_object_add(body, "sort", json_object_new_array());
     json_object_array_add(json_object_object_get(body, "sort"),
-                          pair("time", by));
+                          es_pair("time", by));
     json_object_object_add(body, "_source", json_object_new_boolean(0));
     json_object_object_add(body, "track_total_hits",
                            json_object_new_boolean(0));
@@ -341,7 +332,7 @@ fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
         json_object_put(docs);
         return 0;
     }
-    o = pair("docs", docs);
+    o = es_pair("docs", docs);
     /* _mget is realtime: it sees documents not yet refreshed */
     rc = store_post(l->store, "_mget", o, &a, err, errsz);
     json_object_put(o);
@@ -372,17 +363,17 @@ fetch_by_search(struct live *l, struct live_stream *st, struct found *f,
     int rc;
 
     json_object_array_add(fl, json_object_get(st->filter));
-    json_object_array_add(fl, pair("term", pair("rec",
+    json_object_array_add(fl, es_pair("term", es_pair("rec",
                           json_object_new_string(st->rec))));
-    json_object_array_add(fl, pair("term", pair("host",
+    json_object_array_add(fl, es_pair("term", es_pair("host",
                           json_object_new_string(st->host))));
-    t = pair("gte", json_object_new_int64(st->next_id));
-    json_object_array_add(fl, pair("range", pair("id", t)));
-    body = pair("query", pair("bool", pair("filter", fl)));
+    t = es_pair("gte", json_object_new_int64(st->next_id));
+    json_object_array_add(fl, es_pair("range", es_pair("id", t)));
+    body = es_pair("query", es_pair("bool", es_pair("filter", fl)));
     json_object_object_add(body, "size", json_object_new_int(LIVE_BATCH));
     json_object_object_add(body, "sort", json_object_new_array());
     json_object_array_add(json_object_object_get(body, "sort"),
-                          pair("id", pair("order",
+                          es_pair("id", es_pair("order",
                                json_object_new_string("asc"))));
     rc = store_search(l->store, body, &a, err, errsz);
     json_object_put(body);

@@ -11,22 +11,13 @@
 
 #include "esrec.h"
 #include "recs.h"
-
-/* {key: value}, taking value */
-static struct json_object *
-pair(const char *key, struct json_object *value)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, key, value);
-    return o;
-}
+#include "es.h"
 
 /* {kind: {field: {"value": value}}} */
 static struct json_object *
 field_query(const char *kind, const char *field, const char *value)
 {
-    return pair(kind, pair(field, pair(kind[0] == 'm' ? "query" : "value",
+    return es_pair(kind, es_pair(field, es_pair(kind[0] == 'm' ? "query" : "value",
                                        json_object_new_string(value))));
 }
 
@@ -34,7 +25,7 @@ field_query(const char *kind, const char *field, const char *value)
 static struct json_object *
 all_of(struct json_object *filters)
 {
-    return pair("bool", pair("filter", filters));
+    return es_pair("bool", es_pair("filter", filters));
 }
 
 /* The statistics of one recording, as aggregations under a bucket:
@@ -45,7 +36,7 @@ rec_aggs(void)
     struct json_object *a = esrec_aggs("");
 
     /* typed text leaves words in in_txt */
-    json_object_object_add(a, "input", pair("filter",
+    json_object_object_add(a, "input", es_pair("filter",
                            field_query("wildcard", "in_txt", "*")));
     return a;
 }
@@ -139,22 +130,22 @@ aggregate(struct store *s, struct json_object *query, size_t size,
     json_object_object_add(terms, "field", json_object_new_string("rec"));
     json_object_object_add(terms, "size", json_object_new_int64(
                            (int64_t)(size ? size : 1)));
-    json_object_object_add(terms, "order", pair("start",
+    json_object_object_add(terms, "order", es_pair("start",
                            json_object_new_string(oldest_first ? "asc" :
                                                   "desc")));
-    recs = pair("terms", terms);
+    recs = es_pair("terms", terms);
     if (stats) {
         json_object_object_add(recs, "aggs", rec_aggs());
     } else {
-        json_object_object_add(recs, "aggs", pair("start", pair("min",
-                               pair("field",
+        json_object_object_add(recs, "aggs", es_pair("start", es_pair("min",
+                               es_pair("field",
                                     json_object_new_string("time")))));
     }
     json_object_object_add(body, "aggs", json_object_new_object());
     json_object_object_add(json_object_object_get(body, "aggs"), "recs",
                            recs);
     json_object_object_add(json_object_object_get(body, "aggs"), "total",
-                           pair("cardinality", pair("field",
+                           es_pair("cardinality", es_pair("field",
                                 json_object_new_string("rec"))));
     rc = store_search(s, body, answer, err, errsz);
     json_object_put(body);
@@ -190,7 +181,7 @@ recs_search(struct store *s, struct json_object *filter,
         }
         json_object_object_add(t, "format",
                                json_object_new_string("epoch_second"));
-        json_object_array_add(f, pair("range", pair("time", t)));
+        json_object_array_add(f, es_pair("range", es_pair("time", t)));
     }
     if (q->shown != NULL) {
         json_object_array_add(f, field_query("match_phrase", "out_txt",
@@ -233,7 +224,7 @@ recs_search(struct store *s, struct json_object *filter,
     if (nids > 0) {
         f = json_object_new_array();
         json_object_array_add(f, json_object_get(filter));
-        json_object_array_add(f, pair("terms", pair("rec", ids)));
+        json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
         rc = aggregate(s, all_of(f), nids, q->oldest_first, true, &b, err,
                        errsz);
         bs = rc == 0 ? buckets(b, err, errsz) : NULL;
@@ -335,20 +326,20 @@ recs_messages(struct store *s, struct json_object *filter, const char *rec,
     json_object_array_add(f, field_query("term", "rec", rec));
     t = json_object_new_object();
     json_object_object_add(t, "gte", json_object_new_int64(from_id));
-    json_object_array_add(f, pair("range", pair("id", t)));
+    json_object_array_add(f, es_pair("range", es_pair("id", t)));
     body = json_object_new_object();
     json_object_object_add(body, "size", json_object_new_int64(
                            (int64_t)size));
     json_object_object_add(body, "query", all_of(f));
     json_object_object_add(body, "sort", json_object_new_array());
     json_object_array_add(json_object_object_get(body, "sort"),
-                          pair("id", pair("order",
+                          es_pair("id", es_pair("order",
                                json_object_new_string("asc"))));
     if (!with_input) {
         ex = json_object_new_array();
         json_object_array_add(ex, json_object_new_string("in_txt"));
         json_object_array_add(ex, json_object_new_string("in_bin"));
-        json_object_object_add(body, "_source", pair("excludes", ex));
+        json_object_object_add(body, "_source", es_pair("excludes", ex));
     }
     rc = store_search(s, body, &a, err, errsz);
     json_object_put(body);
@@ -368,6 +359,6 @@ recs_messages(struct store *s, struct json_object *filter, const char *rec,
         }
     }
     json_object_put(a);
-    *result = pair("messages", msgs);
+    *result = es_pair("messages", msgs);
     return 0;
 }
