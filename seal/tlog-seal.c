@@ -31,6 +31,9 @@
 #define RECS_BUCKETS 4096
 /* Most messages held per recording while an earlier id is missing */
 #define PEND_MAX 10000
+/* How long the state of a recording sealed to its end is kept, seconds,
+ * to recognise late copies of its messages */
+#define DONE_KEEP (7 * 86400)
 /* Largest outbox sent to Elasticsearch in one request, bytes */
 #define OUTBOX_SEND_MAX (8 * 1024 * 1024)
 
@@ -82,8 +85,8 @@ struct rec {
     size_t seg_n;
     int64_t seg_since;          /* ms: the segment's first message came */
     struct seal_chain chain;
-    struct pend *pend;
-    size_t npend;
+    struct pend *pend;          /* grown as needed, up to PEND_MAX */
+    size_t npend, pend_cap;
     int64_t pend_since;         /* ms: when the oldest held one came */
 };
 
@@ -173,8 +176,46 @@ static int
 rec_alloc(struct sealer *s, struct rec *r)
 {
     r->seg = malloc(s->every * SEAL_DIGEST_LEN);
-    r->pend = malloc(PEND_MAX * sizeof(*r->pend));
-    return r->seg && r->pend ? 0 : -ENOMEM;
+    return r->seg ? 0 : -ENOMEM;
+}
+
+/* Room for n held messages */
+static int
+pend_reserve(struct rec *r, size_t n)
+{
+    size_t cap = r->pend_cap ? r->pend_cap : 16;
+    struct pend *p;
+
+    if (n <= r->pend_cap) {
+        return 0;
+    }
+    while (cap < n) {
+        cap *= 2;
+    }
+    cap = cap > PEND_MAX ? PEND_MAX : cap;
+    p = realloc(r->pend, cap * sizeof(*p));
+    if (p == NULL) {
+        return -ENOMEM;
+    }
+    r->pend = p;
+    r->pend_cap = cap;
+    return 0;
+}
+
+/* A recording sealed to its end keeps only what recognises late copies
+ * of its messages: its names and done */
+static void
+rec_retire(struct rec *r)
+{
+    free(r->seg);
+    free(r->pend);
+    r->seg = NULL;
+    r->pend = NULL;
+    r->pend_cap = 0;
+    if (r->fd >= 0) {
+        close(r->fd);
+        r->fd = -1;
+    }
 }
 
 /* Save r's state in its file, in place (a crash of the program leaves
@@ -255,6 +296,7 @@ rec_load(struct sealer *s, const char *name, char *err, size_t errsz)
     r = calloc(1, sizeof(*r));
     p = malloc(need);
     if (r == NULL || p == NULL || rec_alloc(s, r) < 0 ||
+        pend_reserve(r, h.npend) < 0 ||
         pread(fd, p, need, 0) != (ssize_t)need) {
         rec_free(r);
         snprintf(err, errsz, "cannot read state file %s", name);
@@ -282,10 +324,19 @@ rec_load(struct sealer *s, const char *name, char *err, size_t errsz)
         rc = -ENOMEM;
         goto out;
     }
+    rc = 0;
+    if (r->done && time(NULL) - st.st_mtime > DONE_KEEP) {
+        /* sealed to its end long ago: no copy of its messages comes now */
+        unlinkat(s->dirfd, name, 0);
+        rec_free(r);
+        goto out;
+    }
+    if (r->done) {
+        rec_retire(r);
+    }
     b = rec_hash(r->host, r->rec) % RECS_BUCKETS;
     r->next = s->buckets[b];
     s->buckets[b] = r;
-    rc = 0;
 out:
     free(p);
     if (fd >= 0) {
@@ -487,6 +538,10 @@ take(struct sealer *s, const char *text, size_t len, char *err,
             if (r->npend == 0) {
                 r->pend_since = now_ms();
             }
+            if (pend_reserve(r, r->npend + 1) < 0) {
+                json_object_put(o);
+                return -ENOMEM;
+            }
             r->pend[r->npend].id = m.id;
             r->pend[r->npend].end = m.end;
             memcpy(r->pend[r->npend].digest, m.digest, SEAL_DIGEST_LEN);
@@ -495,7 +550,10 @@ take(struct sealer *s, const char *text, size_t len, char *err,
         rc = r->npend >= PEND_MAX ? seal_gap(s, r, err, errsz) : 0;
     }
     json_object_put(o);
-    return rc < 0 ? rc : rec_save(s, r, err, errsz);
+    if (rc == 0 && (rc = rec_save(s, r, err, errsz)) == 0 && r->done) {
+        rec_retire(r);
+    }
+    return rc;
 }
 
 /* Send the outbox to Elasticsearch; kept for later when that fails */
