@@ -15,9 +15,18 @@ of ROUNDS (default 5), each program pinned to one core:
 - tlog-verify of the file against those checkpoints.
 Wall time and CPU (user + system); messages per second of CPU for the
 sealer.  The verification must be clean, or the run fails.
+
+Then, once, the path rsyslog takes (run as root): a private rsyslogd
+reads the messages from its socket and hands them to tlog-seal through
+contrib/rsyslog/tlog-seal.conf (omprog, one message and its OK at a
+time, the action's disk queue); timed from the first message sent to the
+end message's checkpoint written.  Reference in the same run: the same
+rsyslogd writing the same messages to a file through an action with the
+same disk queue.
 """
 import json
 import os
+import socket
 import resource
 import shutil
 import subprocess
@@ -42,8 +51,84 @@ def run(cmd, stdin=None, stdout=subprocess.DEVNULL):
     return wall, cpu
 
 
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+MAIN_CONF = """
+global(workDirectory="%(d)s" maxMessageSize="64k")
+main_queue(queue.type="Direct")
+module(load="imuxsock" SysSock.Use="off")
+module(load="mmjsonparse")
+input(type="imuxsock" Socket="%(d)s/log.sock" RateLimit.Interval="0"
+      ruleset="in")
+ruleset(name="in") {
+    action(type="mmjsonparse" cookie="" container="$.tlog!msg")
+    call tlog-seal
+}
+"""
+
+
+def tail_has(path, what):
+    """Whether the last 4 KB of the file at path hold what"""
+    with open(path, "rb") as f:
+        f.seek(max(0, os.path.getsize(path) - 4096))
+        return what in f.read()
+
+
+def through_rsyslog(d, lines, seal_cmd, plain, cps_size=0, memory=False):
+    """Seconds from the first message sent to rsyslogd until its action
+    has them all: tlog-seal's end checkpoint written, or (plain) the
+    file holding every message"""
+    w = os.path.join(d, "rsyslog-%s-%s" % ("plain" if plain else "seal",
+                                          "mem" if memory else "disk"))
+    os.makedirs(w)
+    with open(os.path.join(TOP, "contrib", "rsyslog", "tlog-seal.conf")) as f:
+        conf = f.read()
+    conf = conf.replace('binary="/usr/sbin/tlog-seal"',
+                        'binary="%s"' % seal_cmd)
+    conf = conf.replace("/var/log/tlog-seal.log",
+                        os.path.join(w, "seal.log"))
+    out = os.path.join(w, "out")
+    if memory:
+        conf = conf.replace('queue.type="Disk"', 'queue.type="LinkedList"')
+    if plain:
+        conf = conf.replace('type="omprog"', 'type="omfile" file="%s"' % out)
+        for opt in ('binary=', 'confirmMessages=', 'killUnresponsive=',
+                    'output='):
+            conf = "\n".join(ln for ln in conf.split("\n")
+                             if not ln.strip().startswith(opt))
+    with open(os.path.join(w, "tlog-seal.conf"), "w") as f:
+        f.write(conf)
+    with open(os.path.join(w, "main.conf"), "w") as f:
+        f.write(MAIN_CONF % {"d": w} +
+                'include(file="%s/tlog-seal.conf")\n' % w)
+    p = subprocess.Popen(["taskset", "-c", "1", "rsyslogd", "-n", "-f",
+                          os.path.join(w, "main.conf"), "-i",
+                          os.path.join(w, "pid")],
+                         stderr=open(os.path.join(w, "stderr"), "w"))
+    sock = os.path.join(w, "log.sock")
+    while not os.path.exists(sock):
+        time.sleep(0.05)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    t0 = time.monotonic()
+    for ln in lines:
+        s.sendto(b"<86>tlog-recd: " + ln, sock)
+    while True:
+        if plain and os.path.exists(out) and tail_has(out, b"x_tlog_end"):
+            break
+        if not plain and os.path.exists(seal_cmd.split()[-1]) and \
+                os.path.getsize(seal_cmd.split()[-1]) >= cps_size:
+            break
+        if time.monotonic() - t0 > 600:
+            sys.exit("rsyslogd did not pass every message in 600 s")
+        time.sleep(0.05)
+    took = time.monotonic() - t0
+    p.terminate()
+    p.wait()
+    return took
+
+
 def main():
-    build = sys.argv[1]
+    build = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 50000
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     d = tempfile.mkdtemp(prefix="seal_bench.")
@@ -113,6 +198,30 @@ def main():
             wall, cpu = best[name]
             print("| %s | %.3f s | %.3f s | %.0f | %.2fx |" %
                   (what, wall, cpu, n / cpu if cpu else 0, wall / ref))
+        if os.getuid() == 0:
+            with open(rec, "rb") as f:
+                lines = f.read().splitlines()
+            print()
+            print("| through rsyslogd (rsyslogd on core 1) | wall |"
+                  " messages/s | vs plain |")
+            print("|---|---|---|---|")
+            for memory in (False, True):
+                queue = "queue in memory (LinkedList)" if memory else \
+                    "the contrib file's disk queue"
+                plain = through_rsyslog(d, lines, "", True, memory=memory)
+                cmd = "%s --key %s --state-dir %s --every 100" \
+                      " --checkpoint-file %s" % \
+                      (seal, key + ".key", os.path.join(d, "st-%d" % memory),
+                       os.path.join(d, "cps-%d" % memory))
+                # every checkpoint of the direct run has the same size but
+                # for its time: all written when the file is that size
+                sealed = through_rsyslog(d, lines, cmd, False,
+                                         os.path.getsize(cps), memory)
+                print("| to a file (omfile), %s, reference | %.3f s | %.0f |"
+                      " 1.00x |" % (queue, plain, n / plain))
+                print("| to tlog-seal (omprog, confirmMessages), %s | %.3f s"
+                      " | %.0f | %.2fx |" % (queue, sealed, n / sealed,
+                                             sealed / plain))
     finally:
         shutil.rmtree(d)
 
