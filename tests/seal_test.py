@@ -42,7 +42,9 @@ MESSAGES = 60
 EVERY = 10
 # one recording per case, shipped together
 RECS = ["clean", "edit", "delete", "swap", "insert", "noend", "replace",
-        "resign", "tail"]
+        "resign", "tail", "gap"]
+# the id the recording "gap" never sends
+GAP_ID = 20
 
 es_url = None
 rsyslog = None
@@ -90,6 +92,7 @@ class Rsyslog:
         ensure_user(AGENT_USER, system=True)
         agent = pwd.getpwnam(AGENT_USER).pw_uid
         seal_cmd = ("%s --key %s --state-dir %s --every %d --interval 2"
+                    " --gap-wait 3"
                     " --es-baseurl %s/_bulk" %
                     (SEAL, keys["trusted"] + ".key",
                      os.path.join(self.dir, "seal-state"), EVERY, es_url))
@@ -341,6 +344,20 @@ def tail():
     check(v["checkpoints"] == len(cps) - 2, "checkpoints: %r" % v)
 
 
+@case("gap: a message that never came is sealed as lost: cut short")
+def gap():
+    rec = rec_id("gap")
+    v = expect(rec, "cut-short", 3, 0)
+    check("1 messages were lost" in v["detail"], "detail: %r" % v)
+    # sent late, it is not part of the seal: named as added
+    rsyslog.send([recording("gap")[GAP_ID - 1]])
+    deadline = time.monotonic() + 60
+    while not docs(rec, id=GAP_ID):
+        check(time.monotonic() < deadline, "the late message not stored")
+        time.sleep(0.5)
+    expect(rec, "added", 5, GAP_ID)
+
+
 def main():
     global es_url, rsyslog
     es_url = start_elasticsearch(ES_DIR, "seal_test")
@@ -361,14 +378,17 @@ def main():
                            capture_output=True)
         rsyslog = Rsyslog()
         for name in RECS:
-            rsyslog.send(recording(name))
+            lines = recording(name)
+            if name == "gap":
+                del lines[GAP_ID - 1]
+            rsyslog.send(lines)
         # everything stored and sealed to its end
         deadline = time.monotonic() + 180
         for name in RECS:
             rec = rec_id(name)
             while True:
                 n, cps = len(docs(rec)), checkpoints(rec)
-                if n == MESSAGES + 1 and cps and \
+                if n == MESSAGES + 1 - (name == "gap") and cps and \
                         cps[-1]["_source"]["end"]:
                     break
                 check(time.monotonic() < deadline,
