@@ -308,8 +308,10 @@ rec_load(struct sealer *s, const char *name, char *err, size_t errsz)
     r->rec = strndup((char *)p + sizeof(h) + h.host_len, h.rec_len);
     memcpy(r->seg, p + sizeof(h) + h.host_len + h.rec_len,
            h.seg_n * SEAL_DIGEST_LEN);
-    memcpy(r->pend, p + sizeof(h) + h.host_len + h.rec_len +
-           h.seg_n * SEAL_DIGEST_LEN, h.npend * sizeof(struct pend));
+    if (h.npend > 0) {
+        memcpy(r->pend, p + sizeof(h) + h.host_len + h.rec_len +
+               h.seg_n * SEAL_DIGEST_LEN, h.npend * sizeof(struct pend));
+    }
     r->next_id = h.next_id;
     r->count = h.count;
     r->seg_first = h.seg_first;
