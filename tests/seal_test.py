@@ -358,6 +358,51 @@ def gap():
     expect(rec, "added", 5, GAP_ID)
 
 
+def sealer_pids():
+    """The tlog-seal processes rsyslogd runs"""
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        ppid = int(st.rsplit(")", 1)[1].split()[1])
+        if ppid == rsyslog.proc.pid and cmd and cmd[0] == SEAL.encode():
+            pids.append(int(d))
+    return pids
+
+
+@case("restart: the sealer killed mid-recording goes on where it was")
+def restart():
+    import signal
+    rec = rec_id("restart")
+    lines = recording("restart")
+    rsyslog.send(lines[:33])
+    deadline = time.monotonic() + 60
+    while len(docs(rec)) < 33 or len(checkpoints(rec)) < 3:
+        check(time.monotonic() < deadline, "the first part not sealed")
+        time.sleep(0.5)
+    pids = sealer_pids()
+    check(len(pids) == 1, "tlog-seal processes of rsyslogd: %r" % pids)
+    os.kill(pids[0], signal.SIGKILL)
+    # some messages sent again too, as the agent does after a failure
+    rsyslog.send(lines[30:])
+    deadline = time.monotonic() + 120
+    while True:
+        cps = checkpoints(rec)
+        if len(docs(rec)) == MESSAGES + 1 and cps and \
+                cps[-1]["_source"]["end"]:
+            break
+        check(time.monotonic() < deadline, "not sealed to the end after the"
+              " sealer was killed")
+        time.sleep(0.5)
+    check(sealer_pids() not in ([], pids), "tlog-seal was not started again")
+    expect(rec, "clean", 0, 0)
+
+
 def main():
     global es_url, rsyslog
     es_url = start_elasticsearch(ES_DIR, "seal_test")
