@@ -12,19 +12,25 @@ with write access to the store could (a message's text edited, one
 deleted, two swapped, one inserted, the end message dropped, a
 checkpoint replaced, the checkpoints signed again with another key) and
 tlog-verify must name what was done, where, with its own exit status;
-an untouched recording must verify clean from Elasticsearch and from a
-file.
+an untouched recording must verify clean from Elasticsearch, from a
+file and from a journal of the test's own (the script runs again in a
+private mount namespace for it).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_SEAL_TEST_NS", __file__)
 
 import json  # noqa: E402
 import pwd  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
+from privjournal import PrivateJournald, journal_send_as  # noqa: E402
 from progtest import (AGENT_USER, case, check, ensure_user,  # noqa: E402
                       es_request, run_cases, start_elasticsearch,
                       stop_elasticsearch, tmp)
@@ -49,6 +55,7 @@ GAP_ID = 20
 es_url = None
 rsyslog = None
 keys = {}
+journald = PrivateJournald()
 
 
 def es(method, path, body=None):
@@ -241,6 +248,34 @@ def clean():
                        capture_output=True, text=True)
     check(p.returncode == 0 and "clean" in p.stdout,
           "from a file: %d %s %s" % (p.returncode, p.stdout, p.stderr))
+
+
+@case("journal: the recording as the agent writes it to the journal")
+def journal():
+    rec = rec_id("clean")
+    journald.start()
+    hits = docs(rec)
+    for h in hits:
+        m = dict(h["_source"])
+        # the journal's copy has no sender stamped by the store
+        m.pop("x_tlog_sender", None)
+        journal_send_as(AGENT_USER, {
+            "MESSAGE": json.dumps(m, separators=(",", ":")),
+            "TLOG_REC": rec, "TLOG_ID": m["id"]})
+    check(len(journald.entries("TLOG_REC=" + rec, len(hits))) == len(hits),
+          "the journal does not hold the recording")
+    c = os.path.join(tmp, "journal.cps")
+    with open(c, "w") as out:
+        for h in checkpoints(rec):
+            out.write(json.dumps(h["_source"]) + "\n")
+    p = subprocess.run([VERIFY, "-r", "journal", "--rec", rec, "-c", c,
+                        "-k", keys["trusted"] + ".pub", "--json"],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "from the journal: %d %s %s" %
+          (p.returncode, p.stdout, p.stderr))
+    v = json.loads(p.stdout)
+    check(v["verdict"] == "clean" and v["messages"] == MESSAGES + 1,
+          "from the journal: %r" % v)
 
 
 @case("edit: one message's text changed is named altered")
@@ -444,6 +479,7 @@ def main():
     finally:
         if rsyslog is not None:
             rsyslog.stop()
+        journald.stop()
         stop_elasticsearch(ES_DIR)
 
 
