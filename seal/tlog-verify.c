@@ -20,8 +20,6 @@
 
 #define PROG "tlog-verify"
 
-/* Documents asked of Elasticsearch a page */
-#define ES_PAGE 10000
 /* Most messages and checkpoints of one recording taken */
 #define MSGS_MAX (64 * 1024 * 1024)
 #define CPS_MAX (1024 * 1024)
@@ -47,6 +45,8 @@ static const struct conf_key keys[] = {
       "Client certificate key for Elasticsearch" },
     { "journal.namespace", CONF_STR, "", 0, 0, NULL, "journal-namespace",
       'N', "STRING", "Read this journal namespace" },
+    { "es.page", CONF_INT, "10000", 1, 10000, NULL, "es-page", 0, "N",
+      "Documents asked of Elasticsearch a request" },
     { "seal.baseurl", CONF_STR, "", 0, 0, NULL, "seal-baseurl", 0, "URL",
       "Elasticsearch URL of the checkpoints, up to _search" },
     { "seal.file", CONF_STR, "", 0, 0, NULL, "seal-file", 'c', "FILE",
@@ -71,6 +71,7 @@ struct verifier {
     bool rec_given;             /* --rec said which; else the file's one */
     struct vmsg *msgs;
     size_t nmsgs, cap;
+    size_t distinct;            /* messages of distinct ids and contents */
     struct seal_cp *cps;
     size_t ncps;
     struct seal_keyring *ring;
@@ -177,7 +178,7 @@ each_line(struct verifier *v, const char *path,
 /* The bool filter on rec (and host) as JSON text, malloc'ed */
 static char *
 query(const char *host, const char *rec, const char *sort, long long after,
-      bool paged)
+      bool paged, int page)
 {
     struct json_object *q = json_object_new_object(), *b, *f, *t, *s;
     char *text;
@@ -200,7 +201,7 @@ query(const char *host, const char *rec, const char *sort, long long after,
     s = json_object_new_object();
     json_object_object_add(s, "bool", b);
     json_object_object_add(q, "query", s);
-    json_object_object_add(q, "size", json_object_new_int(ES_PAGE));
+    json_object_object_add(q, "size", json_object_new_int(page));
     s = json_object_new_array();
     t = json_object_new_object();
     json_object_object_add(t, sort, json_object_new_string("asc"));
@@ -244,6 +245,7 @@ each_hit(struct verifier *v, const char *url, const char *sort,
     size_t len, n, i;
     long long after = 0;
     bool paged = false;
+    size_t page = (size_t)conf_int(v->conf, "es.page");
     char *body;
     int rc;
 
@@ -251,7 +253,8 @@ each_hit(struct verifier *v, const char *url, const char *sort,
         return rc;
     }
     do {
-        body = query(v->host, v->rec, sort, after, paged);
+        n = 0;
+        body = query(v->host, v->rec, sort, after, paged, (int)page);
         if (body == NULL) {
             rc = -ENOMEM;
             break;
@@ -264,12 +267,19 @@ each_hit(struct verifier *v, const char *url, const char *sort,
         for (i = 0; rc == 0 && i < n; i++) {
             rc = fn(v, (const char *)data + hits[i].src_off,
                     hits[i].src_len, url, err, errsz);
-            after = hits[i].sort;
+        }
+        /* The next page starts again at the last id of this one, unless
+         * the whole page has that id: documents of one id split by the
+         * page's end are all read (a document read twice is the same
+         * message twice, which counts as one) */
+        if (rc == 0 && n == page) {
+            after = hits[0].sort == hits[n - 1].sort ? hits[n - 1].sort :
+                    hits[n - 1].sort - 1;
         }
         free(hits);
         hits = NULL;
         paged = true;
-    } while (rc == 0 && n == ES_PAGE);
+    } while (rc == 0 && n == page);
     es_free(e);
     return rc;
 }
@@ -341,12 +351,28 @@ add_cp(struct verifier *v, const char *text, size_t len, const char *where,
     return 0;
 }
 
+/* By id, then digest */
 static int
-msg_cmp(const void *a, const void *b)
+msg_full_cmp(const void *a, const void *b)
 {
     const struct vmsg *x = a, *y = b;
 
-    return x->id < y->id ? -1 : x->id > y->id;
+    return x->id != y->id ? (x->id < y->id ? -1 : 1) :
+           memcmp(x->digest, y->digest, SEAL_DIGEST_LEN);
+}
+
+/* Sort the messages read and count the distinct ones (a document read
+ * twice counts once) */
+static void
+sort_msgs(struct verifier *v)
+{
+    size_t i;
+
+    qsort(v->msgs, v->nmsgs, sizeof(*v->msgs), msg_full_cmp);
+    for (i = 0; i < v->nmsgs; i++) {
+        v->distinct += i == 0 || msg_full_cmp(&v->msgs[i - 1],
+                                              &v->msgs[i]) != 0;
+    }
 }
 
 static int
@@ -473,7 +499,6 @@ check_msgs(struct verifier *v, const uint8_t *sealed, uint64_t nsealed,
     uint64_t maxid = 0, k, j, lost = 0;
     size_t i;
 
-    qsort(v->msgs, v->nmsgs, sizeof(*v->msgs), msg_cmp);
     maxid = v->nmsgs ? v->msgs[v->nmsgs - 1].id : 0;
     if (maxid > MSGS_MAX) {
         say(vd, "added", 5, maxid, "a message of id %" PRIu64 ", far past"
@@ -594,7 +619,7 @@ report(const struct verifier *v, const struct verdict *vd, bool json)
                                (int64_t)vd->id));
     json_object_object_add(o, "detail", json_object_new_string(vd->detail));
     json_object_object_add(o, "messages", json_object_new_int64(
-                               (int64_t)v->nmsgs));
+                               (int64_t)v->distinct));
     json_object_object_add(o, "checkpoints", json_object_new_int64(
                                (int64_t)v->ncps));
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -643,6 +668,7 @@ verify(struct verifier *v, struct verdict *vd, char *err, size_t errsz)
     if (rc < 0) {
         return rc;
     }
+    sort_msgs(v);
     if (check_cps(v, &sealed, &nsealed, &end, vd)) {
         check_msgs(v, sealed, nsealed, end, vd);
     }

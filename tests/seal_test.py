@@ -48,7 +48,7 @@ MESSAGES = 60
 EVERY = 10
 # one recording per case, shipped together
 RECS = ["clean", "edit", "delete", "swap", "insert", "noend", "replace",
-        "resign", "tail", "gap"]
+        "resign", "tail", "gap", "dup"]
 # the id the recording "gap" never sends
 GAP_ID = 20
 
@@ -234,6 +234,14 @@ def clean():
     check(v["messages"] == MESSAGES + 1 and
           v["checkpoints"] == MESSAGES // EVERY + 1,
           "counts: %r" % v)
+    # read in small pages: documents at a page's end are read again,
+    # and count once
+    for page in ("7", "1"):
+        rc, v = verify(rec, "--es-page", page)
+        check(rc == 0 and v["verdict"] == "clean" and
+              v["messages"] == MESSAGES + 1 and
+              v["checkpoints"] == MESSAGES // EVERY + 1,
+              "pages of %s: %r" % (page, v))
     # the same from a file of the documents, with the checkpoints in one
     f = os.path.join(tmp, "clean.json")
     with open(f, "w") as out:
@@ -316,10 +324,24 @@ def insert():
     forged = dict(hits[29]["_source"])
     forged["id"] = 30
     forged["out_txt"] = "rm -rf / was never typed\r\n"
-    r = es("PUT", "/%s/_doc/forged?refresh=true" % hits[0]["_index"],
-           forged)
+    r = es("PUT", "/%s/_doc/forged-insert?refresh=true" %
+           hits[0]["_index"], forged)
     check(r.get("result") == "created", "insert: %r" % r)
     expect(rec, "added", 5, 30)
+
+
+@case("dup: a second message of one id is named added")
+def dup():
+    rec = rec_id("dup")
+    h = docs(rec, id=12)[0]
+    forged = dict(h["_source"])
+    forged["out_txt"] = "another story\r\n"
+    r = es("PUT", "/%s/_doc/forged-dup?refresh=true" % h["_index"], forged)
+    check(r.get("result") == "created", "put: %r" % r)
+    for page in ("10000", "12"):
+        rc, v = verify(rec, "--es-page", page)
+        check((rc, v["verdict"], v["id"]) == (5, "added", 12),
+              "pages of %s: %r" % (page, v))
 
 
 @case("noend: the end message dropped is named cut short")
