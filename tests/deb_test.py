@@ -193,10 +193,14 @@ def build():
                            "/usr/share/tlog/rsyslog/tlog.conf",
                            SHIPPED_POLICY]),
             ("tlog-auditor", ["/usr/bin/tlog-play", "/usr/sbin/tlog-web",
+                              "/usr/bin/tlog-verify",
+                              "/usr/share/tlog/web/index.html",
                               "/etc/tlog/tlog-web.conf",
                               "/etc/pam.d/tlog-web",
                               "/lib/systemd/system/tlog-web.service"]),
             ("tlog-collector", ["/usr/share/tlog/rsyslog/tlog-es.conf",
+                                "/usr/sbin/tlog-seal",
+                                "/usr/share/tlog/rsyslog/tlog-seal.conf",
                                 "/usr/share/tlog/elasticsearch/"
                                 "tlog-template.json"])):
         missing = [x for x in paths if x not in have[p]]
