@@ -677,6 +677,32 @@ conf_action(const struct conf *c, int action, const char *prog,
     }
 }
 
+int
+conf_start(struct conf *c, const char *prog, const char *sysfile,
+           const char *env_file, const char *env_text, int argc,
+           char **argv, int *action)
+{
+    char err[2048];
+    int first = argc;
+
+    if (conf_load_layers(c, sysfile, env_file, env_text, err,
+                         sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 1;
+    }
+    if (conf_parse_args(c, argc, argv, &first, action, err,
+                        sizeof(err)) < 0) {
+        conf_usage_error(stderr, prog, err);
+        return 2;
+    }
+    if (first < argc) {
+        snprintf(err, sizeof(err), "unexpected argument %s", argv[first]);
+        conf_usage_error(stderr, prog, err);
+        return 2;
+    }
+    return 0;
+}
+
 void
 conf_usage_error(FILE *f, const char *prog, const char *what)
 {

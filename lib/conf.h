@@ -90,6 +90,17 @@ int conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
 bool conf_action(const struct conf *c, int action, const char *prog,
                  const char *usage, const char *extra, FILE *out);
 
+/*
+ * The start of a program that takes no arguments but options: the
+ * usual layers (conf_load_layers()), then the command line, refusing
+ * any other argument.  Says what is wrong on stderr after prog's name.
+ * Returns 0 with *action as conf_parse_args() gives it, 1 for a source
+ * that cannot be read, or 2 for a usage error: exit statuses.
+ */
+int conf_start(struct conf *c, const char *prog, const char *sysfile,
+               const char *env_file, const char *env_text, int argc,
+               char **argv, int *action);
+
 /* Print "PROG: WHAT" and a hint to run --help, for usage errors */
 void conf_usage_error(FILE *f, const char *prog, const char *what);
 

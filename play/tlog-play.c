@@ -87,26 +87,6 @@ say(const char *text)
     }
 }
 
-static int
-load(struct conf *c, int argc, char **argv, int *action, char *err,
-     size_t errsz)
-{
-    int first, rc;
-
-    rc = conf_load_layers(c, SYSCONFDIR "/tlog/tlog-play.conf",
-                          "TLOG_PLAY_CONF_FILE", "TLOG_PLAY_CONF_TEXT",
-                          err, errsz);
-    if (rc < 0) {
-        return 1;
-    }
-    rc = conf_parse_args(c, argc, argv, &first, action, err, errsz);
-    if (rc == 0 && first < argc) {
-        snprintf(err, errsz, "unexpected argument %s", argv[first]);
-        rc = -EINVAL;
-    }
-    return rc < 0 ? 2 : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -126,13 +106,11 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    rc = load(c, argc, argv, &action, err, sizeof(err));
-    if (rc == 2) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
-        goto out;
-    } else if (rc != 0) {
-        fprintf(stderr, PROG ": %s\n", err);
+    rc = conf_start(c, PROG, SYSCONFDIR "/tlog/tlog-play.conf",
+                    "TLOG_PLAY_CONF_FILE", "TLOG_PLAY_CONF_TEXT", argc, argv,
+                    &action);
+    if (rc != 0) {
+        status = rc;
         goto out;
     }
     if (conf_action(c, action, PROG,

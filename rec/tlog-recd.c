@@ -196,27 +196,17 @@ main(int argc, char **argv)
     struct recd_agent a;
     struct conf *c = NULL;
     char err[1024];
-    int first, action, status = 1, lsock = -1, r;
+    int action, status = 1, lsock = -1, r;
 
     if (conf_new(recd_conf_keys, recd_conf_nkeys, &c) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    r = conf_load_layers(c, SYSCONFDIR "/tlog/tlog-recd.conf",
-                         "TLOG_RECD_CONF_FILE", "TLOG_RECD_CONF_TEXT",
-                         err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
-    r = conf_parse_args(c, argc, argv, &first, &action, err, sizeof(err));
-    if (r == 0 && first < argc) {
-        snprintf(err, sizeof(err), "unexpected argument %s", argv[first]);
-        r = -EINVAL;
-    }
-    if (r < 0) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
+    r = conf_start(c, PROG, SYSCONFDIR "/tlog/tlog-recd.conf",
+                   "TLOG_RECD_CONF_FILE", "TLOG_RECD_CONF_TEXT", argc, argv,
+                   &action);
+    if (r != 0) {
+        status = r;
         goto out;
     }
     if (conf_action(c, action, PROG,

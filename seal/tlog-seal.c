@@ -820,7 +820,7 @@ main(int argc, char **argv)
     static struct sealer s;
     struct rec *r, *next;
     char err[2048];
-    int action = 0, first, status = 1, rc;
+    int action = 0, status = 1, rc;
     size_t b;
 
     s.dirfd = -1;
@@ -830,22 +830,11 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot start\n");
         return 1;
     }
-    rc = conf_load_layers(s.conf, SYSCONFDIR "/tlog/tlog-seal.conf",
-                          "TLOG_SEAL_CONF_FILE", "TLOG_SEAL_CONF_TEXT", err,
-                          sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
-    rc = conf_parse_args(s.conf, argc, argv, &first, &action, err,
-                         sizeof(err));
-    if (rc == 0 && first < argc) {
-        snprintf(err, sizeof(err), "unexpected argument %s", argv[first]);
-        rc = -EINVAL;
-    }
-    if (rc < 0) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
+    rc = conf_start(s.conf, PROG, SYSCONFDIR "/tlog/tlog-seal.conf",
+                    "TLOG_SEAL_CONF_FILE", "TLOG_SEAL_CONF_TEXT", argc, argv,
+                    &action);
+    if (rc != 0) {
+        status = rc;
         goto out;
     }
     if (conf_action(s.conf, action, PROG,

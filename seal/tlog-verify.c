@@ -682,7 +682,7 @@ main(int argc, char **argv)
     static struct verifier v;
     struct verdict vd;
     char err[2048];
-    int action = 0, first, status = 1, rc;
+    int action = 0, status = 1, rc;
     const char *reader;
     size_t k;
 
@@ -692,22 +692,11 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot start\n");
         return 1;
     }
-    rc = conf_load_layers(v.conf, SYSCONFDIR "/tlog/tlog-verify.conf",
-                          "TLOG_VERIFY_CONF_FILE", "TLOG_VERIFY_CONF_TEXT",
-                          err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
-    rc = conf_parse_args(v.conf, argc, argv, &first, &action, err,
-                         sizeof(err));
-    if (rc == 0 && first < argc) {
-        snprintf(err, sizeof(err), "unexpected argument %s", argv[first]);
-        rc = -EINVAL;
-    }
-    if (rc < 0) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
+    rc = conf_start(v.conf, PROG, SYSCONFDIR "/tlog/tlog-verify.conf",
+                    "TLOG_VERIFY_CONF_FILE", "TLOG_VERIFY_CONF_TEXT", argc,
+                    argv, &action);
+    if (rc != 0) {
+        status = rc;
         goto out;
     }
     if (conf_action(v.conf, action, PROG,

@@ -248,7 +248,7 @@ main(int argc, char **argv)
     struct server_conf sc = { 0 };
     char err[1024] = "", *cert = NULL, *key = NULL;
     const char *cert_path, *key_path;
-    int first, action, rc, fd = -1, sig, status = 1;
+    int action, rc, fd = -1, sig, status = 1;
     bool shared;
     sigset_t set;
 
@@ -257,16 +257,10 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    rc = conf_load_layers(c, CONF_FILE, "TLOG_WEB_CONF_FILE",
-                          "TLOG_WEB_CONF_TEXT", err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
-    rc = conf_parse_args(c, argc, argv, &first, &action, err, sizeof(err));
-    if (rc < 0 || first < argc) {
-        conf_usage_error(stderr, PROG, rc < 0 ? err : "takes no arguments");
-        status = 2;
+    rc = conf_start(c, PROG, CONF_FILE, "TLOG_WEB_CONF_FILE",
+                    "TLOG_WEB_CONF_TEXT", argc, argv, &action);
+    if (rc != 0) {
+        status = rc;
         goto out;
     }
     if (conf_action(c, action, PROG, USAGE, "The configuration is read from "
