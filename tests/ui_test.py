@@ -86,6 +86,17 @@ class Browser:
         self("click", sel="#login button[type=submit]")
         self("wait", sel="#results")
 
+    def search(self):
+        """Submits the search form and waits for the answer: the page
+        puts a new status line in place of the old one (marked here), so
+        what is read after is the new search's"""
+        self("eval", expr="document.querySelector('#search-status')"
+             ".dataset.old = '1'")
+        self("click", sel="#search button[type=submit]")
+        self("waitFn", expr="(s => s && !s.dataset.old && s.textContent &&"
+             " !s.textContent.startsWith('Searching'))(document"
+             ".querySelector('#search-status'))")
+
     def state(self):
         return self("eval", expr="window.tlog.state()")
 
@@ -184,7 +195,7 @@ def login():
 def search_typed():
     browser.login(wt.A2)
     browser("fill", sel="#search-typed", value="alice-typed-secret")
-    browser("click", sel="#search button[type=submit]")
+    browser.search()
     browser("waitFn", expr="location.hash.includes('typed=alice-typed')"
             " && document.querySelectorAll('#results tbody tr').length"
             " === 1")
@@ -223,10 +234,7 @@ def search_command():
     for cmd, name in (("ls /etc/alice-dir", "alice"),
                       ("cat bob-file", "bob")):
         browser("fill", sel="#search-command", value=cmd)
-        browser("click", sel="#search button[type=submit]")
-        browser("waitFn", expr="location.hash.includes('command=') && "
-                "!document.querySelector('#search-status').textContent"
-                ".startsWith('Searching')")
+        browser.search()
         status = browser("text", sel="#search-status")
         check(status.startswith("Recordings"), "%r: %r (tlog-web: %s)" % (
             cmd, status, web.stderr()[-600:]))
@@ -235,12 +243,12 @@ def search_command():
         check(rows == [wt.recs[name]], "%r found %r, want %s's %r" %
               (cmd, rows, name, wt.recs[name]))
     browser("fill", sel="#search-command", value="no-such-command-run")
-    browser("click", sel="#search button[type=submit]")
+    browser.search()
     browser("waitFn", expr="document.querySelector('#search-status')"
             ".textContent.startsWith('No recordings')")
     # the commands column counts them
     browser("fill", sel="#search-command", value="ls /etc/alice-dir")
-    browser("click", sel="#search button[type=submit]")
+    browser.search()
     browser("waitFn", expr="document.querySelector('#results tbody td.num"
             " + td') !== null && [...document.querySelectorAll("
             "'#results tbody td')][4].textContent === '1'")
@@ -449,7 +457,7 @@ def live():
     browser.login(wt.A2)
     browser("fill", sel="#search-user", value="alice")
     browser("click", sel="#search-live")
-    browser("click", sel="#search button[type=submit]")
+    browser.search()
     browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
             ".length >= 1")
     recs_shown = browser("eval", expr="[...document.querySelectorAll("
@@ -531,7 +539,7 @@ def hostile():
 def gaps():
     browser.login(wt.A2)
     browser("fill", sel="#search-user", value="gapuser")
-    browser("click", sel="#search button[type=submit]")
+    browser.search()
     browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
             ".length === 1")
     cell = browser("text", sel="#results tbody td.gap")
