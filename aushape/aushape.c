@@ -18,8 +18,8 @@
 
 #include "conf.h"
 #include "conv.h"
-#include "evasm.h"
-#include "outq.h"
+#include "assembler.h"
+#include "outqueue.h"
 #include "writer.h"
 
 #define PROG "aushape"
@@ -150,7 +150,7 @@ parse_size(const char *s, size_t *v)
 
 struct opts {
     struct conv_opts conv;
-    struct outq_opts out;
+    struct outqueue_opts out;
     int overflow;           /* 1: drop, 0: wait, -1: by the input */
     const char *input;
 };
@@ -256,14 +256,14 @@ bad:
 static int
 to_queue(void *data, const uint8_t *p, size_t n)
 {
-    return outq_push(data, p, n);
+    return outqueue_push(data, p, n);
 }
 
 /* Is the queue too full to take an event? */
 static bool
 queue_full(void *data)
 {
-    return outq_full(data);
+    return outqueue_full(data);
 }
 
 /* Handle SIGTERM, SIGINT and SIGHUP even if auditd blocked or ignored
@@ -312,7 +312,7 @@ main(int argc, char **argv)
     struct opts o = { .input = "-" };
     struct conf *cf = NULL;
     struct conv *c = NULL;
-    struct outq *q = NULL;
+    struct outqueue *q = NULL;
     char err[512];
     static char buf[1u << 16];
     uint64_t reported = 0;
@@ -355,7 +355,7 @@ main(int argc, char **argv)
                      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     }
     o.out.wait = o.overflow == 0;
-    rc = outq_new(&q, &o.out, err, sizeof(err));
+    rc = outqueue_new(&q, &o.out, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
@@ -373,12 +373,12 @@ main(int argc, char **argv)
 
         if (hup) {
             hup = 0;
-            outq_reopen(q);
+            outqueue_reopen(q);
         }
         /* Events still open are complete once input has been quiet for
          * the end-of-event timeout.  The poll also bounds how long a
          * signal that lands just before it can go unnoticed. */
-        rc = poll(&p, 1, conv_pending(c) ? EVASM_TIMEOUT * 1000 : 1000);
+        rc = poll(&p, 1, conv_pending(c) ? ASSEMBLER_TIMEOUT * 1000 : 1000);
         if (rc < 0) {
             rc = 0;
             if (errno == EINTR) {
@@ -422,7 +422,7 @@ main(int argc, char **argv)
     report_drops(c, &reported, &last, true);
     if (rc < 0) {
         /* The output failed for good: the queue has the reason */
-        outq_finish(q, 0, &left, err, sizeof(err));
+        outqueue_finish(q, 0, &left, err, sizeof(err));
         fprintf(stderr, PROG ": %s\n", err[0] ? err : strerror(-rc));
         goto out;
     }
@@ -433,7 +433,7 @@ main(int argc, char **argv)
     for (;;) {
         bool live = stop_signal || o.overflow;
 
-        rc = outq_finish(q, live ? DRAIN_MS : 1000, &left, err,
+        rc = outqueue_finish(q, live ? DRAIN_MS : 1000, &left, err,
                          sizeof(err));
         if (rc != -ETIMEDOUT || live) {
             break;
@@ -455,7 +455,7 @@ main(int argc, char **argv)
     }
 out:
     conv_free(c);
-    outq_free(q);
+    outqueue_free(q);
     conf_free(cf);
     if (fd > STDIN_FILENO) {
         close(fd);

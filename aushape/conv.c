@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "ajson.h"
-#include "arec.h"
+#include "jsonfmt.h"
+#include "record.h"
 #include "conv.h"
-#include "evasm.h"
-#include "icache.h"
+#include "assembler.h"
+#include "fieldcache.h"
 
 /* Longest "error" text kept for one event */
 #define ERR_MAX 1024
@@ -39,12 +39,12 @@ struct conv {
     bool (*full_fn)(void *data);
     void *data;
     int rc;                         /* first fatal out() error */
-    struct evasm asmb;
+    struct assembler asmb;
     struct buf line;                /* partial input line */
     bool line_cut;                  /* the line in progress passed max */
-    const struct evasm_event *cur;  /* event being fed to auparse */
+    const struct assembler_event *cur;  /* event being fed to auparse */
     struct buf ev;                  /* the event being formatted */
-    struct ajson j;
+    struct jsonfmt j;
     size_t limit;                   /* budget for data and text */
     bool full;                      /* the budget ran out */
     bool trimming;                  /* second try at an event too big */
@@ -52,7 +52,7 @@ struct conv {
     size_t ntrim;
     struct buf err;                 /* "error" text */
     struct buf arg;                 /* an execve argument being joined */
-    struct icache *cache;           /* interpretations; NULL: none */
+    struct fieldcache *cache;           /* interpretations; NULL: none */
     uint64_t ctx;                   /* cache context of the event */
     uint64_t dropped;
     uint64_t dropped_since;         /* dropped since the last one out */
@@ -135,7 +135,7 @@ add_trim(struct conv *c, const char *top, const char *sub, long idx)
 /* A place to go back to if an item does not fit */
 struct mark {
     size_t len;
-    struct ajson j;
+    struct jsonfmt j;
 };
 
 static void
@@ -327,7 +327,7 @@ static int
 write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
 {
     const char *raw = auparse_get_field_str(c->au);
-    const struct icache_entry *e = NULL;
+    const struct fieldcache_entry *e = NULL;
     const char *in;
     bool show_raw;
     bool worth = false;
@@ -337,7 +337,7 @@ write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
         raw = "";
     }
     if (c->cache != NULL) {
-        e = icache_get(c->cache, rtype, name, raw, ctx, &worth);
+        e = fieldcache_get(c->cache, rtype, name, raw, ctx, &worth);
     }
     if (e != NULL) {
         in = e->interp;
@@ -358,21 +358,21 @@ write_field(struct conv *c, const char *name, int rtype, uint64_t ctx)
         }
         show_raw = strcmp(raw, in) != 0 && !(escaped && raw[0] == '"');
         if (worth) {
-            icache_put(c->cache, rtype, name, raw, ctx, in, show_raw);
+            fieldcache_put(c->cache, rtype, name, raw, ctx, in, show_raw);
         }
     }
-    rc = ajson_key(&c->j, name);
+    rc = jsonfmt_key(&c->j, name);
     if (rc == 0) {
-        rc = ajson_open(&c->j, '[');
+        rc = jsonfmt_open(&c->j, '[');
     }
     if (rc == 0) {
-        rc = ajson_cstr(&c->j, in);
+        rc = jsonfmt_cstr(&c->j, in);
     }
     if (rc == 0 && show_raw) {
-        rc = ajson_cstr(&c->j, raw);
+        rc = jsonfmt_cstr(&c->j, raw);
     }
     if (rc == 0) {
-        rc = ajson_close(&c->j);
+        rc = jsonfmt_close(&c->j);
     }
     return rc;
 }
@@ -393,10 +393,10 @@ write_record(struct conv *c, const char *key, const char *tkey, long tidx,
 
     mark_set(c, &m);
     if (key != NULL) {
-        rc = ajson_key(&c->j, key);
+        rc = jsonfmt_key(&c->j, key);
     }
     if (rc == 0) {
-        rc = ajson_open(&c->j, '{');
+        rc = jsonfmt_open(&c->j, '{');
     }
     if (!fits(c, &m, rc, "data", NULL, -1)) {
         return 0;
@@ -418,7 +418,7 @@ write_record(struct conv *c, const char *key, const char *tkey, long tidx,
                 /* What the arguments and exit code mean depends on them */
                 const char *v = auparse_get_field_str(c->au);
 
-                ctx = icache_mix(ctx, v != NULL ? v : "");
+                ctx = fieldcache_mix(ctx, v != NULL ? v : "");
             }
             mark_set(c, &m);
             rc = write_field(c, name, rtype, ctx);
@@ -427,7 +427,7 @@ write_record(struct conv *c, const char *key, const char *tkey, long tidx,
             }
         } while (auparse_next_field(c->au) > 0);
     }
-    return ajson_close(&c->j);
+    return jsonfmt_close(&c->j);
 }
 
 /* Item number of the current PATH record, or -1 */
@@ -482,9 +482,9 @@ write_paths(struct conv *c, const unsigned *recs, size_t n)
         }
     }
     mark_set(c, &m);
-    rc = ajson_key(&c->j, "path");
+    rc = jsonfmt_key(&c->j, "path");
     if (rc == 0) {
-        rc = ajson_open(&c->j, '[');
+        rc = jsonfmt_open(&c->j, '[');
     }
     if (!fits(c, &m, rc, "data", NULL, -1)) {
         return 0;
@@ -499,7 +499,7 @@ write_paths(struct conv *c, const unsigned *recs, size_t n)
     if (i < n) {
         add_trim(c, "data", "path", -1);
     }
-    return ajson_close(&c->j);
+    return jsonfmt_close(&c->j);
 }
 
 /* Write one execve argument from c->arg */
@@ -510,7 +510,7 @@ put_arg(struct conv *c)
     int rc;
 
     mark_set(c, &m);
-    rc = ajson_str(&c->j, c->arg.data, c->arg.len);
+    rc = jsonfmt_str(&c->j, c->arg.data, c->arg.len);
     c->arg.len = 0;
     return fits(c, &m, rc, "data", "execve", -1);
 }
@@ -546,9 +546,9 @@ write_execve(struct conv *c, const unsigned *recs, size_t n)
     int rc;
 
     mark_set(c, &m);
-    rc = ajson_key(&c->j, "execve");
+    rc = jsonfmt_key(&c->j, "execve");
     if (rc == 0) {
-        rc = ajson_open(&c->j, '[');
+        rc = jsonfmt_open(&c->j, '[');
     }
     if (!fits(c, &m, rc, "data", NULL, -1)) {
         return 0;
@@ -620,7 +620,7 @@ write_execve(struct conv *c, const unsigned *recs, size_t n)
         add_err(c, "execve: argc is %ld but %ld arguments arrived",
                 argc, next);
     }
-    return ajson_close(&c->j);
+    return jsonfmt_close(&c->j);
 }
 
 /* Record numbers of the current event with data key key, in order */
@@ -694,9 +694,9 @@ write_data(struct conv *c)
             add_err(c, "record type \"%s\" is unknown", keys[r]);
         }
     }
-    rc = ajson_key(&c->j, "data");
+    rc = jsonfmt_key(&c->j, "data");
     if (rc == 0) {
-        rc = ajson_open(&c->j, '{');
+        rc = jsonfmt_open(&c->j, '{');
     }
     if (rc == 0 && c->trimming) {
         rc = write_what_ran(c, nrec);
@@ -734,9 +734,9 @@ write_data(struct conv *c)
 
             n = collect(c, keys[r], nrec, keys);
             mark_set(c, &m);
-            rc = ajson_key(&c->j, keys[r]);
+            rc = jsonfmt_key(&c->j, keys[r]);
             if (rc == 0) {
-                rc = ajson_open(&c->j, '[');
+                rc = jsonfmt_open(&c->j, '[');
             }
             if (!fits(c, &m, rc, "data", NULL, -1)) {
                 break;
@@ -749,7 +749,7 @@ write_data(struct conv *c)
                 add_trim(c, "data", keys[r], -1);
             }
             if (rc == 0) {
-                rc = ajson_close(&c->j);
+                rc = jsonfmt_close(&c->j);
             }
         } else {
             rc = write_record(c, keys[r], keys[r], -1, false);
@@ -764,14 +764,14 @@ write_data(struct conv *c)
         add_trim(c, "data", NULL, -1);
     }
     if (rc == 0) {
-        rc = ajson_close(&c->j);
+        rc = jsonfmt_close(&c->j);
     }
     return rc;
 }
 
 /* Write "text": the event's lines as they came */
 static int
-write_text(struct conv *c, const struct evasm_event *ev,
+write_text(struct conv *c, const struct assembler_event *ev,
            const char *line, size_t len)
 {
     struct mark m;
@@ -779,9 +779,9 @@ write_text(struct conv *c, const struct evasm_event *ev,
     const uint8_t *end;
     int rc;
 
-    rc = ajson_key(&c->j, "text");
+    rc = jsonfmt_key(&c->j, "text");
     if (rc == 0) {
-        rc = ajson_open(&c->j, '[');
+        rc = jsonfmt_open(&c->j, '[');
     }
     if (rc < 0) {
         return rc;
@@ -793,13 +793,13 @@ write_text(struct conv *c, const struct evasm_event *ev,
         size_t n = nl == NULL ? (size_t)(end - p) : (size_t)(nl - p);
 
         mark_set(c, &m);
-        rc = ajson_str(&c->j, p, n);
+        rc = jsonfmt_str(&c->j, p, n);
         if (!fits(c, &m, rc, "text", NULL, -1)) {
             break;
         }
         p += n + 1;
     }
-    return ajson_close(&c->j);
+    return jsonfmt_close(&c->j);
 }
 
 /*
@@ -822,25 +822,25 @@ begin(struct conv *c, uint64_t serial, int64_t sec, unsigned ms,
     }
     c->trimming = trim > 0;
     c->limit = trim > 0 ? c->o.max_event - trim : SIZE_MAX;
-    ajson_init(&c->j, &c->ev, c->o.base, c->o.fold, c->o.indent);
+    jsonfmt_init(&c->j, &c->ev, c->o.base, c->o.fold, c->o.indent);
     format_time(c, sec, ms, ts, sizeof(ts));
-    rc = ajson_open(&c->j, '{');
+    rc = jsonfmt_open(&c->j, '{');
     if (rc == 0) {
-        rc = ajson_key(&c->j, "serial");
+        rc = jsonfmt_key(&c->j, "serial");
     }
     if (rc == 0) {
-        rc = ajson_u64(&c->j, serial);
+        rc = jsonfmt_u64(&c->j, serial);
     }
     if (rc == 0) {
-        rc = ajson_key(&c->j, "time");
+        rc = jsonfmt_key(&c->j, "time");
     }
     if (rc == 0) {
-        rc = ajson_cstr(&c->j, ts);
+        rc = jsonfmt_cstr(&c->j, ts);
     }
     if (rc == 0 && node != NULL && node[0] != '\0') {
-        rc = ajson_key(&c->j, "node");
+        rc = jsonfmt_key(&c->j, "node");
         if (rc == 0) {
-            rc = ajson_cstr(&c->j, node);
+            rc = jsonfmt_cstr(&c->j, node);
         }
     }
     return rc;
@@ -848,7 +848,7 @@ begin(struct conv *c, uint64_t serial, int64_t sec, unsigned ms,
 
 /* Finish an event: error, text, dropped, trimmed */
 static int
-finish(struct conv *c, const struct evasm_event *ev, const char *line,
+finish(struct conv *c, const struct assembler_event *ev, const char *line,
        size_t len)
 {
     int rc = 0;
@@ -860,9 +860,9 @@ finish(struct conv *c, const struct evasm_event *ev, const char *line,
             size_t n = c->trimming && c->err.len > ERR_TRIMMED ?
                        ERR_TRIMMED : c->err.len;
 
-            rc = ajson_key(&c->j, "error");
+            rc = jsonfmt_key(&c->j, "error");
             if (rc == 0) {
-                rc = ajson_str(&c->j, c->err.data, n);
+                rc = jsonfmt_str(&c->j, c->err.data, n);
             }
         }
         if (rc == 0 && (ev != NULL || line != NULL)) {
@@ -870,25 +870,25 @@ finish(struct conv *c, const struct evasm_event *ev, const char *line,
         }
     }
     if (rc == 0 && c->dropped_since > 0) {
-        rc = ajson_key(&c->j, "dropped");
+        rc = jsonfmt_key(&c->j, "dropped");
         if (rc == 0) {
-            rc = ajson_u64(&c->j, c->dropped_since);
+            rc = jsonfmt_u64(&c->j, c->dropped_since);
         }
     }
     if (rc == 0 && c->ntrim > 0) {
-        rc = ajson_key(&c->j, "trimmed");
+        rc = jsonfmt_key(&c->j, "trimmed");
         if (rc == 0) {
-            rc = ajson_open(&c->j, '[');
+            rc = jsonfmt_open(&c->j, '[');
         }
         for (i = 0; rc == 0 && i < c->ntrim; i++) {
-            rc = ajson_cstr(&c->j, c->trim[i]);
+            rc = jsonfmt_cstr(&c->j, c->trim[i]);
         }
         if (rc == 0) {
-            rc = ajson_close(&c->j);
+            rc = jsonfmt_close(&c->j);
         }
     }
     if (rc == 0) {
-        rc = ajson_close(&c->j);
+        rc = jsonfmt_close(&c->j);
     }
     return rc;
 }
@@ -912,16 +912,16 @@ emit(struct conv *c)
 
 /* Format the event libauparse holds; trim as begin() */
 static int
-render(struct conv *c, const au_event_t *e, const struct evasm_event *ev,
+render(struct conv *c, const au_event_t *e, const struct assembler_event *ev,
        size_t trim)
 {
     int rc;
 
-    c->ctx = e->host != NULL ? icache_mix(0, e->host) : 0;
+    c->ctx = e->host != NULL ? fieldcache_mix(0, e->host) : 0;
     rc = begin(c, e->serial, e->sec, e->milli, e->host, trim);
     if (rc == 0 && ev != NULL && ev->lost > 0) {
         add_err(c, "event too large: %zu records past %u bytes lost",
-                ev->lost, EVASM_EVENT_MAX);
+                ev->lost, ASSEMBLER_EVENT_MAX);
     }
     if (rc == 0 && ev != NULL && ev->damage[0] != '\0') {
         /* Damage libauparse would pass over silently */
@@ -957,7 +957,7 @@ au_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
 {
     struct conv *c = data;
     const au_event_t *e;
-    const struct evasm_event *ev = c->cur;
+    const struct assembler_event *ev = c->cur;
     unsigned nrec;
     size_t room;
     int rc;
@@ -1011,7 +1011,7 @@ au_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
  * one (by itself it waits for the next record to arrive).
  */
 static void
-asm_event(void *data, const struct evasm_event *ev)
+asm_event(void *data, const struct assembler_event *ev)
 {
     struct conv *c = data;
 
@@ -1056,7 +1056,7 @@ bad_line(struct conv *c, const char *line, size_t n, const char *why)
 static void
 conv_line(struct conv *c, const char *line, size_t n, bool cut)
 {
-    struct arec r;
+    struct record r;
     char why[160];
 
     const char *nul;
@@ -1075,12 +1075,12 @@ conv_line(struct conv *c, const char *line, size_t n, bool cut)
         bad_line(c, line, n, why);
         return;
     }
-    if (arec_parse(line, n, &r, why, sizeof(why)) < 0) {
+    if (record_parse(line, n, &r, why, sizeof(why)) < 0) {
         bad_line(c, line, n, why);
         return;
     }
-    if (evasm_add(&c->asmb, &r, line, n,
-                  arec_check_body(&r, why, sizeof(why)) < 0 ? why : NULL)
+    if (assembler_add(&c->asmb, &r, line, n,
+                  record_check_body(&r, why, sizeof(why)) < 0 ? why : NULL)
         < 0) {
         bad_line(c, line, n, "out of memory");
     }
@@ -1110,9 +1110,9 @@ conv_new(struct conv **pc, const struct conv_opts *o, conv_out_fn out,
     c->data = data;
     c->cache = o->no_cache ? NULL : malloc(sizeof(*c->cache));
     if (c->cache != NULL) {
-        icache_init(c->cache);
+        fieldcache_init(c->cache);
     }
-    evasm_init(&c->asmb, asm_event, c);
+    assembler_init(&c->asmb, asm_event, c);
     buf_init(&c->line, CONV_LINE_MAX);
     buf_init(&c->ev, SIZE_MAX);
     buf_init(&c->err, ERR_MAX + 512);
@@ -1134,7 +1134,7 @@ conv_free(struct conv *c)
         return;
     }
     auparse_destroy(c->au);
-    evasm_fini(&c->asmb);
+    assembler_fini(&c->asmb);
     buf_fini(&c->line);
     buf_fini(&c->ev);
     buf_fini(&c->err);
@@ -1187,7 +1187,7 @@ conv_flush(struct conv *c)
         c->line_cut = false;
     }
     if (c->rc == 0) {
-        evasm_flush(&c->asmb);
+        assembler_flush(&c->asmb);
     }
     if (c->rc == 0) {
         auparse_flush_feed(c->au);
@@ -1198,7 +1198,7 @@ conv_flush(struct conv *c)
 bool
 conv_pending(const struct conv *c)
 {
-    return c->line.len > 0 || evasm_open(&c->asmb) > 0;
+    return c->line.len > 0 || assembler_open(&c->asmb) > 0;
 }
 
 uint64_t

@@ -1,8 +1,8 @@
 /*
  * The converter: audit log text in, one JSON object per audit event
- * out, in aushape's schema.  Lines are grouped into events (evasm),
+ * out, in aushape's schema.  Lines are grouped into events (assembler),
  * each event is parsed and interpreted by libauparse, and the result is
- * laid out with ajson.  Lines that are not audit records, damaged
+ * laid out with jsonfmt.  Lines that are not audit records, damaged
  * records, and unknown types do not stop the conversion: the event
  * carries an "error" and its raw text.
  */

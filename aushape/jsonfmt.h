@@ -5,8 +5,8 @@
  * a small state that can be saved and restored, so a caller can append
  * an item, find it too big, and take it back.
  */
-#ifndef AJSON_H
-#define AJSON_H
+#ifndef JSONFMT_H
+#define JSONFMT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,48 +15,48 @@
 #include "buf.h"
 
 /* Deepest nesting the writer supports */
-#define AJSON_MAX_DEPTH 16
+#define JSONFMT_MAX_DEPTH 16
 
-struct ajson {
+struct jsonfmt {
     struct buf *b;          /* output, not owned */
     size_t fold;            /* depth from which containers stay inline */
     size_t indent;          /* spaces per level */
     size_t depth;           /* current depth: open containers + base */
     size_t base;            /* depth of the outermost value */
     bool after_key;         /* a key was written, its value comes next */
-    bool first[AJSON_MAX_DEPTH];    /* no member written yet at depth */
-    char close[AJSON_MAX_DEPTH];    /* closing bracket at depth */
+    bool first[JSONFMT_MAX_DEPTH];    /* no member written yet at depth */
+    char close[JSONFMT_MAX_DEPTH];    /* closing bracket at depth */
 };
 
 /*
  * Start writing one value into b at nesting depth base (1 when values
  * sit inside a document array).  fold and indent as --fold, --indent.
  */
-void ajson_init(struct ajson *j, struct buf *b, size_t base,
+void jsonfmt_init(struct jsonfmt *j, struct buf *b, size_t base,
                 size_t fold, size_t indent);
 
 /* Open an object ('{') or array ('[') as the next value. */
-int ajson_open(struct ajson *j, char bracket);
+int jsonfmt_open(struct jsonfmt *j, char bracket);
 
 /* Close the innermost container. */
-int ajson_close(struct ajson *j);
+int jsonfmt_close(struct jsonfmt *j);
 
 /* Write an object key; the next call writes its value. */
-int ajson_key(struct ajson *j, const char *key);
+int jsonfmt_key(struct jsonfmt *j, const char *key);
 
 /*
  * Write a string value from bytes p[0..n): invalid UTF-8 becomes
  * U+FFFD, control characters \u escapes.
  */
-int ajson_str(struct ajson *j, const void *p, size_t n);
+int jsonfmt_str(struct jsonfmt *j, const void *p, size_t n);
 
 /* Write a NUL-terminated string value. */
-int ajson_cstr(struct ajson *j, const char *s);
+int jsonfmt_cstr(struct jsonfmt *j, const char *s);
 
 /* Write an unsigned integer value. */
-int ajson_u64(struct ajson *j, uint64_t v);
+int jsonfmt_u64(struct jsonfmt *j, uint64_t v);
 
 /* Append p[0..n) as JSON string content (no quotes) to b. */
-int ajson_escape(struct buf *b, const uint8_t *p, size_t n);
+int jsonfmt_escape(struct buf *b, const uint8_t *p, size_t n);
 
 #endif

@@ -5,14 +5,14 @@
  * event that does not fit is refused, so a stalled output never stalls
  * whoever feeds the queue (auditd, in the end).
  */
-#ifndef OUTQ_H
-#define OUTQ_H
+#ifndef OUTQUEUE_H
+#define OUTQUEUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct outq_opts {
+struct outqueue_opts {
     const char *path;       /* file to write, "-" for stdout; NULL: syslog */
     const char *syslog_socket;  /* the syslog daemon's datagram socket */
     int syslog_facility;
@@ -23,16 +23,16 @@ struct outq_opts {
     size_t fold;            /* layout of documents, as the events */
     size_t indent;
     size_t max_bytes;       /* queue size */
-    bool wait;              /* a full queue makes outq_push() wait */
+    bool wait;              /* a full queue makes outqueue_push() wait */
 };
 
-struct outq;
+struct outqueue;
 
 /*
  * Open the output and start the writer.  Returns 0 and the queue in *pq,
  * or a negative errno value with a message in err.
  */
-int outq_new(struct outq **pq, const struct outq_opts *o,
+int outqueue_new(struct outqueue **pq, const struct outqueue_opts *o,
              char *err, size_t errlen);
 
 /*
@@ -40,24 +40,24 @@ int outq_new(struct outq **pq, const struct outq_opts *o,
  * full (the event is not queued; with wait set it waits for room
  * instead), or the writer's error if writing has failed for good.
  */
-int outq_push(struct outq *q, const uint8_t *p, size_t n);
+int outqueue_push(struct outqueue *q, const uint8_t *p, size_t n);
 
 /* True if a full queue would refuse an event now (never with wait) */
-bool outq_full(struct outq *q);
+bool outqueue_full(struct outqueue *q);
 
 /* Ask the writer to reopen a file output before its next write */
-void outq_reopen(struct outq *q);
+void outqueue_reopen(struct outqueue *q);
 
 /*
  * Write what is queued, close the last document and stop the writer,
  * waiting at most timeout_ms.  Returns 0, -ETIMEDOUT (the number of
  * events left unwritten in *left), or the writer's error with a
- * message in err.  Free the queue with outq_free() after.
+ * message in err.  Free the queue with outqueue_free() after.
  */
-int outq_finish(struct outq *q, int timeout_ms, uint64_t *left,
+int outqueue_finish(struct outqueue *q, int timeout_ms, uint64_t *left,
                 char *err, size_t errlen);
 
 /* Free the queue; it must be finished or never started. */
-void outq_free(struct outq *q);
+void outqueue_free(struct outqueue *q);
 
 #endif

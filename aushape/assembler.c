@@ -8,40 +8,40 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evasm.h"
+#include "assembler.h"
 
 void
-evasm_init(struct evasm *a, evasm_fn fn, void *data)
+assembler_init(struct assembler *a, assembler_fn fn, void *data)
 {
     size_t i;
 
     memset(a, 0, sizeof(*a));
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        buf_init(&a->slot[i].text, EVASM_EVENT_MAX);
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        buf_init(&a->slot[i].text, ASSEMBLER_EVENT_MAX);
     }
     a->fn = fn;
     a->data = data;
 }
 
 void
-evasm_fini(struct evasm *a)
+assembler_fini(struct assembler *a)
 {
     size_t i;
 
-    for (i = 0; i < EVASM_SLOTS; i++) {
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
         buf_fini(&a->slot[i].text);
     }
 }
 
 size_t
-evasm_open(const struct evasm *a)
+assembler_open(const struct assembler *a)
 {
     return a->open;
 }
 
 /* Hand over one event and free its slot */
 static void
-emit(struct evasm *a, struct evasm_event *e)
+emit(struct assembler *a, struct assembler_event *e)
 {
     a->fn(a->data, e);
     e->used = false;
@@ -54,14 +54,14 @@ emit(struct evasm *a, struct evasm_event *e)
 }
 
 /* The open event with the smallest arrival number, or NULL */
-static struct evasm_event *
-oldest(struct evasm *a)
+static struct assembler_event *
+oldest(struct assembler *a)
 {
-    struct evasm_event *o = NULL;
+    struct assembler_event *o = NULL;
     size_t i;
 
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        struct evasm_event *e = &a->slot[i];
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        struct assembler_event *e = &a->slot[i];
 
         if (e->used && (o == NULL || e->seq < o->seq)) {
             o = e;
@@ -71,9 +71,9 @@ oldest(struct evasm *a)
 }
 
 void
-evasm_flush(struct evasm *a)
+assembler_flush(struct assembler *a)
 {
-    struct evasm_event *e;
+    struct assembler_event *e;
 
     while ((e = oldest(a)) != NULL) {
         emit(a, e);
@@ -82,16 +82,16 @@ evasm_flush(struct evasm *a)
 
 /* Hand over, oldest first, events the stream has left behind */
 static void
-expire(struct evasm *a)
+expire(struct assembler *a)
 {
     for (;;) {
-        struct evasm_event *o = NULL;
+        struct assembler_event *o = NULL;
         size_t i;
 
-        for (i = 0; i < EVASM_SLOTS; i++) {
-            struct evasm_event *e = &a->slot[i];
+        for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+            struct assembler_event *e = &a->slot[i];
 
-            if (e->used && e->sec + EVASM_TIMEOUT < a->newest &&
+            if (e->used && e->sec + ASSEMBLER_TIMEOUT < a->newest &&
                 (o == NULL || e->seq < o->seq)) {
                 o = e;
             }
@@ -104,7 +104,7 @@ expire(struct evasm *a)
 }
 
 static bool
-same(const struct evasm_event *e, const struct arec *r)
+same(const struct assembler_event *e, const struct record *r)
 {
     size_t nl = r->node == NULL ? 0 : r->node_len;
 
@@ -114,11 +114,11 @@ same(const struct evasm_event *e, const struct arec *r)
 }
 
 int
-evasm_add(struct evasm *a, const struct arec *r, const char *line,
+assembler_add(struct assembler *a, const struct record *r, const char *line,
           size_t n, const char *damage)
 {
-    struct evasm_event *e = NULL;
-    struct evasm_event *free_slot = NULL;
+    struct assembler_event *e = NULL;
+    struct assembler_event *free_slot = NULL;
     size_t i;
     int rc;
 
@@ -126,8 +126,8 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         a->newest = r->sec;
         expire(a);
     }
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        struct evasm_event *s = &a->slot[i];
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        struct assembler_event *s = &a->slot[i];
 
         if (s->used && same(s, r)) {
             e = s;
@@ -167,7 +167,7 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         snprintf(e->damage, sizeof(e->damage), "record %zu: %s",
                  e->records + e->lost, damage);
     }
-    if (e->text.len + n + 1 > EVASM_EVENT_MAX) {
+    if (e->text.len + n + 1 > ASSEMBLER_EVENT_MAX) {
         e->lost++;
     } else {
         rc = buf_reserve(&e->text, n + 1);
@@ -179,7 +179,7 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         e->text.len += n + 1;
         e->records++;
     }
-    if (e->records + e->lost == 1 && arec_single(r->type_num)) {
+    if (e->records + e->lost == 1 && record_single(r->type_num)) {
         emit(a, e);
     }
     return 0;

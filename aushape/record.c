@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arec.h"
+#include "record.h"
 
 /* Parse decimal digits at *p (before end) into *v; 0 or -1 */
 static int
@@ -93,13 +93,13 @@ type_number(const char *t, size_t n)
 }
 
 int
-arec_parse(const char *line, size_t n, struct arec *r,
+record_parse(const char *line, size_t n, struct record *r,
            char *err, size_t errlen)
 {
     const char *p = line;
     const char *end = line + n;
     const char *s;
-    struct arec x = { .node = NULL };
+    struct record x = { .node = NULL };
     uint64_t v;
 
     if (lit(&p, end, "node=") == 0) {
@@ -107,7 +107,7 @@ arec_parse(const char *line, size_t n, struct arec *r,
         while (p < end && *p != ' ') {
             p++;
         }
-        if (p == end || p == s || (size_t)(p - s) > AREC_NODE_MAX) {
+        if (p == end || p == s || (size_t)(p - s) > RECORD_NODE_MAX) {
             snprintf(err, errlen, "bad node name");
             return -EINVAL;
         }
@@ -159,7 +159,7 @@ arec_parse(const char *line, size_t n, struct arec *r,
 }
 
 int
-arec_check_body(const struct arec *r, char *err, size_t errlen)
+record_check_body(const struct record *r, char *err, size_t errlen)
 {
     const char *p = r->body;
     const char *end = r->body + r->body_len;
@@ -189,7 +189,7 @@ arec_check_body(const struct arec *r, char *err, size_t errlen)
 }
 
 int
-arec_single(int type_num)
+record_single(int type_num)
 {
     /* User-space messages are one record each */
     return (type_num >= AUDIT_FIRST_USER_MSG &&

@@ -17,7 +17,7 @@
 
 #include "buf.h"
 #include "fdio.h"
-#include "outq.h"
+#include "outqueue.h"
 #include "writer.h"
 
 #define PROG "aushape"
@@ -28,8 +28,8 @@ struct item {
     uint8_t data[];
 };
 
-struct outq {
-    struct outq_opts o;
+struct outqueue {
+    struct outqueue_opts o;
     int fd;                     /* -1 for syslog */
     bool own_fd;
     struct writer *w;           /* syslog */
@@ -58,7 +58,7 @@ struct outq {
 };
 
 static int
-open_file(struct outq *q, char *err, size_t errlen)
+open_file(struct outqueue *q, char *err, size_t errlen)
 {
     int fd;
 
@@ -86,7 +86,7 @@ open_file(struct outq *q, char *err, size_t errlen)
 
 /* Write out what put() gathered for a file */
 static int
-flush_out(struct outq *q)
+flush_out(struct outqueue *q)
 {
     int rc = 0;
 
@@ -102,7 +102,7 @@ flush_out(struct outq *q)
  * the document for syslog.
  */
 static int
-put(struct outq *q, const void *p, size_t n)
+put(struct outqueue *q, const void *p, size_t n)
 {
     int rc = buf_append(&q->doc, p, n);
 
@@ -114,7 +114,7 @@ put(struct outq *q, const void *p, size_t n)
 
 /* Line break and one level of indentation, as the layout wants */
 static int
-put_break(struct outq *q, size_t level)
+put_break(struct outqueue *q, size_t level)
 {
     char sp[64];
     size_t n = level * q->o.indent;
@@ -138,11 +138,11 @@ put_break(struct outq *q, size_t level)
  * Syslog: send the document built so far as one datagram.  A busy or
  * absent daemon is waited for, and said so once on stderr: meanwhile
  * the queue fills and, past its bound, whole events are dropped and
- * counted.  Waiting ends with the process (outq_finish's time limit).
+ * counted.  Waiting ends with the process (outqueue_finish's time limit).
  * A document too large for a datagram is an error.
  */
 static int
-send_doc(struct outq *q)
+send_doc(struct outqueue *q)
 {
     const struct timespec pause = { 0, 50000000 };
     bool told = false;
@@ -177,7 +177,7 @@ send_doc(struct outq *q)
 }
 
 static int
-close_doc(struct outq *q)
+close_doc(struct outqueue *q)
 {
     int rc = 0;
 
@@ -202,7 +202,7 @@ close_doc(struct outq *q)
 
 /* Write one event with the document framing around it */
 static int
-write_event(struct outq *q, const struct item *it)
+write_event(struct outqueue *q, const struct item *it)
 {
     long per = q->o.per_doc;
     int rc = 0;
@@ -243,7 +243,7 @@ write_event(struct outq *q, const struct item *it)
 
 /* Record a writing error for the main thread */
 static void
-set_error(struct outq *q, const char *msg, int rc)
+set_error(struct outqueue *q, const char *msg, int rc)
 {
     pthread_mutex_lock(&q->lock);
     if (msg != NULL) {
@@ -258,7 +258,7 @@ set_error(struct outq *q, const char *msg, int rc)
 static void *
 writer(void *arg)
 {
-    struct outq *q = arg;
+    struct outqueue *q = arg;
     int rc = 0;
 
     for (;;) {
@@ -359,10 +359,10 @@ writer(void *arg)
 }
 
 int
-outq_new(struct outq **pq, const struct outq_opts *o, char *err,
+outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
          size_t errlen)
 {
-    struct outq *q = calloc(1, sizeof(*q));
+    struct outqueue *q = calloc(1, sizeof(*q));
     sigset_t all;
     sigset_t old;
     int rc;
@@ -390,7 +390,7 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
         rc = writer_open_syslog(&sc, &q->w, err, errlen);
     }
     if (rc < 0) {
-        outq_free(q);
+        outqueue_free(q);
         return rc;
     }
     /* Signals are for the main thread: it is the one in read() */
@@ -401,7 +401,7 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the writer thread: %s",
                  strerror(-rc));
-        outq_free(q);
+        outqueue_free(q);
         return rc;
     }
     q->started = true;
@@ -410,7 +410,7 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
 }
 
 int
-outq_push(struct outq *q, const uint8_t *p, size_t n)
+outqueue_push(struct outqueue *q, const uint8_t *p, size_t n)
 {
     struct item *it;
     int rc = 0;
@@ -453,7 +453,7 @@ outq_push(struct outq *q, const uint8_t *p, size_t n)
 }
 
 bool
-outq_full(struct outq *q)
+outqueue_full(struct outqueue *q)
 {
     bool full;
 
@@ -467,13 +467,13 @@ outq_full(struct outq *q)
 }
 
 void
-outq_reopen(struct outq *q)
+outqueue_reopen(struct outqueue *q)
 {
     atomic_store(&q->reopen, true);
 }
 
 int
-outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
+outqueue_finish(struct outqueue *q, int timeout_ms, uint64_t *left, char *err,
             size_t errlen)
 {
     struct timespec until;
@@ -508,7 +508,7 @@ outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
 }
 
 void
-outq_free(struct outq *q)
+outqueue_free(struct outqueue *q)
 {
     struct item *it;
 
