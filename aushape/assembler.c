@@ -4,33 +4,58 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libaudit.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "assembler.h"
 
-void
-assembler_init(struct assembler *a, assembler_fn fn, void *data)
+struct assembler {
+    struct assembler_event slot[ASSEMBLER_SLOTS];
+    size_t open;            /* used slots */
+    uint64_t seq;
+    int64_t newest;         /* newest record time seen */
+    assembler_fn fn;
+    void *data;
+};
+
+/* Set up an assembler calling fn(data, event) for each event. */
+void assembler_init(struct assembler *a, assembler_fn fn, void *data);
+
+int
+assembler_new(assembler_fn fn, void *data, struct assembler **pa,
+              char *err, size_t errsz)
 {
+    struct assembler *a = calloc(1, sizeof(*a));
     size_t i;
 
-    memset(a, 0, sizeof(*a));
+    if (a == NULL) {
+        snprintf(err, errsz, "out of memory for the event assembler");
+        return -ENOMEM;
+    }
     for (i = 0; i < ASSEMBLER_SLOTS; i++) {
         buf_init(&a->slot[i].text, ASSEMBLER_EVENT_MAX);
     }
     a->fn = fn;
     a->data = data;
+    *pa = a;
+    return 0;
 }
 
 void
-assembler_fini(struct assembler *a)
+assembler_free(struct assembler *a)
 {
     size_t i;
 
+    if (a == NULL) {
+        return;
+    }
     for (i = 0; i < ASSEMBLER_SLOTS; i++) {
         buf_fini(&a->slot[i].text);
     }
+    free(a);
 }
 
 size_t
@@ -115,7 +140,7 @@ same(const struct assembler_event *e, const struct record *r)
 
 int
 assembler_add(struct assembler *a, const struct record *r, const char *line,
-          size_t n, const char *damage)
+              size_t n, const char *damage, char *err, size_t errsz)
 {
     struct assembler_event *e = NULL;
     struct assembler_event *free_slot = NULL;
@@ -172,6 +197,8 @@ assembler_add(struct assembler *a, const struct record *r, const char *line,
     } else {
         rc = buf_reserve(&e->text, n + 1);
         if (rc < 0) {
+            snprintf(err, errsz, "out of memory for the records of event "
+                     "%" PRIu64, r->serial);
             return rc;
         }
         memcpy(e->text.data + e->text.len, line, n);

@@ -39,28 +39,28 @@ struct assembler_event {
 /* Called with each complete event; the event is reused after return */
 typedef void (*assembler_fn)(void *data, const struct assembler_event *ev);
 
-struct assembler {
-    struct assembler_event slot[ASSEMBLER_SLOTS];
-    size_t open;            /* used slots */
-    uint64_t seq;
-    int64_t newest;         /* newest record time seen */
-    assembler_fn fn;
-    void *data;
-};
+struct assembler;
 
-/* Set up an assembler calling fn(data, event) for each event. */
-void assembler_init(struct assembler *a, assembler_fn fn, void *data);
+/*
+ * Make an assembler calling fn(data, event) for each event.  Stores it,
+ * owned by the caller (free with assembler_free()), in *pa.  Returns 0,
+ * or -ENOMEM with err filled.
+ */
+int assembler_new(assembler_fn fn, void *data, struct assembler **pa,
+                  char *err, size_t errsz);
 
-/* Free the assembler's memory (open events are dropped: flush first). */
-void assembler_fini(struct assembler *a);
+/* Free an assembler; open events are dropped (flush first).  NULL does
+ * nothing. */
+void assembler_free(struct assembler *a);
 
 /*
  * Add the record line[0..n) (no newline) whose header is r, damaged as
- * damage says unless that is NULL.  May hand over events.  Returns 0
- * or -ENOMEM.
+ * damage says unless that is NULL.  May hand over events.  Returns 0,
+ * or -ENOMEM with err filled.
  */
 int assembler_add(struct assembler *a, const struct record *r,
-              const char *line, size_t n, const char *damage);
+                  const char *line, size_t n, const char *damage,
+                  char *err, size_t errsz);
 
 /* Hand over every open event, oldest first. */
 void assembler_flush(struct assembler *a);

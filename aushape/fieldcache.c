@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fieldcache.h"
@@ -10,10 +13,36 @@
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-void
-fieldcache_init(struct fieldcache *c)
+struct fieldcache_name {
+    uint64_t hash;          /* of record type and name; 0: free */
+    uint32_t lookups;
+    uint32_t hits;
+};
+
+struct fieldcache {
+    struct fieldcache_entry slot[FIELDCACHE_SLOTS];
+    struct fieldcache_name names[FIELDCACHE_NAME_SLOTS];
+    uint64_t lookups;
+    uint64_t hits;
+};
+
+int
+fieldcache_new(struct fieldcache **pc, char *err, size_t errsz)
 {
-    memset(c, 0, sizeof(*c));
+    struct fieldcache *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        snprintf(err, errsz, "out of memory for the interpretation cache");
+        return -ENOMEM;
+    }
+    *pc = c;
+    return 0;
+}
+
+void
+fieldcache_free(struct fieldcache *c)
+{
+    free(c);
 }
 
 static uint64_t
@@ -57,7 +86,7 @@ hashes(int rtype, const char *name, const char *value, uint64_t ctx,
 
 const struct fieldcache_entry *
 fieldcache_get(struct fieldcache *c, int rtype, const char *name,
-           const char *value, uint64_t ctx, bool *worth)
+               const char *value, uint64_t ctx, bool *worth)
 {
     uint64_t nh;
     uint64_t h;
@@ -90,16 +119,17 @@ fieldcache_get(struct fieldcache *c, int rtype, const char *name,
 }
 
 void
-fieldcache_put(struct fieldcache *c, int rtype, const char *name, const char *value,
-           uint64_t ctx, const char *interp, bool show_raw)
+fieldcache_put(struct fieldcache *c, int rtype, const char *name,
+               const char *value, uint64_t ctx, const char *interp,
+               bool show_raw)
 {
     uint64_t nh;
     uint64_t h;
     struct fieldcache_entry *e;
     size_t il = strlen(interp);
 
-    if (strlen(value) >= FIELDCACHE_VALUE || strlen(name) >= FIELDCACHE_NAME ||
-        il >= FIELDCACHE_INTERP) {
+    if (strlen(value) >= FIELDCACHE_VALUE ||
+        strlen(name) >= FIELDCACHE_NAME || il >= FIELDCACHE_INTERP) {
         return;
     }
     hashes(rtype, name, value, ctx, &nh, &h);

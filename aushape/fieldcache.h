@@ -34,22 +34,17 @@ struct fieldcache_entry {
     char interp[FIELDCACHE_INTERP];
 };
 
-struct fieldcache_name {
-    uint64_t hash;          /* of record type and name; 0: free */
-    uint32_t lookups;
-    uint32_t hits;
-};
+struct fieldcache;
 
-struct fieldcache {
-    struct fieldcache_entry slot[FIELDCACHE_SLOTS];
-    struct fieldcache_name names[FIELDCACHE_NAME_SLOTS];
-    uint64_t lookups;
-    uint64_t hits;
-};
+/*
+ * Make an empty cache (about 1.2 MB).  Stores it, owned by the caller
+ * (free with fieldcache_free()), in *pc.  Returns 0, or -ENOMEM with
+ * err filled.
+ */
+int fieldcache_new(struct fieldcache **pc, char *err, size_t errsz);
 
-/* Start an empty cache (it is large: allocate it, do not put it on the
- * stack). */
-void fieldcache_init(struct fieldcache *c);
+/* Free a cache; NULL does nothing. */
+void fieldcache_free(struct fieldcache *c);
 
 /* Mix s into a context hash (start from 0) */
 uint64_t fieldcache_mix(uint64_t ctx, const char *s);
@@ -58,13 +53,14 @@ uint64_t fieldcache_mix(uint64_t ctx, const char *s);
  * Look up (rtype, name, value, ctx).  Returns the entry, or NULL on a
  * miss; *worth says whether fieldcache_put() should be called after.
  */
-const struct fieldcache_entry *fieldcache_get(struct fieldcache *c, int rtype,
-                                      const char *name, const char *value,
-                                      uint64_t ctx, bool *worth);
+const struct fieldcache_entry *fieldcache_get(struct fieldcache *c,
+                                              int rtype, const char *name,
+                                              const char *value,
+                                              uint64_t ctx, bool *worth);
 
 /* Remember an interpretation; ignored if any string is too long. */
 void fieldcache_put(struct fieldcache *c, int rtype, const char *name,
-                const char *value, uint64_t ctx, const char *interp,
-                bool show_raw);
+                    const char *value, uint64_t ctx, const char *interp,
+                    bool show_raw);
 
 #endif

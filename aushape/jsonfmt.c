@@ -6,22 +6,73 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonfmt.h"
 #include "jesc.h"
 
-void
-jsonfmt_init(struct jsonfmt *j, struct buf *b, size_t base, size_t fold,
-           size_t indent)
+struct jsonfmt {
+    struct buf *b;          /* output, not owned */
+    size_t fold;            /* depth from which containers stay inline */
+    size_t indent;          /* spaces per level */
+    size_t depth;           /* current depth: open containers + base */
+    size_t base;            /* depth of the outermost value */
+    bool after_key;         /* a key was written, its value comes next */
+    bool first[JSONFMT_MAX_DEPTH];  /* no member written yet at depth */
+    char close[JSONFMT_MAX_DEPTH];  /* closing bracket at depth */
+};
+
+int
+jsonfmt_new(size_t fold, size_t indent, struct jsonfmt **pj, char *err,
+            size_t errsz)
 {
-    j->b = b;
+    struct jsonfmt *j = calloc(1, sizeof(*j));
+
+    if (j == NULL) {
+        snprintf(err, errsz, "out of memory for the JSON writer");
+        return -ENOMEM;
+    }
     j->fold = fold;
     j->indent = indent;
+    *pj = j;
+    return 0;
+}
+
+void
+jsonfmt_free(struct jsonfmt *j)
+{
+    free(j);
+}
+
+void
+jsonfmt_start(struct jsonfmt *j, struct buf *b, size_t base)
+{
+    j->b = b;
     j->depth = base;
     j->base = base;
     j->after_key = false;
     j->first[base] = true;
+}
+
+void
+jsonfmt_mark(const struct jsonfmt *j, struct jsonfmt_mark *m)
+{
+    m->len = j->b->len;
+    m->depth = j->depth;
+    m->after_key = j->after_key;
+    m->first = j->first[j->depth];
+}
+
+void
+jsonfmt_rewind(struct jsonfmt *j, const struct jsonfmt_mark *m)
+{
+    /* An item only changes the state at its own depth and deeper, and
+     * deeper levels are set up again when a container opens there */
+    j->b->len = m->len;
+    j->depth = m->depth;
+    j->after_key = m->after_key;
+    j->first[m->depth] = m->first;
 }
 
 /* Line break and indentation for depth d */

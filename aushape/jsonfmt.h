@@ -1,9 +1,9 @@
 /*
  * JSON writing with aushape's layout: containers nested less deep than
  * the fold level put each member on its own line, indented; deeper ones
- * stay on one line.  The writer appends to a caller's buffer and keeps
- * a small state that can be saved and restored, so a caller can append
- * an item, find it too big, and take it back.
+ * stay on one line.  The writer appends to a caller's buffer; where it
+ * stands can be marked and gone back to, so a caller can append an
+ * item, find it too big, and take it back.
  */
 #ifndef JSONFMT_H
 #define JSONFMT_H
@@ -17,23 +17,45 @@
 /* Deepest nesting the writer supports */
 #define JSONFMT_MAX_DEPTH 16
 
-struct jsonfmt {
-    struct buf *b;          /* output, not owned */
-    size_t fold;            /* depth from which containers stay inline */
-    size_t indent;          /* spaces per level */
-    size_t depth;           /* current depth: open containers + base */
-    size_t base;            /* depth of the outermost value */
-    bool after_key;         /* a key was written, its value comes next */
-    bool first[JSONFMT_MAX_DEPTH];    /* no member written yet at depth */
-    char close[JSONFMT_MAX_DEPTH];    /* closing bracket at depth */
+struct jsonfmt;
+
+/*
+ * Where the writer stood: what jsonfmt_mark() saves and
+ * jsonfmt_rewind() goes back to.  Plain data, for the caller to keep.
+ */
+struct jsonfmt_mark {
+    size_t len;             /* bytes in the output */
+    size_t depth;
+    bool after_key;
+    bool first;             /* no member written yet at depth */
 };
 
 /*
- * Start writing one value into b at nesting depth base (1 when values
- * sit inside a document array).  fold and indent as --fold, --indent.
+ * Make a writer with the layout of --fold and --indent.  Stores it,
+ * owned by the caller (free with jsonfmt_free()), in *pj.  Returns 0,
+ * or -ENOMEM with err filled.
  */
-void jsonfmt_init(struct jsonfmt *j, struct buf *b, size_t base,
-                size_t fold, size_t indent);
+int jsonfmt_new(size_t fold, size_t indent, struct jsonfmt **pj,
+                char *err, size_t errsz);
+
+/* Free a writer; NULL does nothing.  Its output buffer is not touched. */
+void jsonfmt_free(struct jsonfmt *j);
+
+/*
+ * Start writing one value, appending to b (not owned; it must outlive
+ * the value), at nesting depth base (1 when values sit inside a
+ * document array).
+ */
+void jsonfmt_start(struct jsonfmt *j, struct buf *b, size_t base);
+
+/* Save where the writer stands, before an item that may not fit */
+void jsonfmt_mark(const struct jsonfmt *j, struct jsonfmt_mark *m);
+
+/*
+ * Take back everything written since m was saved (at the same depth
+ * or deeper): the output is cut back and the layout state restored.
+ */
+void jsonfmt_rewind(struct jsonfmt *j, const struct jsonfmt_mark *m);
 
 /* Open an object ('{') or array ('[') as the next value. */
 int jsonfmt_open(struct jsonfmt *j, char bracket);

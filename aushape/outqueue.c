@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,10 @@
 
 #define PROG "aushape"
 
+/* Notices from the writer kept for the main thread to print */
+#define NOTICES 16
+#define NOTICE_MAX 256
+
 struct item {
     struct item *next;
     size_t len;
@@ -29,7 +35,7 @@ struct item {
 };
 
 struct outqueue {
-    struct outqueue_opts o;
+    struct outqueue_conf o;
     int fd;                     /* -1 for syslog */
     bool own_fd;
     struct writer *w;           /* syslog */
@@ -48,6 +54,10 @@ struct outqueue {
     bool waiting;               /* the writer waits for items */
     int error;                  /* the writer's error */
     char errmsg[256];
+    char notice[NOTICES][NOTICE_MAX];   /* oldest at notice_first */
+    size_t notice_first;
+    size_t notices;
+    uint64_t notices_lost;      /* posted while all were taken */
     atomic_bool reopen;
     /* Writer-only state */
     struct buf doc;             /* output gathered for a write(), or
@@ -58,7 +68,7 @@ struct outqueue {
 };
 
 static int
-open_file(struct outqueue *q, char *err, size_t errlen)
+open_file(struct outqueue *q, char *err, size_t errsz)
 {
     int fd;
 
@@ -71,7 +81,7 @@ open_file(struct outqueue *q, char *err, size_t errlen)
     if (fd < 0) {
         int e = errno;
 
-        snprintf(err, errlen, "cannot open output file %s: %s (check the"
+        snprintf(err, errsz, "cannot open output file %s: %s (check the"
                  " directory and its permissions, or name another with -f)",
                  q->o.path, strerror(e));
         return -e;
@@ -134,9 +144,34 @@ put_break(struct outqueue *q, size_t level)
     return rc;
 }
 
+/* Leave a notice for the main thread, which prints it */
+static void
+post_notice(struct outqueue *q, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+post_notice(struct outqueue *q, const char *fmt, ...)
+{
+    va_list ap;
+
+    pthread_mutex_lock(&q->lock);
+    if (q->notices == NOTICES) {
+        q->notices_lost++;
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(q->notice[(q->notice_first + q->notices) % NOTICES],
+                  NOTICE_MAX, fmt, ap);
+        va_end(ap);
+        q->notices++;
+        /* A push waiting for room returns to let it be printed */
+        pthread_cond_broadcast(&q->room);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
 /*
  * Syslog: send the document built so far as one datagram.  A busy or
- * absent daemon is waited for, and said so once on stderr: meanwhile
+ * absent daemon is waited for, and said so once in a notice: meanwhile
  * the queue fills and, past its bound, whole events are dropped and
  * counted.  Waiting ends with the process (outqueue_finish's time limit).
  * A document too large for a datagram is an error.
@@ -154,9 +189,9 @@ send_doc(struct outqueue *q)
     while ((rc = writer_write(q->w, (const char *)q->doc.data, q->doc.len,
                               0)) < 0) {
         if (rc == -EMSGSIZE) {
-            fprintf(stderr, PROG ": an event of %zu bytes is too large for "
-                    "the syslog socket and is lost; limit events with "
-                    "--max-event-size\n", q->doc.len);
+            post_notice(q, "an event of %zu bytes is too large for the "
+                        "syslog socket and is lost; limit events with "
+                        "--max-event-size", q->doc.len);
             rc = 0;
             break;
         }
@@ -164,13 +199,13 @@ send_doc(struct outqueue *q)
             break;
         }
         if (!told) {
-            fprintf(stderr, PROG ": %s; trying again\n", writer_error(q->w));
+            post_notice(q, "%s; trying again", writer_error(q->w));
             told = true;
         }
         nanosleep(&pause, NULL);
     }
     if (rc == 0 && told) {
-        fprintf(stderr, PROG ": the syslog daemon takes events again\n");
+        post_notice(q, "the syslog daemon takes events again");
     }
     q->doc.len = 0;
     return rc;
@@ -359,8 +394,8 @@ writer(void *arg)
 }
 
 int
-outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
-         size_t errlen)
+outqueue_new(const struct outqueue_conf *o, struct outqueue **pq, char *err,
+             size_t errsz)
 {
     struct outqueue *q = calloc(1, sizeof(*q));
     sigset_t all;
@@ -368,7 +403,7 @@ outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
     int rc;
 
     if (q == NULL) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errsz, "out of memory for the output queue");
         return -ENOMEM;
     }
     q->o = *o;
@@ -380,14 +415,14 @@ outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
     pthread_cond_init(&q->room, NULL);
     atomic_init(&q->reopen, false);
     if (o->path != NULL) {
-        rc = open_file(q, err, errlen);
+        rc = open_file(q, err, errsz);
     } else {
         struct writer_syslog_conf sc = {
             .socket = o->syslog_socket, .ident = PROG,
             .facility = o->syslog_facility, .priority = o->syslog_prio,
         };
 
-        rc = writer_open_syslog(&sc, &q->w, err, errlen);
+        rc = writer_open_syslog(&sc, &q->w, err, errsz);
     }
     if (rc < 0) {
         outqueue_free(q);
@@ -399,7 +434,7 @@ outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
     rc = -pthread_create(&q->thread, NULL, writer, q);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
-        snprintf(err, errlen, "cannot start the writer thread: %s",
+        snprintf(err, errsz, "cannot start the writer thread: %s",
                  strerror(-rc));
         outqueue_free(q);
         return rc;
@@ -410,7 +445,8 @@ outqueue_new(struct outqueue **pq, const struct outqueue_opts *o, char *err,
 }
 
 int
-outqueue_push(struct outqueue *q, const uint8_t *p, size_t n)
+outqueue_push(struct outqueue *q, const uint8_t *p, size_t n, char *err,
+              size_t errsz)
 {
     struct item *it;
     int rc = 0;
@@ -418,10 +454,16 @@ outqueue_push(struct outqueue *q, const uint8_t *p, size_t n)
     pthread_mutex_lock(&q->lock);
     while (q->o.wait && !q->done && q->bytes + n > q->o.max_bytes &&
            q->count > 0) {
+        if (q->notices > 0) {
+            pthread_mutex_unlock(&q->lock);
+            return -EAGAIN;
+        }
         pthread_cond_wait(&q->room, &q->lock);
     }
     if (q->done) {
         rc = q->error < 0 ? q->error : -EPIPE;
+        snprintf(err, errsz, "%s", q->error < 0 ? q->errmsg :
+                 "the output's writer has stopped");
     } else if (q->bytes + n > q->o.max_bytes && q->count > 0) {
         rc = -ENOBUFS;
     }
@@ -466,6 +508,27 @@ outqueue_full(struct outqueue *q)
     return full;
 }
 
+int
+outqueue_notice(struct outqueue *q, char *msg, size_t msgsz)
+{
+    int got = 0;
+
+    pthread_mutex_lock(&q->lock);
+    if (q->notices > 0) {
+        snprintf(msg, msgsz, "%s", q->notice[q->notice_first]);
+        q->notice_first = (q->notice_first + 1) % NOTICES;
+        q->notices--;
+        got = 1;
+    } else if (q->notices_lost > 0) {
+        snprintf(msg, msgsz, "%" PRIu64 " more notice(s) from the output "
+                 "not shown", q->notices_lost);
+        q->notices_lost = 0;
+        got = 1;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return got;
+}
+
 void
 outqueue_reopen(struct outqueue *q)
 {
@@ -474,7 +537,7 @@ outqueue_reopen(struct outqueue *q)
 
 int
 outqueue_finish(struct outqueue *q, int timeout_ms, uint64_t *left, char *err,
-            size_t errlen)
+                size_t errsz)
 {
     struct timespec until;
     int rc = 0;
@@ -496,11 +559,11 @@ outqueue_finish(struct outqueue *q, int timeout_ms, uint64_t *left, char *err,
     if (q->done) {
         rc = q->error;
         if (rc < 0) {
-            snprintf(err, errlen, "%s", q->errmsg);
+            snprintf(err, errsz, "%s", q->errmsg);
         }
     }
     pthread_mutex_unlock(&q->lock);
-    if (q->done) {
+    if (q->done && q->started) {
         pthread_join(q->thread, NULL);
         q->started = false;
     }

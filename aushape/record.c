@@ -94,7 +94,7 @@ type_number(const char *t, size_t n)
 
 int
 record_parse(const char *line, size_t n, struct record *r,
-           char *err, size_t errlen)
+             char *err, size_t errsz)
 {
     const char *p = line;
     const char *end = line + n;
@@ -108,7 +108,7 @@ record_parse(const char *line, size_t n, struct record *r,
             p++;
         }
         if (p == end || p == s || (size_t)(p - s) > RECORD_NODE_MAX) {
-            snprintf(err, errlen, "bad node name");
+            snprintf(err, errsz, "bad node name");
             return -EINVAL;
         }
         x.node = s;
@@ -116,7 +116,7 @@ record_parse(const char *line, size_t n, struct record *r,
         p++;
     }
     if (lit(&p, end, "type=") < 0) {
-        snprintf(err, errlen, "no \"type=\" at the start");
+        snprintf(err, errsz, "no \"type=\" at the start");
         return -EINVAL;
     }
     s = p;
@@ -124,27 +124,27 @@ record_parse(const char *line, size_t n, struct record *r,
         p++;
     }
     if (p == s) {
-        snprintf(err, errlen, "empty record type");
+        snprintf(err, errsz, "empty record type");
         return -EINVAL;
     }
     x.type = s;
     x.type_len = (size_t)(p - s);
     if (lit(&p, end, " msg=audit(") < 0) {
-        snprintf(err, errlen, "no \"msg=audit(\" after the type");
+        snprintf(err, errsz, "no \"msg=audit(\" after the type");
         return -EINVAL;
     }
     if (digits(&p, end, &v, 12) < 0 || lit(&p, end, ".") < 0) {
-        snprintf(err, errlen, "bad time stamp");
+        snprintf(err, errsz, "bad time stamp");
         return -EINVAL;
     }
     x.sec = (int64_t)v;
     if (digits(&p, end, &v, 3) < 0 || lit(&p, end, ":") < 0) {
-        snprintf(err, errlen, "bad milliseconds in the time stamp");
+        snprintf(err, errsz, "bad milliseconds in the time stamp");
         return -EINVAL;
     }
     x.ms = (unsigned)v;
     if (digits(&p, end, &v, 19) < 0 || lit(&p, end, "):") < 0) {
-        snprintf(err, errlen, "bad event serial");
+        snprintf(err, errsz, "bad event serial");
         return -EINVAL;
     }
     x.serial = v;
@@ -159,7 +159,7 @@ record_parse(const char *line, size_t n, struct record *r,
 }
 
 int
-record_check_body(const struct record *r, char *err, size_t errlen)
+record_check_body(const struct record *r, char *err, size_t errsz)
 {
     const char *p = r->body;
     const char *end = r->body + r->body_len;
@@ -176,7 +176,7 @@ record_check_body(const struct record *r, char *err, size_t errlen)
         q = p[1];
         close = memchr(p + 2, q, (size_t)(end - p - 2));
         if (close == NULL) {
-            snprintf(err, errlen,
+            snprintf(err, errsz,
                      "quoted value at byte %zu never ends "
                      "(truncated record?)",
                      (size_t)(p + 1 - r->body));

@@ -28,18 +28,18 @@ struct record {
 
 /*
  * Parse the header of line[0..n) (no newline) into *r, which points
- * into line.  Returns 0, or -EINVAL with a reason in err (errlen bytes)
+ * into line.  Returns 0, or -EINVAL with a reason in err (errsz bytes)
  * when the line is not an audit record.
  */
 int record_parse(const char *line, size_t n, struct record *r,
-               char *err, size_t errlen);
+                 char *err, size_t errsz);
 
 /*
  * Check the fields of a parsed record for damage a parser would
  * silently swallow: a quoted value that never ends.  Returns 0, or
  * -EINVAL with a reason in err.
  */
-int record_check_body(const struct record *r, char *err, size_t errlen);
+int record_check_body(const struct record *r, char *err, size_t errsz);
 
 /* True for types whose events always have exactly one record */
 int record_single(int type_num);
