@@ -257,11 +257,18 @@ convert_feed(struct convert *c, const void *buf, size_t n, char *err,
             one_line(c, p, len, false);
         } else {
             size_t room = CONVERT_LINE_MAX - c->line.len;
+            int rc;
 
             if (len > room) {
                 c->line_cut = true;
             }
-            buf_append(&c->line, p, len > room ? room : len);
+            rc = buf_append(&c->line, p, len > room ? room : len);
+            if (rc < 0) {
+                snprintf(c->errmsg, sizeof(c->errmsg), "cannot keep a"
+                         " partial input line: %s", strerror(-rc));
+                c->rc = rc;
+                break;
+            }
             if (nl != NULL) {
                 one_line(c, (const char *)c->line.data, c->line.len,
                          c->line_cut);

@@ -283,6 +283,9 @@ set_error(struct outqueue *q, const char *msg, int rc)
     pthread_mutex_lock(&q->lock);
     if (msg != NULL) {
         snprintf(q->errmsg, sizeof(q->errmsg), "%s", msg);
+    } else if (rc == -ENOMEM) {
+        snprintf(q->errmsg, sizeof(q->errmsg), "out of memory gathering"
+                 " output");
     } else {
         snprintf(q->errmsg, sizeof(q->errmsg), "cannot write output: %s"
                  " (is its disk full, or its reader gone?)", strerror(-rc));
