@@ -540,6 +540,55 @@ START_TEST(test_dropped_count)
 }
 END_TEST
 
+/* An output that takes two events, then fails for good */
+struct failing {
+    size_t taken;
+    bool say;           /* fill the message buffer when failing */
+};
+
+static int
+fail_third(void *data, const uint8_t *p, size_t n, char *err, size_t errsz)
+{
+    struct failing *f = data;
+
+    (void)p;
+    (void)n;
+    if (f->taken == 2) {
+        if (f->say) {
+            snprintf(err, errsz, "the output is gone");
+        }
+        return -EIO;
+    }
+    f->taken++;
+    return 0;
+}
+
+START_TEST(test_output_error)
+{
+    struct failing f = { .taken = 0, .say = _i == 0 };
+    struct convert *c;
+    char err[256];
+    size_t n;
+    char *text = slurp("real.log", &n);
+    const char *want = _i == 0 ? "the output is gone" :
+                       "cannot hand an event out: Input/output error";
+
+    ck_assert_int_eq(convert_new(&ndjson, fail_third, &f, &c, err,
+                                 sizeof(err)), 0);
+    strcpy(err, "untouched");
+    /* The conversion stops at the failure, and says why once per call */
+    ck_assert_int_eq(convert_feed(c, text, n, err, sizeof(err)), -EIO);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(f.taken, 2);
+    strcpy(err, "untouched");
+    ck_assert_int_eq(convert_flush(c, err, sizeof(err)), -EIO);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(f.taken, 2);
+    convert_free(c);
+    free(text);
+}
+END_TEST
+
 static Suite *
 aushape_suite(void)
 {
@@ -559,6 +608,7 @@ aushape_suite(void)
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_cache_changes_nothing);
     tcase_add_test(tc, test_dropped_count);
+    tcase_add_loop_test(tc, test_output_error, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
