@@ -41,9 +41,9 @@ int convert_new(const struct render_conf *conf, convert_out_fn out,
                 void *data, struct convert **pc, char *err, size_t errsz);
 
 /*
- * Make the converter ask full(data) before parsing each event: a true
- * answer drops the event (counted as out() refusing it) without the
- * cost of parsing and laying it out.
+ * Make the converter ask full(data) before parsing each event, and
+ * again before laying it out: a true answer drops the event (counted as
+ * out() refusing it) without the cost of what is left to do.
  */
 void convert_set_full(struct convert *c, bool (*full)(void *data));
 

@@ -50,8 +50,9 @@ void fieldcache_free(struct fieldcache *c);
 uint64_t fieldcache_mix(uint64_t ctx, const char *s);
 
 /*
- * Look up (rtype, name, value, ctx).  Returns the entry, or NULL on a
- * miss; *worth says whether fieldcache_put() should be called after.
+ * Look up (rtype, name, value, ctx).  Returns the entry (the cache's,
+ * valid until the next fieldcache_put()), or NULL on a miss; *worth
+ * says whether fieldcache_put() should be called after.
  */
 const struct fieldcache_entry *fieldcache_get(struct fieldcache *c,
                                               int rtype, const char *name,
