@@ -2,7 +2,9 @@
  * Replays a fuzz target's seed corpus without libFuzzer, so that make
  * check runs every seed through the target (under the sanitizers when
  * the build has them).  With no arguments it reads
- * $top_srcdir/tests/fuzz/corpus/FUZZ_NAME; otherwise the files named.
+ * $top_srcdir/tests/fuzz/corpus/NAME, NAME being the program's own
+ * name after "replay_" (replay_dec reads corpus/dec); otherwise the
+ * files named.  One driver, linked into every replay program.
  */
 #include "config.h"
 
@@ -29,6 +31,11 @@ replay_file(const char *path)
         return -1;
     }
     data = malloc(SEED_MAX);
+    if (data == NULL) {
+        fclose(f);
+        fprintf(stderr, "replay: out of memory for %s\n", path);
+        return -1;
+    }
     n = fread(data, 1, SEED_MAX, f);
     fclose(f);
     LLVMFuzzerTestOneInput(data, n);
@@ -40,6 +47,7 @@ int
 main(int argc, char **argv)
 {
     const char *top = getenv("top_srcdir");
+    const char *name = strrchr(argv[0], '/');
     char dir[4096], path[8192];
     struct dirent *de;
     DIR *d;
@@ -55,8 +63,14 @@ main(int argc, char **argv)
         printf("replayed %d inputs\n", argc - 1);
         return 0;
     }
+    name = name != NULL ? name + 1 : argv[0];
+    if (strncmp(name, "replay_", 7) != 0 || name[7] == 0) {
+        fprintf(stderr, "replay: run as replay_NAME, to replay the corpus"
+                " of target NAME (not as %s)\n", name);
+        return 1;
+    }
     snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s",
-             top ? top : ".", FUZZ_NAME);
+             top ? top : ".", name + 7);
     d = opendir(dir);
     if (d == NULL) {
         fprintf(stderr, "replay: cannot open corpus %s\n", dir);
