@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "conv.h"
-#include "evasm.h"
-#include "outq.h"
+#include "assembler.h"
+#include "convert.h"
+#include "outqueue.h"
 #include "writer.h"
 
 #define PROG "aushape"
@@ -148,16 +148,16 @@ parse_size(const char *s, size_t *v)
     return 0;
 }
 
-struct opts {
-    struct conv_opts conv;
-    struct outq_opts out;
+struct settings {
+    struct render_conf render;
+    struct outqueue_conf out;
     int overflow;           /* 1: drop, 0: wait, -1: by the input */
     const char *input;
 };
 
 /* Turn the configuration's values into o; 0, or -1 with what wrong */
 static int
-take_values(const struct conf *c, struct opts *o, char *what, size_t n)
+take_values(const struct conf *c, struct settings *o, char *what, size_t n)
 {
     const char *a;
     unsigned long long v;
@@ -177,20 +177,20 @@ take_values(const struct conf *c, struct opts *o, char *what, size_t n)
     }
     a = conf_str(c, "max_event_size");
     if (strcmp(a, "unlimited") == 0) {
-        o->conv.max_event = SIZE_MAX;
-    } else if (parse_size(a, &o->conv.max_event) < 0 ||
-               o->conv.max_event < CONV_EVENT_MIN) {
+        o->render.max_event = SIZE_MAX;
+    } else if (parse_size(a, &o->render.max_event) < 0 ||
+               o->render.max_event < RENDER_EVENT_MIN) {
         snprintf(what, n, "invalid --max-event-size \"%s\": use N, Nk or "
-                 "Nm of at least %u, or unlimited", a, CONV_EVENT_MIN);
+                 "Nm of at least %u, or unlimited", a, RENDER_EVENT_MIN);
         return -1;
     }
     a = conf_str(c, "fold");
     if (strcmp(a, "all") == 0) {
-        o->conv.fold = 0;
+        o->render.fold = 0;
     } else if (strcmp(a, "none") == 0) {
-        o->conv.fold = SIZE_MAX;
+        o->render.fold = SIZE_MAX;
     } else if (parse_num(a, &v) == 0 && v < 1000) {
-        o->conv.fold = (size_t)v;
+        o->render.fold = (size_t)v;
     } else {
         snprintf(what, n, "invalid --fold \"%s\": use all, none or a "
                  "level number", a);
@@ -202,8 +202,8 @@ take_values(const struct conf *c, struct opts *o, char *what, size_t n)
                  "at least 4096", a);
         return -1;
     }
-    o->conv.indent = (size_t)conf_int(c, "indent");
-    o->conv.with_text = conf_bool(c, "with_text");
+    o->render.indent = (size_t)conf_int(c, "indent");
+    o->render.with_text = conf_bool(c, "with_text");
     o->out.path = strcmp(conf_str(c, "output"), "syslog") == 0 ? NULL :
                   conf_str(c, "file");
     o->out.syslog_facility = writer_facility(conf_str(c, "syslog.facility"));
@@ -220,7 +220,7 @@ take_values(const struct conf *c, struct opts *o, char *what, size_t n)
  * configuration printed) or -1 (usage error said)
  */
 static int
-parse_args(int argc, char **argv, struct conf **pc, struct opts *o)
+parse_args(int argc, char **argv, struct conf **pc, struct settings *o)
 {
     char what[512];
     int first = argc, action = 0;
@@ -252,18 +252,56 @@ bad:
     return -1;
 }
 
+/* Print what the output's writer has to say */
+static void
+print_notices(struct outqueue *q)
+{
+    char msg[512];
+
+    while (outqueue_notice(q, msg, sizeof(msg))) {
+        fprintf(stderr, PROG ": %s\n", msg);
+    }
+}
+
 /* Queue an event for the output */
 static int
-to_queue(void *data, const uint8_t *p, size_t n)
+to_queue(void *data, const uint8_t *p, size_t n, char *err, size_t errsz)
 {
-    return outq_push(data, p, n);
+    int rc;
+
+    while ((rc = outqueue_push(data, p, n, err, errsz)) == -EAGAIN) {
+        print_notices(data);
+    }
+    return rc;
+}
+
+/*
+ * Let the output drain for at most timeout_ms, printing the writer's
+ * notices meanwhile.  Returns as outqueue_finish().
+ */
+static int
+drain(struct outqueue *q, int timeout_ms, uint64_t *left, char *err,
+      size_t errsz)
+{
+    int rc;
+
+    for (;;) {
+        int step = timeout_ms < 200 ? timeout_ms : 200;
+
+        rc = outqueue_finish(q, step, left, err, errsz);
+        print_notices(q);
+        timeout_ms -= step;
+        if (rc != -ETIMEDOUT || timeout_ms <= 0) {
+            return rc;
+        }
+    }
 }
 
 /* Is the queue too full to take an event? */
 static bool
 queue_full(void *data)
 {
-    return outq_full(data);
+    return outqueue_full(data);
 }
 
 /* Handle SIGTERM, SIGINT and SIGHUP even if auditd blocked or ignored
@@ -290,9 +328,9 @@ setup_signals(void)
 
 /* Say on stderr how many events were dropped, at most once a second */
 static void
-report_drops(struct conv *c, uint64_t *reported, time_t *last, bool force)
+report_drops(struct convert *c, uint64_t *reported, time_t *last, bool force)
 {
-    uint64_t d = conv_dropped(c);
+    uint64_t d = convert_dropped(c);
     time_t now = time(NULL);
 
     if (d == *reported || (!force && now == *last)) {
@@ -309,11 +347,11 @@ report_drops(struct conv *c, uint64_t *reported, time_t *last, bool force)
 int
 main(int argc, char **argv)
 {
-    struct opts o = { .input = "-" };
+    struct settings o = { .input = "-" };
     struct conf *cf = NULL;
-    struct conv *c = NULL;
-    struct outq *q = NULL;
-    char err[512];
+    struct convert *c = NULL;
+    struct outqueue *q = NULL;
+    char err[512] = "";
     static char buf[1u << 16];
     uint64_t reported = 0;
     uint64_t left = 0;
@@ -330,11 +368,11 @@ main(int argc, char **argv)
     setup_signals();
     if (o.out.per_doc == 0) {
         /* One event per line */
-        o.conv.fold = 0;
+        o.render.fold = 0;
     }
-    o.conv.base = o.out.per_doc == 0 ? 0 : 1;
-    o.out.fold = o.conv.fold;
-    o.out.indent = o.conv.indent;
+    o.render.base = o.out.per_doc == 0 ? 0 : 1;
+    o.out.fold = o.render.fold;
+    o.out.indent = o.render.indent;
     if (strcmp(o.input, "-") != 0) {
         fd = open(o.input, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
@@ -355,30 +393,30 @@ main(int argc, char **argv)
                      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     }
     o.out.wait = o.overflow == 0;
-    rc = outq_new(&q, &o.out, err, sizeof(err));
+    rc = outqueue_new(&o.out, &q, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    rc = conv_new(&c, &o.conv, to_queue, q);
+    rc = convert_new(&o.render, to_queue, q, &c, err, sizeof(err));
     if (rc < 0) {
-        fprintf(stderr, PROG ": cannot set up libauparse: %s\n",
-                strerror(-rc));
+        fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    conv_set_full(c, queue_full);
+    convert_set_full(c, queue_full);
     while (!stop_signal) {
         struct pollfd p = { fd, POLLIN, 0 };
         ssize_t n;
 
         if (hup) {
             hup = 0;
-            outq_reopen(q);
+            outqueue_reopen(q);
         }
         /* Events still open are complete once input has been quiet for
          * the end-of-event timeout.  The poll also bounds how long a
          * signal that lands just before it can go unnoticed. */
-        rc = poll(&p, 1, conv_pending(c) ? EVASM_TIMEOUT * 1000 : 1000);
+        rc = poll(&p, 1, convert_pending(c) ? ASSEMBLER_TIMEOUT * 1000 : 1000);
+        print_notices(q);
         if (rc < 0) {
             rc = 0;
             if (errno == EINTR) {
@@ -389,8 +427,8 @@ main(int argc, char **argv)
             goto out;
         }
         if (rc == 0) {
-            if (conv_pending(c)) {
-                rc = conv_flush(c);
+            if (convert_pending(c)) {
+                rc = convert_flush(c, err, sizeof(err));
                 if (rc < 0) {
                     break;
                 }
@@ -410,31 +448,33 @@ main(int argc, char **argv)
         if (n == 0) {
             break;
         }
-        rc = conv_feed(c, buf, (size_t)n);
+        rc = convert_feed(c, buf, (size_t)n, err, sizeof(err));
         if (rc < 0) {
             break;
         }
         report_drops(c, &reported, &last, false);
     }
     if (rc >= 0) {
-        rc = conv_flush(c);
+        rc = convert_flush(c, err, sizeof(err));
     }
     report_drops(c, &reported, &last, true);
     if (rc < 0) {
-        /* The output failed for good: the queue has the reason */
-        outq_finish(q, 0, &left, err, sizeof(err));
-        fprintf(stderr, PROG ": %s\n", err[0] ? err : strerror(-rc));
+        char ignored[256];
+
+        /* The conversion stopped (the output failed for good, or memory
+         * ran out): err says why; stop the writer if it still runs */
+        outqueue_finish(q, 0, &left, ignored, sizeof(ignored));
+        print_notices(q);
+        fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    err[0] = '\0';
     /* A live stream (auditd's) ends within seconds even if the output
      * is stuck; a file's conversion waits for its output, until a
      * signal says to stop waiting */
     for (;;) {
         bool live = stop_signal || o.overflow;
 
-        rc = outq_finish(q, live ? DRAIN_MS : 1000, &left, err,
-                         sizeof(err));
+        rc = drain(q, live ? DRAIN_MS : 1000, &left, err, sizeof(err));
         if (rc != -ETIMEDOUT || live) {
             break;
         }
@@ -449,13 +489,13 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    status = conv_dropped(c) > 0 ? 1 : 0;
+    status = convert_dropped(c) > 0 ? 1 : 0;
     if (stop_signal) {
         status = 0;
     }
 out:
-    conv_free(c);
-    outq_free(q);
+    convert_free(c);
+    outqueue_free(q);
     conf_free(cf);
     if (fd > STDIN_FILENO) {
         close(fd);

@@ -144,12 +144,16 @@ type_name(enum json_type t)
     return "something else";
 }
 
+/* Store a copy of s as k's value; -ENOMEM with err filled */
 static int
-set_str(struct val *v, const char *s)
+set_str(struct val *v, const char *s, const struct conf_key *k, char *err,
+        size_t errsz)
 {
     char *copy = strdup(s);
 
     if (copy == NULL) {
+        snprintf(err, errsz, "out of memory keeping the value of %s",
+                 k->path);
         return -ENOMEM;
     }
     free(v->s);
@@ -205,12 +209,12 @@ conf_set(struct conf *c, const char *path, const char *value,
     case CONF_CHOICE:
         for (i = 0; k->choices[i] != NULL; i++) {
             if (strcmp(k->choices[i], value) == 0) {
-                return set_str(v, value);
+                return set_str(v, value, k, err, errsz);
             }
         }
         return bad_text(k, origin, value, err, errsz);
     case CONF_STR:
-        return set_str(v, value);
+        return set_str(v, value, k, err, errsz);
     case CONF_JSON: {
         struct json_object *o;
         enum json_tokener_error e;
@@ -220,7 +224,7 @@ conf_set(struct conf *c, const char *path, const char *value,
             return bad_text(k, origin, value, err, errsz);
         }
         json_object_put(o);
-        return set_str(v, value);
+        return set_str(v, value, k, err, errsz);
     }
     case CONF_LIST:
         if (strchr(value, '\n') != NULL) {
@@ -231,6 +235,8 @@ conf_set(struct conf *c, const char *path, const char *value,
             char *joined = malloc(strlen(v->s) + strlen(value) + 2);
 
             if (joined == NULL) {
+                snprintf(err, errsz, "%s: out of memory adding to %s",
+                         origin, k->path);
                 return -ENOMEM;
             }
             sprintf(joined, "%s\n%s", v->s, value);
@@ -238,7 +244,7 @@ conf_set(struct conf *c, const char *path, const char *value,
             v->s = joined;
             return 0;
         }
-        return set_str(v, value);
+        return set_str(v, value, k, err, errsz);
     }
     return -EINVAL;
 }
@@ -320,7 +326,7 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
     case CONF_JSON:
         return set_str(&c->v[idx], json_object_to_json_string_ext(o,
                        JSON_C_TO_STRING_PLAIN |
-                       JSON_C_TO_STRING_NOSLASHESCAPE));
+                       JSON_C_TO_STRING_NOSLASHESCAPE), k, err, errsz);
     case CONF_LIST: {
         size_t i, n;
         char *old;
@@ -351,7 +357,7 @@ set_json(struct conf *c, int idx, struct json_object *o, const char *origin,
                               o, i)), origin, err, errsz);
         }
         if (rc == 0 && c->v[idx].s == NULL) {
-            rc = set_str(&c->v[idx], "");
+            rc = set_str(&c->v[idx], "", k, err, errsz);
         }
         if (rc < 0) {
             free(c->v[idx].s);
@@ -417,6 +423,7 @@ conf_load_text(struct conf *c, const char *text, const char *origin,
     }
     tok = json_tokener_new();
     if (tok == NULL) {
+        snprintf(err, errsz, "%s: out of memory", origin);
         return -ENOMEM;
     }
     obj = json_tokener_parse_ex(tok, text, (int)len);
@@ -575,6 +582,7 @@ conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
 
     opts = calloc(c->n + 4, sizeof(*opts));
     if (opts == NULL) {
+        snprintf(err, errsz, "out of memory reading the command line");
         return -ENOMEM;
     }
     for (i = 0; i < c->n; i++) {

@@ -191,6 +191,8 @@ dec_feed(struct dec *d, const char *json, size_t len, const char *where,
             rc = buf_append(&d->first_host, d->msg.host.data, d->msg.host.len);
         }
         if (rc < 0) {
+            snprintf(err, errsz, "%s: cannot keep the recording's id and"
+                     " host: %s", d->where, strerror(-rc));
             return rc;
         }
         d->started = true;
@@ -336,14 +338,13 @@ dec_next(struct dec *d, struct pkt *p, char *err, size_t errsz)
             first = piece;
             first_len = n;
         } else {
-            if (pieces == 1) {
-                rc = buf_append(&d->io, first, first_len);
-                if (rc < 0) {
-                    return rc;
-                }
+            rc = pieces == 1 ? buf_append(&d->io, first, first_len) : 0;
+            if (rc == 0) {
+                rc = buf_append(&d->io, piece, n);
             }
-            rc = buf_append(&d->io, piece, n);
             if (rc < 0) {
+                snprintf(err, errsz, "%s: cannot gather the packet's"
+                         " pieces: %s", d->where, strerror(-rc));
                 return rc;
             }
         }

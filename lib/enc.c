@@ -717,6 +717,11 @@ enc_new(const struct enc_conf *conf, struct enc **pe, char *err, size_t errsz)
     e = NULL;
     rc = 0;
 out:
+    /* The checks above say what they refused; the rest is memory */
+    if (rc < 0 && rc != -EINVAL && err != NULL) {
+        snprintf(err, errsz, "cannot set up the encoder: %s",
+                 strerror(-rc));
+    }
     buf_fini(&head);
     enc_free(e);
     return rc;

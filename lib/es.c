@@ -74,6 +74,8 @@ split_urls(struct es *e, const char *list, char *err, size_t errsz)
         }
         e->urls[e->nurls] = strndup(p, n);
         if (e->urls[e->nurls] == NULL) {
+            snprintf(err, errsz, "out of memory reading the Elasticsearch URL"
+                     " list");
             return -ENOMEM;
         }
         if (strpbrk(e->urls[e->nurls], "?#") != NULL) {
@@ -106,6 +108,8 @@ es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
     }
     e = calloc(1, sizeof(*e));
     if (e == NULL) {
+        snprintf(err, errsz, "out of memory setting up the Elasticsearch"
+                 " client");
         return -ENOMEM;
     }
     e->conf = *conf;
@@ -119,6 +123,8 @@ es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
         (conf->cacert && !e->conf.cacert) || (conf->cert && !e->conf.cert) ||
         (conf->key && !e->conf.key)) {
         es_free(e);
+        snprintf(err, errsz, "out of memory setting up the Elasticsearch"
+                 " client");
         return -ENOMEM;
     }
     rc = split_urls(e, conf->baseurl, err, errsz);
@@ -131,6 +137,8 @@ es_new(const struct es_conf *conf, struct es **pe, char *err, size_t errsz)
     buf_init(&e->answer, ES_RESPONSE_MAX);
     if (e->curl == NULL || e->headers == NULL) {
         es_free(e);
+        snprintf(err, errsz, "out of memory setting up the Elasticsearch"
+                 " client");
         return -ENOMEM;
     }
     *pe = e;
@@ -649,6 +657,8 @@ es_hits_parse(const uint8_t *p, size_t n, struct es_hit **hits,
                 b = realloc(v, cap * sizeof(*v));
                 if (b == NULL) {
                     free(v);
+                    snprintf(err, errsz, "out of memory reading the hits of"
+                             " an Elasticsearch answer");
                     return -ENOMEM;
                 }
                 v = b;

@@ -39,6 +39,7 @@ reader_open_file(const char *path, struct reader **pr, char *err, size_t errsz)
 
     r = calloc(1, sizeof(*r));
     if (r == NULL) {
+        snprintf(err, errsz, "out of memory opening %s", path);
         return -ENOMEM;
     }
     r->fd = -1;
@@ -59,11 +60,13 @@ reader_open_file(const char *path, struct reader **pr, char *err, size_t errsz)
     }
     if (r->name == NULL) {
         rc = -ENOMEM;
+        snprintf(err, errsz, "out of memory opening %s", path);
         goto fail;
     }
     /* Allocated now, so the line scanner never works on a NULL buffer */
     rc = buf_reserve(&r->data, READ_CHUNK);
     if (rc < 0) {
+        snprintf(err, errsz, "out of memory opening %s", path);
         goto fail;
     }
     *pr = r;

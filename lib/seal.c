@@ -197,6 +197,7 @@ seal_msg_parse(const char *text, size_t len, struct json_object **obj,
     }
     tok = json_tokener_new_ex(CANON_DEPTH);
     if (tok == NULL) {
+        snprintf(err, errsz, "out of memory reading a message");
         return -ENOMEM;
     }
     o = json_tokener_parse_ex(tok, text, (int)len);
@@ -394,6 +395,7 @@ ring_add(struct seal_keyring *r, const char *path, char *err, size_t errsz)
     k.has_secret = false;
     nk = realloc(r->keys, (r->n + 1) * sizeof(*nk));
     if (nk == NULL) {
+        snprintf(err, errsz, "out of memory adding the key in %s", path);
         return -ENOMEM;
     }
     r->keys = nk;

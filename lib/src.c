@@ -588,6 +588,8 @@ es_fetch(struct lines *l, char *err, size_t errsz)
             body = page_body(l, l->have_last, l->last_id, size,
                              l->count_recs);
             if (body == NULL) {
+                snprintf(err, errsz, "out of memory asking Elasticsearch for"
+                         " messages");
                 return -ENOMEM;
             }
             rc = fetch_page(l->es, body, &l->page, &l->page_len, &l->hits,
@@ -930,6 +932,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
             json_object_put(terms);
             json_object_put(recs);
             json_object_put(aggs);
+            snprintf(err, errsz, "out of memory listing the recordings in"
+                     " Elasticsearch");
             return -ENOMEM;
         }
         snprintf(field, sizeof(field), "rec%s", suffix[k]);
@@ -965,6 +969,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     l->v = calloc(n ? n : 1, sizeof(*l->v));
     if (l->v == NULL) {
         json_object_put(a);
+        snprintf(err, errsz, "out of memory listing the recordings in"
+                 " Elasticsearch");
         return -ENOMEM;
     }
     for (i = 0, rc = 0; i < n && rc == 0; i++) {
@@ -973,6 +979,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     }
     json_object_put(a);
     if (rc < 0) {
+        snprintf(err, errsz, "cannot read the recordings Elasticsearch"
+                 " listed: %s", strerror(-rc));
         list_free(l);
     }
     return rc;
@@ -1094,6 +1102,7 @@ choose(struct lines *src, const char *name, const char *match,
     if (rc == 0 && chosen != NULL && l.n == 1) {
         *chosen = strdup(l.v[0].rec);
         if (*chosen == NULL) {
+            snprintf(err, errsz, "out of memory choosing the recording");
             rc = -ENOMEM;
         }
     }
@@ -1102,7 +1111,8 @@ choose(struct lines *src, const char *name, const char *match,
 }
 
 static int
-src_start(struct src *s, const char *match, bool lax, struct src **ps)
+src_start(struct src *s, const char *match, bool lax, struct src **ps,
+          char *err, size_t errsz)
 {
     int rc = dec_new(lax, &s->d);
 
@@ -1114,6 +1124,7 @@ src_start(struct src *s, const char *match, bool lax, struct src **ps)
         rc = dec_set_match(s->d, match);
     }
     if (rc < 0) {
+        snprintf(err, errsz, "cannot set up the decoder: %s", strerror(-rc));
         src_free(s);
         return rc;
     }
@@ -1130,6 +1141,7 @@ open_file(const char *path, const char *match, bool lax, struct src **ps,
     int rc;
 
     if (s == NULL) {
+        snprintf(err, errsz, "out of memory opening %s", path);
         return -ENOMEM;
     }
     /* A file is read once first; standard input cannot be read twice,
@@ -1151,7 +1163,7 @@ open_file(const char *path, const char *match, bool lax, struct src **ps,
         src_free(s);
         return rc;
     }
-    return src_start(s, match, lax, ps);
+    return src_start(s, match, lax, ps, err, errsz);
 }
 
 static int
@@ -1162,6 +1174,7 @@ open_journal(const struct src_journal_conf *jc, bool lax, struct src **ps,
     int rc;
 
     if (s == NULL) {
+        snprintf(err, errsz, "out of memory opening the journal");
         return -ENOMEM;
     }
     rc = lines_open_journal(&s->l, jc, err, errsz);
@@ -1178,7 +1191,7 @@ open_journal(const struct src_journal_conf *jc, bool lax, struct src **ps,
         src_free(s);
         return rc;
     }
-    return src_start(s, NULL, lax, ps);
+    return src_start(s, NULL, lax, ps, err, errsz);
 }
 
 static int
@@ -1189,6 +1202,7 @@ open_es(const struct src_es_conf *ec, bool lax, struct src **ps, char *err,
     int rc;
 
     if (s == NULL) {
+        snprintf(err, errsz, "out of memory opening Elasticsearch");
         return -ENOMEM;
     }
     rc = lines_open_es(&s->l, ec, err, errsz);
@@ -1223,7 +1237,7 @@ open_es(const struct src_es_conf *ec, bool lax, struct src **ps, char *err,
         src_free(s);
         return rc;
     }
-    return src_start(s, NULL, lax, ps);
+    return src_start(s, NULL, lax, ps, err, errsz);
 }
 
 int
@@ -1342,6 +1356,8 @@ src_next(struct src *s, struct pkt *p, char *err, size_t errsz)
         if (rc == 0) {
             rc = taken(s);
             if (rc < 0) {
+                snprintf(err, errsz, "%s: out of memory keeping the"
+                         " recording's id", where);
                 return rc;
             }
             ending_take(&s->pass, dec_msg(s->d)->id, json, len);

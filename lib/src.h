@@ -128,7 +128,12 @@ void src_recs_free(struct src_rec *recs, size_t n);
  */
 void src_rec_print(FILE *out, const struct src_rec *r);
 
-/* Follow the source as it grows (see reader_follow()) */
+/*
+ * Follow the source as it grows: at its end src_next() returns 0, and
+ * again later, instead of ending the pass.  A file's last line without
+ * its newline is then not taken yet (see reader_follow()); the journal
+ * and Elasticsearch are asked again for what came after.
+ */
 void src_follow(struct src *s, bool follow);
 
 /*
@@ -138,11 +143,20 @@ void src_follow(struct src *s, bool follow);
  */
 int src_next(struct src *s, struct pkt *p, char *err, size_t errsz);
 
-/* Start again from the recording's beginning */
+/*
+ * Start again from the recording's beginning.  Returns 0, or a negative
+ * errno value with err filled (standard input cannot go back).
+ */
 int src_rewind(struct src *s, char *err, size_t errsz);
 
-/* A descriptor readable when more may have come, or -1 */
+/*
+ * A descriptor readable when more may have come: a file's (see
+ * reader_wait_fd()), the journal's; or -1 where there is none to wait
+ * on (Elasticsearch, a file inotify cannot watch): poll with a timeout.
+ */
 int src_wait_fd(struct src *s);
+
+/* Take note that the descriptor of src_wait_fd() woke the caller */
 void src_waited(struct src *s);
 
 /*

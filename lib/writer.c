@@ -134,6 +134,7 @@ writer_open_file(const char *path, struct writer **pw, char *err, size_t errsz)
     int rc;
 
     if (w == NULL) {
+        snprintf(err, errsz, "out of memory opening %s", path);
         return -ENOMEM;
     }
     w->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -161,6 +162,8 @@ writer_open_syslog(const struct writer_syslog_conf *sc, struct writer **pw,
     }
     w = writer_alloc(W_SYSLOG, sc->socket);
     if (w == NULL) {
+        snprintf(err, errsz, "out of memory opening the syslog socket"
+                 " %s", sc->socket);
         return -ENOMEM;
     }
     w->addr.sun_family = AF_UNIX;
@@ -184,9 +187,8 @@ writer_open_journal(const struct writer_journal_conf *jc, struct writer **pw,
 {
     struct writer *w = writer_alloc(W_JOURNAL, "the journal");
 
-    (void)err;
-    (void)errsz;
     if (w == NULL) {
+        snprintf(err, errsz, "out of memory opening the journal");
         return -ENOMEM;
     }
     w->jc = *jc;
@@ -194,6 +196,7 @@ writer_open_journal(const struct writer_journal_conf *jc, struct writer **pw,
     w->juser = strdup(jc->user ? jc->user : "");
     if (w->jrec == NULL || w->juser == NULL) {
         writer_free(w);
+        snprintf(err, errsz, "out of memory opening the journal");
         return -ENOMEM;
     }
     *pw = w;

@@ -57,6 +57,8 @@ export_asciicast(struct src *s, FILE *out, char *err, size_t errsz)
         }
         rc = jesc_str(&text, p.data, p.len);
         if (rc < 0) {
+            snprintf(err, errsz, "cannot export a packet of %zu bytes: %s",
+                     p.len, strerror(-rc));
             break;
         }
         fprintf(out, "[%.3f, \"%s\", \"%.*s\"]\n", seconds(&p),

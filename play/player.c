@@ -423,6 +423,7 @@ take(struct play *pl, char *err, size_t errsz)
         uint8_t *b = realloc(pl->pk_data, pl->pk.len);
 
         if (b == NULL) {
+            snprintf(err, errsz, "out of memory keeping a packet");
             return -ENOMEM;
         }
         pl->pk_data = b;

@@ -99,7 +99,7 @@ main(int argc, char **argv)
     struct src_conf sc;
     struct src_rec *recs = NULL;
     size_t nrecs = 0, i;
-    char err[2048], note[4096], *end;
+    char err[2048] = "", note[4096], *end;
     int action = 0, status = 1, rc;
 
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {

@@ -1,5 +1,6 @@
 /*
- * The recording engine.
+ * The recording engine: one poll loop over the signal descriptor, the
+ * user's input, and the command's terminal or pipes.
  */
 #include "config.h"
 
@@ -217,7 +218,11 @@ on_signal(struct rec *r)
     }
 }
 
-/* Read the user's input and pass it on; returns false at its end */
+/*
+ * Read the user's input into inbuf, recording it if asked, for
+ * to_child() to pass on.  At its end, a piped command's input is closed;
+ * a terminal that cannot be read any more hangs the command up.
+ */
 static void
 on_stdin(struct rec *r)
 {

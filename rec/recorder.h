@@ -1,7 +1,8 @@
 /*
  * tlog-rec's recording engine (sessions that must not escape it are
- * recorded by the agent, rec/relay.c): runs a command under a new PTY (when standard input is a terminal) or pipes,
- * passes its I/O through, and records it.
+ * recorded by the agent, rec/relay.c): runs a command under a new PTY
+ * (when standard input is a terminal) or pipes, passes its I/O through,
+ * and records it.
  */
 #ifndef RECORDER_H
 #define RECORDER_H

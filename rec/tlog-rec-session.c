@@ -422,7 +422,7 @@ main(int argc, char **argv)
     static char *sargv[SHELL_ARGS_MAX];
     struct conf *c = NULL;
     struct shell_args a;
-    char err[1024], shellbuf[PATH_MAX], name0[PATH_MAX], rec[128];
+    char err[1024] = "", shellbuf[PATH_MAX], name0[PATH_MAX], rec[128];
     char from[256];
     const char *shell, *notice;
     bool login;

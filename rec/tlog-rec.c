@@ -23,7 +23,7 @@ main(int argc, char **argv)
     struct conf *c = NULL;
     struct ident id;
     struct recorder_conf cfg;
-    char err[1024], path[PATH_MAX];
+    char err[1024] = "", path[PATH_MAX];
     char *shell_argv[2];
     char **cmd_argv;
     int first, action, status = 1, r;

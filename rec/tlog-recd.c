@@ -195,7 +195,7 @@ main(int argc, char **argv)
     struct sigaction sa;
     struct recd_agent a;
     struct conf *c = NULL;
-    char err[1024];
+    char err[1024] = "";
     int action, status = 1, lsock = -1, r;
 
     if (conf_new(recd_conf_keys, recd_conf_nkeys, &c) < 0) {

@@ -357,6 +357,7 @@ emit(struct sealer *s, const struct seal_cp *cp, char *err, size_t errsz)
     int n, rc = 0;
 
     if (doc == NULL) {
+        snprintf(err, errsz, "out of memory writing a checkpoint");
         return -ENOMEM;
     }
     if (s->to_es) {
@@ -370,6 +371,7 @@ emit(struct sealer *s, const struct seal_cp *cp, char *err, size_t errsz)
     }
     free(doc);
     if (n < 0) {
+        snprintf(err, errsz, "out of memory writing a checkpoint");
         return -ENOMEM;
     }
     if (write(s->out_fd, text, (size_t)n) != n) {
@@ -575,6 +577,7 @@ flush_outbox(struct sealer *s, char *err, size_t errsz)
         OUTBOX_SEND_MAX;
     body = malloc(n + 1);
     if (body == NULL) {
+        snprintf(err, errsz, "out of memory reading the outbox");
         return -ENOMEM;
     }
     if (pread(s->out_fd, body, n, 0) != (ssize_t)n) {
@@ -819,7 +822,7 @@ main(int argc, char **argv)
 {
     static struct sealer s;
     struct rec *r, *next;
-    char err[2048];
+    char err[2048] = "";
     int action = 0, status = 1, rc;
     size_t b;
 

@@ -138,7 +138,11 @@ add_msg(struct verifier *v, const char *text, size_t len, const char *where,
     memcpy(v->msgs[v->nmsgs].digest, m.digest, SEAL_DIGEST_LEN);
     v->nmsgs++;
     json_object_put(o);
-    return v->host && v->rec ? 0 : -ENOMEM;
+    if (v->host == NULL || v->rec == NULL) {
+        snprintf(err, errsz, "%s: out of memory", where);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 /* Call fn on each line of path ("-": standard input) */
@@ -344,6 +348,8 @@ add_cp(struct verifier *v, const char *text, size_t len, const char *where,
                                        sizeof(*ncps)) : NULL;
     if (ncps == NULL) {
         seal_cp_clear(&cp);
+        snprintf(err, errsz, "out of memory keeping checkpoint %zu",
+                 v->ncps + 1);
         return -ENOMEM;
     }
     v->cps = ncps;
@@ -673,7 +679,11 @@ verify(struct verifier *v, struct verdict *vd, char *err, size_t errsz)
         check_msgs(v, sealed, nsealed, end, vd);
     }
     free(sealed);
-    return vd->status == 1 ? -ENOMEM : 0;
+    if (vd->status == 1) {
+        snprintf(err, errsz, "%s", vd->detail);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 int
@@ -681,7 +691,7 @@ main(int argc, char **argv)
 {
     static struct verifier v;
     struct verdict vd;
-    char err[2048];
+    char err[2048] = "";
     int action = 0, status = 1, rc;
     const char *reader;
     size_t k;

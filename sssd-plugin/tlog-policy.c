@@ -58,7 +58,7 @@ int
 main(int argc, char **argv)
 {
     struct conf *c = NULL;
-    char err[512];
+    char err[512] = "";
     int first = argc, action = 0, status;
 
     /* No keys: the policy's files are SSSD's, read by the modules too */

@@ -325,6 +325,49 @@ def syslog_waits():
               % event.get("serial"))
 
 
+@case("syslog output: with the queue full, the missing daemon is said at "
+      "once")
+def syslog_full_queue():
+    import select
+    import socket
+    with open(os.path.join(SRC, "tests", "aushape", "real.log"), "rb") as f:
+        one = f.read()
+    # Far more than the queue holds: conversion waits for room, and the
+    # writer's word of the missing daemon must come out meanwhile
+    log = os.path.join(tmp, "many.log")
+    with open(log, "wb") as f:
+        f.write(one * 20)
+    want = len(subprocess.run([AUSHAPE, "--events-per-doc=none", log],
+                              capture_output=True,
+                              check=True).stdout.splitlines())
+    path = os.path.join(tmp, "full.sock")
+    p = subprocess.Popen([AUSHAPE, "--events-per-doc=none", "-o", "syslog",
+                          "--queue-size=4096", "--syslog-socket", path, log],
+                         stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([p.stderr], [], [], 5)
+        check(ready, "nothing said of the missing daemon within 5 s")
+        line = p.stderr.readline().decode()
+        check("full.sock: send failed: No such file or directory; trying "
+              "again" in line, "no word of the missing daemon: %r" % line)
+        check(p.poll() is None, "aushape gave up (status %r)" % p.poll())
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(path)
+        s.settimeout(10)
+        got = 0
+        while got < want:
+            s.recv(1 << 20)
+            got += 1
+        s.close()
+        check(p.wait(timeout=30) == 0, "exit status %r" % p.returncode)
+        rest = p.stderr.read().decode()
+        check("takes events again" in rest, "stderr %r" % rest)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 @case("contrib: the rsyslog configuration for audit events is valid")
 def contrib_rsyslog():
     conf = os.path.join(tmp, "rsyslog-aushape.conf")

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "conv.h"
+#include "convert.h"
 #include "testlib.h"
 
 /* Converted events: the JSON texts and their parsed objects */
@@ -24,10 +24,12 @@ struct events {
 };
 
 static int
-collect(void *data, const uint8_t *p, size_t n)
+collect(void *data, const uint8_t *p, size_t n, char *err, size_t errsz)
 {
     struct events *e = data;
 
+    (void)err;
+    (void)errsz;
     if (e->refuse > 0 && e->n == 1) {
         e->refuse--;
         return -ENOBUFS;
@@ -77,33 +79,35 @@ slurp(const char *name, size_t *len)
     return buf;
 }
 
-static const struct conv_opts ndjson = {
+static const struct render_conf ndjson = {
     .base = 0, .fold = 0, .indent = 4, .max_event = SIZE_MAX,
 };
 
 /* Convert text[0..n) fed in pieces of split bytes (0: whole) */
 static void
-convert(const char *text, size_t n, const struct conv_opts *o,
+convert(const char *text, size_t n, const struct render_conf *o,
         size_t split, struct events *e)
 {
-    struct conv *c;
+    struct convert *c;
+    char err[256];
     size_t i;
 
-    ck_assert_int_eq(conv_new(&c, o, collect, e), 0);
+    ck_assert_int_eq(convert_new(o, collect, e, &c, err, sizeof(err)), 0);
     if (split == 0) {
-        ck_assert_int_eq(conv_feed(c, text, n), 0);
+        ck_assert_int_eq(convert_feed(c, text, n, err, sizeof(err)), 0);
     } else {
         for (i = 0; i < n; i += split) {
-            ck_assert_int_eq(conv_feed(c, text + i,
-                                       n - i < split ? n - i : split), 0);
+            ck_assert_int_eq(convert_feed(c, text + i,
+                                          n - i < split ? n - i : split,
+                                          err, sizeof(err)), 0);
         }
     }
-    ck_assert_int_eq(conv_flush(c), 0);
-    conv_free(c);
+    ck_assert_int_eq(convert_flush(c, err, sizeof(err)), 0);
+    convert_free(c);
 }
 
 static void
-convert_file(const char *name, const struct conv_opts *o, struct events *e)
+convert_file(const char *name, const struct render_conf *o, struct events *e)
 {
     size_t n;
     char *text = slurp(name, &n);
@@ -404,7 +408,7 @@ START_TEST(test_size_limit)
 {
     struct events e = { .n = 0 };
     struct events full = { .n = 0 };
-    struct conv_opts o = ndjson;
+    struct render_conf o = ndjson;
     json_object *ev;
     json_object *trimmed;
     size_t i;
@@ -440,7 +444,7 @@ END_TEST
 START_TEST(test_with_text)
 {
     struct events e = { .n = 0 };
-    struct conv_opts o = ndjson;
+    struct render_conf o = ndjson;
     size_t n;
     char *log = slurp("paths-reversed.log", &n);
     json_object *text;
@@ -480,7 +484,7 @@ END_TEST
 START_TEST(test_layout)
 {
     struct events e = { .n = 0 };
-    struct conv_opts o = ndjson;
+    struct render_conf o = ndjson;
     const char *t;
 
     /* Default layout: objects and arrays to depth 4 unfolded */
@@ -505,7 +509,7 @@ START_TEST(test_cache_changes_nothing)
 {
     struct events a = { .n = 0 };
     struct events b = { .n = 0 };
-    struct conv_opts o = ndjson;
+    struct render_conf o = ndjson;
     size_t i;
 
     o.no_cache = true;
@@ -536,6 +540,55 @@ START_TEST(test_dropped_count)
 }
 END_TEST
 
+/* An output that takes two events, then fails for good */
+struct failing {
+    size_t taken;
+    bool say;           /* fill the message buffer when failing */
+};
+
+static int
+fail_third(void *data, const uint8_t *p, size_t n, char *err, size_t errsz)
+{
+    struct failing *f = data;
+
+    (void)p;
+    (void)n;
+    if (f->taken == 2) {
+        if (f->say) {
+            snprintf(err, errsz, "the output is gone");
+        }
+        return -EIO;
+    }
+    f->taken++;
+    return 0;
+}
+
+START_TEST(test_output_error)
+{
+    struct failing f = { .taken = 0, .say = _i == 0 };
+    struct convert *c;
+    char err[256];
+    size_t n;
+    char *text = slurp("real.log", &n);
+    const char *want = _i == 0 ? "the output is gone" :
+                       "cannot hand an event out: Input/output error";
+
+    ck_assert_int_eq(convert_new(&ndjson, fail_third, &f, &c, err,
+                                 sizeof(err)), 0);
+    strcpy(err, "untouched");
+    /* The conversion stops at the failure, and says why once per call */
+    ck_assert_int_eq(convert_feed(c, text, n, err, sizeof(err)), -EIO);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(f.taken, 2);
+    strcpy(err, "untouched");
+    ck_assert_int_eq(convert_flush(c, err, sizeof(err)), -EIO);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(f.taken, 2);
+    convert_free(c);
+    free(text);
+}
+END_TEST
+
 static Suite *
 aushape_suite(void)
 {
@@ -555,6 +608,7 @@ aushape_suite(void)
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_cache_changes_nothing);
     tcase_add_test(tc, test_dropped_count);
+    tcase_add_loop_test(tc, test_output_error, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -774,6 +774,8 @@ audit_events_add(struct json_object *events, struct json_object *answer,
         }
         rc = event_new(member(hit, "_source"), start_ms, &ev);
         if (rc < 0) {
+            snprintf(err, errsz, "cannot list audit event %zu: %s", i + 1,
+                     strerror(-rc));
             return rc;
         }
         if (ev == NULL) {
@@ -784,6 +786,7 @@ audit_events_add(struct json_object *events, struct json_object *answer,
             continue;
         }
         if (audit_json_push(events, ev) < 0) {
+            snprintf(err, errsz, "out of memory listing audit events");
             return -ENOMEM;
         }
     }

@@ -239,6 +239,7 @@ audit_query_session(const struct audit_rec *r, long long margin_ms,
     snprintf(ses, sizeof(ses), "%lld", r->session);
     should = json_object_new_array();
     if (should == NULL) {
+        snprintf(err, errsz, "out of memory building the audit query");
         return -ENOMEM;
     }
     /* the commands, and the session's own user-space events */
@@ -274,6 +275,7 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
     }
     should = json_object_new_array();
     if (should == NULL) {
+        snprintf(err, errsz, "out of memory building the audit query");
         return -ENOMEM;
     }
     for (i = 0; rc == 0 && audit_login_type(i) != NULL; i++) {

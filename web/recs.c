@@ -273,6 +273,7 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
                                                                       0));
 
         if (info == NULL) {
+            snprintf(err, errsz, "out of memory reading recording %s", rec);
             rc = -ENOMEM;
         } else {
             *result = info;

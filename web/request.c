@@ -40,6 +40,7 @@ request_login(const char *p, size_t n, char *user, char *password,
     int rc = -EINVAL;
 
     if (tok == NULL) {
+        snprintf(err, errsz, "out of memory reading the login request");
         return -ENOMEM;
     }
     if (n <= (size_t)0x7fffffff) {

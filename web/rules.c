@@ -148,6 +148,7 @@ rules_parse(const char *text, struct rules **pr, char *err, size_t errsz)
 
     r = calloc(1, sizeof(*r));
     if (r == NULL) {
+        snprintf(err, errsz, "out of memory reading the access rules");
         return -ENOMEM;
     }
     r->root = json_tokener_parse_verbose(text, &e);

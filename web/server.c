@@ -194,6 +194,7 @@ server_start(const struct server_conf *conf, int fd, struct server **ps,
                      MHD_ALLOW_SUSPEND_RESUME;
 
     if (s == NULL) {
+        snprintf(err, errsz, "out of memory starting the HTTP server");
         return -ENOMEM;
     }
     s->conf = *conf;

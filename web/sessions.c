@@ -202,6 +202,7 @@ delete_ids(struct sessions *s, const char *const *ids, size_t n,
 
     text = p = malloc(cap);
     if (text == NULL) {
+        snprintf(err, errsz, "out of memory deleting sessions");
         return -ENOMEM;
     }
     /* the ids are hex digests, the index a configured name */

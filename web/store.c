@@ -131,6 +131,7 @@ store_new(const char *urls, const char *pattern, struct store **ps,
     int rc;
 
     if (s == NULL) {
+        snprintf(err, errsz, "out of memory setting up the store");
         return -ENOMEM;
     }
     pthread_mutex_init(&s->lock, NULL);

@@ -150,6 +150,7 @@ message(struct es *e, const struct opts *o, const char *order,
     int rc = -ENOMEM;
 
     if (filter == NULL) {
+        snprintf(err, errsz, "out of memory building the query");
         return -ENOMEM;
     }
     json_object_array_add(filter, term("rec", o->rec));
@@ -163,6 +164,8 @@ message(struct es *e, const struct opts *o, const char *order,
                               "{\"bool\":{\"filter\":%s}}}", order, f) >= 0) {
         rc = es_search(e, body, answer, err, errsz);
         free(body);
+    } else {
+        snprintf(err, errsz, "out of memory building the query");
     }
     json_object_put(filter);
     return rc;
@@ -231,6 +234,7 @@ rec_info_get(struct es *e, const struct opts *o, struct rec_info *ri,
     ri->host = strdup(str_of(s1, "host"));
     ri->user = strdup(str_of(s1, "user"));
     if (ri->host == NULL || ri->user == NULL) {
+        snprintf(err, errsz, "out of memory reading recording %s", o->rec);
         rc = -ENOMEM;
         goto out;
     }

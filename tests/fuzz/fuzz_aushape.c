@@ -10,20 +10,22 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "conv.h"
+#include "convert.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t limit;
 
 static int
-check(void *ctx, const uint8_t *p, size_t n)
+check(void *ctx, const uint8_t *p, size_t n, char *err, size_t errsz)
 {
     json_tokener *tok = json_tokener_new();
     json_object *o;
     json_object *serial;
 
     (void)ctx;
+    (void)err;
+    (void)errsz;
     if (tok == NULL) {
         abort();
     }
@@ -42,8 +44,9 @@ check(void *ctx, const uint8_t *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct conv_opts o = { .fold = 0, .indent = 4 };
-    struct conv *c;
+    struct render_conf o = { .fold = 0, .indent = 4 };
+    struct convert *c;
+    char err[256];
     size_t split;
 
     if (size < 2) {
@@ -51,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The first byte picks the options and where the input is cut */
     o.with_text = data[0] & 1;
-    o.max_event = data[0] & 2 ? CONV_EVENT_MIN : SIZE_MAX;
+    o.max_event = data[0] & 2 ? RENDER_EVENT_MIN : SIZE_MAX;
     o.fold = data[0] & 4 ? 3 : 0;
     o.base = data[0] & 8 ? 1 : 0;
     limit = o.max_event;
@@ -61,12 +64,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (split > size) {
         split = size;
     }
-    if (conv_new(&c, &o, check, NULL) != 0) {
+    if (convert_new(&o, check, NULL, &c, err, sizeof(err)) != 0) {
         abort();
     }
-    conv_feed(c, data, split);
-    conv_feed(c, data + split, size - split);
-    conv_flush(c);
-    conv_free(c);
+    convert_feed(c, data, split, err, sizeof(err));
+    convert_feed(c, data + split, size - split, err, sizeof(err));
+    convert_flush(c, err, sizeof(err));
+    convert_free(c);
     return 0;
 }

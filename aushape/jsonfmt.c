@@ -6,27 +6,78 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "ajson.h"
+#include "jsonfmt.h"
 #include "jesc.h"
 
-void
-ajson_init(struct ajson *j, struct buf *b, size_t base, size_t fold,
-           size_t indent)
+struct jsonfmt {
+    struct buf *b;          /* output, not owned */
+    size_t fold;            /* depth from which containers stay inline */
+    size_t indent;          /* spaces per level */
+    size_t depth;           /* current depth: open containers + base */
+    size_t base;            /* depth of the outermost value */
+    bool after_key;         /* a key was written, its value comes next */
+    bool first[JSONFMT_MAX_DEPTH];  /* no member written yet at depth */
+    char close[JSONFMT_MAX_DEPTH];  /* closing bracket at depth */
+};
+
+int
+jsonfmt_new(size_t fold, size_t indent, struct jsonfmt **pj, char *err,
+            size_t errsz)
 {
-    j->b = b;
+    struct jsonfmt *j = calloc(1, sizeof(*j));
+
+    if (j == NULL) {
+        snprintf(err, errsz, "out of memory for the JSON writer");
+        return -ENOMEM;
+    }
     j->fold = fold;
     j->indent = indent;
+    *pj = j;
+    return 0;
+}
+
+void
+jsonfmt_free(struct jsonfmt *j)
+{
+    free(j);
+}
+
+void
+jsonfmt_start(struct jsonfmt *j, struct buf *b, size_t base)
+{
+    j->b = b;
     j->depth = base;
     j->base = base;
     j->after_key = false;
     j->first[base] = true;
 }
 
+void
+jsonfmt_mark(const struct jsonfmt *j, struct jsonfmt_mark *m)
+{
+    m->len = j->b->len;
+    m->depth = j->depth;
+    m->after_key = j->after_key;
+    m->first = j->first[j->depth];
+}
+
+void
+jsonfmt_rewind(struct jsonfmt *j, const struct jsonfmt_mark *m)
+{
+    /* An item only changes the state at its own depth and deeper, and
+     * deeper levels are set up again when a container opens there */
+    j->b->len = m->len;
+    j->depth = m->depth;
+    j->after_key = m->after_key;
+    j->first[m->depth] = m->first;
+}
+
 /* Line break and indentation for depth d */
 static int
-newline(struct ajson *j, size_t d)
+newline(struct jsonfmt *j, size_t d)
 {
     size_t n = d * j->indent;
     int rc = buf_reserve(j->b, n + 1);
@@ -42,7 +93,7 @@ newline(struct ajson *j, size_t d)
 
 /* Separator and layout before a member at the current depth */
 static int
-member(struct ajson *j)
+member(struct jsonfmt *j)
 {
     int rc;
 
@@ -68,11 +119,11 @@ member(struct ajson *j)
 }
 
 int
-ajson_open(struct ajson *j, char bracket)
+jsonfmt_open(struct jsonfmt *j, char bracket)
 {
     int rc;
 
-    if (j->depth + 1 >= AJSON_MAX_DEPTH) {
+    if (j->depth + 1 >= JSONFMT_MAX_DEPTH) {
         return -E2BIG;
     }
     rc = member(j);
@@ -90,7 +141,7 @@ ajson_open(struct ajson *j, char bracket)
 }
 
 int
-ajson_close(struct ajson *j)
+jsonfmt_close(struct jsonfmt *j)
 {
     char bracket = j->close[j->depth];
     bool empty = j->first[j->depth];
@@ -107,7 +158,7 @@ ajson_close(struct ajson *j)
 }
 
 int
-ajson_key(struct ajson *j, const char *key)
+jsonfmt_key(struct jsonfmt *j, const char *key)
 {
     size_t n = strlen(key);
     int rc = member(j);
@@ -121,7 +172,7 @@ ajson_key(struct ajson *j, const char *key)
         return rc;
     }
     j->b->data[j->b->len++] = '"';
-    rc = ajson_escape(j->b, (const uint8_t *)key, n);
+    rc = jsonfmt_escape(j->b, (const uint8_t *)key, n);
     j->b->data[j->b->len++] = '"';
     j->b->data[j->b->len++] = ':';
     j->after_key = true;
@@ -129,13 +180,13 @@ ajson_key(struct ajson *j, const char *key)
 }
 
 int
-ajson_escape(struct buf *b, const uint8_t *p, size_t n)
+jsonfmt_escape(struct buf *b, const uint8_t *p, size_t n)
 {
     return jesc_str(b, p, n);
 }
 
 int
-ajson_str(struct ajson *j, const void *p, size_t n)
+jsonfmt_str(struct jsonfmt *j, const void *p, size_t n)
 {
     int rc = member(j);
 
@@ -147,19 +198,19 @@ ajson_str(struct ajson *j, const void *p, size_t n)
         return rc;
     }
     j->b->data[j->b->len++] = '"';
-    rc = ajson_escape(j->b, p, n);
+    rc = jsonfmt_escape(j->b, p, n);
     j->b->data[j->b->len++] = '"';
     return rc;
 }
 
 int
-ajson_cstr(struct ajson *j, const char *s)
+jsonfmt_cstr(struct jsonfmt *j, const char *s)
 {
-    return ajson_str(j, s, strlen(s));
+    return jsonfmt_str(j, s, strlen(s));
 }
 
 int
-ajson_u64(struct ajson *j, uint64_t v)
+jsonfmt_u64(struct jsonfmt *j, uint64_t v)
 {
     char tmp[24];
     int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);

@@ -4,16 +4,16 @@
  *
  *     [node=NAME ]type=TYPE msg=audit(SECONDS.MILLIS:SERIAL): FIELDS
  */
-#ifndef AREC_H
-#define AREC_H
+#ifndef RECORD_H
+#define RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Longest node name kept; longer ones are an error */
-#define AREC_NODE_MAX 255
+#define RECORD_NODE_MAX 255
 
-struct arec {
+struct record {
     const char *node;       /* node name, node_len bytes; NULL if none */
     size_t node_len;
     const char *type;       /* type name as written, type_len bytes */
@@ -28,20 +28,20 @@ struct arec {
 
 /*
  * Parse the header of line[0..n) (no newline) into *r, which points
- * into line.  Returns 0, or -EINVAL with a reason in err (errlen bytes)
+ * into line.  Returns 0, or -EINVAL with a reason in err (errsz bytes)
  * when the line is not an audit record.
  */
-int arec_parse(const char *line, size_t n, struct arec *r,
-               char *err, size_t errlen);
+int record_parse(const char *line, size_t n, struct record *r,
+                 char *err, size_t errsz);
 
 /*
  * Check the fields of a parsed record for damage a parser would
  * silently swallow: a quoted value that never ends.  Returns 0, or
  * -EINVAL with a reason in err.
  */
-int arec_check_body(const struct arec *r, char *err, size_t errlen);
+int record_check_body(const struct record *r, char *err, size_t errsz);
 
 /* True for types whose events always have exactly one record */
-int arec_single(int type_num);
+int record_single(int type_num);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arec.h"
+#include "record.h"
 
 /* Parse decimal digits at *p (before end) into *v; 0 or -1 */
 static int
@@ -93,13 +93,13 @@ type_number(const char *t, size_t n)
 }
 
 int
-arec_parse(const char *line, size_t n, struct arec *r,
-           char *err, size_t errlen)
+record_parse(const char *line, size_t n, struct record *r,
+             char *err, size_t errsz)
 {
     const char *p = line;
     const char *end = line + n;
     const char *s;
-    struct arec x = { .node = NULL };
+    struct record x = { .node = NULL };
     uint64_t v;
 
     if (lit(&p, end, "node=") == 0) {
@@ -107,8 +107,8 @@ arec_parse(const char *line, size_t n, struct arec *r,
         while (p < end && *p != ' ') {
             p++;
         }
-        if (p == end || p == s || (size_t)(p - s) > AREC_NODE_MAX) {
-            snprintf(err, errlen, "bad node name");
+        if (p == end || p == s || (size_t)(p - s) > RECORD_NODE_MAX) {
+            snprintf(err, errsz, "bad node name");
             return -EINVAL;
         }
         x.node = s;
@@ -116,7 +116,7 @@ arec_parse(const char *line, size_t n, struct arec *r,
         p++;
     }
     if (lit(&p, end, "type=") < 0) {
-        snprintf(err, errlen, "no \"type=\" at the start");
+        snprintf(err, errsz, "no \"type=\" at the start");
         return -EINVAL;
     }
     s = p;
@@ -124,27 +124,27 @@ arec_parse(const char *line, size_t n, struct arec *r,
         p++;
     }
     if (p == s) {
-        snprintf(err, errlen, "empty record type");
+        snprintf(err, errsz, "empty record type");
         return -EINVAL;
     }
     x.type = s;
     x.type_len = (size_t)(p - s);
     if (lit(&p, end, " msg=audit(") < 0) {
-        snprintf(err, errlen, "no \"msg=audit(\" after the type");
+        snprintf(err, errsz, "no \"msg=audit(\" after the type");
         return -EINVAL;
     }
     if (digits(&p, end, &v, 12) < 0 || lit(&p, end, ".") < 0) {
-        snprintf(err, errlen, "bad time stamp");
+        snprintf(err, errsz, "bad time stamp");
         return -EINVAL;
     }
     x.sec = (int64_t)v;
     if (digits(&p, end, &v, 3) < 0 || lit(&p, end, ":") < 0) {
-        snprintf(err, errlen, "bad milliseconds in the time stamp");
+        snprintf(err, errsz, "bad milliseconds in the time stamp");
         return -EINVAL;
     }
     x.ms = (unsigned)v;
     if (digits(&p, end, &v, 19) < 0 || lit(&p, end, "):") < 0) {
-        snprintf(err, errlen, "bad event serial");
+        snprintf(err, errsz, "bad event serial");
         return -EINVAL;
     }
     x.serial = v;
@@ -159,7 +159,7 @@ arec_parse(const char *line, size_t n, struct arec *r,
 }
 
 int
-arec_check_body(const struct arec *r, char *err, size_t errlen)
+record_check_body(const struct record *r, char *err, size_t errsz)
 {
     const char *p = r->body;
     const char *end = r->body + r->body_len;
@@ -176,7 +176,7 @@ arec_check_body(const struct arec *r, char *err, size_t errlen)
         q = p[1];
         close = memchr(p + 2, q, (size_t)(end - p - 2));
         if (close == NULL) {
-            snprintf(err, errlen,
+            snprintf(err, errsz,
                      "quoted value at byte %zu never ends "
                      "(truncated record?)",
                      (size_t)(p + 1 - r->body));
@@ -189,7 +189,7 @@ arec_check_body(const struct arec *r, char *err, size_t errlen)
 }
 
 int
-arec_single(int type_num)
+record_single(int type_num)
 {
     /* User-space messages are one record each */
     return (type_num >= AUDIT_FIRST_USER_MSG &&

@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,14 @@
 
 #include "buf.h"
 #include "fdio.h"
-#include "outq.h"
+#include "outqueue.h"
 #include "writer.h"
 
 #define PROG "aushape"
+
+/* Notices from the writer kept for the main thread to print */
+#define NOTICES 16
+#define NOTICE_MAX 256
 
 struct item {
     struct item *next;
@@ -28,8 +34,8 @@ struct item {
     uint8_t data[];
 };
 
-struct outq {
-    struct outq_opts o;
+struct outqueue {
+    struct outqueue_conf o;
     int fd;                     /* -1 for syslog */
     bool own_fd;
     struct writer *w;           /* syslog */
@@ -48,6 +54,10 @@ struct outq {
     bool waiting;               /* the writer waits for items */
     int error;                  /* the writer's error */
     char errmsg[256];
+    char notice[NOTICES][NOTICE_MAX];   /* oldest at notice_first */
+    size_t notice_first;
+    size_t notices;
+    uint64_t notices_lost;      /* posted while all were taken */
     atomic_bool reopen;
     /* Writer-only state */
     struct buf doc;             /* output gathered for a write(), or
@@ -58,7 +68,7 @@ struct outq {
 };
 
 static int
-open_file(struct outq *q, char *err, size_t errlen)
+open_file(struct outqueue *q, char *err, size_t errsz)
 {
     int fd;
 
@@ -71,7 +81,7 @@ open_file(struct outq *q, char *err, size_t errlen)
     if (fd < 0) {
         int e = errno;
 
-        snprintf(err, errlen, "cannot open output file %s: %s (check the"
+        snprintf(err, errsz, "cannot open output file %s: %s (check the"
                  " directory and its permissions, or name another with -f)",
                  q->o.path, strerror(e));
         return -e;
@@ -86,7 +96,7 @@ open_file(struct outq *q, char *err, size_t errlen)
 
 /* Write out what put() gathered for a file */
 static int
-flush_out(struct outq *q)
+flush_out(struct outqueue *q)
 {
     int rc = 0;
 
@@ -102,7 +112,7 @@ flush_out(struct outq *q)
  * the document for syslog.
  */
 static int
-put(struct outq *q, const void *p, size_t n)
+put(struct outqueue *q, const void *p, size_t n)
 {
     int rc = buf_append(&q->doc, p, n);
 
@@ -114,7 +124,7 @@ put(struct outq *q, const void *p, size_t n)
 
 /* Line break and one level of indentation, as the layout wants */
 static int
-put_break(struct outq *q, size_t level)
+put_break(struct outqueue *q, size_t level)
 {
     char sp[64];
     size_t n = level * q->o.indent;
@@ -134,15 +144,40 @@ put_break(struct outq *q, size_t level)
     return rc;
 }
 
+/* Leave a notice for the main thread, which prints it */
+static void
+post_notice(struct outqueue *q, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+post_notice(struct outqueue *q, const char *fmt, ...)
+{
+    va_list ap;
+
+    pthread_mutex_lock(&q->lock);
+    if (q->notices == NOTICES) {
+        q->notices_lost++;
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(q->notice[(q->notice_first + q->notices) % NOTICES],
+                  NOTICE_MAX, fmt, ap);
+        va_end(ap);
+        q->notices++;
+        /* A push waiting for room returns to let it be printed */
+        pthread_cond_broadcast(&q->room);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
 /*
  * Syslog: send the document built so far as one datagram.  A busy or
- * absent daemon is waited for, and said so once on stderr: meanwhile
+ * absent daemon is waited for, and said so once in a notice: meanwhile
  * the queue fills and, past its bound, whole events are dropped and
- * counted.  Waiting ends with the process (outq_finish's time limit).
+ * counted.  Waiting ends with the process (outqueue_finish's time limit).
  * A document too large for a datagram is an error.
  */
 static int
-send_doc(struct outq *q)
+send_doc(struct outqueue *q)
 {
     const struct timespec pause = { 0, 50000000 };
     bool told = false;
@@ -154,9 +189,9 @@ send_doc(struct outq *q)
     while ((rc = writer_write(q->w, (const char *)q->doc.data, q->doc.len,
                               0)) < 0) {
         if (rc == -EMSGSIZE) {
-            fprintf(stderr, PROG ": an event of %zu bytes is too large for "
-                    "the syslog socket and is lost; limit events with "
-                    "--max-event-size\n", q->doc.len);
+            post_notice(q, "an event of %zu bytes is too large for the "
+                        "syslog socket and is lost; limit events with "
+                        "--max-event-size", q->doc.len);
             rc = 0;
             break;
         }
@@ -164,20 +199,20 @@ send_doc(struct outq *q)
             break;
         }
         if (!told) {
-            fprintf(stderr, PROG ": %s; trying again\n", writer_error(q->w));
+            post_notice(q, "%s; trying again", writer_error(q->w));
             told = true;
         }
         nanosleep(&pause, NULL);
     }
     if (rc == 0 && told) {
-        fprintf(stderr, PROG ": the syslog daemon takes events again\n");
+        post_notice(q, "the syslog daemon takes events again");
     }
     q->doc.len = 0;
     return rc;
 }
 
 static int
-close_doc(struct outq *q)
+close_doc(struct outqueue *q)
 {
     int rc = 0;
 
@@ -202,7 +237,7 @@ close_doc(struct outq *q)
 
 /* Write one event with the document framing around it */
 static int
-write_event(struct outq *q, const struct item *it)
+write_event(struct outqueue *q, const struct item *it)
 {
     long per = q->o.per_doc;
     int rc = 0;
@@ -243,11 +278,14 @@ write_event(struct outq *q, const struct item *it)
 
 /* Record a writing error for the main thread */
 static void
-set_error(struct outq *q, const char *msg, int rc)
+set_error(struct outqueue *q, const char *msg, int rc)
 {
     pthread_mutex_lock(&q->lock);
     if (msg != NULL) {
         snprintf(q->errmsg, sizeof(q->errmsg), "%s", msg);
+    } else if (rc == -ENOMEM) {
+        snprintf(q->errmsg, sizeof(q->errmsg), "out of memory gathering"
+                 " output");
     } else {
         snprintf(q->errmsg, sizeof(q->errmsg), "cannot write output: %s"
                  " (is its disk full, or its reader gone?)", strerror(-rc));
@@ -258,7 +296,7 @@ set_error(struct outq *q, const char *msg, int rc)
 static void *
 writer(void *arg)
 {
-    struct outq *q = arg;
+    struct outqueue *q = arg;
     int rc = 0;
 
     for (;;) {
@@ -359,16 +397,16 @@ writer(void *arg)
 }
 
 int
-outq_new(struct outq **pq, const struct outq_opts *o, char *err,
-         size_t errlen)
+outqueue_new(const struct outqueue_conf *o, struct outqueue **pq, char *err,
+             size_t errsz)
 {
-    struct outq *q = calloc(1, sizeof(*q));
+    struct outqueue *q = calloc(1, sizeof(*q));
     sigset_t all;
     sigset_t old;
     int rc;
 
     if (q == NULL) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errsz, "out of memory for the output queue");
         return -ENOMEM;
     }
     q->o = *o;
@@ -380,17 +418,17 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
     pthread_cond_init(&q->room, NULL);
     atomic_init(&q->reopen, false);
     if (o->path != NULL) {
-        rc = open_file(q, err, errlen);
+        rc = open_file(q, err, errsz);
     } else {
         struct writer_syslog_conf sc = {
             .socket = o->syslog_socket, .ident = PROG,
             .facility = o->syslog_facility, .priority = o->syslog_prio,
         };
 
-        rc = writer_open_syslog(&sc, &q->w, err, errlen);
+        rc = writer_open_syslog(&sc, &q->w, err, errsz);
     }
     if (rc < 0) {
-        outq_free(q);
+        outqueue_free(q);
         return rc;
     }
     /* Signals are for the main thread: it is the one in read() */
@@ -399,9 +437,9 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
     rc = -pthread_create(&q->thread, NULL, writer, q);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
-        snprintf(err, errlen, "cannot start the writer thread: %s",
+        snprintf(err, errsz, "cannot start the writer thread: %s",
                  strerror(-rc));
-        outq_free(q);
+        outqueue_free(q);
         return rc;
     }
     q->started = true;
@@ -410,7 +448,8 @@ outq_new(struct outq **pq, const struct outq_opts *o, char *err,
 }
 
 int
-outq_push(struct outq *q, const uint8_t *p, size_t n)
+outqueue_push(struct outqueue *q, const uint8_t *p, size_t n, char *err,
+              size_t errsz)
 {
     struct item *it;
     int rc = 0;
@@ -418,10 +457,16 @@ outq_push(struct outq *q, const uint8_t *p, size_t n)
     pthread_mutex_lock(&q->lock);
     while (q->o.wait && !q->done && q->bytes + n > q->o.max_bytes &&
            q->count > 0) {
+        if (q->notices > 0) {
+            pthread_mutex_unlock(&q->lock);
+            return -EAGAIN;
+        }
         pthread_cond_wait(&q->room, &q->lock);
     }
     if (q->done) {
         rc = q->error < 0 ? q->error : -EPIPE;
+        snprintf(err, errsz, "%s", q->error < 0 ? q->errmsg :
+                 "the output's writer has stopped");
     } else if (q->bytes + n > q->o.max_bytes && q->count > 0) {
         rc = -ENOBUFS;
     }
@@ -453,7 +498,7 @@ outq_push(struct outq *q, const uint8_t *p, size_t n)
 }
 
 bool
-outq_full(struct outq *q)
+outqueue_full(struct outqueue *q)
 {
     bool full;
 
@@ -466,15 +511,36 @@ outq_full(struct outq *q)
     return full;
 }
 
+int
+outqueue_notice(struct outqueue *q, char *msg, size_t msgsz)
+{
+    int got = 0;
+
+    pthread_mutex_lock(&q->lock);
+    if (q->notices > 0) {
+        snprintf(msg, msgsz, "%s", q->notice[q->notice_first]);
+        q->notice_first = (q->notice_first + 1) % NOTICES;
+        q->notices--;
+        got = 1;
+    } else if (q->notices_lost > 0) {
+        snprintf(msg, msgsz, "%" PRIu64 " more notice(s) from the output "
+                 "not shown", q->notices_lost);
+        q->notices_lost = 0;
+        got = 1;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return got;
+}
+
 void
-outq_reopen(struct outq *q)
+outqueue_reopen(struct outqueue *q)
 {
     atomic_store(&q->reopen, true);
 }
 
 int
-outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
-            size_t errlen)
+outqueue_finish(struct outqueue *q, int timeout_ms, uint64_t *left, char *err,
+                size_t errsz)
 {
     struct timespec until;
     int rc = 0;
@@ -496,11 +562,11 @@ outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
     if (q->done) {
         rc = q->error;
         if (rc < 0) {
-            snprintf(err, errlen, "%s", q->errmsg);
+            snprintf(err, errsz, "%s", q->errmsg);
         }
     }
     pthread_mutex_unlock(&q->lock);
-    if (q->done) {
+    if (q->done && q->started) {
         pthread_join(q->thread, NULL);
         q->started = false;
     }
@@ -508,7 +574,7 @@ outq_finish(struct outq *q, int timeout_ms, uint64_t *left, char *err,
 }
 
 void
-outq_free(struct outq *q)
+outqueue_free(struct outqueue *q)
 {
     struct item *it;
 

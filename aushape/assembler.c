@@ -4,44 +4,69 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libaudit.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "evasm.h"
+#include "assembler.h"
 
-void
-evasm_init(struct evasm *a, evasm_fn fn, void *data)
+struct assembler {
+    struct assembler_event slot[ASSEMBLER_SLOTS];
+    size_t open;            /* used slots */
+    uint64_t seq;
+    int64_t newest;         /* newest record time seen */
+    assembler_fn fn;
+    void *data;
+};
+
+/* Set up an assembler calling fn(data, event) for each event. */
+void assembler_init(struct assembler *a, assembler_fn fn, void *data);
+
+int
+assembler_new(assembler_fn fn, void *data, struct assembler **pa,
+              char *err, size_t errsz)
 {
+    struct assembler *a = calloc(1, sizeof(*a));
     size_t i;
 
-    memset(a, 0, sizeof(*a));
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        buf_init(&a->slot[i].text, EVASM_EVENT_MAX);
+    if (a == NULL) {
+        snprintf(err, errsz, "out of memory for the event assembler");
+        return -ENOMEM;
+    }
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        buf_init(&a->slot[i].text, ASSEMBLER_EVENT_MAX);
     }
     a->fn = fn;
     a->data = data;
+    *pa = a;
+    return 0;
 }
 
 void
-evasm_fini(struct evasm *a)
+assembler_free(struct assembler *a)
 {
     size_t i;
 
-    for (i = 0; i < EVASM_SLOTS; i++) {
+    if (a == NULL) {
+        return;
+    }
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
         buf_fini(&a->slot[i].text);
     }
+    free(a);
 }
 
 size_t
-evasm_open(const struct evasm *a)
+assembler_open(const struct assembler *a)
 {
     return a->open;
 }
 
 /* Hand over one event and free its slot */
 static void
-emit(struct evasm *a, struct evasm_event *e)
+emit(struct assembler *a, struct assembler_event *e)
 {
     a->fn(a->data, e);
     e->used = false;
@@ -54,14 +79,14 @@ emit(struct evasm *a, struct evasm_event *e)
 }
 
 /* The open event with the smallest arrival number, or NULL */
-static struct evasm_event *
-oldest(struct evasm *a)
+static struct assembler_event *
+oldest(struct assembler *a)
 {
-    struct evasm_event *o = NULL;
+    struct assembler_event *o = NULL;
     size_t i;
 
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        struct evasm_event *e = &a->slot[i];
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        struct assembler_event *e = &a->slot[i];
 
         if (e->used && (o == NULL || e->seq < o->seq)) {
             o = e;
@@ -71,9 +96,9 @@ oldest(struct evasm *a)
 }
 
 void
-evasm_flush(struct evasm *a)
+assembler_flush(struct assembler *a)
 {
-    struct evasm_event *e;
+    struct assembler_event *e;
 
     while ((e = oldest(a)) != NULL) {
         emit(a, e);
@@ -82,16 +107,16 @@ evasm_flush(struct evasm *a)
 
 /* Hand over, oldest first, events the stream has left behind */
 static void
-expire(struct evasm *a)
+expire(struct assembler *a)
 {
     for (;;) {
-        struct evasm_event *o = NULL;
+        struct assembler_event *o = NULL;
         size_t i;
 
-        for (i = 0; i < EVASM_SLOTS; i++) {
-            struct evasm_event *e = &a->slot[i];
+        for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+            struct assembler_event *e = &a->slot[i];
 
-            if (e->used && e->sec + EVASM_TIMEOUT < a->newest &&
+            if (e->used && e->sec + ASSEMBLER_TIMEOUT < a->newest &&
                 (o == NULL || e->seq < o->seq)) {
                 o = e;
             }
@@ -104,7 +129,7 @@ expire(struct evasm *a)
 }
 
 static bool
-same(const struct evasm_event *e, const struct arec *r)
+same(const struct assembler_event *e, const struct record *r)
 {
     size_t nl = r->node == NULL ? 0 : r->node_len;
 
@@ -114,11 +139,11 @@ same(const struct evasm_event *e, const struct arec *r)
 }
 
 int
-evasm_add(struct evasm *a, const struct arec *r, const char *line,
-          size_t n, const char *damage)
+assembler_add(struct assembler *a, const struct record *r, const char *line,
+              size_t n, const char *damage, char *err, size_t errsz)
 {
-    struct evasm_event *e = NULL;
-    struct evasm_event *free_slot = NULL;
+    struct assembler_event *e = NULL;
+    struct assembler_event *free_slot = NULL;
     size_t i;
     int rc;
 
@@ -126,8 +151,8 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         a->newest = r->sec;
         expire(a);
     }
-    for (i = 0; i < EVASM_SLOTS; i++) {
-        struct evasm_event *s = &a->slot[i];
+    for (i = 0; i < ASSEMBLER_SLOTS; i++) {
+        struct assembler_event *s = &a->slot[i];
 
         if (s->used && same(s, r)) {
             e = s;
@@ -167,11 +192,13 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         snprintf(e->damage, sizeof(e->damage), "record %zu: %s",
                  e->records + e->lost, damage);
     }
-    if (e->text.len + n + 1 > EVASM_EVENT_MAX) {
+    if (e->text.len + n + 1 > ASSEMBLER_EVENT_MAX) {
         e->lost++;
     } else {
         rc = buf_reserve(&e->text, n + 1);
         if (rc < 0) {
+            snprintf(err, errsz, "out of memory for the records of event "
+                     "%" PRIu64, r->serial);
             return rc;
         }
         memcpy(e->text.data + e->text.len, line, n);
@@ -179,7 +206,7 @@ evasm_add(struct evasm *a, const struct arec *r, const char *line,
         e->text.len += n + 1;
         e->records++;
     }
-    if (e->records + e->lost == 1 && arec_single(r->type_num)) {
+    if (e->records + e->lost == 1 && record_single(r->type_num)) {
         emit(a, e);
     }
     return 0;

@@ -3,17 +3,46 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "icache.h"
+#include "fieldcache.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-void
-icache_init(struct icache *c)
+struct fieldcache_name {
+    uint64_t hash;          /* of record type and name; 0: free */
+    uint32_t lookups;
+    uint32_t hits;
+};
+
+struct fieldcache {
+    struct fieldcache_entry slot[FIELDCACHE_SLOTS];
+    struct fieldcache_name names[FIELDCACHE_NAME_SLOTS];
+    uint64_t lookups;
+    uint64_t hits;
+};
+
+int
+fieldcache_new(struct fieldcache **pc, char *err, size_t errsz)
 {
-    memset(c, 0, sizeof(*c));
+    struct fieldcache *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        snprintf(err, errsz, "out of memory for the interpretation cache");
+        return -ENOMEM;
+    }
+    *pc = c;
+    return 0;
+}
+
+void
+fieldcache_free(struct fieldcache *c)
+{
+    free(c);
 }
 
 static uint64_t
@@ -26,16 +55,16 @@ fnv(uint64_t h, const char *s)
 }
 
 uint64_t
-icache_mix(uint64_t ctx, const char *s)
+fieldcache_mix(uint64_t ctx, const char *s)
 {
     return fnv(ctx == 0 ? FNV_OFFSET : ctx, s);
 }
 
 /* The statistics slot of (rtype, name) */
-static struct icache_name *
-name_slot(struct icache *c, uint64_t nh)
+static struct fieldcache_name *
+name_slot(struct fieldcache *c, uint64_t nh)
 {
-    struct icache_name *n = &c->names[nh & (ICACHE_NAME_SLOTS - 1)];
+    struct fieldcache_name *n = &c->names[nh & (FIELDCACHE_NAME_SLOTS - 1)];
 
     if (n->hash != nh) {
         /* A new name (or a clash): start its trial again */
@@ -55,30 +84,30 @@ hashes(int rtype, const char *name, const char *value, uint64_t ctx,
     *h = fnv(*nh ^ ctx, value) | 1;
 }
 
-const struct icache_entry *
-icache_get(struct icache *c, int rtype, const char *name,
-           const char *value, uint64_t ctx, bool *worth)
+const struct fieldcache_entry *
+fieldcache_get(struct fieldcache *c, int rtype, const char *name,
+               const char *value, uint64_t ctx, bool *worth)
 {
     uint64_t nh;
     uint64_t h;
-    struct icache_name *n;
-    struct icache_entry *e;
+    struct fieldcache_name *n;
+    struct fieldcache_entry *e;
 
     *worth = false;
-    if (strlen(value) >= ICACHE_VALUE || strlen(name) >= ICACHE_NAME) {
+    if (strlen(value) >= FIELDCACHE_VALUE || strlen(name) >= FIELDCACHE_NAME) {
         return NULL;
     }
     hashes(rtype, name, value, ctx, &nh, &h);
     n = name_slot(c, nh);
     /* After the trial, names that seldom hit are left alone */
-    if (n->lookups >= ICACHE_TRIAL && n->hits * 4 < n->lookups) {
+    if (n->lookups >= FIELDCACHE_TRIAL && n->hits * 4 < n->lookups) {
         return NULL;
     }
     if (n->lookups < UINT32_MAX / 2) {
         n->lookups++;
     }
     c->lookups++;
-    e = &c->slot[h & (ICACHE_SLOTS - 1)];
+    e = &c->slot[h & (FIELDCACHE_SLOTS - 1)];
     if (e->hash == h && e->rtype == rtype && strcmp(e->name, name) == 0 &&
         strcmp(e->value, value) == 0) {
         n->hits++;
@@ -90,20 +119,21 @@ icache_get(struct icache *c, int rtype, const char *name,
 }
 
 void
-icache_put(struct icache *c, int rtype, const char *name, const char *value,
-           uint64_t ctx, const char *interp, bool show_raw)
+fieldcache_put(struct fieldcache *c, int rtype, const char *name,
+               const char *value, uint64_t ctx, const char *interp,
+               bool show_raw)
 {
     uint64_t nh;
     uint64_t h;
-    struct icache_entry *e;
+    struct fieldcache_entry *e;
     size_t il = strlen(interp);
 
-    if (strlen(value) >= ICACHE_VALUE || strlen(name) >= ICACHE_NAME ||
-        il >= ICACHE_INTERP) {
+    if (strlen(value) >= FIELDCACHE_VALUE ||
+        strlen(name) >= FIELDCACHE_NAME || il >= FIELDCACHE_INTERP) {
         return;
     }
     hashes(rtype, name, value, ctx, &nh, &h);
-    e = &c->slot[h & (ICACHE_SLOTS - 1)];
+    e = &c->slot[h & (FIELDCACHE_SLOTS - 1)];
     e->hash = h;
     e->rtype = rtype;
     e->show_raw = show_raw;
