@@ -384,9 +384,13 @@ seals_rows(struct seals *s, struct json_object *recordings, char *err,
     struct json_object *recs, *msgs = NULL, *cps = NULL, *row, *o, *st;
     struct seals_key k;
     const char *rec, *host;
-    size_t i, n = json_object_array_length(recordings);
+    size_t i, n;
     int rc;
 
+    if (!json_object_is_type(recordings, json_type_array)) {
+        return 0;
+    }
+    n = json_object_array_length(recordings);
     if (s->ring == NULL) {
         for (i = 0; i < n; i++) {
             json_object_object_add(json_object_array_get_idx(recordings, i),

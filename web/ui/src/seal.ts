@@ -19,10 +19,12 @@ export function sealClass(s: SealState): string {
       st >= 5 ? 'seal-bad' : 'seal-none';
 }
 
-/* The line shown; a running recording's unsealed end is no fault */
+/* The line shown; a running recording's unsealed end is no fault (but
+ * a sealed end message gone is: then id is past upto) */
 export function sealText(s: SealState, live: boolean): string {
-  if (live && (s.state === 'cut-short' || s.state === 'unsealed-tail') &&
-      s.id !== 0) {
+  if (live && (s.state === 'unsealed-tail' ||
+               (s.state === 'cut-short' && s.id !== 0 &&
+                s.id === s.upto))) {
     return 'Running, sealed to message ' + (s.upto ?? 0);
   }
   return s.summary;
