@@ -598,6 +598,39 @@ def seal_states():
     browser.shot("seal-player")
 
 
+@case("seal: a running recording's unsealed end says running; a sealed"
+      " end message gone still says cut short")
+def seal_running():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value=SEAL_RUN_USER)
+    browser.search()
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 2")
+    rows = ("[...document.querySelectorAll('#results tbody tr')].map(r => {"
+            " const c = r.querySelector('td.seal');"
+            " return c && c.dataset.state !== 'pending' ? [r.dataset.rec,"
+            " c.textContent, c.className, r.querySelector('.badge.live')"
+            " !== null] : null; })")
+    browser("waitFn", expr="(%s).every(x => x !== null)" % rows)
+    got = {r[0]: r[1:] for r in browser("eval", expr=rows)}
+    sealed, _ = seal_ends["sealrunning"]
+    run = got.get(seal_recs["sealrunning"])
+    check(run is not None and run[2] and
+          run[0] == "Running, sealed to message %d" % sealed and
+          "seal-warn" in run[1], "the running row: %r" % (run,))
+    _, end = seal_ends["sealnoend"]
+    cut = got.get(seal_recs["sealnoend"])
+    check(cut is not None and cut[2] and
+          cut[0] == "Cut short after message %d" % (end - 1) and
+          "seal-warn" in cut[1], "the row whose end is gone: %r" % (cut,))
+    browser("goto", url=play_url(seal_recs["sealrunning"], SEAL_HOST))
+    browser("waitFn", expr="(e => e && e.dataset.state === 'unsealed-tail')"
+            "(document.querySelector('#seal'))")
+    text = browser("text", sel="#seal")
+    check(text == "Running, sealed to message %d" % sealed,
+          "the player's facts: %r" % text)
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -613,6 +646,9 @@ HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
 SEAL = os.path.join(BUILD, "seal", "tlog-seal")
 SEAL_KEY = os.path.join(progtest.tmp, "ui-seal", "seal")
 SEAL_USER, SEAL_HOST = "sealuser", "sealhost"
+SEAL_RUN_USER = "sealrun"
+# of each recording that looks running: messages sealed, the end's id
+seal_ends = {}
 # style.css's --bad and --good
 RED, GREEN = "rgb(239, 83, 80)", "rgb(102, 187, 106)"
 seal_recs = {}
@@ -654,6 +690,30 @@ def seal_setup():
             ndjson=True)
         check(not r.get("errors"), "bulk: %r" % str(r)[:300])
         seal_recs[name] = msgs[0]["rec"]
+    # two that look running (no end, output just now): one sealed to its
+    # second last message, one sealed to its end whose end message is
+    # then missing from the store
+    for name in ("sealrunning", "sealnoend"):
+        wt.record(name, SEAL_RUN_USER, SEAL_HOST, "for i in 1 2 3; do echo"
+                  " seal-run-$i; sleep 1.1; done", index=False)
+        msgs = sorted(wt.live_msgs[name], key=lambda m: m["id"])
+        check("x_tlog_end" in msgs[-1] and len(msgs) >= 3,
+              "%s: %d messages, the last %r" % (name, len(msgs), msgs[-1]))
+        body = msgs[:-1]
+        sealed = body[:-1] if name == "sealrunning" else msgs
+        p = subprocess.run(
+            [SEAL, "--key", SEAL_KEY + ".key", "--state-dir",
+             os.path.join(os.path.dirname(SEAL_KEY), name),
+             "--es-baseurl", wt.es_url + "/_bulk"],
+            input="".join(json.dumps(m) + "\n" for m in sealed), text=True,
+            capture_output=True, timeout=120)
+        check(p.returncode == 0, "tlog-seal: %s" % p.stderr)
+        r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+            '{"index":{}}\n' + json.dumps(m) + "\n" for m in body).encode(),
+            ndjson=True)
+        check(not r.get("errors"), "bulk: %r" % str(r)[:300])
+        seal_recs[name] = msgs[0]["rec"]
+        seal_ends[name] = (len(sealed), msgs[-1]["id"])
     es_request(wt.es_url, "POST", "/tlog_seal-*/_refresh")
 
 
