@@ -447,9 +447,16 @@ int
 es_search_raw(struct es *e, const char *body, const uint8_t **data,
               size_t *len, char *err, size_t errsz)
 {
+    return es_post_raw(e, NULL, body, data, len, err, errsz);
+}
+
+int
+es_post_raw(struct es *e, const char *path, const char *body,
+            const uint8_t **data, size_t *len, char *err, size_t errsz)
+{
     struct json_object *o = NULL;
     long code = 0;
-    int rc = post(e, NULL, body, &code, err, errsz);
+    int rc = post(e, path, body, &code, err, errsz);
 
     if (rc < 0) {
         return rc;

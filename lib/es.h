@@ -97,6 +97,10 @@ int es_agg_buckets(const uint8_t *p, size_t n, const char *name,
 int es_search_raw(struct es *e, const char *body, const uint8_t **data,
                   size_t *len, char *err, size_t errsz);
 
+/* es_search_raw() to path on the nodes, as es_post() */
+int es_post_raw(struct es *e, const char *path, const char *body,
+                const uint8_t **data, size_t *len, char *err, size_t errsz);
+
 /*
  * POST body to the search URL.  On success stores the answer, owned by
  * the caller (json_object_put()), in *answer.  Returns 0, or a negative

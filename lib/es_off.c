@@ -79,3 +79,11 @@ es_post(struct es *e, const char *path, const char *body,
     (void)path;
     return es_search(e, body, answer, err, errsz);
 }
+
+int
+es_post_raw(struct es *e, const char *path, const char *body,
+            const uint8_t **data, size_t *len, char *err, size_t errsz)
+{
+    (void)path;
+    return es_search_raw(e, body, data, len, err, errsz);
+}

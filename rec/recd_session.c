@@ -190,6 +190,23 @@ record(const struct recd_agent *a, int conn, const struct ident *id,
     return r < 0 ? 1 : 0;
 }
 
+/* The user's terminal back to its owner, and its utmp entry gone */
+static void
+give_back(struct recd_tty *tty, const int *fds, bool *taken, char *line)
+{
+    if (line[0]) {
+        recd_priv_utmp_remove(line);
+        line[0] = 0;
+    }
+    if (*taken) {
+        recd_priv_give_tty(tty);
+        if (tty->fd != fds[0]) {
+            close(tty->fd);
+        }
+        *taken = false;
+    }
+}
+
 static int
 serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
               const struct recd_request *q)
@@ -202,12 +219,15 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
     char err[1024], audit[512], line[64] = "";
     int give[3] = { -1, -1, -1 }, ngive = 0;
     int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+    int rel[2] = { -1, -1 };
     int slave = -1, status = 1, st, r, i;
+    char done;
     bool taken = false;
     pid_t child;
 
     memset(&rl, 0, sizeof(rl));
     rl.master = rl.child_in = rl.child_out = rl.child_err = rl.user_err = -1;
+    rl.release = -1;
     rl.pty = true;
     if (!runs_program(a, cr->pid)) {
         reply(conn, -EPERM, NULL, "only tlog-rec-session may hand a session"
@@ -286,14 +306,22 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
              id.rec, id.user);
     recd_priv_audit(audit, NULL);
 
+    if (pipe2(rel, O_CLOEXEC) != 0) {
+        reply(conn, -errno, NULL, "cannot make a pipe", NULL, 0);
+        goto out;
+    }
     child = fork();
     if (child < 0) {
         reply(conn, -errno, NULL, "cannot fork", NULL, 0);
         goto out;
     }
     if (child == 0) {
+        close(rel[0]);
+        rl.release = rel[1];
         _exit(record(a, conn, &id, &rl, give, ngive));
     }
+    close(rel[1]);
+    rel[1] = -1;
     /* this process only waits, to give the terminal back: it holds
      * nothing of the session's, whose end is every holder closing it */
     for (i = 0; i < ngive; i++) {
@@ -313,6 +341,11 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
     }
     close(conn);
     conn = -1;
+    /* the terminal goes back once the recording lets go of it (a byte,
+     * or its end), not after its last wait for the logger */
+    while (read(rel[0], &done, 1) < 0 && errno == EINTR) {
+    }
+    give_back(&tty, fds, &taken, line);
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
     }
     snprintf(audit, sizeof(audit), "op=tlog-recording-end rec=%s user=%s",
@@ -320,13 +353,10 @@ serve_session(const struct recd_agent *a, int conn, const struct ucred *cr,
     recd_priv_audit(audit, NULL);
     status = 0;
 out:
-    if (line[0]) {
-        recd_priv_utmp_remove(line);
-    }
-    if (taken) {
-        recd_priv_give_tty(&tty);
-        if (tty.fd != fds[0]) {
-            close(tty.fd);
+    give_back(&tty, fds, &taken, line);
+    for (i = 0; i < 2; i++) {
+        if (rel[i] >= 0) {
+            close(rel[i]);
         }
     }
     for (i = 0; i < ngive; i++) {

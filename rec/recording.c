@@ -14,12 +14,25 @@
 #include "recording.h"
 #include "sink.h"
 #include "spool.h"
+#include "writer.h"
+
+/*
+ * At its end a spooled recording waits, at most SETTLE_MS, until the
+ * syslog daemon has read its last messages and had SETTLE_QUIET_MS to
+ * queue them: a daemon killed before that throws them away.  What it may
+ * not have taken is then spooled again, for the agent's courier (the
+ * store keeps one copy of each message id).
+ */
+#define SETTLE_MS 10000
+#define SETTLE_QUIET_MS 1000
+#define SETTLE_POLL_MS 20
 
 struct recording {
     unsigned int latency;       /* seconds */
     struct enc *enc;
     struct sink *sink;
     struct spool *spool;
+    struct writer *writer;
     char werr[512];             /* first recording error */
 };
 
@@ -54,6 +67,7 @@ recording_open(const struct recorder_conf *cfg, struct recording **pr,
         return -ENOMEM;
     }
     r->latency = cfg->latency;
+    r->writer = cfg->writer;
     memset(&sc, 0, sizeof(sc));
     sc.writer = cfg->writer;
     sc.action = cfg->action;
@@ -183,6 +197,45 @@ recording_how_wait(int wstatus, char *how, size_t howsz)
     }
 }
 
+/* A writer_each_unsettled() callback: the message again in the spool */
+static int
+respool(void *ctx, const char *json, size_t len, uint64_t id)
+{
+    return spool_push(ctx, json, len, id, true);
+}
+
+/* Wait for the syslog daemon to take what was written (see SETTLE_MS);
+ * spool again what it may not have.  0, or -EIO with err filled */
+static int
+settle(struct recording *r, char *err, size_t errsz)
+{
+    struct timespec start = recording_now(), now, pause;
+    int st, ret;
+
+    pause.tv_sec = 0;
+    pause.tv_nsec = SETTLE_POLL_MS * 1000000L;
+    for (;;) {
+        st = writer_settled(r->writer, SETTLE_QUIET_MS);
+        now = recording_now();
+        if (st != 0 || recording_ms(&start, &now) >= SETTLE_MS) {
+            break;
+        }
+        nanosleep(&pause, NULL);
+    }
+    if (st > 0) {
+        return 0;
+    }
+    ret = writer_each_unsettled(r->writer, respool, r->spool);
+    if (ret < 0) {
+        snprintf(err, errsz, "the syslog daemon may not have taken the"
+                 " recording's last messages, and they could not be"
+                 " spooled again: %s (check the spool directory's disk)",
+                 strerror(-ret));
+        return -EIO;
+    }
+    return 0;
+}
+
 int
 recording_close(struct recording *r, int drain_ms, const char *how,
                 char *err, size_t errsz)
@@ -204,6 +257,11 @@ recording_close(struct recording *r, int drain_ms, const char *how,
         ret = -EIO;
     }
     if (r->spool != NULL) {
+        if (r->writer != NULL && settle(r, serr, sizeof(serr)) < 0 &&
+            ret == 0) {
+            snprintf(err, errsz, "%s", serr);
+            ret = -EIO;
+        }
         /* the recorder did not die: what is left on disk is for the
          * agent's courier to deliver, with no note of its own */
         spool_ended(r->spool);

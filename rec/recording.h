@@ -42,7 +42,9 @@ bool recording_held(const struct recording *r);
 /*
  * End the recording: write what is left and the end message, whose
  * x_tlog_end is how (a JSON object: {"exit":0}), give the writer up to
- * drain_ms to take queued messages, and free it.  Returns 0, or -EIO
+ * drain_ms to take queued messages, and free it.  A spooled recording
+ * then waits, a few seconds at most, for its syslog daemon to take its
+ * last messages, and spools again those it may not have.  Returns 0, or -EIO
  * with err saying what failed while recording.  recording_close(NULL,
  * ...) does nothing and returns 0.
  */

@@ -398,6 +398,29 @@ how_ended(struct relay *r, char *how, size_t howsz)
     }
 }
 
+/* Let go of the user's terminal and the PTY (which hangs up whatever
+ * still holds it), and say so on c->release */
+static void
+release(const struct relay_conf *c, const int *user_fd)
+{
+    const char done = 1;
+    int i, k;
+
+    for (i = 0; i < 3; i++) {
+        for (k = 0; k < i && user_fd[k] != user_fd[i]; k++) {
+        }
+        if (user_fd[i] >= 0 && k == i) {
+            close(user_fd[i]);
+        }
+    }
+    if (c->master >= 0) {
+        close(c->master);
+    }
+    while (write(c->release, &done, 1) < 0 && errno == EINTR) {
+    }
+    close(c->release);
+}
+
 int
 relay_run(const struct relay_conf *c, char *err, size_t errsz)
 {
@@ -465,6 +488,9 @@ relay_run(const struct relay_conf *c, char *err, size_t errsz)
         if (user_fd[i] >= 0 && user_fl[i] >= 0) {
             fcntl(user_fd[i], F_SETFL, user_fl[i]);
         }
+    }
+    if (c->release >= 0) {
+        release(c, user_fd);
     }
 
 out:

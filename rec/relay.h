@@ -27,6 +27,9 @@ struct relay_conf {
     int ctl;                /* the client's connection (RECD_RELEASED), or -1 */
     const struct recorder_conf *rec;    /* settings, identity, writer */
     int drain_ms;           /* at the end, time the writer gets */
+    int release;            /* -1, or where to say the user's terminal and
+                             * the PTY are let go, before the recording's
+                             * last wait for its writer (they are closed) */
 };
 
 /*

@@ -1,13 +1,12 @@
 /*
  * tlog-verify: check one recording against the checkpoints tlog-seal
  * signed, and say whether it is sealed and complete, or the first thing
- * that is wrong with it.
+ * that is wrong with it.  The reading is done here, the checking by
+ * lib/verify.c.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +16,9 @@
 #include "conf.h"
 #include "es.h"
 #include "seal.h"
+#include "verify.h"
 
 #define PROG "tlog-verify"
-
-/* Most messages and checkpoints of one recording taken */
-#define MSGS_MAX (64 * 1024 * 1024)
-#define CPS_MAX (1024 * 1024)
 
 static const char *const readers[] = { "file", "journal", "es", NULL };
 
@@ -57,35 +53,14 @@ static const struct conf_key keys[] = {
       "Say the verdict as JSON" },
 };
 
-/* One message as read */
-struct vmsg {
-    uint64_t id;
-    bool end;
-    uint8_t digest[SEAL_DIGEST_LEN];
-};
-
 struct verifier {
     struct conf *conf;
     char *host;                 /* of the recording, once known */
     char *rec;
     bool rec_given;             /* --rec said which; else the file's one */
-    struct vmsg *msgs;
-    size_t nmsgs, cap;
-    size_t distinct;            /* messages of distinct ids and contents */
-    struct seal_cp *cps;
-    size_t ncps;
+    struct verify *vf;
     struct seal_keyring *ring;
 };
-
-/* What is found */
-struct verdict {
-    const char *name;
-    int status;
-    uint64_t id;                /* the message or checkpoint named, or 0 */
-    char detail[1024];
-};
-
-static const uint8_t zero[SEAL_DIGEST_LEN];
 
 /* Take one message text, if it belongs to the recording */
 static int
@@ -120,29 +95,14 @@ add_msg(struct verifier *v, const char *text, size_t len, const char *where,
     if (v->host == NULL) {
         v->host = strdup(m.host);
     }
-    if (v->nmsgs == v->cap) {
-        size_t ncap = v->cap ? v->cap * 2 : 1024;
-        struct vmsg *nm = ncap <= MSGS_MAX ?
-                          realloc(v->msgs, ncap * sizeof(*nm)) : NULL;
-
-        if (nm == NULL) {
-            snprintf(err, errsz, "more than %d messages", MSGS_MAX);
-            json_object_put(o);
-            return -E2BIG;
-        }
-        v->msgs = nm;
-        v->cap = ncap;
-    }
-    v->msgs[v->nmsgs].id = m.id;
-    v->msgs[v->nmsgs].end = m.end;
-    memcpy(v->msgs[v->nmsgs].digest, m.digest, SEAL_DIGEST_LEN);
-    v->nmsgs++;
-    json_object_put(o);
     if (v->host == NULL || v->rec == NULL) {
+        json_object_put(o);
         snprintf(err, errsz, "%s: out of memory", where);
         return -ENOMEM;
     }
-    return 0;
+    rc = verify_add_msg(v->vf, m.id, m.end, m.digest, err, errsz);
+    json_object_put(o);
+    return rc;
 }
 
 /* Call fn on each line of path ("-": standard input) */
@@ -325,7 +285,7 @@ add_cp(struct verifier *v, const char *text, size_t len, const char *where,
        char *err, size_t errsz)
 {
     struct json_object *o = json_tokener_parse(text);
-    struct seal_cp cp, *ncps;
+    struct seal_cp cp;
     char why[512];
     int rc;
 
@@ -344,268 +304,11 @@ add_cp(struct verifier *v, const char *text, size_t len, const char *where,
         seal_cp_clear(&cp);
         return 0;
     }
-    ncps = v->ncps < CPS_MAX ? realloc(v->cps, (v->ncps + 1) *
-                                       sizeof(*ncps)) : NULL;
-    if (ncps == NULL) {
-        seal_cp_clear(&cp);
-        snprintf(err, errsz, "out of memory keeping checkpoint %zu",
-                 v->ncps + 1);
-        return -ENOMEM;
-    }
-    v->cps = ncps;
-    v->cps[v->ncps++] = cp;
-    return 0;
-}
-
-/* By id, then digest */
-static int
-msg_full_cmp(const void *a, const void *b)
-{
-    const struct vmsg *x = a, *y = b;
-
-    return x->id != y->id ? (x->id < y->id ? -1 : 1) :
-           memcmp(x->digest, y->digest, SEAL_DIGEST_LEN);
-}
-
-/* Sort the messages read and count the distinct ones (a document read
- * twice counts once) */
-static void
-sort_msgs(struct verifier *v)
-{
-    size_t i;
-
-    qsort(v->msgs, v->nmsgs, sizeof(*v->msgs), msg_full_cmp);
-    for (i = 0; i < v->nmsgs; i++) {
-        v->distinct += i == 0 || msg_full_cmp(&v->msgs[i - 1],
-                                              &v->msgs[i]) != 0;
-    }
-}
-
-static int
-cp_cmp(const void *a, const void *b)
-{
-    const struct seal_cp *x = a, *y = b;
-
-    return x->last < y->last ? -1 : x->last > y->last ? 1 :
-           x->time_ms < y->time_ms ? -1 : x->time_ms > y->time_ms;
+    return verify_add_cp(v->vf, &cp);
 }
 
 static void
-say(struct verdict *vd, const char *name, int status, uint64_t id,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
-say(struct verdict *vd, const char *name, int status, uint64_t id,
-    const char *fmt, ...)
-{
-    va_list ap;
-
-    vd->name = name;
-    vd->status = status;
-    vd->id = id;
-    va_start(ap, fmt);
-    vsnprintf(vd->detail, sizeof(vd->detail), fmt, ap);
-    va_end(ap);
-}
-
-/* Check the checkpoints: signed by a trusted key, chained without gap or
- * overlap; their digests, id by id, into *sealed (1..*nsealed) */
-static bool
-check_cps(struct verifier *v, uint8_t **sealed, uint64_t *nsealed,
-          bool *end, struct verdict *vd)
-{
-    struct seal_chain c;
-    uint8_t h[SEAL_HASH_LEN], *d;
-    uint64_t next = 1, count = 0, i;
-    size_t k, n = 0;
-    int rc;
-
-    qsort(v->cps, v->ncps, sizeof(*v->cps), cp_cmp);
-    /* the same checkpoint made twice (the sealer started again before
-     * saving) is the same chain: keep the first */
-    for (k = 0; k < v->ncps; k++) {
-        if (n > 0 && v->cps[k].last == v->cps[n - 1].last &&
-            v->cps[k].first == v->cps[n - 1].first &&
-            !memcmp(v->cps[k].hash, v->cps[n - 1].hash, SEAL_HASH_LEN) &&
-            seal_cp_check(&v->cps[k], v->ring) == 0) {
-            seal_cp_clear(&v->cps[k]);
-            continue;
-        }
-        v->cps[n++] = v->cps[k];
-    }
-    v->ncps = n;
-    d = malloc(v->ncps ? (v->cps[v->ncps - 1].last + 1) * SEAL_DIGEST_LEN :
-               1);
-    if (d == NULL) {
-        say(vd, "error", 1, 0, "out of memory");
-        return false;
-    }
-    *sealed = d;
-    seal_chain_start(&c, v->host, v->rec);
-    for (k = 0; k < v->ncps; k++) {
-        struct seal_cp *cp = &v->cps[k];
-
-        rc = seal_cp_check(cp, v->ring);
-        if (rc == -ENOKEY) {
-            say(vd, "unknown-key", 6, cp->last, "the checkpoint of ids %"
-                PRIu64 "..%" PRIu64 " is signed with key %s, not a trusted"
-                " one", cp->first, cp->last, cp->key);
-            return false;
-        } else if (rc < 0) {
-            say(vd, "bad-signature", 6, cp->last, "the checkpoint of ids %"
-                PRIu64 "..%" PRIu64 " does not match its signature (key %s)",
-                cp->first, cp->last, cp->key);
-            return false;
-        }
-        if (cp->first > next) {
-            say(vd, "checkpoint-missing", 6, next, "no checkpoint covers"
-                " ids %" PRIu64 "..%" PRIu64, next, cp->first - 1);
-            return false;
-        }
-        if (cp->first < next || (k > 0 && cp[-1].end)) {
-            say(vd, "checkpoint-altered", 6, cp->last, "the checkpoint of"
-                " ids %" PRIu64 "..%" PRIu64 " overlaps another or follows"
-                " the end", cp->first, cp->last);
-            return false;
-        }
-        for (i = cp->first; i <= cp->last; i++) {
-            const uint8_t *di = cp->digests + (i - cp->first) *
-                                SEAL_DIGEST_LEN;
-
-            seal_chain_add(&c, i, di);
-            memcpy(d + i * SEAL_DIGEST_LEN, di, SEAL_DIGEST_LEN);
-            count += memcmp(di, zero, SEAL_DIGEST_LEN) != 0;
-        }
-        seal_chain_value(&c, h);
-        if (memcmp(h, cp->hash, SEAL_HASH_LEN) != 0 || count != cp->count) {
-            say(vd, "checkpoint-altered", 6, cp->last, "the digests of the"
-                " checkpoint of ids %" PRIu64 "..%" PRIu64 " are not those"
-                " signed", cp->first, cp->last);
-            return false;
-        }
-        next = cp->last + 1;
-    }
-    *nsealed = next - 1;
-    *end = v->ncps > 0 && v->cps[v->ncps - 1].end;
-    return true;
-}
-
-/* The message of id k, or NULL; act[] is indexed by id */
-#define ACT(k) ((k) <= maxid ? act[k] : NULL)
-#define SEALED(k) (sealed + (k) * SEAL_DIGEST_LEN)
-#define SAME(m, k) ((m) != NULL && (k) >= 1 && (k) <= nsealed && \
-                    !memcmp((m)->digest, SEALED(k), SEAL_DIGEST_LEN))
-
-/* Compare the messages with what was sealed */
-static void
-check_msgs(struct verifier *v, const uint8_t *sealed, uint64_t nsealed,
-           bool end, struct verdict *vd)
-{
-    struct vmsg **act;
-    uint64_t maxid = 0, k, j, lost = 0;
-    size_t i;
-
-    maxid = v->nmsgs ? v->msgs[v->nmsgs - 1].id : 0;
-    if (maxid > MSGS_MAX) {
-        say(vd, "added", 5, maxid, "a message of id %" PRIu64 ", far past"
-            " any recording", maxid);
-        return;
-    }
-    act = calloc(maxid + 2, sizeof(*act));
-    if (act == NULL) {
-        say(vd, "error", 1, 0, "out of memory");
-        return;
-    }
-    for (i = 0; i < v->nmsgs; i++) {
-        struct vmsg *m = &v->msgs[i];
-
-        if (act[m->id] != NULL) {
-            if (memcmp(act[m->id]->digest, m->digest, SEAL_DIGEST_LEN)) {
-                say(vd, "added", 5, m->id, "message id %" PRIu64 " is"
-                    " there twice, with different contents", m->id);
-                goto out;
-            }
-            continue;   /* a copy of the same message */
-        }
-        act[m->id] = m;
-    }
-    for (k = 1; k <= nsealed; k++) {
-        struct vmsg *a = ACT(k);
-
-        if (!memcmp(SEALED(k), zero, SEAL_DIGEST_LEN)) {
-            if (a != NULL) {
-                say(vd, "added", 5, k, "message %" PRIu64 " was lost when"
-                    " the recording was sealed, and is there now", k);
-                goto out;
-            }
-            lost++;
-            continue;
-        }
-        if (SAME(a, k)) {
-            continue;
-        }
-        if (a == NULL) {
-            if (k == nsealed && end) {
-                say(vd, "cut-short", 3, k, "the end message (id %" PRIu64
-                    ") is missing", k);
-            } else {
-                say(vd, "missing", 5, k, "message %" PRIu64 " is missing",
-                    k);
-            }
-            goto out;
-        }
-        for (j = 1; j <= nsealed && !SAME(a, j); j++) {
-        }
-        if (j <= nsealed && SAME(ACT(j), k)) {
-            say(vd, "reordered", 5, k, "messages %" PRIu64 " and %" PRIu64
-                " are swapped", k, j);
-        } else if (SAME(a, k + 1) && !SAME(ACT(k + 1), k)) {
-            say(vd, "missing", 5, k, "message %" PRIu64 " is missing (the"
-                " later ones were numbered again)", k);
-        } else if (SAME(ACT(k + 1), k)) {
-            say(vd, "added", 5, k, "message %" PRIu64 " was added (the"
-                " later ones were numbered again)", k);
-        } else if (j <= nsealed) {
-            say(vd, "reordered", 5, k, "message %" PRIu64 " holds what was"
-                " sealed as message %" PRIu64, k, j);
-        } else {
-            say(vd, "altered", 5, k, "message %" PRIu64 " was altered", k);
-        }
-        goto out;
-    }
-    if (maxid > nsealed) {
-        for (k = nsealed + 1; act[k] == NULL; k++) {
-        }
-        if (end) {
-            say(vd, "added", 5, k, "message %" PRIu64 " comes after the"
-                " sealed end message %" PRIu64, k, nsealed);
-        } else if (nsealed == 0) {
-            say(vd, "unsealed", 4, 0, "no checkpoint for this recording");
-        } else {
-            say(vd, "unsealed-tail", 4, k, "messages %" PRIu64 "..%" PRIu64
-                " come after the last checkpoint", nsealed + 1, maxid);
-        }
-        goto out;
-    }
-    if (nsealed == 0) {
-        say(vd, "unsealed", 4, 0, "no checkpoint and no message for this"
-            " recording");
-    } else if (lost > 0) {
-        say(vd, "cut-short", 3, 0, "%" PRIu64 " messages were lost before"
-            " they were sealed", lost);
-    } else if (!end) {
-        say(vd, "cut-short", 3, nsealed, "no end message: sealed to"
-            " message %" PRIu64 ", cut short or still running", nsealed);
-    } else {
-        say(vd, "clean", 0, 0, "sealed and complete: %" PRIu64 " messages,"
-            " %zu checkpoints", nsealed, v->ncps);
-    }
-out:
-    free(act);
-}
-
-static void
-report(const struct verifier *v, const struct verdict *vd, bool json)
+report(const struct verifier *v, const struct verify_verdict *vd, bool json)
 {
     struct json_object *o;
 
@@ -625,27 +328,27 @@ report(const struct verifier *v, const struct verdict *vd, bool json)
                                (int64_t)vd->id));
     json_object_object_add(o, "detail", json_object_new_string(vd->detail));
     json_object_object_add(o, "messages", json_object_new_int64(
-                               (int64_t)v->distinct));
+                               (int64_t)verify_messages(v->vf)));
     json_object_object_add(o, "checkpoints", json_object_new_int64(
-                               (int64_t)v->ncps));
+                               (int64_t)verify_checkpoints(v->vf)));
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
 
 static int
-verify(struct verifier *v, struct verdict *vd, char *err, size_t errsz)
+verify(struct verifier *v, struct verify_verdict *vd, char *err, size_t errsz)
 {
     const char *reader = conf_str(v->conf, "reader");
     const char *seal_url = conf_str(v->conf, "seal.baseurl");
     const char *seal_file = conf_str(v->conf, "seal.file");
-    uint8_t *sealed = NULL;
-    uint64_t nsealed = 0;
-    bool end = false;
     int rc;
 
     if ((rc = seal_keyring_new(conf_str(v->conf, "key"), &v->ring, err,
                                errsz)) < 0) {
+        return rc;
+    }
+    if ((rc = verify_new(v->ring, &v->vf)) < 0) {
         return rc;
     }
     if (!strcmp(reader, "file")) {
@@ -674,27 +377,17 @@ verify(struct verifier *v, struct verdict *vd, char *err, size_t errsz)
     if (rc < 0) {
         return rc;
     }
-    sort_msgs(v);
-    if (check_cps(v, &sealed, &nsealed, &end, vd)) {
-        check_msgs(v, sealed, nsealed, end, vd);
-    }
-    free(sealed);
-    if (vd->status == 1) {
-        snprintf(err, errsz, "%s", vd->detail);
-        return -ENOMEM;
-    }
-    return 0;
+    return verify_run(v->vf, v->host, v->rec, vd, err, errsz);
 }
 
 int
 main(int argc, char **argv)
 {
     static struct verifier v;
-    struct verdict vd;
+    struct verify_verdict vd;
     char err[2048] = "";
     int action = 0, status = 1, rc;
     const char *reader;
-    size_t k;
 
     memset(&vd, 0, sizeof(vd));
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &v.conf) < 0 ||
@@ -755,11 +448,7 @@ main(int argc, char **argv)
     report(&v, &vd, conf_bool(v.conf, "json"));
     status = vd.status;
 out:
-    for (k = 0; k < v.ncps; k++) {
-        seal_cp_clear(&v.cps[k]);
-    }
-    free(v.cps);
-    free(v.msgs);
+    verify_free(v.vf);
     free(v.host);
     free(v.rec);
     seal_keyring_free(v.ring);

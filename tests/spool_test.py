@@ -206,6 +206,40 @@ def logger_stopped():
         rs.stop()
 
 
+@case("sessions that end while their last messages wait unread in the"
+      " logger's socket, the logger then killed: sent again, complete")
+def logger_killed_unread():
+    rs = Rsyslog("unread-rs")
+    rs.start()
+    try:
+        with syslog_agent("unread", rs) as a:
+            terms = start_sessions(
+                "echo session-$K-start; while [ ! -e %s/go-unread ]; do"
+                " sleep 0.1; done; seq 1 50; echo session-$K-end" % tmp,
+                n=5)
+            pump_all(terms, lambda: all(b"-start" in t.screen
+                                        for t in terms), 30)
+            # every recording's start is in the logger's file: nothing of
+            # it waits in the logger's memory when it is stopped
+            wait_messages(rs, lambda r: len(r) >= 5, 15)
+            rs.proc.send_signal(signal.SIGSTOP)
+            open(os.path.join(tmp, "go-unread"), "w").close()
+            finish_all(terms, timeout=30)
+            for k, t in enumerate(terms):
+                check(t.status == 0, "session %d: %r" % (k, t.status))
+            # the sessions are over; their last messages are unread in
+            # the socket of a logger that dies without reading them
+            time.sleep(1)
+            rs.proc.kill()
+            rs.proc.wait()
+            rs.start()
+            recs = wait_messages(rs, lambda r: complete(r, 5), 60)
+            check_complete(recs, terms, "unread")
+            spool_emptied(a)
+    finally:
+        rs.stop()
+
+
 def parent(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:

@@ -93,8 +93,9 @@ tier no-aushape "--disable-aushape: no libauparse needed, the rest built" \
 tier no-es "--disable-es --disable-web: no libcurl needed, the rest built" \
     "libcurl" "--disable-es --disable-web" "$CORE $AUSHAPE $SEAL $POLICY" \
     "$WEB"
-tier no-seal "--disable-seal: no libsodium needed, the rest built" \
-    "libsodium" "--disable-seal" "$CORE $AUSHAPE $POLICY $WEB" "$SEAL"
+tier no-seal "--disable-seal --disable-web: no libsodium needed, the rest built" \
+    "libsodium" "--disable-seal --disable-web" "$CORE $AUSHAPE $POLICY" \
+    "$SEAL $WEB"
 tier no-web "--disable-web: no libmicrohttpd, GnuTLS or libvterm needed" \
     "libmicrohttpd gnutls vterm" "--disable-web" \
     "$CORE $AUSHAPE $SEAL $POLICY" "$WEB"

@@ -8,8 +8,10 @@ Checks the page's headers (its Content-Security-Policy), login, search
 by typed text, the screen after seeks (by the URL, a click on the seek
 bar, a drag, the arrow keys) against the screen an independent emulator
 (pyte) computes for the same time, speed, the in-session search, a
-click on an audit entry, a running recording followed live, and an
-auditor who sees neither a recording outside their rules nor its URL.
+click on an audit entry, a running recording followed live, an auditor
+who sees neither a recording outside their rules nor its URL, and the
+verification state of recordings sealed by the real tlog-seal (one of
+them changed in the store afterwards) in the table and the player.
 Screenshots go to build/tests/ui-artifacts.
 """
 import json
@@ -552,6 +554,83 @@ def gaps():
     browser.shot("gaps")
 
 
+@case("seal: the table and the player show each recording's verification"
+      " state, a tampered one in red")
+def seal_states():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value=SEAL_USER)
+    browser.search()
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 2")
+    # each row's state once checked: [rec, text, class, colour]
+    rows = ("[...document.querySelectorAll('#results tbody tr')].map(r => {"
+            " const c = r.querySelector('td.seal');"
+            " return c && c.dataset.state !== 'pending' ? [r.dataset.rec,"
+            " c.textContent, c.className, getComputedStyle(c).color] :"
+            " null; })")
+    browser("waitFn", expr="(%s).every(x => x !== null)" % rows)
+    got = {r[0]: r[1:] for r in browser("eval", expr=rows)}
+    clean = got.get(seal_recs["sealclean"])
+    bad = got.get(seal_recs["sealtampered"])
+    check(clean is not None and clean[0] == "Sealed and complete" and
+          "seal-ok" in clean[1], "the clean row: %r" % (clean,))
+    check(bad is not None and bad[0] == "Altered at message %d" %
+          seal_altered[0] and "seal-bad" in bad[1] and bad[2] == RED,
+          "the tampered row: %r" % (bad,))
+    head = browser("text", sel="#results thead")
+    check("Verification" in head, "no column: %r" % head)
+    browser.shot("seal-table")
+    # the player's facts
+    for name, state, text, colour in (
+            ("sealtampered", "altered", "Altered at message %d" %
+             seal_altered[0], RED),
+            ("sealclean", "clean", "Sealed and complete", GREEN)):
+        browser("goto", url=play_url(seal_recs[name], SEAL_HOST))
+        browser("waitFn", expr="(e => e && e.dataset.state === '%s')("
+                "document.querySelector('#seal'))" % state)
+        shown = browser("eval", expr="(e => [e.textContent,"
+                        " getComputedStyle(e).color])(document"
+                        ".querySelector('#seal'))")
+        check(shown == [text, colour], "the player's facts of %s: %r" %
+              (name, shown))
+        meta = browser("text", sel="#meta")
+        check("Verification" in meta, "no Verification line: %r" % meta)
+    browser.shot("seal-player")
+
+
+@case("seal: a running recording's unsealed end says running; a sealed"
+      " end message gone still says cut short")
+def seal_running():
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value=SEAL_RUN_USER)
+    browser.search()
+    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
+            ".length === 2")
+    rows = ("[...document.querySelectorAll('#results tbody tr')].map(r => {"
+            " const c = r.querySelector('td.seal');"
+            " return c && c.dataset.state !== 'pending' ? [r.dataset.rec,"
+            " c.textContent, c.className, r.querySelector('.badge.live')"
+            " !== null] : null; })")
+    browser("waitFn", expr="(%s).every(x => x !== null)" % rows)
+    got = {r[0]: r[1:] for r in browser("eval", expr=rows)}
+    sealed, _ = seal_ends["sealrunning"]
+    run = got.get(seal_recs["sealrunning"])
+    check(run is not None and run[2] and
+          run[0] == "Running, sealed to message %d" % sealed and
+          "seal-warn" in run[1], "the running row: %r" % (run,))
+    _, end = seal_ends["sealnoend"]
+    cut = got.get(seal_recs["sealnoend"])
+    check(cut is not None and cut[2] and
+          cut[0] == "Cut short after message %d" % (end - 1) and
+          "seal-warn" in cut[1], "the row whose end is gone: %r" % (cut,))
+    browser("goto", url=play_url(seal_recs["sealrunning"], SEAL_HOST))
+    browser("waitFn", expr="(e => e && e.dataset.state === 'unsealed-tail')"
+            "(document.querySelector('#seal'))")
+    text = browser("text", sel="#seal")
+    check(text == "Running, sealed to message %d" % sealed,
+          "the player's facts: %r" % text)
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -564,9 +643,78 @@ def same_origin():
 
 
 HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
+SEAL = os.path.join(BUILD, "seal", "tlog-seal")
+SEAL_KEY = os.path.join(progtest.tmp, "ui-seal", "seal")
+SEAL_USER, SEAL_HOST = "sealuser", "sealhost"
+SEAL_RUN_USER = "sealrun"
+# of each recording that looks running: messages sealed, the end's id
+seal_ends = {}
+# style.css's --bad and --good
+RED, GREEN = "rgb(239, 83, 80)", "rgb(102, 187, 106)"
+seal_recs = {}
+seal_altered = []
 GAP_ID = 2
 UI_LIVE_LINES = 8
 ui_live = []
+
+
+def seal_setup():
+    """Two recordings made by tlog-rec, sealed by tlog-seal into
+    Elasticsearch; one of them stored with a message's text changed"""
+    with open(os.path.join(TOP, "contrib", "elasticsearch",
+                           "tlog-seal-template.json")) as tf:
+        r = es_request(wt.es_url, "PUT", "/_index_template/tlog-seal",
+                       json.load(tf))
+    check(r.get("acknowledged"), "seal template: %r" % r)
+    os.makedirs(os.path.dirname(SEAL_KEY), exist_ok=True)
+    p = subprocess.run([SEAL, "--generate-key", SEAL_KEY],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, "tlog-seal --generate-key: %s" % p.stderr)
+    for name in ("sealclean", "sealtampered"):
+        wt.record(name, SEAL_USER, SEAL_HOST, "for i in 1 2 3; do echo"
+                  " seal-line-$i; sleep 1.1; done", index=False)
+        msgs = wt.live_msgs[name]
+        p = subprocess.run(
+            [SEAL, "--key", SEAL_KEY + ".key", "--state-dir",
+             os.path.join(os.path.dirname(SEAL_KEY), name),
+             "--es-baseurl", wt.es_url + "/_bulk"],
+            input="".join(json.dumps(m) + "\n" for m in msgs), text=True,
+            capture_output=True, timeout=120)
+        check(p.returncode == 0, "tlog-seal: %s" % p.stderr)
+        if name == "sealtampered":
+            m = next(m for m in msgs if "seal-line" in m["out_txt"])
+            m["out_txt"] = m["out_txt"].replace("seal-line", "SEAL-LINE")
+            seal_altered.append(m["id"])
+        r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+            '{"index":{}}\n' + json.dumps(m) + "\n" for m in msgs).encode(),
+            ndjson=True)
+        check(not r.get("errors"), "bulk: %r" % str(r)[:300])
+        seal_recs[name] = msgs[0]["rec"]
+    # two that look running (no end, output just now): one sealed to its
+    # second last message, one sealed to its end whose end message is
+    # then missing from the store
+    for name in ("sealrunning", "sealnoend"):
+        wt.record(name, SEAL_RUN_USER, SEAL_HOST, "for i in 1 2 3; do echo"
+                  " seal-run-$i; sleep 1.1; done", index=False)
+        msgs = sorted(wt.live_msgs[name], key=lambda m: m["id"])
+        check("x_tlog_end" in msgs[-1] and len(msgs) >= 3,
+              "%s: %d messages, the last %r" % (name, len(msgs), msgs[-1]))
+        body = msgs[:-1]
+        sealed = body[:-1] if name == "sealrunning" else msgs
+        p = subprocess.run(
+            [SEAL, "--key", SEAL_KEY + ".key", "--state-dir",
+             os.path.join(os.path.dirname(SEAL_KEY), name),
+             "--es-baseurl", wt.es_url + "/_bulk"],
+            input="".join(json.dumps(m) + "\n" for m in sealed), text=True,
+            capture_output=True, timeout=120)
+        check(p.returncode == 0, "tlog-seal: %s" % p.stderr)
+        r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+            '{"index":{}}\n' + json.dumps(m) + "\n" for m in body).encode(),
+            ndjson=True)
+        check(not r.get("errors"), "bulk: %r" % str(r)[:300])
+        seal_recs[name] = msgs[0]["rec"]
+        seal_ends[name] = (len(sealed), msgs[-1]["id"])
+    es_request(wt.es_url, "POST", "/tlog_seal-*/_refresh")
 
 
 def setup():
@@ -626,7 +774,10 @@ def setup():
               " ui-live-line-$i; sleep 0.7; done" % UI_LIVE_LINES,
               index=False)
     ui_live.extend(wt.live_msgs["uilive"])
-    web = wt.Web("ui", conf={"ui": {"directory": DIST}})
+    seal_setup()
+    es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
+    web = wt.Web("ui", conf={"ui": {"directory": DIST},
+                             "seal": {"keys": [SEAL_KEY + ".pub"]}})
     wt.web = web
     base = "http://127.0.0.1:%d" % web.port
     shutil.rmtree(ARTIFACTS, ignore_errors=True)

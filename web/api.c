@@ -17,6 +17,7 @@
 #include "cmdsearch.h"
 #include "recs.h"
 #include "request.h"
+#include "seals.h"
 
 struct json_object *
 api_visible(struct call *c, unsigned need, const char *host)
@@ -40,6 +41,20 @@ api_visible(struct call *c, unsigned need, const char *host)
     o = json_object_new_object();
     json_object_object_add(o, "bool", b);
     return o;
+}
+
+/* Add the recording's cached verification state to its facts r */
+static void
+api_seal_row(struct call *c, struct json_object *r)
+{
+    struct json_object *one = json_object_new_array();
+    char err[512] = "";
+
+    json_object_array_add(one, json_object_get(r));
+    if (seals_rows(c->s->conf.seals, one, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tlog-web: verification state: %s\n", err);
+    }
+    json_object_put(one);
 }
 
 enum MHD_Result
@@ -121,6 +136,11 @@ api_search(struct call *c)
     if (rc < 0) {
         return call_store_failed(c, "search", NULL, err);
     }
+    /* each row's verification state, as cached; on failure none */
+    if (seals_rows(c->s->conf.seals, json_object_object_get(result,
+                   "recordings"), err, sizeof(err)) < 0) {
+        fprintf(stderr, "tlog-web: verification states: %s\n", err);
+    }
     call_record(c, NULL, "search", NULL, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }
@@ -153,6 +173,7 @@ api_recording(struct call *c, const char *rec)
     json_object_put(input);
     json_object_object_add(result, "input_visible",
                            json_object_new_boolean(rc > 0));
+    api_seal_row(c, result);
     call_record(c, NULL, "view", rec, p.text, "ok");
     return call_reply(c, MHD_HTTP_OK, result, NULL, 0);
 }

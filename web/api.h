@@ -31,6 +31,9 @@ enum MHD_Result api_audit(struct call *c, const char *rec);
  * (live.h) */
 enum MHD_Result api_live(struct call *c, const char *rec);
 
+/* GET /api/recordings/REC/seal: its verification state (seals.h) */
+enum MHD_Result api_seal(struct call *c, const char *rec);
+
 /* GET /api/recordings/REC/export: asciicast v2, text or tlog JSON */
 enum MHD_Result api_export(struct call *c, const char *rec);
 

@@ -113,6 +113,9 @@ route(struct call *c, struct req *q)
         if (!strcmp(rest, "/export")) {
             return api_export(c, rec);
         }
+        if (!strcmp(rest, "/seal")) {
+            return api_seal(c, rec);
+        }
     }
     call_record(c, NULL, "denied", NULL, u, "no-such-path");
     return call_error(c, MHD_HTTP_NOT_FOUND, "no such API path (see"

@@ -12,6 +12,7 @@
  *                                        (api_play.h)
  *   GET  /api/recordings/REC/live        its new messages, as they come
  *   GET  /api/recordings/REC/export      asciicast v2, text or tlog JSON
+ *   GET  /api/recordings/REC/seal        its verification state (seals.h)
  *   GET  /, /NAME                        the console page (static.h)
  */
 #ifndef SERVER_H
@@ -43,10 +44,12 @@
  * outlive the server */
 struct timeline_cache;
 struct static_files;
+struct seals;
 
 struct server_conf {
     struct store *store;
     struct timeline_cache *timelines;   /* snapshot indexes (timeline.h) */
+    struct seals *seals;        /* verification states (seals.h) */
     struct sessions *sessions;
     struct throttle *throttle;
     struct privsep *privsep;

@@ -210,6 +210,43 @@ store_post_text(struct store *s, const char *path, const char *text,
 }
 
 int
+store_each_hit(struct store *s, const char *path, const char *body,
+               int (*fn)(void *arg, const char *src, size_t len, char *err,
+                         size_t errsz),
+               void *arg, size_t *count, long long *first, long long *last,
+               char *err, size_t errsz)
+{
+    struct es *e = NULL;
+    struct es_hit *hits = NULL;
+    const uint8_t *data;
+    size_t len, n = 0, i;
+    int rc = take(s, &e, err, errsz);
+
+    if (rc < 0) {
+        return rc;
+    }
+    rc = path == NULL ? es_search_raw(e, body, &data, &len, err, errsz) :
+         es_post_raw(e, path, body, &data, &len, err, errsz);
+    if (rc == 0) {
+        rc = es_hits_parse(data, len, &hits, &n, err, errsz);
+    }
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = fn(arg, (const char *)data + hits[i].src_off, hits[i].src_len,
+                err, errsz);
+    }
+    if (rc == 0) {
+        *count = n;
+        if (n > 0) {
+            *first = hits[0].sort;
+            *last = hits[n - 1].sort;
+        }
+    }
+    free(hits);
+    give(s, e);
+    return rc;
+}
+
+int
 store_add(struct store *s, const char *index, struct json_object *doc,
           char *err, size_t errsz)
 {

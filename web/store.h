@@ -49,6 +49,20 @@ int store_search(struct store *s, struct json_object *body,
 int store_post(struct store *s, const char *path, struct json_object *body,
                struct json_object **answer, char *err, size_t errsz);
 
+/*
+ * Search path ("INDEX/_search"; NULL: the recordings) with body (JSON
+ * text) and give fn each hit's _source as the text Elasticsearch stored
+ * (valid while fn runs), with arg.  Stores the number of hits in *count
+ * and the first and last hits' first sort values in *first and *last
+ * (when there are hits).  0, fn's negative value (it fills err), or a
+ * negative errno value with err holding the reason.
+ */
+int store_each_hit(struct store *s, const char *path, const char *body,
+                   int (*fn)(void *arg, const char *src, size_t len,
+                             char *err, size_t errsz),
+                   void *arg, size_t *count, long long *first,
+                   long long *last, char *err, size_t errsz);
+
 /* store_post() with the body as text (NDJSON for _bulk) */
 int store_post_text(struct store *s, const char *path, const char *text,
                     struct json_object **answer, char *err, size_t errsz);

@@ -28,6 +28,8 @@
 #include "rules.h"
 #include "server.h"
 #include "static.h"
+#include "seal.h"
+#include "seals.h"
 #include "sessions.h"
 #include "store.h"
 #include "throttle.h"
@@ -86,6 +88,11 @@ static const struct conf_key keys[] = {
     { "ui.directory", CONF_STR, DATADIR "/tlog/web", 0, 0, NULL,
       "ui-directory", 0, "DIR", "Directory of the console page's files"
       " (\"\": the API only)" },
+    { "seal.keys", CONF_LIST, "", 0, 0, NULL, "seal-key", 0, "PATH",
+      "A trusted public key of tlog-seal, or a directory of *.pub files"
+      " (none: recordings are not checked)" },
+    { "seal.index", CONF_STR, "tlog_seal-*", 0, 0, NULL, "seal-index", 0,
+      "PATTERN", "Index pattern of tlog-seal's checkpoints" },
     { "rules", CONF_JSON, "[]", 0, 0, NULL, NULL, 0, NULL,
       "Access rules (configuration file only)" },
 };
@@ -244,6 +251,8 @@ main(int argc, char **argv)
     struct throttle *throttle = NULL;
     struct server *server = NULL;
     struct timeline_cache *timelines = NULL;
+    struct seal_keyring *ring = NULL;
+    struct seals *seals = NULL;
     struct static_files *ui = NULL;
     struct server_conf sc = { 0 };
     char err[1024] = "", *cert = NULL, *key = NULL;
@@ -286,6 +295,14 @@ main(int argc, char **argv)
         (read_pem("tls.cert", cert_path, &cert, err, sizeof(err)) < 0 ||
          read_pem("tls.key", key_path, &key, err, sizeof(err)) < 0)) {
         fprintf(stderr, PROG ": %s\n", err);
+        goto out;
+    }
+    /* the public keys, read as root like the certificate */
+    if (*conf_str(c, "seal.keys") &&
+        (seal_init(err, sizeof(err)) < 0 ||
+         seal_keyring_new(conf_str(c, "seal.keys"), &ring, err,
+                          sizeof(err)) < 0)) {
+        fprintf(stderr, PROG ": seal.keys: %s\n", err);
         goto out;
     }
     rc = listen_on(conf_str(c, "listen.address"), conf_int(c, "listen.port"),
@@ -341,6 +358,10 @@ main(int argc, char **argv)
         rc = timeline_cache_new(store_search_urls(store), store,
                                 TIMELINE_CACHE_MAX, &timelines);
     }
+    if (rc == 0) {
+        rc = seals_new(store, conf_str(c, "seal.index"), ring, &seals);
+        ring = NULL;
+    }
     if (rc < 0) {
         fprintf(stderr, PROG ": %s\n", *err ? err : strerror(-rc));
         goto out;
@@ -358,6 +379,7 @@ main(int argc, char **argv)
     sc.ui = ui;
     sc.store = store;
     sc.timelines = timelines;
+    sc.seals = seals;
     sc.sessions = sessions;
     sc.throttle = throttle;
     sc.privsep = ps;
@@ -389,6 +411,8 @@ out:
     server_stop(server);
     static_free(ui);
     timeline_cache_free(timelines);
+    seals_free(seals);
+    seal_keyring_free(ring);
     throttle_free(throttle);
     sessions_free(sessions);
     store_free(store);

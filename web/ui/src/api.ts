@@ -24,6 +24,17 @@ export interface Recording {
   complete: boolean;
   end: unknown;
   input_visible?: boolean;
+  seal?: SealState;
+}
+
+/* A recording's verification state (tlog-web(8)) */
+export interface SealState {
+  state: string;
+  summary: string;
+  detail?: string;
+  status?: number;
+  id?: number;
+  upto?: number;
 }
 
 export interface SearchAnswer {
@@ -171,6 +182,8 @@ export const api = {
     request<Segment>('GET', recPath(rec, host, '/segments/' + i)),
   find: (rec: string, text: string, host?: string) =>
     request<FindAnswer>('GET', recPath(rec, host, '/find', { text })),
+  seal: (rec: string, host?: string) =>
+    request<SealState>('GET', recPath(rec, host, '/seal')),
   audit: (rec: string, host?: string) =>
     request<AuditAnswer>('GET', recPath(rec, host, '/audit')),
   livePath: (rec: string, fromId: number, host?: string) =>

@@ -9,6 +9,7 @@ import { AuditPanel } from './audit';
 import { el, replace } from './dom';
 import { clock, duration, when } from './format';
 import { isLive } from './search';
+import { showSeal } from './seal';
 import { Ev, Screen } from './screen';
 import { Timeline } from './timeline';
 import { messageEvents, TlogMessage } from './tlogmsg';
@@ -152,6 +153,9 @@ export async function showPlayer(app: HTMLElement, rec: string,
     meta.append(el('dt', {}, k), el('dd', {}, v));
   }
   meta.append(el('dt', {}, 'Gaps'), gapsDd);
+  const sealDd = el('dd', { id: 'seal' });
+  meta.append(el('dt', {}, 'Verification'), sealDd);
+  showSeal(sealDd, info, live);
 
   const help = el('section', { id: 'help', class: 'help', hidden: true,
                                'aria-label': 'Keys' },

@@ -7,6 +7,7 @@
 import { api, ApiError, Recording, Session } from './api';
 import { el, replace } from './dom';
 import { duration, when } from './format';
+import { showSeal } from './seal';
 
 const PAGE = 20;
 /* A recording without a clean end whose last output is this recent is
@@ -47,7 +48,7 @@ type Sort = { key: string; down: boolean };
 const COLUMNS: [string, string][] = [
   ['user', 'User'], ['host', 'Host'], ['start', 'Start'],
   ['duration', 'Duration'], ['commands', 'Commands'], ['gaps', 'Gaps'],
-  ['live', 'Live'],
+  ['live', 'Live'], ['seal', 'Verification'],
 ];
 
 export function showSearch(app: HTMLElement, params: URLSearchParams,
@@ -197,7 +198,7 @@ function fill(table: HTMLTableElement, recs: Recording[], sort: Sort,
       'aria-sort': key === sort.key ? (sort.down ? 'descending' :
                                        'ascending') : undefined,
     });
-    if (key === 'commands') {
+    if (key === 'commands' || key === 'seal') {
       th.append(label);
     } else {
       th.append(el('a', { href: '#/search?' + query({ sort: key + next,
@@ -214,6 +215,8 @@ function fill(table: HTMLTableElement, recs: Recording[], sort: Sort,
     const cmd = el('td', { class: 'num' }, '…');
     commands.set(r.rec + '\n' + r.host, cmd);
     const live = isLive(r);
+    const seal = el('td', {});
+    showSeal(seal, r, live);
     body.append(el('tr', { 'data-rec': r.rec },
       el('td', {}, el('a', { href: link, class: 'open' }, r.user)),
       el('td', {}, r.host),
@@ -221,7 +224,8 @@ function fill(table: HTMLTableElement, recs: Recording[], sort: Sort,
       el('td', { class: 'num' }, duration(r.duration_ms)),
       cmd,
       el('td', { class: gapsOf(r) ? 'gap' : '' }, gapsOf(r)),
-      el('td', {}, live ? el('span', { class: 'badge live' }, 'live') : '')));
+      el('td', {}, live ? el('span', { class: 'badge live' }, 'live') : ''),
+      seal));
   }
   replace(table, el('thead', {}, head), body);
   // the commands of each row, from its audit events
