@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json.h>
+
 #include "verify.h"
 
 /* One message as taken */
@@ -397,4 +399,41 @@ verify_run(struct verify *v, const char *host, const char *rec,
         return rc;
     }
     return 0;
+}
+
+int
+verify_add_cp_text(struct verify *v, const char *text, size_t len,
+                   const char *host, const char *rec, char *err,
+                   size_t errsz)
+{
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *o;
+    struct seal_cp cp;
+    int rc;
+
+    if (tok == NULL) {
+        snprintf(err, errsz, "out of memory reading a checkpoint");
+        return -ENOMEM;
+    }
+    o = len <= (size_t)INT32_MAX ?
+        json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    json_tokener_free(tok);
+    if (o == NULL) {
+        snprintf(err, errsz, "a checkpoint that is not JSON");
+        return -EINVAL;
+    }
+    rc = seal_cp_parse(o, &cp, err, errsz);
+    json_object_put(o);
+    if (rc < 0) {
+        return rc;
+    }
+    if (strcmp(cp.rec, rec) != 0 || strcmp(cp.host, host) != 0) {
+        seal_cp_clear(&cp);
+        return 0;
+    }
+    rc = verify_add_cp(v, &cp);
+    if (rc < 0) {
+        snprintf(err, errsz, "out of memory keeping a checkpoint");
+    }
+    return rc;
 }

@@ -81,6 +81,15 @@ int verify_add_msg(struct verify *v, uint64_t id, bool end,
 int verify_add_cp(struct verify *v, struct seal_cp *cp);
 
 /*
+ * Take the checkpoint document text[0..len) if it is one of recording
+ * rec of host (one of another recording is passed over).  0, or a
+ * negative errno value with err saying what is wrong with it.
+ */
+int verify_add_cp_text(struct verify *v, const char *text, size_t len,
+                       const char *host, const char *rec, char *err,
+                       size_t errsz);
+
+/*
  * The verdict on recording rec of host from what was taken, into *vd.
  * Called once: the verifier is spent after it.  0, or -ENOMEM with err
  * saying so.

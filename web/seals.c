@@ -444,33 +444,15 @@ struct reading {
 static int
 add_cp(void *arg, const char *text, size_t len, char *err, size_t errsz)
 {
-    struct reading *r = arg;
-    struct json_tokener *tok = json_tokener_new();
-    struct json_object *o;
-    struct seal_cp cp;
+    const struct reading *r = arg;
     char why[512];
-    int rc;
+    int rc = verify_add_cp_text(r->v, text, len, r->host, r->rec, why,
+                                sizeof(why));
 
-    if (tok == NULL) {
-        return -ENOMEM;
-    }
-    o = json_tokener_parse_ex(tok, text, (int)len);
-    json_tokener_free(tok);
-    if (o == NULL) {
-        snprintf(err, errsz, "a checkpoint of %s that is not JSON", r->rec);
-        return -EINVAL;
-    }
-    rc = seal_cp_parse(o, &cp, why, sizeof(why));
-    json_object_put(o);
     if (rc < 0) {
         snprintf(err, errsz, "a checkpoint of %s: %s", r->rec, why);
-        return rc;
     }
-    if (strcmp(cp.rec, r->rec) != 0 || strcmp(cp.host, r->host) != 0) {
-        seal_cp_clear(&cp);
-        return 0;
-    }
-    return verify_add_cp(r->v, &cp);
+    return rc;
 }
 
 /* One message, if it is the recording's */
