@@ -215,26 +215,29 @@ take_values(const struct conf *c, struct settings *o, char *what, size_t n)
     return 0;
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .usage = usage,
+    .extra = notes,
+};
+
 /*
- * Parse the command line into *pc and o; 0, 1 (help, version or
- * configuration printed) or -1 (usage error said)
+ * Parse the command line into *pc and o; CONF_GO_ON, or the status to
+ * exit with (help, version or configuration printed; usage error said)
  */
 static int
 parse_args(int argc, char **argv, struct conf **pc, struct settings *o)
 {
     char what[512];
-    int first = argc, action = 0;
+    int first = argc, rc;
 
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), pc) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
-        return -1;
+        return 2;
     }
-    if (conf_parse_args(*pc, argc, argv, &first, &action, what,
-                        sizeof(what)) < 0) {
-        goto bad;
-    }
-    if (conf_action(*pc, action, PROG, usage, notes, stdout)) {
-        return 1;
+    rc = conf_start(*pc, &prog, argc, argv, &first);
+    if (rc != CONF_GO_ON) {
+        return rc;
     }
     if (first + 1 < argc) {
         snprintf(what, sizeof(what), "more than one input given");
@@ -246,10 +249,10 @@ parse_args(int argc, char **argv, struct conf **pc, struct settings *o)
     if (take_values(*pc, o, what, sizeof(what)) < 0) {
         goto bad;
     }
-    return 0;
+    return CONF_GO_ON;
 bad:
     conf_usage_error(stderr, PROG, what);
-    return -1;
+    return 2;
 }
 
 /* Print what the output's writer has to say */
@@ -361,9 +364,9 @@ main(int argc, char **argv)
     int rc;
 
     rc = parse_args(argc, argv, &cf, &o);
-    if (rc != 0) {
+    if (rc != CONF_GO_ON) {
         conf_free(cf);
-        return rc > 0 ? 0 : 2;
+        return rc;
     }
     setup_signals();
     if (o.out.per_doc == 0) {

@@ -21,7 +21,7 @@ struct val {
 };
 
 struct conf {
-    const struct conf_key *keys;
+    struct conf_key *keys;      /* copies of the tables' entries */
     size_t n;
     struct val *v;
 };
@@ -253,29 +253,76 @@ int
 conf_new(const struct conf_key *keys, size_t n, struct conf **pc)
 {
     struct conf *c = calloc(1, sizeof(*c));
-    char err[256];
-    size_t i;
     int rc;
 
     if (c == NULL) {
         return -ENOMEM;
     }
-    c->keys = keys;
-    c->n = n;
-    c->v = calloc(n > 0 ? n : 1, sizeof(*c->v));
-    if (c->v == NULL) {
+    rc = conf_add(c, keys, n, false);
+    if (rc < 0) {
         conf_free(c);
+        return rc;
+    }
+    *pc = c;
+    return 0;
+}
+
+int
+conf_add(struct conf *c, const struct conf_key *keys, size_t n,
+         bool file_only)
+{
+    struct conf_key *nk;
+    struct val *nv;
+    char err[256];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < n; i++) {
+        if (key_index(c, keys[i].path) >= 0) {
+            return -EEXIST;
+        }
+    }
+    nk = realloc(c->keys, (c->n + n + 1) * sizeof(*nk));
+    if (nk == NULL) {
         return -ENOMEM;
     }
+    c->keys = nk;
+    nv = realloc(c->v, (c->n + n + 1) * sizeof(*nv));
+    if (nv == NULL) {
+        return -ENOMEM;
+    }
+    c->v = nv;
     for (i = 0; i < n; i++) {
+        nk[c->n] = keys[i];
+        if (file_only) {
+            nk[c->n].opt = NULL;
+            nk[c->n].short_opt = 0;
+        }
+        memset(&nv[c->n], 0, sizeof(nv[c->n]));
+        c->n++;
         rc = conf_set(c, keys[i].path, keys[i].def, "default", err,
                       sizeof(err));
         if (rc < 0) {
-            conf_free(c);
             return rc;
         }
     }
-    *pc = c;
+    return 0;
+}
+
+int
+conf_set_default(struct conf *c, const char *path, const char *def)
+{
+    char err[256];
+    int idx = key_index(c, path), rc;
+
+    if (idx < 0) {
+        return -ENOENT;
+    }
+    rc = conf_set(c, path, def, "default", err, sizeof(err));
+    if (rc < 0) {
+        return rc;
+    }
+    c->keys[idx].def = def;
     return 0;
 }
 
@@ -291,6 +338,7 @@ conf_free(struct conf *c)
         free(c->v[i].s);
     }
     free(c->v);
+    free(c->keys);
     free(c);
 }
 
@@ -686,29 +734,35 @@ conf_action(const struct conf *c, int action, const char *prog,
 }
 
 int
-conf_start(struct conf *c, const char *prog, const char *sysfile,
-           const char *env_file, const char *env_text, int argc,
-           char **argv, int *action)
+conf_start(struct conf *c, const struct conf_prog *p, int argc, char **argv,
+           int *first)
 {
     char err[2048];
-    int first = argc;
+    int at = argc, action = 0;
 
-    if (conf_load_layers(c, sysfile, env_file, env_text, err,
+    if (p->sysfile != NULL &&
+        conf_load_layers(c, p->sysfile, p->env_file, p->env_text, err,
                          sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        fprintf(stderr, "%s: %s\n", p->name, err);
         return 1;
     }
-    if (conf_parse_args(c, argc, argv, &first, action, err,
+    if (conf_parse_args(c, argc, argv, &at, &action, err,
                         sizeof(err)) < 0) {
-        conf_usage_error(stderr, prog, err);
+        conf_usage_error(stderr, p->name, err);
         return 2;
     }
-    if (first < argc) {
-        snprintf(err, sizeof(err), "unexpected argument %s", argv[first]);
-        conf_usage_error(stderr, prog, err);
+    if (conf_action(c, action, p->name, p->usage, p->extra, stdout)) {
+        return 0;
+    }
+    if (first == NULL && at < argc) {
+        snprintf(err, sizeof(err), "unexpected argument %s", argv[at]);
+        conf_usage_error(stderr, p->name, err);
         return 2;
     }
-    return 0;
+    if (first != NULL) {
+        *first = at;
+    }
+    return CONF_GO_ON;
 }
 
 void

@@ -42,11 +42,25 @@ struct conf_key {
 struct conf;
 
 /*
- * Make a configuration from keys[0..n) holding the defaults.  The table
- * must outlive it.  Stores it in *pc (free with conf_free()); 0 or
- * -ENOMEM.
+ * Make a configuration from keys[0..n) holding the defaults.  The
+ * entries are copied; the strings they point to must outlive it.  Stores
+ * it in *pc (free with conf_free()); 0 or -ENOMEM.
  */
 int conf_new(const struct conf_key *keys, size_t n, struct conf **pc);
+
+/*
+ * Add keys[0..n), a table shared by several programs, with their
+ * defaults; file_only leaves out their command-line options (the keys
+ * are then set by the configuration's files only).  0, -EEXIST when a
+ * key is there already, or -ENOMEM.
+ */
+int conf_add(struct conf *c, const struct conf_key *keys, size_t n,
+             bool file_only);
+
+/* Give the key path another default, def (outliving the configuration),
+ * for a program whose shared table's default is not its own: 0,
+ * -ENOENT for no such key, or -EINVAL when def is not a valid value */
+int conf_set_default(struct conf *c, const char *path, const char *def);
 
 /* conf_free(NULL) does nothing */
 void conf_free(struct conf *c);
@@ -90,16 +104,30 @@ int conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
 bool conf_action(const struct conf *c, int action, const char *prog,
                  const char *usage, const char *extra, FILE *out);
 
+/* What a program is, for conf_start() */
+struct conf_prog {
+    const char *name;           /* "tlog-play", for messages */
+    const char *sysfile;        /* its file; NULL: no files, options only */
+    const char *env_file;       /* the variable naming another file */
+    const char *env_text;       /* the variable holding JSON text */
+    const char *usage;          /* --help's first lines */
+    const char *extra;          /* --help's last lines, or NULL */
+};
+
+/* conf_start()'s "go on" */
+#define CONF_GO_ON (-1)
+
 /*
- * The start of a program that takes no arguments but options: the
- * usual layers (conf_load_layers()), then the command line, refusing
- * any other argument.  Says what is wrong on stderr after prog's name.
- * Returns 0 with *action as conf_parse_args() gives it, 1 for a source
- * that cannot be read, or 2 for a usage error: exit statuses.
+ * The start of every program: the usual layers (conf_load_layers()),
+ * then the command line, then --help, --version or --configuration if
+ * asked for.  With first NULL the program takes no argument but
+ * options; else *first gets the index of the first one.  Says what is
+ * wrong on stderr after the program's name.  Returns CONF_GO_ON, or the
+ * status to exit with: 0 after --help and the like, 1 for a source that
+ * cannot be read, 2 for a usage error.
  */
-int conf_start(struct conf *c, const char *prog, const char *sysfile,
-               const char *env_file, const char *env_text, int argc,
-               char **argv, int *action);
+int conf_start(struct conf *c, const struct conf_prog *p, int argc,
+               char **argv, int *first);
 
 /* Print "PROG: WHAT" and a hint to run --help, for usage errors */
 void conf_usage_error(FILE *f, const char *prog, const char *what);

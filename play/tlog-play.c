@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "es_keys.h"
 #include "export.h"
 #include "player.h"
 #include "src.h"
@@ -24,54 +25,79 @@ static const char *const readers[] = { "file", "journal", "es", NULL };
 static const char *const exports[] = { "none", "asciicast", "text", NULL };
 
 static const struct conf_key keys[] = {
-    { "reader", CONF_CHOICE, "file", 0, 0, readers, "reader", 'r', "STRING",
-      "Read from file, journal or es" },
-    { "file.path", CONF_STR, "", 0, 0, NULL, "file-path", 'i', "FILE",
-      "The recordings file (- for standard input)" },
-    { "file.match", CONF_STR, "", 0, 0, NULL, "file-match", 'm', "REC",
-      "Play the recording with this id" },
-    { "journal.since", CONF_INT, "0", 0, 1LL << 40, NULL, "journal-since",
-      'S', "SECONDS", "Start at SECONDS since the epoch" },
-    { "journal.until", CONF_INT, "0", 0, 1LL << 40, NULL, "journal-until",
-      'U', "SECONDS", "Stop at SECONDS since the epoch" },
-    { "journal.match", CONF_LIST, "", 0, 0, NULL, "journal-match", 'M',
-      "STRING", "Add FIELD=VALUE, OR or AND to the journal match" },
-    { "journal.namespace", CONF_STR, "", 0, 0, NULL, "journal-namespace",
-      'N', "STRING", "Read this journal namespace" },
-    { "journal.sender", CONF_STR, "tlog-recd", 0, 0, NULL, "journal-sender",
-      0, "USER", "Play only journal entries this user wrote (name or uid)" },
-    { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
-      "Elasticsearch URL, up to _search" },
-    { "es.query", CONF_STR, "", 0, 0, NULL, "es-query", 0, "QUERY",
-      "Elasticsearch query string" },
-    { "es.verbose", CONF_BOOL, "false", 0, 0, NULL, "es-verbose", 0, "BOOL",
-      "Show Elasticsearch requests" },
-    { "es.cacert", CONF_STR, "", 0, 0, NULL, "es-cacert", 0, "FILE",
-      "CA certificates for an https Elasticsearch" },
-    { "es.cert", CONF_STR, "", 0, 0, NULL, "es-cert", 0, "FILE",
-      "Client certificate for Elasticsearch" },
-    { "es.key", CONF_STR, "", 0, 0, NULL, "es-key", 0, "FILE",
-      "Client certificate key for Elasticsearch" },
-    { "speed", CONF_STR, "1", 0, 0, NULL, "speed", 's', "NUMBER",
-      "Playback speed, 1/16 to 16" },
-    { "follow", CONF_BOOL, "false", 0, 0, NULL, "follow", 'f', "BOOL",
-      "Wait for and play what is added" },
-    { "goto", CONF_STR, "", 0, 0, NULL, "goto", 'g', "TIME",
-      "Fast-forward to start, end or [[HH:]MM:]SS[.sss]" },
-    { "paused", CONF_BOOL, "false", 0, 0, NULL, "paused", 'p', "BOOL",
-      "Start paused" },
-    { "persist", CONF_BOOL, "false", 0, 0, NULL, "persist", 0, "BOOL",
-      "Ignore the quit key and keyboard signals" },
-    { "lax", CONF_BOOL, "false", 0, 0, NULL, "lax", 0, "BOOL",
-      "Play on past missing messages and lines that are not messages" },
-    { "max_idle", CONF_INT, "0", 0, 86400, NULL, "max-idle", 0, "SECONDS",
-      "Play pauses longer than this as this long (0: as recorded)" },
-    { "raw", CONF_BOOL, "false", 0, 0, NULL, "raw", 0, "BOOL",
-      "Pass everything to the terminal, queries and clipboard included" },
-    { "list", CONF_BOOL, "false", 0, 0, NULL, "list", 0, "BOOL",
-      "List the recordings in the source and exit" },
-    { "export", CONF_CHOICE, "none", 0, 0, exports, "export", 0, "FORMAT",
-      "Write the recording as asciicast or text and exit" },
+    { .path = "reader", .type = CONF_CHOICE, .def = "file",
+      .choices = readers, .opt = "reader", .short_opt = 'r', .arg = "STRING",
+      .help = "Read from file, journal or es" },
+    { .path = "file.path", .type = CONF_STR, .def = "", .opt = "file-path",
+      .short_opt = 'i', .arg = "FILE",
+      .help = "The recordings file (- for standard input)" },
+    { .path = "file.match", .type = CONF_STR, .def = "", .opt = "file-match",
+      .short_opt = 'm', .arg = "REC",
+      .help = "Play the recording with this id" },
+    { .path = "journal.since", .type = CONF_INT, .def = "0",
+      .max = 1LL << 40, .opt = "journal-since", .short_opt = 'S',
+      .arg = "SECONDS", .help = "Start at SECONDS since the epoch" },
+    { .path = "journal.until", .type = CONF_INT, .def = "0",
+      .max = 1LL << 40, .opt = "journal-until", .short_opt = 'U',
+      .arg = "SECONDS", .help = "Stop at SECONDS since the epoch" },
+    { .path = "journal.match", .type = CONF_LIST, .def = "",
+      .opt = "journal-match", .short_opt = 'M', .arg = "STRING",
+      .help = "Add FIELD=VALUE, OR or AND to the journal match" },
+    { .path = "journal.namespace", .type = CONF_STR, .def = "",
+      .opt = "journal-namespace", .short_opt = 'N', .arg = "STRING",
+      .help = "Read this journal namespace" },
+    { .path = "journal.sender", .type = CONF_STR, .def = "tlog-recd",
+      .opt = "journal-sender", .arg = "USER",
+      .help = "Play only journal entries this user wrote (name or uid)" },
+    { .path = "es.baseurl", .type = CONF_STR, .def = "", .opt = "es-baseurl",
+      .arg = "URL", .help = "Elasticsearch URL, up to _search" },
+    { .path = "es.query", .type = CONF_STR, .def = "", .opt = "es-query",
+      .arg = "QUERY", .help = "Elasticsearch query string" },
+    { .path = "es.verbose", .type = CONF_BOOL, .def = "false",
+      .opt = "es-verbose", .arg = "BOOL",
+      .help = "Show Elasticsearch requests" },
+    { .path = "speed", .type = CONF_STR, .def = "1", .opt = "speed",
+      .short_opt = 's', .arg = "NUMBER",
+      .help = "Playback speed, 1/16 to 16" },
+    { .path = "follow", .type = CONF_BOOL, .def = "false", .opt = "follow",
+      .short_opt = 'f', .arg = "BOOL",
+      .help = "Wait for and play what is added" },
+    { .path = "goto", .type = CONF_STR, .def = "", .opt = "goto",
+      .short_opt = 'g', .arg = "TIME",
+      .help = "Fast-forward to start, end or [[HH:]MM:]SS[.sss]" },
+    { .path = "paused", .type = CONF_BOOL, .def = "false", .opt = "paused",
+      .short_opt = 'p', .arg = "BOOL", .help = "Start paused" },
+    { .path = "persist", .type = CONF_BOOL, .def = "false", .opt = "persist",
+      .arg = "BOOL", .help = "Ignore the quit key and keyboard signals" },
+    { .path = "lax", .type = CONF_BOOL, .def = "false", .opt = "lax",
+      .arg = "BOOL",
+      .help = "Play on past missing messages and lines that are not"
+              " messages" },
+    { .path = "max_idle", .type = CONF_INT, .def = "0", .max = 86400,
+      .opt = "max-idle", .arg = "SECONDS",
+      .help = "Play pauses longer than this as this long (0: as recorded)" },
+    { .path = "raw", .type = CONF_BOOL, .def = "false", .opt = "raw",
+      .arg = "BOOL",
+      .help = "Pass everything to the terminal, queries and clipboard "
+              "included" },
+    { .path = "list", .type = CONF_BOOL, .def = "false", .opt = "list",
+      .arg = "BOOL", .help = "List the recordings in the source and exit" },
+    { .path = "export", .type = CONF_CHOICE, .def = "none",
+      .choices = exports, .opt = "export", .arg = "FORMAT",
+      .help = "Write the recording as asciicast or text and exit" },
+};
+
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = SYSCONFDIR "/tlog/tlog-play.conf",
+    .env_file = "TLOG_PLAY_CONF_FILE",
+    .env_text = "TLOG_PLAY_CONF_TEXT",
+    .usage = "Usage: " PROG " [OPTION...]\n"
+             "Play back a recorded terminal session.\n",
+    .extra = "Keys: space or p pause, } and { double and halve the speed,"
+             " backspace 1x,\n. step, digits then G go to a time (G alone:"
+             " the end), left and right\narrows 10 s back and forward, /"
+             " search, ? help, q quit.",
 };
 
 /* Print each line of text to standard error, after the program's name */
@@ -100,28 +126,16 @@ main(int argc, char **argv)
     struct src_rec *recs = NULL;
     size_t nrecs = 0, i;
     char err[2048] = "", note[4096], *end;
-    int action = 0, status = 1, rc;
+    int status = 1, rc;
 
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
+    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0 ||
+        conf_add(c, es_tls_keys, es_tls_nkeys, false) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    rc = conf_start(c, PROG, SYSCONFDIR "/tlog/tlog-play.conf",
-                    "TLOG_PLAY_CONF_FILE", "TLOG_PLAY_CONF_TEXT", argc, argv,
-                    &action);
-    if (rc != 0) {
+    rc = conf_start(c, &prog, argc, argv, NULL);
+    if (rc != CONF_GO_ON) {
         status = rc;
-        goto out;
-    }
-    if (conf_action(c, action, PROG,
-                    "Usage: " PROG " [OPTION...]\n"
-                    "Play back a recorded terminal session.\n",
-                    "Keys: space or p pause, } and { double and halve the"
-                    " speed, backspace 1x,\n. step, digits then G go to a"
-                    " time (G alone: the end), left and right\narrows 10 s"
-                    " back and forward, / search, ? help, q quit.",
-                    stdout)) {
-        status = 0;
         goto out;
     }
 

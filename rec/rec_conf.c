@@ -23,94 +23,146 @@ static const char *const writers[] = { "file", "syslog", "journal", NULL };
 static const char *const actions[] = { "pass", "delay", "drop", NULL };
 static const char *const unreachable[] = { "refuse", "unrecorded", NULL };
 
-#define PAYLOAD_RANGE ENC_PAYLOAD_MIN, ENC_PAYLOAD_MAX
-
-/* One list of recording keys; tlog-rec-session's table leaves out the
- * options, so its command line cannot change how it records */
-#define RECORDING_KEYS(o, s)                                                 \
-    { "latency", CONF_INT, "10", 1, 86400, NULL, o("latency"), 0,           \
-      "SECONDS", "Write partial messages after SECONDS" },                 \
-    { "payload", CONF_INT, "2048", PAYLOAD_RANGE, NULL, o("payload"), 0,     \
-      "BYTES", "Limit the recorded data in a message to BYTES" },          \
-    { "writer", CONF_CHOICE, s, 0, 0, writers, o("writer"), 'w',            \
-      "STRING", "Write to file, syslog or journal" },                      \
-    { "log.input", CONF_BOOL, "false", 0, 0, NULL, o("log-input"), 0,       \
-      "BOOL", "Record what the user types" },                              \
-    { "log.output", CONF_BOOL, "true", 0, 0, NULL, o("log-output"), 0,      \
-      "BOOL", "Record what the terminal shows" },                          \
-    { "log.window", CONF_BOOL, "true", 0, 0, NULL, o("log-window"), 0,      \
-      "BOOL", "Record window size changes" },                              \
-    { "limit.rate", CONF_INT, "16384", 1, 1LL << 40, NULL, o("limit-rate"), \
-      0, "NUMBER", "Rate limit in message bytes per second" },             \
-    { "limit.burst", CONF_INT, "32768", 0, 1LL << 40, NULL,                 \
-      o("limit-burst"), 0, "NUMBER", "Bytes the rate may be exceeded by" }, \
-    { "limit.action", CONF_CHOICE, "pass", 0, 0, actions,                   \
-      o("limit-action"), 0, "STRING",                                      \
-      "Above the limit: pass, delay or drop" },                            \
-    { "file.path", CONF_STR, "", 0, 0, NULL, o("file-path"), 'o', "FILE",   \
-      "Write to FILE (the file writer)" },                                 \
-    { "syslog.facility", CONF_CHOICE, "authpriv", 0, 0,                     \
-      writer_facility_names, o("syslog-facility"), 0, "STRING",            \
-      "Syslog facility" },                                                  \
-    { "syslog.priority", CONF_CHOICE, "info", 0, 0, writer_priority_names,  \
-      o("syslog-priority"), 0, "STRING", "Syslog priority" },              \
-    { "syslog.socket", CONF_STR, "/dev/log", 0, 0, NULL,                    \
-      o("syslog-socket"), 0, "PATH", "Syslog daemon's datagram socket" },   \
-    { "journal.priority", CONF_CHOICE, "info", 0, 0, writer_priority_names, \
-      o("journal-priority"), 0, "STRING", "Journal priority" },            \
-    { "journal.augment", CONF_BOOL, "true", 0, 0, NULL,                     \
-      o("journal-augment"), 0, "BOOL",                                      \
-      "Add TLOG_REC, TLOG_USER, TLOG_SESSION and TLOG_ID fields" }
-
-#define WITH_OPT(name) name
-#define NO_OPT(name) NULL
-
-const struct conf_key rec_conf_keys[] = {
-    RECORDING_KEYS(WITH_OPT, "file"),
-    { "semaphore", CONF_STR, "", 0, 0, NULL, "semaphore", 0, "FILE",
-      "Write \"READY\" to FILE once recording has started" },
+/* How a session is recorded: tlog-rec's keys, the agent's, and, from its
+ * file only (its command line cannot change how it records), tlog-rec-
+ * session's, which are the reference's, so that its file still loads */
+static const struct conf_key recording_keys[] = {
+    { .path = "latency", .type = CONF_INT, .def = "10", .min = 1,
+      .max = 86400, .opt = "latency", .arg = "SECONDS",
+      .help = "Write partial messages after SECONDS" },
+    { .path = "payload", .type = CONF_INT, .def = "2048",
+      .min = ENC_PAYLOAD_MIN, .max = ENC_PAYLOAD_MAX, .opt = "payload",
+      .arg = "BYTES",
+      .help = "Limit the recorded data in a message to BYTES" },
+    { .path = "writer", .type = CONF_CHOICE, .def = "journal",
+      .choices = writers, .opt = "writer", .short_opt = 'w',
+      .arg = "STRING", .help = "Write to file, syslog or journal" },
+    { .path = "log.input", .type = CONF_BOOL, .def = "false",
+      .opt = "log-input", .arg = "BOOL",
+      .help = "Record what the user types" },
+    { .path = "log.output", .type = CONF_BOOL, .def = "true",
+      .opt = "log-output", .arg = "BOOL",
+      .help = "Record what the terminal shows" },
+    { .path = "log.window", .type = CONF_BOOL, .def = "true",
+      .opt = "log-window", .arg = "BOOL",
+      .help = "Record window size changes" },
+    { .path = "limit.rate", .type = CONF_INT, .def = "16384", .min = 1,
+      .max = 1LL << 40, .opt = "limit-rate", .arg = "NUMBER",
+      .help = "Rate limit in message bytes per second" },
+    { .path = "limit.burst", .type = CONF_INT, .def = "32768",
+      .max = 1LL << 40, .opt = "limit-burst", .arg = "NUMBER",
+      .help = "Bytes the rate may be exceeded by" },
+    { .path = "limit.action", .type = CONF_CHOICE, .def = "pass",
+      .choices = actions, .opt = "limit-action", .arg = "STRING",
+      .help = "Above the limit: pass, delay or drop" },
+    { .path = "file.path", .type = CONF_STR, .def = "", .opt = "file-path",
+      .short_opt = 'o', .arg = "FILE",
+      .help = "Write to FILE (the file writer)" },
+    { .path = "syslog.facility", .type = CONF_CHOICE, .def = "authpriv",
+      .choices = writer_facility_names, .opt = "syslog-facility",
+      .arg = "STRING", .help = "Syslog facility" },
+    { .path = "syslog.priority", .type = CONF_CHOICE, .def = "info",
+      .choices = writer_priority_names, .opt = "syslog-priority",
+      .arg = "STRING", .help = "Syslog priority" },
+    { .path = "syslog.socket", .type = CONF_STR, .def = "/dev/log",
+      .opt = "syslog-socket", .arg = "PATH",
+      .help = "Syslog daemon's datagram socket" },
+    { .path = "journal.priority", .type = CONF_CHOICE, .def = "info",
+      .choices = writer_priority_names, .opt = "journal-priority",
+      .arg = "STRING", .help = "Journal priority" },
+    { .path = "journal.augment", .type = CONF_BOOL, .def = "true",
+      .opt = "journal-augment", .arg = "BOOL",
+      .help = "Add TLOG_REC, TLOG_USER, TLOG_SESSION and TLOG_ID fields" },
 };
-const size_t rec_conf_nkeys = sizeof(rec_conf_keys) / sizeof(rec_conf_keys[0]);
 
-const struct conf_key rec_session_conf_keys[] = {
+/* tlog-rec's own */
+static const struct conf_key rec_keys[] = {
+    { .path = "semaphore", .type = CONF_STR, .def = "", .opt = "semaphore",
+      .arg = "FILE",
+      .help = "Write \"READY\" to FILE once recording has started" },
+};
+
+/* tlog-rec-session's own: the shell, the notice and the agent; it
+ * records nothing itself */
+static const struct conf_key session_keys[] = {
     /* empty: TLOG_REC_SESSION_SHELL, the program name, then /bin/bash */
-    { "shell", CONF_STR, "", 0, 0, NULL, NULL, 0, "PATH",
-      "The shell to start" },
-    { "notice", CONF_STR, "\nATTENTION! Your session is being recorded!\n\n",
-      0, 0, NULL, NULL, 0, "TEXT", "Shown before the shell starts" },
-    { "agent.socket", CONF_STR, RECD_SOCKET, 0, 0, NULL, NULL, 0, "PATH",
-      "The recording agent's socket" },
-    { "agent.unreachable", CONF_CHOICE, "refuse", 0, 0, unreachable, NULL, 0,
-      "STRING", "Without the agent: refuse the session, or run it"
-      " unrecorded" },
-    /* the reference's keys, so its file still loads; the agent's own
-     * configuration says how sessions are recorded */
-    RECORDING_KEYS(NO_OPT, "journal"),
+    { .path = "shell", .type = CONF_STR, .def = "", .arg = "PATH",
+      .help = "The shell to start" },
+    { .path = "notice", .type = CONF_STR,
+      .def = "\nATTENTION! Your session is being recorded!\n\n",
+      .arg = "TEXT", .help = "Shown before the shell starts" },
+    { .path = "agent.socket", .type = CONF_STR, .def = RECD_SOCKET,
+      .arg = "PATH", .help = "The recording agent's socket" },
+    { .path = "agent.unreachable", .type = CONF_CHOICE, .def = "refuse",
+      .choices = unreachable, .arg = "STRING",
+      .help = "Without the agent: refuse the session, or run it unrecorded" },
 };
-const size_t rec_session_conf_nkeys =
-    sizeof(rec_session_conf_keys) / sizeof(rec_session_conf_keys[0]);
 
-const struct conf_key recd_conf_keys[] = {
-    RECORDING_KEYS(WITH_OPT, "journal"),
-    { "log.piped_input", CONF_BOOL, "true", 0, 0, NULL, "log-piped-input", 0,
-      "BOOL", "Record the input of sessions without a terminal" },
-    { "user", CONF_STR, RECD_USER, 0, 0, NULL, "user", 'u', "NAME",
-      "Record as the system user NAME" },
-    { "socket", CONF_STR, RECD_SOCKET, 0, 0, NULL, "socket", 0, "PATH",
-      "Listen on PATH (unless the service manager passes a socket)" },
-    { "state_dir", CONF_STR, RECD_STATE_DIR, 0, 0, NULL, "state-dir", 0,
-      "DIR", "Keep the state of open sessions in DIR" },
-    { "session_program", CONF_STR, BINDIR "/tlog-rec-session", 0, 0, NULL,
-      "session-program", 0, "PATH",
-      "Take terminals only from the program PATH" },
-    { "spool.dir", CONF_STR, RECD_SPOOL_DIR, 0, 0, NULL, "spool-dir", 0,
-      "DIR", "Keep messages the logger does not take yet in DIR (\"\": in"
-      " memory only)" },
-    { "spool.max", CONF_INT, "1073741824", 0, 1LL << 50, NULL, "spool-max",
-      0, "BYTES", "Bound of the spool on disk; past it messages are"
-      " dropped, with a note" },
+/* tlog-recd's own */
+static const struct conf_key recd_keys[] = {
+    { .path = "log.piped_input", .type = CONF_BOOL, .def = "true",
+      .opt = "log-piped-input", .arg = "BOOL",
+      .help = "Record the input of sessions without a terminal" },
+    { .path = "user", .type = CONF_STR, .def = RECD_USER, .opt = "user",
+      .short_opt = 'u', .arg = "NAME",
+      .help = "Record as the system user NAME" },
+    { .path = "socket", .type = CONF_STR, .def = RECD_SOCKET,
+      .opt = "socket", .arg = "PATH",
+      .help = "Listen on PATH (unless the service manager passes a socket)" },
+    { .path = "state_dir", .type = CONF_STR, .def = RECD_STATE_DIR,
+      .opt = "state-dir", .arg = "DIR",
+      .help = "Keep the state of open sessions in DIR" },
+    { .path = "session_program", .type = CONF_STR,
+      .def = BINDIR "/tlog-rec-session", .opt = "session-program",
+      .arg = "PATH", .help = "Take terminals only from the program PATH" },
+    { .path = "spool.dir", .type = CONF_STR, .def = RECD_SPOOL_DIR,
+      .opt = "spool-dir", .arg = "DIR",
+      .help = "Keep messages the logger does not take yet in DIR (\"\": in "
+              "memory only)" },
+    { .path = "spool.max", .type = CONF_INT, .def = "1073741824",
+      .max = 1LL << 50, .opt = "spool-max", .arg = "BYTES",
+      .help = "Bound of the spool on disk; past it messages are dropped, "
+              "with a note" },
 };
-const size_t recd_conf_nkeys = sizeof(recd_conf_keys) / sizeof(recd_conf_keys[0]);
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+int
+rec_conf_new(enum rec_prog prog, struct conf **pc)
+{
+    struct conf *c = NULL;
+    int rc;
+
+    switch (prog) {
+    case REC_PROG_REC:
+        rc = conf_new(recording_keys, NKEYS(recording_keys), &c);
+        if (rc == 0) {
+            rc = conf_set_default(c, "writer", "file");
+        }
+        if (rc == 0) {
+            rc = conf_add(c, rec_keys, NKEYS(rec_keys), false);
+        }
+        break;
+    case REC_PROG_SESSION:
+        rc = conf_new(session_keys, NKEYS(session_keys), &c);
+        if (rc == 0) {
+            rc = conf_add(c, recording_keys, NKEYS(recording_keys), true);
+        }
+        break;
+    default:
+        rc = conf_new(recording_keys, NKEYS(recording_keys), &c);
+        if (rc == 0) {
+            rc = conf_add(c, recd_keys, NKEYS(recd_keys), false);
+        }
+        break;
+    }
+    if (rc < 0) {
+        conf_free(c);
+        return rc;
+    }
+    *pc = c;
+    return 0;
+}
 
 /* Whether a journal daemon listens: a socket file alone may be stale */
 static bool

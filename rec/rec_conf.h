@@ -15,18 +15,18 @@
 #include "recorder.h"
 #include "writer.h"
 
-/* Keys of tlog-rec, with command-line options */
-extern const struct conf_key rec_conf_keys[];
-extern const size_t rec_conf_nkeys;
+/* Whose configuration */
+enum rec_prog {
+    REC_PROG_REC,       /* tlog-rec: the recording keys, with options */
+    REC_PROG_SESSION,   /* tlog-rec-session: its own keys; the recording
+                           keys from its file only */
+    REC_PROG_AGENT,     /* tlog-recd: the recording keys, with options,
+                           and its own */
+};
 
-/* Keys of tlog-rec-session: the shell, the notice and the agent; it
- * records nothing itself */
-extern const struct conf_key rec_session_conf_keys[];
-extern const size_t rec_session_conf_nkeys;
-
-/* Keys of tlog-recd: the recording keys, with options, and its own */
-extern const struct conf_key recd_conf_keys[];
-extern const size_t recd_conf_nkeys;
+/* Make the configuration of prog holding the defaults into *pc (free
+ * with conf_free()); 0 or -ENOMEM */
+int rec_conf_new(enum rec_prog prog, struct conf **pc);
 
 /*
  * Fill the recording settings of *cfg from the configuration and open the

@@ -432,7 +432,7 @@ main(int argc, char **argv)
     /* Before anything else: the user may not trace or read this process */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-    if (conf_new(rec_session_conf_keys, rec_session_conf_nkeys, &c) < 0) {
+    if (rec_conf_new(REC_PROG_SESSION, &c) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }

@@ -17,6 +17,16 @@
 
 #define PROG "tlog-rec"
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = SYSCONFDIR "/tlog/tlog-rec.conf",
+    .env_file = "TLOG_REC_CONF_FILE",
+    .env_text = "TLOG_REC_CONF_TEXT",
+    .usage = "Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
+             "Record the terminal I/O of a command, or of the user's"
+             " shell.\n",
+};
+
 int
 main(int argc, char **argv)
 {
@@ -26,30 +36,15 @@ main(int argc, char **argv)
     char err[1024] = "", path[PATH_MAX];
     char *shell_argv[2];
     char **cmd_argv;
-    int first, action, status = 1, r;
+    int first = argc, status = 1, r;
 
-    if (conf_new(rec_conf_keys, rec_conf_nkeys, &c) < 0) {
+    if (rec_conf_new(REC_PROG_REC, &c) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    r = conf_load_layers(c, SYSCONFDIR "/tlog/tlog-rec.conf",
-                      "TLOG_REC_CONF_FILE", "TLOG_REC_CONF_TEXT",
-                      err, sizeof(err));
-    if (r < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        goto out;
-    }
-    r = conf_parse_args(c, argc, argv, &first, &action, err, sizeof(err));
-    if (r < 0) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
-        goto out;
-    }
-    if (conf_action(c, action, PROG,
-                    "Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
-                    "Record the terminal I/O of a command, or of the user's"
-                    " shell.\n", NULL, stdout)) {
-        status = 0;
+    r = conf_start(c, &prog, argc, argv, &first);
+    if (r != CONF_GO_ON) {
+        status = r;
         goto out;
     }
 

@@ -189,6 +189,16 @@ resolve(const struct conf *c, struct recd_agent *a, char *err, size_t errsz)
     return make_dir(a->state_dir, 0700, err, errsz);
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = SYSCONFDIR "/tlog/tlog-recd.conf",
+    .env_file = "TLOG_RECD_CONF_FILE",
+    .env_text = "TLOG_RECD_CONF_TEXT",
+    .usage = "Usage: " PROG " [OPTION...]\n"
+             "The recording agent: record the sessions that tlog-rec-session"
+             " hands over.\n",
+};
+
 int
 main(int argc, char **argv)
 {
@@ -196,24 +206,15 @@ main(int argc, char **argv)
     struct recd_agent a;
     struct conf *c = NULL;
     char err[1024] = "";
-    int action, status = 1, lsock = -1, r;
+    int status = 1, lsock = -1, r;
 
-    if (conf_new(recd_conf_keys, recd_conf_nkeys, &c) < 0) {
+    if (rec_conf_new(REC_PROG_AGENT, &c) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    r = conf_start(c, PROG, SYSCONFDIR "/tlog/tlog-recd.conf",
-                   "TLOG_RECD_CONF_FILE", "TLOG_RECD_CONF_TEXT", argc, argv,
-                   &action);
-    if (r != 0) {
+    r = conf_start(c, &prog, argc, argv, NULL);
+    if (r != CONF_GO_ON) {
         status = r;
-        goto out;
-    }
-    if (conf_action(c, action, PROG,
-                    "Usage: " PROG " [OPTION...]\n"
-                    "The recording agent: record the sessions that"
-                    " tlog-rec-session hands over.\n", NULL, stdout)) {
-        status = 0;
         goto out;
     }
     if (geteuid() != 0) {

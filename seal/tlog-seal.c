@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "es.h"
+#include "es_keys.h"
 #include "seal.h"
 
 #define PROG "tlog-seal"
@@ -38,30 +39,33 @@
 #define OUTBOX_SEND_MAX (8 * 1024 * 1024)
 
 static const struct conf_key keys[] = {
-    { "key", CONF_STR, SYSCONFDIR "/tlog/seal.key", 0, 0, NULL, "key", 'k',
-      "FILE", "The secret key signing checkpoints" },
-    { "state_dir", CONF_STR, "/var/lib/tlog-seal", 0, 0, NULL, "state-dir",
-      'd', "DIR", "Where each recording's chain is kept across restarts" },
-    { "every", CONF_INT, "100", 1, SEAL_CP_MAX, NULL, "every", 'n', "N",
-      "A checkpoint after N messages of a recording" },
-    { "interval", CONF_INT, "10", 1, 86400, NULL, "interval", 't',
-      "SECONDS", "A checkpoint when messages waited this long for one" },
-    { "gap_wait", CONF_INT, "60", 1, 86400 * 7, NULL, "gap-wait", 0,
-      "SECONDS", "Seal ids missing this long as lost" },
-    { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
-      "Elasticsearch bulk URL (http://HOST:9200/_bulk)" },
-    { "es.index", CONF_STR, "tlog_seal-", 0, 0, NULL, "es-index", 0,
-      "PREFIX", "Checkpoint index name, before the date" },
-    { "es.cacert", CONF_STR, "", 0, 0, NULL, "es-cacert", 0, "FILE",
-      "CA certificates for an https Elasticsearch" },
-    { "es.cert", CONF_STR, "", 0, 0, NULL, "es-cert", 0, "FILE",
-      "Client certificate for Elasticsearch" },
-    { "es.key", CONF_STR, "", 0, 0, NULL, "es-key", 0, "FILE",
-      "Client certificate key for Elasticsearch" },
-    { "checkpoint_file", CONF_STR, "", 0, 0, NULL, "checkpoint-file", 'o',
-      "FILE", "Append checkpoints to FILE instead" },
-    { "generate_key", CONF_STR, "", 0, 0, NULL, "generate-key", 0,
-      "PREFIX", "Write a new key pair as PREFIX.key and PREFIX.pub, exit" },
+    { .path = "key", .type = CONF_STR, .def = SYSCONFDIR "/tlog/seal.key",
+      .opt = "key", .short_opt = 'k', .arg = "FILE",
+      .help = "The secret key signing checkpoints" },
+    { .path = "state_dir", .type = CONF_STR, .def = "/var/lib/tlog-seal",
+      .opt = "state-dir", .short_opt = 'd', .arg = "DIR",
+      .help = "Where each recording's chain is kept across restarts" },
+    { .path = "every", .type = CONF_INT, .def = "100", .min = 1,
+      .max = SEAL_CP_MAX, .opt = "every", .short_opt = 'n', .arg = "N",
+      .help = "A checkpoint after N messages of a recording" },
+    { .path = "interval", .type = CONF_INT, .def = "10", .min = 1,
+      .max = 86400, .opt = "interval", .short_opt = 't', .arg = "SECONDS",
+      .help = "A checkpoint when messages waited this long for one" },
+    { .path = "gap_wait", .type = CONF_INT, .def = "60", .min = 1,
+      .max = 86400 * 7, .opt = "gap-wait", .arg = "SECONDS",
+      .help = "Seal ids missing this long as lost" },
+    { .path = "es.baseurl", .type = CONF_STR, .def = "", .opt = "es-baseurl",
+      .arg = "URL",
+      .help = "Elasticsearch bulk URL (http://HOST:9200/_bulk)" },
+    { .path = "es.index", .type = CONF_STR, .def = "tlog_seal-",
+      .opt = "es-index", .arg = "PREFIX",
+      .help = "Checkpoint index name, before the date" },
+    { .path = "checkpoint_file", .type = CONF_STR, .def = "",
+      .opt = "checkpoint-file", .short_opt = 'o', .arg = "FILE",
+      .help = "Append checkpoints to FILE instead" },
+    { .path = "generate_key", .type = CONF_STR, .def = "",
+      .opt = "generate-key", .arg = "PREFIX",
+      .help = "Write a new key pair as PREFIX.key and PREFIX.pub, exit" },
 };
 
 /* A message that came before an id still missing */
@@ -792,9 +796,7 @@ setup(struct sealer *s, char *err, size_t errsz)
         memset(&ec, 0, sizeof(ec));
         ec.baseurl = conf_str(s->conf, "es.baseurl");
         ec.userpwd = getenv("TLOG_CURL_USERPWD");
-        ec.cacert = conf_str(s->conf, "es.cacert");
-        ec.cert = conf_str(s->conf, "es.cert");
-        ec.key = conf_str(s->conf, "es.key");
+        es_keys_tls(s->conf, &ec);
         if ((rc = es_new(&ec, &s->es, err, errsz)) < 0) {
             return rc;
         }
@@ -817,34 +819,36 @@ setup(struct sealer *s, char *err, size_t errsz)
     return load_states(s, err, errsz);
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = SYSCONFDIR "/tlog/tlog-seal.conf",
+    .env_file = "TLOG_SEAL_CONF_FILE",
+    .env_text = "TLOG_SEAL_CONF_TEXT",
+    .usage = "Usage: " PROG " [OPTION...]\n"
+             "Seal recording messages read on standard input with signed"
+             " checkpoints.\n",
+};
+
 int
 main(int argc, char **argv)
 {
     static struct sealer s;
     struct rec *r, *next;
     char err[2048] = "";
-    int action = 0, status = 1, rc;
+    int status = 1, rc;
     size_t b;
 
     s.dirfd = -1;
     s.out_fd = -1;
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &s.conf) < 0 ||
+        conf_add(s.conf, es_tls_keys, es_tls_nkeys, false) < 0 ||
         seal_init(err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": cannot start\n");
         return 1;
     }
-    rc = conf_start(s.conf, PROG, SYSCONFDIR "/tlog/tlog-seal.conf",
-                    "TLOG_SEAL_CONF_FILE", "TLOG_SEAL_CONF_TEXT", argc, argv,
-                    &action);
-    if (rc != 0) {
+    rc = conf_start(s.conf, &prog, argc, argv, NULL);
+    if (rc != CONF_GO_ON) {
         status = rc;
-        goto out;
-    }
-    if (conf_action(s.conf, action, PROG,
-                    "Usage: " PROG " [OPTION...]\n"
-                    "Seal recording messages read on standard input with"
-                    " signed checkpoints.\n", NULL, stdout)) {
-        status = 0;
         goto out;
     }
     if (*conf_str(s.conf, "generate_key")) {

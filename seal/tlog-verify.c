@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "es.h"
+#include "es_keys.h"
 #include "seal.h"
 #include "verify.h"
 
@@ -23,34 +24,38 @@
 static const char *const readers[] = { "file", "journal", "es", NULL };
 
 static const struct conf_key keys[] = {
-    { "reader", CONF_CHOICE, "file", 0, 0, readers, "reader", 'r', "STRING",
-      "Read the recording from file, journal or es" },
-    { "file.path", CONF_STR, "", 0, 0, NULL, "file-path", 'i', "FILE",
-      "The recording's file (- for standard input)" },
-    { "rec", CONF_STR, "", 0, 0, NULL, "rec", 'm', "REC",
-      "The id of the recording to check" },
-    { "host", CONF_STR, "", 0, 0, NULL, "host", 'H', "HOST",
-      "Its host, when several hold a recording of that id" },
-    { "es.baseurl", CONF_STR, "", 0, 0, NULL, "es-baseurl", 0, "URL",
-      "Elasticsearch URL of the recordings, up to _search" },
-    { "es.cacert", CONF_STR, "", 0, 0, NULL, "es-cacert", 0, "FILE",
-      "CA certificates for an https Elasticsearch" },
-    { "es.cert", CONF_STR, "", 0, 0, NULL, "es-cert", 0, "FILE",
-      "Client certificate for Elasticsearch" },
-    { "es.key", CONF_STR, "", 0, 0, NULL, "es-key", 0, "FILE",
-      "Client certificate key for Elasticsearch" },
-    { "journal.namespace", CONF_STR, "", 0, 0, NULL, "journal-namespace",
-      'N', "STRING", "Read this journal namespace" },
-    { "es.page", CONF_INT, "10000", 1, 10000, NULL, "es-page", 0, "N",
-      "Documents asked of Elasticsearch a request" },
-    { "seal.baseurl", CONF_STR, "", 0, 0, NULL, "seal-baseurl", 0, "URL",
-      "Elasticsearch URL of the checkpoints, up to _search" },
-    { "seal.file", CONF_STR, "", 0, 0, NULL, "seal-file", 'c', "FILE",
-      "Read the checkpoints from FILE instead" },
-    { "key", CONF_LIST, "", 0, 0, NULL, "key", 'k', "PATH",
-      "A trusted public key file, or a directory of *.pub files" },
-    { "json", CONF_BOOL, "false", 0, 0, NULL, "json", 'j', "BOOL",
-      "Say the verdict as JSON" },
+    { .path = "reader", .type = CONF_CHOICE, .def = "file",
+      .choices = readers, .opt = "reader", .short_opt = 'r', .arg = "STRING",
+      .help = "Read the recording from file, journal or es" },
+    { .path = "file.path", .type = CONF_STR, .def = "", .opt = "file-path",
+      .short_opt = 'i', .arg = "FILE",
+      .help = "The recording's file (- for standard input)" },
+    { .path = "rec", .type = CONF_STR, .def = "", .opt = "rec",
+      .short_opt = 'm', .arg = "REC",
+      .help = "The id of the recording to check" },
+    { .path = "host", .type = CONF_STR, .def = "", .opt = "host",
+      .short_opt = 'H', .arg = "HOST",
+      .help = "Its host, when several hold a recording of that id" },
+    { .path = "es.baseurl", .type = CONF_STR, .def = "", .opt = "es-baseurl",
+      .arg = "URL",
+      .help = "Elasticsearch URL of the recordings, up to _search" },
+    { .path = "journal.namespace", .type = CONF_STR, .def = "",
+      .opt = "journal-namespace", .short_opt = 'N', .arg = "STRING",
+      .help = "Read this journal namespace" },
+    { .path = "es.page", .type = CONF_INT, .def = "10000", .min = 1,
+      .max = 10000, .opt = "es-page", .arg = "N",
+      .help = "Documents asked of Elasticsearch a request" },
+    { .path = "seal.baseurl", .type = CONF_STR, .def = "",
+      .opt = "seal-baseurl", .arg = "URL",
+      .help = "Elasticsearch URL of the checkpoints, up to _search" },
+    { .path = "seal.file", .type = CONF_STR, .def = "", .opt = "seal-file",
+      .short_opt = 'c', .arg = "FILE",
+      .help = "Read the checkpoints from FILE instead" },
+    { .path = "key", .type = CONF_LIST, .def = "", .opt = "key",
+      .short_opt = 'k', .arg = "PATH",
+      .help = "A trusted public key file, or a directory of *.pub files" },
+    { .path = "json", .type = CONF_BOOL, .def = "false", .opt = "json",
+      .short_opt = 'j', .arg = "BOOL", .help = "Say the verdict as JSON" },
 };
 
 struct verifier {
@@ -190,9 +195,7 @@ es_client(struct verifier *v, const char *url, struct es **pe, char *err,
     memset(&ec, 0, sizeof(ec));
     ec.baseurl = url;
     ec.userpwd = getenv("TLOG_CURL_USERPWD");
-    ec.cacert = conf_str(v->conf, "es.cacert");
-    ec.cert = conf_str(v->conf, "es.cert");
-    ec.key = conf_str(v->conf, "es.key");
+    es_keys_tls(v->conf, &ec);
     return es_new(&ec, pe, err, errsz);
 }
 
@@ -284,27 +287,14 @@ static int
 add_cp(struct verifier *v, const char *text, size_t len, const char *where,
        char *err, size_t errsz)
 {
-    struct json_object *o = json_tokener_parse(text);
-    struct seal_cp cp;
     char why[512];
-    int rc;
+    int rc = verify_add_cp_text(v->vf, text, len, v->host, v->rec, why,
+                                sizeof(why));
 
-    (void)len;
-    if (o == NULL) {
-        snprintf(err, errsz, "%s: a checkpoint that is not JSON", where);
-        return -EINVAL;
-    }
-    rc = seal_cp_parse(o, &cp, why, sizeof(why));
-    json_object_put(o);
     if (rc < 0) {
         snprintf(err, errsz, "%s: %s", where, why);
-        return rc;
     }
-    if (strcmp(cp.rec, v->rec) != 0 || strcmp(cp.host, v->host) != 0) {
-        seal_cp_clear(&cp);
-        return 0;
-    }
-    return verify_add_cp(v->vf, &cp);
+    return rc;
 }
 
 static void
@@ -380,37 +370,38 @@ verify(struct verifier *v, struct verify_verdict *vd, char *err, size_t errsz)
     return verify_run(v->vf, v->host, v->rec, vd, err, errsz);
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = SYSCONFDIR "/tlog/tlog-verify.conf",
+    .env_file = "TLOG_VERIFY_CONF_FILE",
+    .env_text = "TLOG_VERIFY_CONF_TEXT",
+    .usage = "Usage: " PROG " [OPTION...]\n"
+             "Check a recording against its signed checkpoints.\n",
+    .extra = "Exit status: 0 sealed and complete, 3 cut short, 4 unsealed"
+             " (tail), 5 a message\nmissing, altered, reordered or added, 6"
+             " a checkpoint missing, altered, badly\nsigned or signed with"
+             " an unknown key, 1 an error, 2 a usage error.",
+};
+
 int
 main(int argc, char **argv)
 {
     static struct verifier v;
     struct verify_verdict vd;
     char err[2048] = "";
-    int action = 0, status = 1, rc;
+    int status = 1, rc;
     const char *reader;
 
     memset(&vd, 0, sizeof(vd));
     if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &v.conf) < 0 ||
+        conf_add(v.conf, es_tls_keys, es_tls_nkeys, false) < 0 ||
         seal_init(err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": cannot start\n");
         return 1;
     }
-    rc = conf_start(v.conf, PROG, SYSCONFDIR "/tlog/tlog-verify.conf",
-                    "TLOG_VERIFY_CONF_FILE", "TLOG_VERIFY_CONF_TEXT", argc,
-                    argv, &action);
-    if (rc != 0) {
+    rc = conf_start(v.conf, &prog, argc, argv, NULL);
+    if (rc != CONF_GO_ON) {
         status = rc;
-        goto out;
-    }
-    if (conf_action(v.conf, action, PROG,
-                    "Usage: " PROG " [OPTION...]\n"
-                    "Check a recording against its signed checkpoints.\n",
-                    "Exit status: 0 sealed and complete, 3 cut short, 4"
-                    " unsealed (tail), 5 a message\nmissing, altered,"
-                    " reordered or added, 6 a checkpoint missing, altered,"
-                    " badly\nsigned or signed with an unknown key, 1 an"
-                    " error, 2 a usage error.", stdout)) {
-        status = 0;
         goto out;
     }
     reader = conf_str(v.conf, "reader");

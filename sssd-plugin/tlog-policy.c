@@ -54,24 +54,25 @@ check_users(char **users, int n)
     return status;
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .usage = usage,
+};
+
 int
 main(int argc, char **argv)
 {
     struct conf *c = NULL;
-    char err[512] = "";
-    int first = argc, action = 0, status;
+    int first = argc, status;
 
     /* No keys: the policy's files are SSSD's, read by the modules too */
     if (conf_new(NULL, 0, &c) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 2;
     }
-    if (conf_parse_args(c, argc, argv, &first, &action, err,
-                        sizeof(err)) < 0) {
-        conf_usage_error(stderr, PROG, err);
-        status = 2;
-    } else if (conf_action(c, action, PROG, usage, NULL, stdout)) {
-        status = 0;
+    status = conf_start(c, &prog, argc, argv, &first);
+    if (status != CONF_GO_ON) {
+        /* said */
     } else if (first >= argc) {
         conf_usage_error(stderr, PROG, "no user given");
         status = 2;

@@ -17,15 +17,17 @@
 static const char *const colours[] = { "red", "green", NULL };
 
 static const struct conf_key keys[] = {
-    { "latency", CONF_INT, "10", 1, 100, NULL, "latency", 0, "SECONDS",
-      "latency" },
-    { "writer", CONF_CHOICE, "red", 0, 0, colours, "writer", 'w', "STRING",
-      "colour" },
-    { "log.input", CONF_BOOL, "false", 0, 0, NULL, "log-input", 0, "BOOL",
-      "input" },
-    { "file.path", CONF_STR, "", 0, 0, NULL, "file-path", 'o', "FILE",
-      "path" },
-    { "notice", CONF_STR, "hi", 0, 0, NULL, NULL, 0, "TEXT", "no option" },
+    { .path = "latency", .type = CONF_INT, .def = "10", .min = 1, .max = 100,
+      .opt = "latency", .arg = "SECONDS", .help = "latency" },
+    { .path = "writer", .type = CONF_CHOICE, .def = "red",
+      .choices = colours, .opt = "writer", .short_opt = 'w', .arg = "STRING",
+      .help = "colour" },
+    { .path = "log.input", .type = CONF_BOOL, .def = "false",
+      .opt = "log-input", .arg = "BOOL", .help = "input" },
+    { .path = "file.path", .type = CONF_STR, .def = "", .opt = "file-path",
+      .short_opt = 'o', .arg = "FILE", .help = "path" },
+    { .path = "notice", .type = CONF_STR, .def = "hi", .arg = "TEXT",
+      .help = "no option" },
 };
 
 static struct conf *
@@ -287,6 +289,53 @@ START_TEST(test_json_values)
 }
 END_TEST
 
+/* A shared table added from files only takes no option; another default
+ * shows in --help and holds until a layer sets the key */
+START_TEST(test_add_file_only_and_default)
+{
+    static const struct conf_key shared[] = {
+        { .path = "limit.rate", .type = CONF_INT, .def = "7", .min = 1,
+          .max = 100, .opt = "limit-rate", .short_opt = 'r',
+          .arg = "NUMBER", .help = "rate" },
+    };
+    static const char *const argv[] = { "prog", "--limit-rate=9", NULL };
+    struct conf *c = mk(), *d = mk();
+    char err[512], *text = NULL;
+    size_t len = 0;
+    FILE *f;
+    int first = 0, action = 0;
+
+    ck_assert_int_eq(conf_add(c, shared, 1, true), 0);
+    ck_assert_int_eq(conf_int(c, "limit.rate"), 7);
+    ck_assert_int_eq(conf_parse_args(c, 2, (char **)argv, &first, &action,
+                                     err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "limit-rate"));
+    ck_assert_int_eq(conf_load_text(c, "{\"limit\": {\"rate\": 8}}", "T",
+                                    err, sizeof(err)), 0);
+    ck_assert_int_eq(conf_int(c, "limit.rate"), 8);
+    /* with its options, the same table's option works */
+    ck_assert_int_eq(conf_add(d, shared, 1, false), 0);
+    ck_assert_int_eq(conf_parse_args(d, 2, (char **)argv, &first, &action,
+                                     err, sizeof(err)), 0);
+    ck_assert_int_eq(conf_int(d, "limit.rate"), 9);
+    /* a key twice is refused */
+    ck_assert_int_eq(conf_add(d, shared, 1, false), -EEXIST);
+    /* another default */
+    ck_assert_int_eq(conf_set_default(c, "writer", "green"), 0);
+    ck_assert_str_eq(conf_str(c, "writer"), "green");
+    ck_assert_int_eq(conf_set_default(c, "writer", "purple"), -EINVAL);
+    ck_assert_int_eq(conf_set_default(c, "no.such", "1"), -ENOENT);
+    f = open_memstream(&text, &len);
+    conf_print_help(c, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "(default: green)"));
+    ck_assert_ptr_null(strstr(text, "--limit-rate"));
+    free(text);
+    conf_free(c);
+    conf_free(d);
+}
+END_TEST
+
 START_TEST(test_print_round_trips)
 {
     struct conf *c = mk(), *d = mk();
@@ -325,6 +374,7 @@ conf_suite(void)
     tcase_add_test(tc, test_arg_errors_and_actions);
     tcase_add_test(tc, test_print_round_trips);
     tcase_add_test(tc, test_json_values);
+    tcase_add_test(tc, test_add_file_only_and_default);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "audit.h"
 #include "audit_query.h"
+#include "conf.h"
 #include "es.h"
 
 #define PROG "tlog-web-audit"
@@ -22,24 +22,27 @@
 /* Longest URL built from the options */
 #define URL_MAX 4096
 
-static const char usage_text[] =
-    "Usage: " PROG " [OPTION]... REC_ID\n"
-    "Print the audit events of recording REC_ID as a JSON event list.\n"
-    "\n"
-    "    --es-url=URL          Elasticsearch, e.g. http://localhost:9200\n"
-    "    --rec-index=PATTERN   indices of the recordings (default tlog-*)\n"
-    "    --audit-index=PATTERN indices of aushape's events\n"
-    "                          (default aushape-*)\n"
-    "    --host=HOST           the recording's host, when REC_ID is not\n"
-    "                          unique across hosts\n"
-    "    --margin=MS           time around the recording searched for its\n"
-    "                          session's events (default 5000)\n"
-    "    --login-before=MS     time before its start searched for its\n"
-    "                          login (default 600000)\n"
-    "    -h, --help            print this help and exit\n"
-    "    -v, --version         print the version and exit\n"
-    "\n"
-    "Credentials: TLOG_CURL_USERPWD=USER:PASSWORD, or ~/.netrc.\n";
+static const struct conf_key keys[] = {
+    { .path = "es.url", .type = CONF_STR, .def = "", .opt = "es-url",
+      .arg = "URL", .help = "Elasticsearch, e.g. http://localhost:9200" },
+    { .path = "es.rec_index", .type = CONF_STR, .def = "tlog-*",
+      .opt = "rec-index", .arg = "PATTERN",
+      .help = "Indices of the recordings" },
+    { .path = "es.audit_index", .type = CONF_STR, .def = "aushape-*",
+      .opt = "audit-index", .arg = "PATTERN",
+      .help = "Indices of aushape's events" },
+    { .path = "host", .type = CONF_STR, .def = "", .opt = "host",
+      .arg = "HOST",
+      .help = "The recording's host, when REC_ID is not unique across"
+              " hosts" },
+    { .path = "margin", .type = CONF_INT, .def = "5000", .min = 0,
+      .max = 86400000, .opt = "margin", .arg = "MS",
+      .help = "Time around the recording searched for its session's"
+              " events" },
+    { .path = "login_before", .type = CONF_INT, .def = "600000",
+      .min = 0, .max = 86400000LL * 366, .opt = "login-before",
+      .arg = "MS", .help = "Time before its start searched for its login" },
+};
 
 struct opts {
     const char *url;
@@ -59,31 +62,6 @@ struct rec_info {
     long long start_ms;
     long long end_ms;
 };
-
-static int
-usage_error(const char *what)
-{
-    fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more.\n", what);
-    return 2;
-}
-
-/* A millisecond count option */
-static int
-ms_arg(const char *name, const char *v, long long *out)
-{
-    char *end;
-    long long n;
-
-    errno = 0;
-    n = strtoll(v, &end, 10);
-    if (errno != 0 || *v == '\0' || *end != '\0' || n < 0) {
-        fprintf(stderr, PROG ": --%s=%s: not a number of milliseconds\n"
-                "Try '" PROG " --help' for more.\n", name, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 /* The milliseconds of delay in a timing string ("+N" events) */
 static long long
@@ -359,76 +337,59 @@ out:
     return rc;
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .usage = "Usage: " PROG " [OPTION...] REC_ID\n"
+             "Print the audit events of recording REC_ID as a JSON event"
+             " list.\n",
+    .extra = "Credentials: TLOG_CURL_USERPWD=USER:PASSWORD, or ~/.netrc.\n",
+};
+
 int
 main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "es-url", required_argument, NULL, 'u' },
-        { "rec-index", required_argument, NULL, 'r' },
-        { "audit-index", required_argument, NULL, 'a' },
-        { "host", required_argument, NULL, 'H' },
-        { "margin", required_argument, NULL, 'm' },
-        { "login-before", required_argument, NULL, 'b' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'v' },
-        { NULL, 0, NULL, 0 },
-    };
-    struct opts o = {
-        .rec_index = "tlog-*", .audit_index = "aushape-*",
-        .margin = AUDIT_MARGIN_MS, .before = AUDIT_LOGIN_BEFORE_MS,
-    };
+    struct conf *c = NULL;
+    struct opts o;
     char err[1024] = "";
-    int c;
+    int first = argc, status;
 
-    while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'u':
-            o.url = optarg;
-            break;
-        case 'r':
-            o.rec_index = optarg;
-            break;
-        case 'a':
-            o.audit_index = optarg;
-            break;
-        case 'H':
-            o.host = optarg;
-            break;
-        case 'm':
-            if (ms_arg("margin", optarg, &o.margin) < 0) {
-                return 2;
-            }
-            break;
-        case 'b':
-            if (ms_arg("login-before", optarg, &o.before) < 0) {
-                return 2;
-            }
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        case 'v':
-            printf(PROG " " PACKAGE_VERSION "\n");
-            return 0;
-        default:
-            fprintf(stderr, "Try '" PROG " --help' for more.\n");
-            return 2;
-        }
-    }
-    if (o.url == NULL) {
-        return usage_error("no Elasticsearch: give --es-url=URL");
-    }
-    if (optind != argc - 1) {
-        return usage_error("give one recording id");
-    }
-    o.rec = argv[optind];
-    if (strlen(o.url) + strlen(o.rec_index) + strlen(o.audit_index) + 16 >
-        URL_MAX) {
-        return usage_error("--es-url and the index patterns are too long");
-    }
-    if (run(&o, err, sizeof(err)) < 0) {
-        fprintf(stderr, PROG ": %s\n", err[0] ? err : "out of memory");
+    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    return 0;
+    status = conf_start(c, &prog, argc, argv, &first);
+    if (status != CONF_GO_ON) {
+        goto out;
+    }
+    status = 2;
+    memset(&o, 0, sizeof(o));
+    o.url = conf_str(c, "es.url");
+    o.rec_index = conf_str(c, "es.rec_index");
+    o.audit_index = conf_str(c, "es.audit_index");
+    o.host = *conf_str(c, "host") ? conf_str(c, "host") : NULL;
+    o.margin = conf_int(c, "margin");
+    o.before = conf_int(c, "login_before");
+    if (*o.url == 0) {
+        conf_usage_error(stderr, PROG, "no Elasticsearch: give --es-url=URL");
+        goto out;
+    }
+    if (first != argc - 1) {
+        conf_usage_error(stderr, PROG, "give one recording id");
+        goto out;
+    }
+    o.rec = argv[first];
+    if (strlen(o.url) + strlen(o.rec_index) + strlen(o.audit_index) + 16 >
+        URL_MAX) {
+        conf_usage_error(stderr, PROG, "--es-url and the index patterns are"
+                         " too long");
+        goto out;
+    }
+    status = 0;
+    if (run(&o, err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": %s\n", err[0] ? err : "out of memory");
+        status = 1;
+    }
+out:
+    conf_free(c);
+    return status;
 }

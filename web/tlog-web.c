@@ -45,56 +45,71 @@ static const char *const session_stores[] = {
 };
 
 static const struct conf_key keys[] = {
-    { "listen.address", CONF_STR, "127.0.0.1", 0, 0, NULL, "listen-address",
-      'a', "ADDRESS", "Listen on this IPv4 or IPv6 address" },
-    { "listen.port", CONF_INT, "8443", 1, 65535, NULL, "listen-port", 'p',
-      "PORT", "Listen on this TCP port" },
-    { "tls.cert", CONF_STR, "", 0, 0, NULL, "tls-cert", 0, "FILE",
-      "HTTPS certificate (PEM); none: plain HTTP, on loopback only" },
-    { "tls.key", CONF_STR, "", 0, 0, NULL, "tls-key", 0, "FILE",
-      "HTTPS private key (PEM)" },
-    { "es.urls", CONF_LIST, "http://localhost:9200", 0, 0, NULL, "es-url", 0,
-      "URL", "Add an Elasticsearch node (tried in order)" },
-    { "es.index", CONF_STR, "tlog-2*", 0, 0, NULL, "es-index", 0, "PATTERN",
-      "Index pattern of the recordings" },
-    { "access.index_prefix", CONF_STR, "tlog-access-", 0, 0, NULL,
-      "access-index-prefix", 0, "PREFIX",
-      "Index prefix of the access events (+ YYYY.MM.DD)" },
-    { "audit.index", CONF_STR, "aushape-*", 0, 0, NULL, "audit-index", 0,
-      "PATTERN", "Index pattern of aushape's audit events" },
-    { "pam.service", CONF_STR, "tlog-web", 0, 0, NULL, "pam-service", 0,
-      "NAME", "PAM service checking the auditors' passwords" },
-    { "session.idle", CONF_INT, "900", 1, 86400, NULL, "session-idle", 0,
-      "SECONDS", "A session ends after this long unused" },
-    { "session.absolute", CONF_INT, "28800", 1, 604800, NULL,
-      "session-absolute", 0, "SECONDS",
-      "A session ends this long after login" },
-    { "session.store", CONF_CHOICE, "elasticsearch", 0, 0, session_stores,
-      "session-store", 0, "STORE",
-      "Where sessions live: elasticsearch (shared) or memory" },
-    { "session.index", CONF_STR, "tlog_web_sessions", 0, 0, NULL,
-      "session-index", 0, "INDEX", "Elasticsearch index of the sessions" },
-    { "session.cache", CONF_INT, "5", 1, 60, NULL, "session-cache", 0,
-      "SECONDS", "How long a session read from the store is trusted" },
-    { "login.free_failures", CONF_INT, "3", 0, 1000, NULL,
-      "login-free-failures", 0, "COUNT",
-      "Failed logins per user and address before waits start" },
-    { "login.max_delay", CONF_INT, "300", 1, 86400, NULL, "login-max-delay", 0,
-      "SECONDS", "Longest wait imposed after failed logins" },
-    { "login.index", CONF_STR, "tlog_web_logins", 0, 0, NULL, "login-index",
-      0, "INDEX", "Elasticsearch index of the failed logins' counts" },
-    { "user", CONF_STR, "tlog-web", 0, 0, NULL, "user", 'u', "USER",
-      "Unprivileged user to serve as (when started as root)" },
-    { "ui.directory", CONF_STR, DATADIR "/tlog/web", 0, 0, NULL,
-      "ui-directory", 0, "DIR", "Directory of the console page's files"
-      " (\"\": the API only)" },
-    { "seal.keys", CONF_LIST, "", 0, 0, NULL, "seal-key", 0, "PATH",
-      "A trusted public key of tlog-seal, or a directory of *.pub files"
-      " (none: recordings are not checked)" },
-    { "seal.index", CONF_STR, "tlog_seal-*", 0, 0, NULL, "seal-index", 0,
-      "PATTERN", "Index pattern of tlog-seal's checkpoints" },
-    { "rules", CONF_JSON, "[]", 0, 0, NULL, NULL, 0, NULL,
-      "Access rules (configuration file only)" },
+    { .path = "listen.address", .type = CONF_STR, .def = "127.0.0.1",
+      .opt = "listen-address", .short_opt = 'a', .arg = "ADDRESS",
+      .help = "Listen on this IPv4 or IPv6 address" },
+    { .path = "listen.port", .type = CONF_INT, .def = "8443", .min = 1,
+      .max = 65535, .opt = "listen-port", .short_opt = 'p', .arg = "PORT",
+      .help = "Listen on this TCP port" },
+    { .path = "tls.cert", .type = CONF_STR, .def = "", .opt = "tls-cert",
+      .arg = "FILE",
+      .help = "HTTPS certificate (PEM); none: plain HTTP, on loopback only" },
+    { .path = "tls.key", .type = CONF_STR, .def = "", .opt = "tls-key",
+      .arg = "FILE", .help = "HTTPS private key (PEM)" },
+    { .path = "es.urls", .type = CONF_LIST, .def = "http://localhost:9200",
+      .opt = "es-url", .arg = "URL",
+      .help = "Add an Elasticsearch node (tried in order)" },
+    { .path = "es.index", .type = CONF_STR, .def = "tlog-2*",
+      .opt = "es-index", .arg = "PATTERN",
+      .help = "Index pattern of the recordings" },
+    { .path = "access.index_prefix", .type = CONF_STR, .def = "tlog-access-",
+      .opt = "access-index-prefix", .arg = "PREFIX",
+      .help = "Index prefix of the access events (+ YYYY.MM.DD)" },
+    { .path = "audit.index", .type = CONF_STR, .def = "aushape-*",
+      .opt = "audit-index", .arg = "PATTERN",
+      .help = "Index pattern of aushape's audit events" },
+    { .path = "pam.service", .type = CONF_STR, .def = "tlog-web",
+      .opt = "pam-service", .arg = "NAME",
+      .help = "PAM service checking the auditors' passwords" },
+    { .path = "session.idle", .type = CONF_INT, .def = "900", .min = 1,
+      .max = 86400, .opt = "session-idle", .arg = "SECONDS",
+      .help = "A session ends after this long unused" },
+    { .path = "session.absolute", .type = CONF_INT, .def = "28800", .min = 1,
+      .max = 604800, .opt = "session-absolute", .arg = "SECONDS",
+      .help = "A session ends this long after login" },
+    { .path = "session.store", .type = CONF_CHOICE, .def = "elasticsearch",
+      .choices = session_stores, .opt = "session-store", .arg = "STORE",
+      .help = "Where sessions live: elasticsearch (shared) or memory" },
+    { .path = "session.index", .type = CONF_STR, .def = "tlog_web_sessions",
+      .opt = "session-index", .arg = "INDEX",
+      .help = "Elasticsearch index of the sessions" },
+    { .path = "session.cache", .type = CONF_INT, .def = "5", .min = 1,
+      .max = 60, .opt = "session-cache", .arg = "SECONDS",
+      .help = "How long a session read from the store is trusted" },
+    { .path = "login.free_failures", .type = CONF_INT, .def = "3",
+      .max = 1000, .opt = "login-free-failures", .arg = "COUNT",
+      .help = "Failed logins per user and address before waits start" },
+    { .path = "login.max_delay", .type = CONF_INT, .def = "300", .min = 1,
+      .max = 86400, .opt = "login-max-delay", .arg = "SECONDS",
+      .help = "Longest wait imposed after failed logins" },
+    { .path = "login.index", .type = CONF_STR, .def = "tlog_web_logins",
+      .opt = "login-index", .arg = "INDEX",
+      .help = "Elasticsearch index of the failed logins' counts" },
+    { .path = "user", .type = CONF_STR, .def = "tlog-web", .opt = "user",
+      .short_opt = 'u', .arg = "USER",
+      .help = "Unprivileged user to serve as (when started as root)" },
+    { .path = "ui.directory", .type = CONF_STR, .def = DATADIR "/tlog/web",
+      .opt = "ui-directory", .arg = "DIR",
+      .help = "Directory of the console page's files (\"\": the API only)" },
+    { .path = "seal.keys", .type = CONF_LIST, .def = "", .opt = "seal-key",
+      .arg = "PATH",
+      .help = "A trusted public key of tlog-seal, or a directory of *.pub "
+              "files (none: recordings are not checked)" },
+    { .path = "seal.index", .type = CONF_STR, .def = "tlog_seal-*",
+      .opt = "seal-index", .arg = "PATTERN",
+      .help = "Index pattern of tlog-seal's checkpoints" },
+    { .path = "rules", .type = CONF_JSON, .def = "[]",
+      .help = "Access rules (configuration file only)" },
 };
 
 #define USAGE "Usage: " PROG " [OPTION...]\nServe the auditors' console" \
@@ -240,6 +255,17 @@ drop_to(const char *user, char *err, size_t errsz)
     return 0;
 }
 
+static const struct conf_prog prog = {
+    .name = PROG,
+    .sysfile = CONF_FILE,
+    .env_file = "TLOG_WEB_CONF_FILE",
+    .env_text = "TLOG_WEB_CONF_TEXT",
+    .usage = USAGE,
+    .extra = "The configuration is read from " CONF_FILE ", then"
+             " TLOG_WEB_CONF_FILE and TLOG_WEB_CONF_TEXT; see"
+             " tlog-web.conf(5).",
+};
+
 int
 main(int argc, char **argv)
 {
@@ -257,7 +283,7 @@ main(int argc, char **argv)
     struct server_conf sc = { 0 };
     char err[1024] = "", *cert = NULL, *key = NULL;
     const char *cert_path, *key_path;
-    int action, rc, fd = -1, sig, status = 1;
+    int rc, fd = -1, sig, status = 1;
     bool shared;
     sigset_t set;
 
@@ -266,16 +292,9 @@ main(int argc, char **argv)
         fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
-    rc = conf_start(c, PROG, CONF_FILE, "TLOG_WEB_CONF_FILE",
-                    "TLOG_WEB_CONF_TEXT", argc, argv, &action);
-    if (rc != 0) {
+    rc = conf_start(c, &prog, argc, argv, NULL);
+    if (rc != CONF_GO_ON) {
         status = rc;
-        goto out;
-    }
-    if (conf_action(c, action, PROG, USAGE, "The configuration is read from "
-                    CONF_FILE ", then TLOG_WEB_CONF_FILE and"
-                    " TLOG_WEB_CONF_TEXT; see tlog-web.conf(5).", stdout)) {
-        status = 0;
         goto out;
     }
     rc = rules_parse(conf_str(c, "rules"), &rules, err, sizeof(err));
