@@ -21,6 +21,10 @@ class Term:
         pid, fd = pty.fork()
         if pid == 0:
             try:
+                # the size before the program starts: set from the parent
+                # only, a program that reads it at once could find 0x0
+                fcntl.ioctl(0, termios.TIOCSWINSZ,
+                            struct.pack("HHHH", rows, cols, 0, 0))
                 if user is not None:
                     import pwd
                     pw = pwd.getpwnam(user)
