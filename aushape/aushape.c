@@ -217,6 +217,8 @@ take_values(const struct conf *c, struct settings *o, char *what, size_t n)
 
 static const struct conf_prog prog = {
     .name = PROG,
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
     .usage = usage,
     .extra = notes,
 };
@@ -231,11 +233,7 @@ parse_args(int argc, char **argv, struct conf **pc, struct settings *o)
     char what[512];
     int first = argc, rc;
 
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), pc) < 0) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 2;
-    }
-    rc = conf_start(*pc, &prog, argc, argv, &first);
+    rc = conf_open(&prog, argc, argv, pc, &first);
     if (rc != CONF_GO_ON) {
         return rc;
     }

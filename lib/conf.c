@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -737,14 +738,25 @@ int
 conf_start(struct conf *c, const struct conf_prog *p, int argc, char **argv,
            int *first)
 {
-    char err[2048];
+    char err[2048], sysfile[256], env_file[64], env_text[64], x[32];
     int at = argc, action = 0;
+    size_t i;
 
-    if (p->sysfile != NULL &&
-        conf_load_layers(c, p->sysfile, p->env_file, p->env_text, err,
-                         sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", p->name, err);
-        return 1;
+    if (p->files) {
+        snprintf(x, sizeof(x), "%s", strncmp(p->name, "tlog-", 5) ?
+                 p->name : p->name + 5);
+        for (i = 0; x[i]; i++) {
+            x[i] = x[i] == '-' ? '_' : (char)toupper((unsigned char)x[i]);
+        }
+        snprintf(sysfile, sizeof(sysfile), SYSCONFDIR "/tlog/%s.conf",
+                 p->name);
+        snprintf(env_file, sizeof(env_file), "TLOG_%s_CONF_FILE", x);
+        snprintf(env_text, sizeof(env_text), "TLOG_%s_CONF_TEXT", x);
+        if (conf_load_layers(c, sysfile, env_file, env_text, err,
+                             sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s\n", p->name, err);
+            return 1;
+        }
     }
     if (conf_parse_args(c, argc, argv, &at, &action, err,
                         sizeof(err)) < 0) {
@@ -762,6 +774,29 @@ conf_start(struct conf *c, const struct conf_prog *p, int argc, char **argv,
     if (first != NULL) {
         *first = at;
     }
+    return CONF_GO_ON;
+}
+
+int
+conf_open(const struct conf_prog *p, int argc, char **argv,
+          struct conf **pc, int *first)
+{
+    struct conf *c = NULL;
+    int rc;
+
+    if (conf_new(p->keys, p->nkeys, &c) < 0 ||
+        (p->shared != NULL &&
+         conf_add(c, p->shared, p->nshared, false) < 0)) {
+        fprintf(stderr, "%s: out of memory\n", p->name);
+        conf_free(c);
+        return 1;
+    }
+    rc = conf_start(c, p, argc, argv, first);
+    if (rc != CONF_GO_ON) {
+        conf_free(c);
+        return rc;
+    }
+    *pc = c;
     return CONF_GO_ON;
 }
 

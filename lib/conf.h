@@ -104,12 +104,18 @@ int conf_parse_args(struct conf *c, int argc, char **argv, int *first_arg,
 bool conf_action(const struct conf *c, int action, const char *prog,
                  const char *usage, const char *extra, FILE *out);
 
-/* What a program is, for conf_start() */
+/* What a program is, for conf_open() and conf_start() */
 struct conf_prog {
     const char *name;           /* "tlog-play", for messages */
-    const char *sysfile;        /* its file; NULL: no files, options only */
-    const char *env_file;       /* the variable naming another file */
-    const char *env_text;       /* the variable holding JSON text */
+    const struct conf_key *keys;    /* its own keys (conf_open()) */
+    size_t nkeys;
+    const struct conf_key *shared;  /* keys of a shared table, or NULL */
+    size_t nshared;
+    bool files;                 /* reads SYSCONFDIR/tlog/NAME.conf, then
+                                   the files and text named by
+                                   TLOG_X_CONF_FILE and TLOG_X_CONF_TEXT
+                                   (X: NAME after "tlog-", in capitals);
+                                   else options only */
     const char *usage;          /* --help's first lines */
     const char *extra;          /* --help's last lines, or NULL */
 };
@@ -128,6 +134,14 @@ struct conf_prog {
  */
 int conf_start(struct conf *c, const struct conf_prog *p, int argc,
                char **argv, int *first);
+
+/*
+ * conf_start() on a configuration of p's keys and shared keys, made
+ * here and stored in *pc on CONF_GO_ON (free with conf_free()).  Out of
+ * memory, it says so and returns 1.
+ */
+int conf_open(const struct conf_prog *p, int argc, char **argv,
+              struct conf **pc, int *first);
 
 /* Print "PROG: WHAT" and a hint to run --help, for usage errors */
 void conf_usage_error(FILE *f, const char *prog, const char *what);

@@ -6,7 +6,7 @@
 
 #include "es_keys.h"
 
-const struct conf_key es_tls_keys[] = {
+const struct conf_key es_tls_keys[ES_TLS_NKEYS] = {
     { .path = "es.cacert", .type = CONF_STR, .def = "", .opt = "es-cacert",
       .arg = "FILE", .help = "CA certificates for an https Elasticsearch" },
     { .path = "es.cert", .type = CONF_STR, .def = "", .opt = "es-cert",
@@ -14,8 +14,6 @@ const struct conf_key es_tls_keys[] = {
     { .path = "es.key", .type = CONF_STR, .def = "", .opt = "es-key",
       .arg = "FILE", .help = "Client certificate key for Elasticsearch" },
 };
-
-const size_t es_tls_nkeys = sizeof(es_tls_keys) / sizeof(es_tls_keys[0]);
 
 void
 es_keys_tls(const struct conf *c, struct es_conf *ec)

@@ -11,8 +11,8 @@
 #include "conf.h"
 #include "es.h"
 
-extern const struct conf_key es_tls_keys[];
-extern const size_t es_tls_nkeys;
+#define ES_TLS_NKEYS 3
+extern const struct conf_key es_tls_keys[ES_TLS_NKEYS];
 
 /* The TLS files of c into ec (borrowed from c: valid while it lives) */
 void es_keys_tls(const struct conf *c, struct es_conf *ec);

@@ -89,9 +89,11 @@ static const struct conf_key keys[] = {
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = SYSCONFDIR "/tlog/tlog-play.conf",
-    .env_file = "TLOG_PLAY_CONF_FILE",
-    .env_text = "TLOG_PLAY_CONF_TEXT",
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
+    .shared = es_tls_keys,
+    .nshared = ES_TLS_NKEYS,
+    .files = true,
     .usage = "Usage: " PROG " [OPTION...]\n"
              "Play back a recorded terminal session.\n",
     .extra = "Keys: space or p pause, } and { double and halve the speed,"
@@ -128,15 +130,9 @@ main(int argc, char **argv)
     char err[2048] = "", note[4096], *end;
     int status = 1, rc;
 
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0 ||
-        conf_add(c, es_tls_keys, es_tls_nkeys, false) < 0) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-    rc = conf_start(c, &prog, argc, argv, NULL);
+    rc = conf_open(&prog, argc, argv, &c, NULL);
     if (rc != CONF_GO_ON) {
-        status = rc;
-        goto out;
+        return rc;
     }
 
     memset(&pc, 0, sizeof(pc));

@@ -19,9 +19,7 @@
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = SYSCONFDIR "/tlog/tlog-rec.conf",
-    .env_file = "TLOG_REC_CONF_FILE",
-    .env_text = "TLOG_REC_CONF_TEXT",
+    .files = true,
     .usage = "Usage: " PROG " [OPTION...] [CMD_FILE [CMD_ARG...]]\n"
              "Record the terminal I/O of a command, or of the user's"
              " shell.\n",

@@ -191,9 +191,7 @@ resolve(const struct conf *c, struct recd_agent *a, char *err, size_t errsz)
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = SYSCONFDIR "/tlog/tlog-recd.conf",
-    .env_file = "TLOG_RECD_CONF_FILE",
-    .env_text = "TLOG_RECD_CONF_TEXT",
+    .files = true,
     .usage = "Usage: " PROG " [OPTION...]\n"
              "The recording agent: record the sessions that tlog-rec-session"
              " hands over.\n",

@@ -821,9 +821,11 @@ setup(struct sealer *s, char *err, size_t errsz)
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = SYSCONFDIR "/tlog/tlog-seal.conf",
-    .env_file = "TLOG_SEAL_CONF_FILE",
-    .env_text = "TLOG_SEAL_CONF_TEXT",
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
+    .shared = es_tls_keys,
+    .nshared = ES_TLS_NKEYS,
+    .files = true,
     .usage = "Usage: " PROG " [OPTION...]\n"
              "Seal recording messages read on standard input with signed"
              " checkpoints.\n",
@@ -840,16 +842,13 @@ main(int argc, char **argv)
 
     s.dirfd = -1;
     s.out_fd = -1;
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &s.conf) < 0 ||
-        conf_add(s.conf, es_tls_keys, es_tls_nkeys, false) < 0 ||
-        seal_init(err, sizeof(err)) < 0) {
-        fprintf(stderr, PROG ": cannot start\n");
+    if (seal_init(err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": %s\n", err[0] ? err : "cannot start");
         return 1;
     }
-    rc = conf_start(s.conf, &prog, argc, argv, NULL);
+    rc = conf_open(&prog, argc, argv, &s.conf, NULL);
     if (rc != CONF_GO_ON) {
-        status = rc;
-        goto out;
+        return rc;
     }
     if (*conf_str(s.conf, "generate_key")) {
         rc = seal_key_generate(conf_str(s.conf, "generate_key"), &s.key, err,

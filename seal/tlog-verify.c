@@ -372,9 +372,11 @@ verify(struct verifier *v, struct verify_verdict *vd, char *err, size_t errsz)
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = SYSCONFDIR "/tlog/tlog-verify.conf",
-    .env_file = "TLOG_VERIFY_CONF_FILE",
-    .env_text = "TLOG_VERIFY_CONF_TEXT",
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
+    .shared = es_tls_keys,
+    .nshared = ES_TLS_NKEYS,
+    .files = true,
     .usage = "Usage: " PROG " [OPTION...]\n"
              "Check a recording against its signed checkpoints.\n",
     .extra = "Exit status: 0 sealed and complete, 3 cut short, 4 unsealed"
@@ -393,16 +395,13 @@ main(int argc, char **argv)
     const char *reader;
 
     memset(&vd, 0, sizeof(vd));
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &v.conf) < 0 ||
-        conf_add(v.conf, es_tls_keys, es_tls_nkeys, false) < 0 ||
-        seal_init(err, sizeof(err)) < 0) {
-        fprintf(stderr, PROG ": cannot start\n");
+    if (seal_init(err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": %s\n", err[0] ? err : "cannot start");
         return 1;
     }
-    rc = conf_start(v.conf, &prog, argc, argv, NULL);
+    rc = conf_open(&prog, argc, argv, &v.conf, NULL);
     if (rc != CONF_GO_ON) {
-        status = rc;
-        goto out;
+        return rc;
     }
     reader = conf_str(v.conf, "reader");
     v.rec = strdup(conf_str(v.conf, "rec"));

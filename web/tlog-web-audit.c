@@ -339,6 +339,8 @@ out:
 
 static const struct conf_prog prog = {
     .name = PROG,
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
     .usage = "Usage: " PROG " [OPTION...] REC_ID\n"
              "Print the audit events of recording REC_ID as a JSON event"
              " list.\n",
@@ -353,13 +355,9 @@ main(int argc, char **argv)
     char err[1024] = "";
     int first = argc, status;
 
-    if (conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c) < 0) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-    status = conf_start(c, &prog, argc, argv, &first);
+    status = conf_open(&prog, argc, argv, &c, &first);
     if (status != CONF_GO_ON) {
-        goto out;
+        return status;
     }
     status = 2;
     memset(&o, 0, sizeof(o));

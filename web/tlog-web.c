@@ -257,9 +257,9 @@ drop_to(const char *user, char *err, size_t errsz)
 
 static const struct conf_prog prog = {
     .name = PROG,
-    .sysfile = CONF_FILE,
-    .env_file = "TLOG_WEB_CONF_FILE",
-    .env_text = "TLOG_WEB_CONF_TEXT",
+    .keys = keys,
+    .nkeys = sizeof(keys) / sizeof(keys[0]),
+    .files = true,
     .usage = USAGE,
     .extra = "The configuration is read from " CONF_FILE ", then"
              " TLOG_WEB_CONF_FILE and TLOG_WEB_CONF_TEXT; see"
@@ -287,15 +287,9 @@ main(int argc, char **argv)
     bool shared;
     sigset_t set;
 
-    rc = conf_new(keys, sizeof(keys) / sizeof(keys[0]), &c);
-    if (rc < 0) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-    rc = conf_start(c, &prog, argc, argv, NULL);
+    rc = conf_open(&prog, argc, argv, &c, NULL);
     if (rc != CONF_GO_ON) {
-        status = rc;
-        goto out;
+        return rc;
     }
     rc = rules_parse(conf_str(c, "rules"), &rules, err, sizeof(err));
     if (rc < 0) {
