@@ -131,7 +131,9 @@ sort_msgs(struct verify *v)
 {
     size_t i;
 
-    qsort(v->msgs, v->nmsgs, sizeof(*v->msgs), msg_full_cmp);
+    if (v->nmsgs > 0) {
+        qsort(v->msgs, v->nmsgs, sizeof(*v->msgs), msg_full_cmp);
+    }
     v->distinct = 0;
     for (i = 0; i < v->nmsgs; i++) {
         v->distinct += i == 0 || msg_full_cmp(&v->msgs[i - 1],
@@ -184,7 +186,9 @@ check_cps(struct verify *v, const char *host, const char *rec,
     size_t k, n = 0;
     int rc;
 
-    qsort(v->cps, v->ncps, sizeof(*v->cps), cp_cmp);
+    if (v->ncps > 0) {
+        qsort(v->cps, v->ncps, sizeof(*v->cps), cp_cmp);
+    }
     /* the same checkpoint made twice (the sealer started again before
      * saving) is the same chain: keep the first */
     for (k = 0; k < v->ncps; k++) {
