@@ -1,8 +1,19 @@
 #!/usr/bin/env python3
 """The console page in a real browser: Debian's chromium driven by
 playwright-core (tests/ui_driver.js), against a real tlog-web serving the
-built page, a real Elasticsearch holding recordings made by tlog-rec,
-and real PAM through pam_wrapper (web_test.py's harness).
+built page, a real Elasticsearch, and real PAM through pam_wrapper
+(web_test.py's harness).
+
+The recordings of alice, bob and carol (and alice's ticking one) are
+made as a machine makes them (progtest.ShippedLogins): su - into
+tlog-rec-session, the agent tlog-recd (as host1), a private rsyslogd
+running contrib/rsyslog's tlog.conf and tlog-es.conf into that
+Elasticsearch.  The screens the page shows are compared with pyte's for
+the recordings' messages read back from Elasticsearch.  Three keep
+tlog-rec and a bulk load, for the form they need: the one with a
+message removed (gaps), the one indexed in two halves while the page
+follows it (live), and the one printing what attacks the page
+(hostile).
 
 Checks the page's headers (its Content-Security-Policy), login, search
 by typed text, the screen after seeks (by the URL, a click on the seek
@@ -11,16 +22,25 @@ bar, a drag, the arrow keys) against the screen an independent emulator
 click on an audit entry, a running recording followed live, and an
 auditor who sees neither a recording outside their rules nor its URL.
 Screenshots go to build/tests/ui-artifacts.
+
+The script re-runs itself in a private mount namespace (nsexec.py),
+where the logins' tlog directory, PAM directory and utmp are its own.
 """
-import json
 import os
-import shutil
-import subprocess
 import sys
-import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_UI_TEST_NS", __file__)
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+
 import progtest  # noqa: E402
 _own_cases = len(progtest.CASES)
 # web_test's harness (tlog-web, pam_wrapper, recordings); its cases and
@@ -28,7 +48,8 @@ _own_cases = len(progtest.CASES)
 import web_test as wt  # noqa: E402
 import vt_test  # noqa: E402
 del progtest.CASES[_own_cases:]
-from progtest import case, check, es_request, run_cases  # noqa: E402
+from progtest import (ShippedLogins, case, check, es_request,  # noqa: E402
+                      path_for, pump_all, run_cases)
 from nsexec import skip_unless_root  # noqa: E402
 
 TOP = wt.TOP
@@ -263,7 +284,7 @@ def seek():
     end = max(e[1] for e in events)
     browser.login(wt.A2)
     t = end * 2 // 3
-    browser("goto", url=play_url(rec, "host3", t))
+    browser("goto", url=play_url(rec, hosts["carol"], t))
     s = browser.settled(t)
     same_screen(events, "from the URL")
     browser.shot("seek-url")
@@ -312,7 +333,7 @@ def seek():
       " pauses")
 def speed():
     browser.login(wt.A2)
-    browser("goto", url=play_url(wt.recs["ticker"], "host1", 0))
+    browser("goto", url=play_url(wt.recs["ticker"], hosts["ticker"], 0))
     browser.settled(0)
     browser("click", sel="h1")
     browser("fill", sel="#idle", value="0")
@@ -361,7 +382,7 @@ def narrow():
     browser.login(wt.A2)
     browser("viewport", width=560, height=800)
     t = max(e[1] for e in events) // 2
-    browser("goto", url=play_url(rec, "host3", t))
+    browser("goto", url=play_url(rec, hosts["carol"], t))
     browser.settled(t)
     browser("waitFn", expr="document.querySelector('.term').style"
             ".transform.startsWith('scale(0.')")
@@ -390,7 +411,7 @@ def find():
     rec = wt.full_screen_rec()
     events = wt.file_events(wt.rec_files["carol"])
     browser.login(wt.A2)
-    browser("goto", url=play_url(rec, "host3", 0))
+    browser("goto", url=play_url(rec, hosts["carol"], 0))
     browser.settled(0)
     browser("click", sel="h1")
     browser("press", key="/")
@@ -420,7 +441,7 @@ def find():
 def audit():
     browser.login(wt.A2)
     rec = wt.recs["alice"]
-    browser("goto", url=play_url(rec, "host1", 0))
+    browser("goto", url=play_url(rec, hosts["alice"], 0))
     browser.settled(0)
     browser("wait", sel=".audit-entry[data-kind=command]")
     what = browser("text", sel=".audit-entry[data-kind=command] .what")
@@ -495,14 +516,14 @@ def hidden():
           wt.recs["carol"] not in rows, "A1 sees %r" % rows)
     check(browser("count", sel="#search-typed") == 0,
           "typed-text search offered without the input right")
-    browser("goto", url=play_url(wt.recs["bob"], "host2", 0))
+    browser("goto", url=play_url(wt.recs["bob"], hosts["bob"], 0))
     browser("wait", sel="#player-status.error")
     msg = browser("text", sel="#player-status")
     check("No such recording" in msg, "bob's URL: %r" % msg)
     check(browser("count", sel="#term") == 0, "a terminal for bob's")
     browser.shot("hidden")
     # alice's own: typed input not shown to A1
-    browser("goto", url=play_url(wt.recs["alice"], "host1", 0))
+    browser("goto", url=play_url(wt.recs["alice"], hosts["alice"], 0))
     browser.settled(0)
     check(not browser("visible", sel="#typed"), "typed input shown to A1")
 
@@ -569,32 +590,79 @@ UI_LIVE_LINES = 8
 ui_live = []
 
 
+# The recordings made by real logins: name, user, script, what it shows
+# last (to find it by), typed after "alice-ready" if any
+LOGINS = [
+    ("alice", "alice", "echo alice-ready; read x; echo alice-shown-text",
+     "alice-shown-text"),
+    ("bob", "bob", "echo bob-shown-text", "bob-shown-text"),
+    ("carol", "carol", "python3 %s; echo; echo carol-done" % os.path.join(
+        progtest.tmp, "full_screen.py"), "carol-done"),
+    # steady output for 10 s, to play at a speed
+    ("ticker", "alice", "for i in $(seq 20); do echo tick-$i; sleep 0.5;"
+     " done", "tick-20"),
+]
+# the host of each recording, by name
+hosts = {}
+
+
+def real_logins():
+    """LOGINS recorded at once through su, tlog-rec-session, tlog-recd
+    and rsyslog into Elasticsearch; their messages read back from it and
+    kept in files (wt.rec_files) for pyte"""
+    with open(os.path.join(progtest.tmp, "full_screen.py"), "w") as f:
+        f.write(wt.FULL_SCREEN)
+    logins = ShippedLogins("ui-logins", wt.es_url, "host1")
+    try:
+        terms = [logins.login(user, script) for _, user, script, _ in LOGINS]
+        check(terms[0].wait_for(b"alice-ready", 30), "alice's login: %r" %
+              terms[0].screen[-300:])
+        # typed a moment later: the command at 150 ms (below) comes
+        # before the end
+        terms[0].pump(0.5)
+        terms[0].send(b"alice-typed-secret\r")
+        pump_all(terms, 120)
+        for name, _, _, last in LOGINS:
+            msgs = logins.stored(last)
+            path = path_for(name)
+            with open(path, "w") as f:
+                f.write("".join(json.dumps(m) + "\n" for m in msgs))
+            wt.recs[name], wt.rec_files[name] = msgs[0]["rec"], path
+            hosts[name] = msgs[0]["host"]
+    finally:
+        logins.stop()
+
+
 def setup():
     global web, base, browser
-    wt.setup()
-    wt.web.stop()
-    wt.full_screen_rec()
-    # what aushape makes of real audit records, moved to alice's host,
-    # session and time: a command and a failed login before it
-    start = None
-    for m in progtest.messages(wt.rec_files["alice"]):
-        start = int(m["time"] * 1000) - m["pos"] if start is None else start
+    wt.auditors()
+    wt.load_templates(wt.es_url)
+    real_logins()
+    # what aushape makes of real audit records, moved to the times of
+    # alice's and bob's sessions: a command in each, and a failed login
+    # before alice's
     docs = []
-    for host, ses, user, argv in (
-            ("host1", "4242", "alice", ["ls", "/etc/alice-dir"]),
-            ("host2", "4343", "bob", ["cat", "/etc/bob-file"])):
+    for name, argv in (("alice", ["ls", "/etc/alice-dir"]),
+                       ("bob", ["cat", "/etc/bob-file"])):
+        first = progtest.messages(wt.rec_files[name])[0]
+        start = int(first["time"] * 1000) - first["pos"]
+        ses = first["session"]
+        check(0 < ses < 4294967295, "%s's login has no audit session: %r"
+              % (name, ses))
         e = wt.aushape_event("tests/aushape/real.log", "execve")
-        e["host"], e["time"] = host, wt.iso_ms(start + 150)
-        e["data"]["syscall"]["ses"] = [ses, ses]
-        e["data"]["syscall"]["auid"] = [user, "1000"]
+        e["host"], e["time"] = first["host"], wt.iso_ms(start + 150)
+        e["data"]["syscall"]["ses"] = [str(ses), str(ses)]
+        e["data"]["syscall"]["auid"] = [first["user"], "1000"]
         e["data"]["execve"] = argv
         e["data"].pop("proctitle", None)
         docs.append(e)
-    f = wt.aushape_event("tests/audit/login.log", "user_auth")
-    f["host"], f["time"] = "host1", wt.iso_ms(start - 60000)
-    f["data"]["user_auth"]["acct"] = ["alice"]
-    f["data"]["user_auth"]["res"] = ["failed"]
-    docs.append(f)
+        if name == "alice":
+            f = wt.aushape_event("tests/audit/login.log", "user_auth")
+            f["host"] = first["host"]
+            f["time"] = wt.iso_ms(start - 60000)
+            f["data"]["user_auth"]["acct"] = ["alice"]
+            f["data"]["user_auth"]["res"] = ["failed"]
+            docs.append(f)
     with open(os.path.join(TOP, "contrib", "elasticsearch",
                            "aushape-template.json")) as tf:
         r = es_request(wt.es_url, "PUT", "/_index_template/aushape",
@@ -617,9 +685,6 @@ def setup():
         '{"index":{}}\n' + json.dumps(m) + "\n" for m in kept).encode(),
         ndjson=True)
     check(not r.get("errors"), "bulk: %r" % str(r)[:300])
-    # steady output for 10 s, to play at a speed
-    wt.record("ticker", "alice", "host1", "for i in $(seq 20); do echo"
-              " tick-$i; sleep 0.5; done")
     es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
     # to be indexed in two halves while the page follows it
     wt.record("uilive", "alice", "host1", "for i in $(seq %d); do echo"

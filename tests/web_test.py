@@ -297,8 +297,8 @@ def load_templates(url):
               % (name, r))
 
 
-def setup():
-    global web
+def auditors():
+    """tlog-web's user, the auditors and their group"""
     ensure_user(SERVE_AS, system=True)
     if subprocess.run(["getent", "group", A1_GROUP],
                       capture_output=True).returncode != 0:
@@ -306,6 +306,11 @@ def setup():
     for u in (A1, A2, A3, A4, A5):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
+
+
+def setup():
+    global web
+    auditors()
     load_templates(es_url)
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
