@@ -573,6 +573,50 @@ def gaps():
     browser.shot("gaps")
 
 
+@case("sort: a column's head sorts on the server; the next page goes on"
+      " in that order")
+def sorting():
+    token, _ = web.login(wt.A2)
+
+    def api_page(offset):
+        st, _, b = web.request("GET", "/api/recordings?user=sortui-*&sort="
+                               "duration&size=20&offset=%d" % offset,
+                               cookie=token)
+        check(st == 200 and b["total"] == SORT_USERS, "%d %r" % (st, b))
+        return [r["rec"] for r in b["recordings"]], [
+            r["duration_ms"] for r in b["recordings"]]
+
+    def rows():
+        return browser("eval", expr="[...document.querySelectorAll("
+                       "'#results tbody tr')].map(r => r.dataset.rec)")
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value="sortui-*")
+    browser.search()
+    newest = rows()
+    browser("click", sel="#results thead th:nth-child(4) a")
+    browser("waitFn", expr="location.hash.includes('sort=duration') && "
+            "document.querySelector('#search-status').textContent"
+            ".startsWith('Recordings 1 to 20 of %d')" % SORT_USERS)
+    first = rows()
+    want1, d1 = api_page(0)
+    check(first == want1, "page 1 by duration: %r, the server's %r" %
+          (first, want1))
+    check(first != newest, "sorted by duration as by start")
+    browser.shot("sorted")
+    browser("click", sel=".pager a:last-child")
+    browser("waitFn", expr="location.hash.includes('offset=20') && "
+            "document.querySelector('#search-status').textContent"
+            ".startsWith('Recordings 21 to')")
+    second = rows()
+    want2, d2 = api_page(20)
+    check(second == want2, "page 2: %r, the server's %r" % (second, want2))
+    # the point of it: page 2 goes on from where page 1 stopped
+    check(d1 == sorted(d1) and d2 == sorted(d2) and max(d1) <= min(d2),
+          "durations %r then %r" % (d1, d2))
+    check(browser("attr", sel="#results thead th:nth-child(4)",
+                  name="aria-sort") == "ascending", "not marked ascending")
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -586,6 +630,7 @@ def same_origin():
 
 HOSTILE_MARKUP = "<img src=/x onerror=alert(1)>"
 GAP_ID = 2
+SORT_USERS = 26
 UI_LIVE_LINES = 8
 ui_live = []
 
@@ -683,6 +728,21 @@ def setup():
     check(len(kept) >= GAP_ID + 1, "too few messages: %d" % len(kept))
     r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
         '{"index":{}}\n' + json.dumps(m) + "\n" for m in kept).encode(),
+        ndjson=True)
+    check(not r.get("errors"), "bulk: %r" % str(r)[:300])
+    # more than a page of recordings of SORT_USERS users, of durations
+    # in no order with their start: copies of the first messages of the
+    # one above, an hour and more ago
+    gap = wt.live_msgs["gap"]
+    copies = []
+    for k in range(SORT_USERS):
+        n = 1 + (k * 7) % (len(gap) - 1)
+        for m in gap[:n]:
+            copies.append(dict(m, rec="sortui-rec-%02d" % k,
+                               user="sortui-%02d" % k, time=round(
+                                   m["time"] - 3600 - 60 * k, 3)))
+    r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+        '{"index":{}}\n' + json.dumps(m) + "\n" for m in copies).encode(),
         ndjson=True)
     check(not r.get("errors"), "bulk: %r" % str(r)[:300])
     es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)

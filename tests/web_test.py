@@ -728,6 +728,107 @@ def bad_input():
     check(st == 400, "a huge body: %d %r" % (st, b))
 
 
+def bulk(msgs):
+    """The messages msgs into today's index, refreshed"""
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in msgs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+
+
+def sort_recs():
+    """Five recordings of users sortu-*: two whole (a long and a short
+    one), one running (no end message, its last message just now), one
+    without its end message an hour ago, one with its first message
+    missing"""
+    if "sort-a" in recs:
+        return
+    record("sort-a", "sortu-b", "sort-h2", "sleep 0.8; echo sort-a")
+    record("sort-b", "sortu-c", "sort-h1", "echo sort-b")
+    for name, user, host, script in (
+            ("sort-c", "sortu-a", "sort-h3", "sleep 0.4; echo sort-c"),
+            ("sort-d", "sortu-d", "sort-h4", "sleep 0.2; echo sort-d"),
+            ("sort-e", "sortu-e", "sort-h0", "echo sort-e; sleep 0.3")):
+        record(name, user, host, script, index=False)
+    msgs = live_msgs["sort-c"][:-1]
+    shift = time.time() - msgs[-1]["time"]
+    bulk([dict(m, time=round(m["time"] + shift - 1, 3)) for m in msgs])
+    bulk([dict(m, time=round(m["time"] - 3600, 3))
+          for m in live_msgs["sort-d"][:-1]])
+    bulk(live_msgs["sort-e"][1:])
+
+
+def sort_key(r, key):
+    """What a recording's facts sort by, as the server documents it"""
+    if key == "gaps":
+        return 2 if not r["complete"] else int(r["end"] is None and
+                                               not r["live"])
+    if key == "duration":
+        return r["duration_ms"]
+    if key == "live":
+        return int(r["live"])
+    return r[key] if key in ("user", "host") else r["start_ms"]
+
+
+@case("search: sorted by the server (user, host, duration, gaps), pages"
+      " following one order; running ones only by the server")
+def search_sorted():
+    sort_recs()
+    token, _ = web.login(A2)
+    path = "/api/recordings?user=sortu-*&size=%d"
+    st, _, b = web.request("GET", path % 100, cookie=token)
+    check(st == 200 and b["total"] == 5, "all five: %d %r" % (st, b))
+    facts = {r["rec"]: r for r in b["recordings"]}
+    check([r["live"] for r in b["recordings"]].count(True) == 1 and
+          facts[recs["sort-c"]]["live"], "running: %r" %
+          [(r["user"], r["live"]) for r in b["recordings"]])
+    for key in ("user", "host", "start", "duration", "gaps", "live"):
+        for down in (False, True):
+            want = sorted(facts.values(), key=lambda r: r["rec"])
+            want.sort(key=lambda r: -r["start_ms"])
+            want.sort(key=lambda r: sort_key(r, key), reverse=down)
+            got, offset = [], 0
+            while offset < 5:
+                st, _, p = web.request("GET", (path % 2) + "&sort=%s%s"
+                                       "&offset=%d" % ("-" if down else "",
+                                                       key, offset),
+                                       cookie=token)
+                check(st == 200 and p["total"] == 5 and
+                      len(p["recordings"]) == min(2, 5 - offset),
+                      "sort=%s offset %d: %d %r" % (key, offset, st, p))
+                got += [r["rec"] for r in p["recordings"]]
+                offset += 2
+            check(got == [r["rec"] for r in want], "sort=%s%s: %r, want %r"
+                  % ("-" if down else "", key,
+                     [facts[r][key if key in ("user", "host") else "user"]
+                      for r in got], [r["user"] for r in want]))
+    # what the five were made to be
+    st, _, p = web.request("GET", path % 5 + "&sort=user", cookie=token)
+    check([r["user"] for r in p["recordings"]] ==
+          ["sortu-%s" % c for c in "abcde"], "by user: %r" % p)
+    st, _, p = web.request("GET", path % 2 + "&sort=-gaps", cookie=token)
+    check([r["rec"] for r in p["recordings"]] ==
+          [recs["sort-e"], recs["sort-d"]], "gaps first: %r" % p)
+    st, _, p = web.request("GET", path % 1 + "&sort=-duration",
+                           cookie=token)
+    check(p["recordings"][0]["rec"] == recs["sort-a"], "longest: %r" % p)
+    # running ones only: the one without its end whose last message is
+    # recent, not the one an hour old
+    st, _, p = web.request("GET", path % 20 + "&live=1", cookie=token)
+    check(st == 200 and p["total"] == 1 and [r["rec"] for r in
+          p["recordings"]] == [recs["sort-c"]], "live=1: %d %r" % (st, p))
+    st, _, p = web.request("GET", path % 20 + "&live=0", cookie=token)
+    check(st == 200 and p["total"] == 5, "live=0: %d %r" % (st, p))
+    for bad, says in (("sort=color", "sort"), ("sort=--user", "sort"),
+                      ("sort=-", "sort"), ("sort=user&order=newest",
+                                           "not both"),
+                      ("live=yes", "live")):
+        st, _, p = web.request("GET", "/api/recordings?" + bad,
+                               cookie=token)
+        check(st == 400 and says in p.get("error", "") and
+              "duration" in p["error"], "%s: %d %r" % (bad, st, p))
+
+
 @case("every action leaves an access event in syslog and Elasticsearch")
 def access():
     token, tok_csrf = web.login(A1)

@@ -38,12 +38,52 @@ rec_aggs(void)
     /* typed text leaves words in in_txt */
     json_object_object_add(a, "input", es_pair("filter",
                            field_query("wildcard", "in_txt", "*")));
+    /* whether it is running: no end message, a recent last message */
+    json_object_object_add(a, "ended", es_pair("filter", es_pair("exists",
+                           es_pair("field",
+                                   json_object_new_string("x_tlog_end")))));
+    json_object_object_add(a, "last_time", es_pair("max", es_pair("field",
+                           json_object_new_string("time"))));
     return a;
 }
 
-/* A recording's facts from its bucket */
+/* Whether the recording of bucket b is running at now_ms: no message of
+ * it ends it, and its last one is at most RECS_LIVE_SECONDS old */
+static bool
+rec_live(struct json_object *b, long long now_ms)
+{
+    struct json_object *o;
+    double last;
+
+    if (!json_object_object_get_ex(b, "ended", &o) ||
+        !json_object_object_get_ex(o, "doc_count", &o) ||
+        json_object_get_int64(o) > 0 ||
+        !json_object_object_get_ex(b, "last_time", &o) ||
+        !json_object_object_get_ex(o, "value", &o) ||
+        json_object_is_type(o, json_type_null)) {
+        return false;
+    }
+    /* "time" mapped as a date aggregates in ms, as a number in s */
+    last = json_object_get_double(o);
+    if (last < 1e11) {
+        last *= 1000;
+    }
+    return last >= (double)(now_ms - RECS_LIVE_SECONDS * 1000LL);
+}
+
+/* Now, in ms since the epoch */
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A recording's facts from its bucket, running or not at now (ms) */
 static struct json_object *
-rec_info(struct json_object *b)
+rec_info(struct json_object *b, long long now)
 {
     struct json_object *r = json_object_new_object(), *o, *x = NULL;
     struct src_rec *v = calloc(1, sizeof(*v));
@@ -94,6 +134,8 @@ rec_info(struct json_object *b)
         json_object_object_get_ex(o, "x_tlog_end", &x);
     }
     json_object_object_add(r, "end", json_object_get(x));
+    json_object_object_add(r, "live", json_object_new_boolean(
+                           rec_live(b, now)));
     src_recs_free(v, 1);
     return r;
 }
@@ -152,15 +194,207 @@ aggregate(struct store *s, struct json_object *query, size_t size,
     return rc;
 }
 
+/* The keys of the buckets of answer a from the first one on, as an
+ * array (the caller's), or NULL with err set */
+static struct json_object *
+bucket_keys(struct json_object *a, size_t first, char *err, size_t errsz)
+{
+    struct json_object *bs = buckets(a, err, errsz), *ids, *o;
+    size_t i, n;
+
+    if (bs == NULL) {
+        return NULL;
+    }
+    ids = json_object_new_array();
+    n = json_object_array_length(bs);
+    for (i = first; i < n; i++) {
+        json_object_object_get_ex(json_object_array_get_idx(bs, i), "key",
+                                  &o);
+        json_object_array_add(ids, json_object_get(o));
+    }
+    return ids;
+}
+
+/* The whole facts of the recordings ids (taken) visible through filter,
+ * into the array page, in the order of their start */
+static int
+facts_of(struct store *s, struct json_object *filter, struct json_object *ids,
+         bool oldest_first, struct json_object *page, char *err, size_t errsz)
+{
+    struct json_object *f, *b = NULL, *bs;
+    size_t i, n = json_object_array_length(ids);
+    long long now = now_ms();
+    int rc;
+
+    if (n == 0) {
+        json_object_put(ids);
+        return 0;
+    }
+    f = json_object_new_array();
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
+    rc = aggregate(s, all_of(f), n, oldest_first, true, &b, err, errsz);
+    bs = rc == 0 ? buckets(b, err, errsz) : NULL;
+    if (bs == NULL) {
+        json_object_put(b);
+        return rc < 0 ? rc : -EIO;
+    }
+    for (i = 0; i < json_object_array_length(bs); i++) {
+        json_object_array_add(page, rec_info(json_object_array_get_idx(bs, i),
+                                             now));
+    }
+    json_object_put(b);
+    return 0;
+}
+
+/* One recording of a sorted search, with its sort keys */
+struct sorted_rec {
+    struct json_object *info;
+    const char *rec;
+    const char *text;       /* the user or the host, or NULL */
+    long long num;          /* otherwise the number sorted by */
+    long long start;
+    int dir;                /* 1 ascending, -1 descending */
+};
+
+static const char *
+info_str(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) ?
+           json_object_get_string(o) : "";
+}
+
+static long long
+info_int(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) ?
+           json_object_get_int64(o) : 0;
+}
+
+static bool
+info_bool(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) &&
+           json_object_get_boolean(o);
+}
+
+/* By the key in its direction; ties newest first, then by id */
+static int
+sorted_cmp(const void *pa, const void *pb)
+{
+    const struct sorted_rec *x = pa, *y = pb;
+    int c;
+
+    if (x->text != NULL) {
+        c = strcmp(x->text, y->text);
+    } else {
+        c = (x->num > y->num) - (x->num < y->num);
+    }
+    c *= x->dir;
+    if (c == 0) {
+        c = (x->start < y->start) - (x->start > y->start);
+    }
+    return c != 0 ? c : strcmp(x->rec, y->rec);
+}
+
+/* The keys of recording info for sort */
+static void
+sorted_keys(struct sorted_rec *r, struct json_object *info,
+            const struct recs_query *q)
+{
+    struct json_object *o;
+
+    r->info = info;
+    r->rec = info_str(info, "rec");
+    r->start = info_int(info, "start_ms");
+    r->dir = q->ascending ? 1 : -1;
+    r->text = NULL;
+    r->num = r->start;
+    switch (q->sort) {
+    case RECS_SORT_USER:
+        r->text = info_str(info, "user");
+        break;
+    case RECS_SORT_HOST:
+        r->text = info_str(info, "host");
+        break;
+    case RECS_SORT_DURATION:
+        r->num = info_int(info, "duration_ms");
+        break;
+    case RECS_SORT_GAPS:
+        /* as the page says it: messages missing, no clean end, none */
+        if (!info_bool(info, "complete")) {
+            r->num = 2;
+        } else {
+            r->num = (!json_object_object_get_ex(info, "end", &o) ||
+                      json_object_is_type(o, json_type_null)) &&
+                     !info_bool(info, "live");
+        }
+        break;
+    case RECS_SORT_LIVE:
+        r->num = info_bool(info, "live");
+        break;
+    case RECS_SORT_START:
+        break;
+    }
+}
+
+/* The page of q from the recordings of ids (taken) visible through
+ * filter, sorted (and the running ones only, with q->live) here; their
+ * number after that into *total */
+static int
+sorted_page(struct store *s, struct json_object *filter,
+            struct json_object *ids, const struct recs_query *q,
+            struct json_object *page, long long *total, char *err,
+            size_t errsz)
+{
+    struct json_object *all = json_object_new_array();
+    struct sorted_rec *v = NULL;
+    size_t i, n, kept = 0;
+    int rc;
+
+    rc = facts_of(s, filter, ids, false, all, err, errsz);
+    n = json_object_array_length(all);
+    if (rc == 0 && n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+        rc = -ENOMEM;
+    }
+    for (i = 0; rc == 0 && i < n; i++) {
+        struct json_object *info = json_object_array_get_idx(all, i);
+
+        if (info == NULL) {
+            rc = -ENOMEM;
+        } else if (!q->live || info_bool(info, "live")) {
+            sorted_keys(&v[kept++], info, q);
+        }
+    }
+    if (rc == 0) {
+        if (kept > 0) {
+            qsort(v, kept, sizeof(*v), sorted_cmp);
+        }
+        for (i = q->offset; i < kept && i < q->offset + q->size; i++) {
+            json_object_array_add(page, json_object_get(v[i].info));
+        }
+        *total = (long long)kept;
+    }
+    free(v);
+    json_object_put(all);
+    return rc;
+}
+
 int
 recs_search(struct store *s, struct json_object *filter,
             struct json_object *input_filter, const struct recs_query *q,
             struct json_object **result, char *err, size_t errsz)
 {
-    struct json_object *f = json_object_new_array(), *a = NULL, *b = NULL;
-    struct json_object *bs, *page, *ids, *r, *o;
-    long long total = 0;
-    size_t i, n, nids;
+    struct json_object *f = json_object_new_array(), *a = NULL;
+    struct json_object *page, *ids, *r, *o;
+    bool sorted = q->sort != RECS_SORT_START || q->live;
+    long long total = 0, sorted_total = 0;
     int rc;
 
     json_object_array_add(f, json_object_get(filter));
@@ -170,11 +404,16 @@ recs_search(struct store *s, struct json_object *filter,
     if (q->host != NULL) {
         json_object_array_add(f, field_query("wildcard", "host", q->host));
     }
-    if (q->from >= 0 || q->to >= 0) {
+    if (q->from >= 0 || q->to >= 0 || q->live) {
         struct json_object *t = json_object_new_object();
+        long long from = q->from;
 
-        if (q->from >= 0) {
-            json_object_object_add(t, "gte", json_object_new_int64(q->from));
+        /* a running recording has a message in the last minutes */
+        if (q->live && from < (long long)time(NULL) - RECS_LIVE_SECONDS) {
+            from = (long long)time(NULL) - RECS_LIVE_SECONDS;
+        }
+        if (from >= 0) {
+            json_object_object_add(t, "gte", json_object_new_int64(from));
         }
         if (q->to >= 0) {
             json_object_object_add(t, "lte", json_object_new_int64(q->to));
@@ -195,14 +434,18 @@ recs_search(struct store *s, struct json_object *filter,
                                              q->typed));
         json_object_array_add(f, json_object_get(input_filter));
     }
-    /* the recordings with a matching message, then their whole facts */
-    rc = aggregate(s, all_of(f), q->offset + q->size, q->oldest_first,
-                   false, &a, err, errsz);
+    /* the recordings with a matching message (for a sort of another key,
+     * the newest of them that a search considers), then their whole
+     * facts */
+    rc = aggregate(s, all_of(f), sorted ? RECS_SEARCH_MAX :
+                   q->offset + q->size,
+                   q->sort == RECS_SORT_START && q->ascending, false, &a,
+                   err, errsz);
     if (rc < 0) {
         return rc;
     }
-    bs = buckets(a, err, errsz);
-    if (bs == NULL) {
+    ids = bucket_keys(a, sorted ? 0 : q->offset, err, errsz);
+    if (ids == NULL) {
         json_object_put(a);
         return -EIO;
     }
@@ -211,35 +454,21 @@ recs_search(struct store *s, struct json_object *filter,
         json_object_object_get_ex(o, "value", &o)) {
         total = json_object_get_int64(o);
     }
-    ids = json_object_new_array();
-    n = json_object_array_length(bs);
-    for (i = q->offset; i < n; i++) {
-        json_object_object_get_ex(json_object_array_get_idx(bs, i), "key",
-                                  &o);
-        json_object_array_add(ids, json_object_get(o));
-    }
     json_object_put(a);
     page = json_object_new_array();
-    nids = json_object_array_length(ids);
-    if (nids > 0) {
-        f = json_object_new_array();
-        json_object_array_add(f, json_object_get(filter));
-        json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
-        rc = aggregate(s, all_of(f), nids, q->oldest_first, true, &b, err,
-                       errsz);
-        bs = rc == 0 ? buckets(b, err, errsz) : NULL;
-        if (bs == NULL) {
-            json_object_put(b);
-            json_object_put(page);
-            return rc < 0 ? rc : -EIO;
+    if (sorted) {
+        rc = sorted_page(s, filter, ids, q, page, &sorted_total, err, errsz);
+        /* all of them when sorted here (fewer than a search considers),
+         * or those running */
+        if (q->live || total <= RECS_SEARCH_MAX) {
+            total = sorted_total;
         }
-        for (i = 0; i < json_object_array_length(bs); i++) {
-            json_object_array_add(page,
-                                  rec_info(json_object_array_get_idx(bs, i)));
-        }
-        json_object_put(b);
     } else {
-        json_object_put(ids);
+        rc = facts_of(s, filter, ids, q->ascending, page, err, errsz);
+    }
+    if (rc < 0) {
+        json_object_put(page);
+        return rc;
     }
     r = json_object_new_object();
     json_object_object_add(r, "total", json_object_new_int64(total));
@@ -270,7 +499,8 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
         rc = -ENOENT;
     } else {
         struct json_object *info = rec_info(json_object_array_get_idx(bs,
-                                                                      0));
+                                                                      0),
+                                            now_ms());
 
         if (info == NULL) {
             rc = -ENOMEM;

@@ -23,6 +23,7 @@ export interface Recording {
   input: boolean;
   complete: boolean;
   end: unknown;
+  live: boolean;
   input_visible?: boolean;
 }
 
