@@ -436,6 +436,44 @@ def find():
     browser.shot("find")
 
 
+@case("heatmap: the seek bar is brighter where more is output: a burst"
+      " over a line, a line over a quiet stretch")
+def heatmap():
+    events = wt.file_events(wt.rec_files["bursty"])
+    out = [e for e in events if e[0] == "o" and e[2].strip()]
+    end = max(e[1] for e in events)
+    calm = next(e[1] for e in out if b"calm-line" in e[2])
+    burst = next(e[1] for e in out if b"10000" in e[2])
+    quiet = (calm + burst) // 2
+    check(burst - calm > 1500 and not any(calm < e[1] < burst - 200
+                                          for e in out),
+          "no quiet stretch between %d and %d: %r" % (
+              calm, burst, [e[1] for e in out][:10]))
+    browser.login(wt.A2)
+    browser("goto", url=play_url(wt.recs["bursty"], hosts["bursty"], 0))
+    browser.settled(0)
+
+    def brightness(ms):
+        """The brightest pixel of the heatmap's band within 2 columns of
+        ms (the sum of its colours)"""
+        return browser("eval", expr="""(c => {
+            const x = Math.round(%d / %d * (c.width - 1));
+            const d = c.getContext('2d').getImageData(x - 2, 18, 5, 1).data;
+            let m = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              m = Math.max(m, d[i] + d[i + 1] + d[i + 2]);
+            }
+            return m;
+          })(document.querySelector('canvas.timeline'))""" % (ms, end))
+    background = 0x20 + 0x24 + 0x2b
+    browser("waitFn", expr="window.tlog.state().duration === %d" % end)
+    lit = {"burst": brightness(burst), "line": brightness(calm),
+           "quiet": brightness(quiet)}
+    browser.shot("heatmap")
+    check(lit["burst"] > lit["line"] > lit["quiet"] == background,
+          "brightness %r (the background %d)" % (lit, background))
+
+
 @case("audit: the commands behind the recording; a click on one seeks"
       " to it and marks it")
 def audit():
@@ -643,6 +681,9 @@ LOGINS = [
     ("bob", "bob", "echo bob-shown-text", "bob-shown-text"),
     ("carol", "carol", "python3 %s; echo; echo carol-done" % os.path.join(
         progtest.tmp, "full_screen.py"), "carol-done"),
+    # a line, a quiet stretch, a burst, a quiet stretch
+    ("bursty", "bob", "sleep 1; echo calm-line; sleep 2; seq 1 20000;"
+     " sleep 2; echo bursty-done", "bursty-done"),
     # steady output for 10 s, to play at a speed
     ("ticker", "alice", "for i in $(seq 20); do echo tick-$i; sleep 0.5;"
      " done", "tick-20"),

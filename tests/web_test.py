@@ -1053,6 +1053,18 @@ def segments():
           (idx["duration_ms"], max(e[1] for e in events)))
     check(not any(g["kind"] != "cut-short" for g in idx["gaps"]),
           "gaps in a whole recording: %r" % idx["gaps"])
+    # the heatmap's activity: each bucket holds the bytes of output of
+    # its stretch of time
+    act = idx["activity"]
+    width = act["bucket_ms"]
+    want = [0] * (idx["duration_ms"] // width + 1)
+    for e in events:
+        if e[0] == "o":
+            want[e[1] // width] += len(e[2])
+    while want and want[-1] == 0:
+        want.pop()
+    check(act["bytes"] == want, "activity in %d ms buckets: %r, want %r" %
+          (width, act["bytes"][:20], want[:20]))
     got = []
     for s in segs:
         st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "snap.h"
 #include "src.h"
+#include "activity.h"
 #include "timeline.h"
 
 /* Where the first event after a snapshot is: packet pkt of message id;
@@ -65,6 +66,7 @@ struct timeline {
     struct gap *gaps;
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
+    struct activity *activity;  /* output per stretch of time */
     struct buf final;       /* the screen's text at the end */
     struct held *head;      /* segment 0's events, read once only */
     size_t head_n, head_cap;
@@ -128,6 +130,7 @@ timeline_free(struct timeline *t)
         pthread_join(t->thread, NULL);
     }
     snap_free(t->snap);
+    activity_free(t->activity);
     buf_fini(&t->final);
     buf_fini(&t->head_data);
     buf_fini(&t->segs_text);
@@ -517,6 +520,7 @@ build(void *arg)
         if (rc == 0) {
             switch (p.type) {
             case PKT_OUTPUT:
+                activity_add(t->activity, pos, p.len);
                 rc = snap_add_output(snap, pos, p.data, p.len);
                 break;
             case PKT_INPUT:
@@ -533,7 +537,8 @@ build(void *arg)
         }
         pkt_n++;
         t->duration_ms = pos;
-        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark) +
+        t->mem = snap_memory(snap) + ACTIVITY_BUCKETS * sizeof(uint64_t) +
+                 t->marks_cap * sizeof(struct mark) +
                  t->head_cap * sizeof(struct held) + t->head_data.cap +
                  t->segs_text.cap;
         if (rc == 0 && t->mem > t->cache->max) {
@@ -667,10 +672,12 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     t = calloc(1, sizeof(*t));
     if (t == NULL || (t->host = strdup(host)) == NULL ||
         (t->rec = strdup(rec)) == NULL ||
-        (t->filter = strdup(filter ? filter : "")) == NULL) {
+        (t->filter = strdup(filter ? filter : "")) == NULL ||
+        activity_new(&t->activity) < 0) {
         if (t != NULL) {
             free(t->host);
             free(t->rec);
+            free(t->filter);
         }
         free(t);
         pthread_mutex_unlock(&c->lock);
@@ -882,6 +889,7 @@ timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
     json_object_object_add(o, "cols", json_object_new_int(e ? e->cols : 0));
     json_object_object_add(o, "segments", segs);
     json_object_object_add(o, "gaps", gaps);
+    json_object_object_add(o, "activity", activity_json(t->activity));
     pthread_mutex_unlock(&t->lock);
     *out = o;
     return 0;

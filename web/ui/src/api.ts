@@ -58,6 +58,13 @@ export interface PlayIndex {
   cols: number;
   segments: SegmentInfo[];
   gaps: Gap[];
+  activity: Activity;
+}
+
+/* Bytes of output in each bucket_ms of the recording, from its start */
+export interface Activity {
+  bucket_ms: number;
+  bytes: number[];
 }
 
 /* [pos_ms, "o" | "i" | "r", base64 bytes or "COLSxROWS"] */

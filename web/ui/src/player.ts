@@ -209,8 +209,8 @@ export async function showPlayer(app: HTMLElement, rec: string,
   };
   const showIndex = () => {
     const ix = screen.index;
-    timeline.setData(screen.duration, ix.segments.map((s) => s.pos_ms),
-                     ix.gaps, audit.commands());
+    timeline.setData(screen.duration, ix.activity, ix.gaps,
+                     audit.commands());
     replace(gapsDd, ix.gaps.length === 0 ? 'none' :
             el('ul', {}, ...ix.gaps.map((g) => el('li', { class: 'gap' },
                                                   gapText(g)))));
