@@ -474,6 +474,39 @@ def heatmap():
           "brightness %r (the background %d)" % (lit, background))
 
 
+@case("typed input after a seek: all of it up to the moment, from the"
+      " segments before too")
+def typed_after_seek():
+    rec = wt.recs["typed-long"]
+    events = wt.file_events(wt.rec_files["typed-long"])
+    first = next(e[1] for e in events if e[0] == "i")
+    second = [e[1] for e in events if e[0] == "i"][-1]
+    browser.login(wt.A2)
+    end = max(e[1] for e in events)
+    browser("goto", url=play_url(rec, hosts["typed-long"], 0))
+    browser.settled(0)
+    browser("waitFn", expr="window.tlog.state().duration === %d" % end)
+    ix = browser("eval", expr="fetch('/api/recordings/%s/segments')"
+                 ".then(r => r.json())" % rec)
+    starts = [g["pos_ms"] for g in ix["segments"]]
+    # a moment in a later segment than the first word's, before the
+    # second word; and the end
+    mid = next((p + 1 for p in starts if first < p < second), None)
+    check(mid is not None, "no segment between the words at %d and %d:"
+          " %r" % (first, second, starts))
+    for t, want, not_yet in ((mid, ["first-word"], "second-word"),
+                             (end, ["first-word", "second-word"],
+                              None)):
+        browser("eval", expr="window.tlog.seek(%d)" % t)
+        browser.settled(t)
+        typed = browser("text", sel="#typed")
+        check(all(w in typed for w in want) and
+              (not_yet is None or not_yet not in typed),
+              "at %d ms (segments from %r) the typed input shown is %r" %
+              (t, starts, typed))
+    browser.shot("typed-after-seek")
+
+
 @case("audit: the commands behind the recording; a click on one seeks"
       " to it and marks it")
 def audit():
@@ -674,19 +707,24 @@ ui_live = []
 
 
 # The recordings made by real logins: name, user, script, what it shows
-# last (to find it by), typed after "alice-ready" if any
+# last (to find it by), what is typed half a second after what is shown
+# (alice's: the command at 150 ms, setup(), comes before the end)
 LOGINS = [
     ("alice", "alice", "echo alice-ready; read x; echo alice-shown-text",
-     "alice-shown-text"),
-    ("bob", "bob", "echo bob-shown-text", "bob-shown-text"),
+     "alice-shown-text",
+     [(b"alice-ready", b"alice-typed-secret\r")]),
+    ("bob", "bob", "echo bob-shown-text", "bob-shown-text", []),
     ("carol", "carol", "python3 %s; echo; echo carol-done" % os.path.join(
-        progtest.tmp, "full_screen.py"), "carol-done"),
+        progtest.tmp, "full_screen.py"), "carol-done", []),
     # a line, a quiet stretch, a burst, a quiet stretch
     ("bursty", "bob", "sleep 1; echo calm-line; sleep 2; seq 1 20000;"
-     " sleep 2; echo bursty-done", "bursty-done"),
+     " sleep 2; echo bursty-done", "bursty-done", []),
+    # typed, over 64 KiB of output, typed again
+    ("typed-long", "alice", wt.TYPED_LONG[0], "typed-end",
+     wt.TYPED_LONG[1]),
     # steady output for 10 s, to play at a speed
     ("ticker", "alice", "for i in $(seq 20); do echo tick-$i; sleep 0.5;"
-     " done", "tick-20"),
+     " done", "tick-20", []),
 ]
 # the host of each recording, by name
 hosts = {}
@@ -700,15 +738,16 @@ def real_logins():
         f.write(wt.FULL_SCREEN)
     logins = ShippedLogins("ui-logins", wt.es_url, "host1")
     try:
-        terms = [logins.login(user, script) for _, user, script, _ in LOGINS]
-        check(terms[0].wait_for(b"alice-ready", 30), "alice's login: %r" %
-              terms[0].screen[-300:])
-        # typed a moment later: the command at 150 ms (below) comes
-        # before the end
-        terms[0].pump(0.5)
-        terms[0].send(b"alice-typed-secret\r")
+        terms = [logins.login(user, script)
+                 for _, user, script, _, _ in LOGINS]
+        for t, (name, _, _, _, typed) in zip(terms, LOGINS):
+            for shown, keys in typed:
+                check(t.wait_for(shown, 30), "%s's login: no %r in %r" % (
+                    name, shown, t.screen[-300:]))
+                t.pump(0.5)
+                t.send(keys)
         pump_all(terms, 120)
-        for name, _, _, last in LOGINS:
+        for name, _, _, last, _ in LOGINS:
             msgs = logins.stored(last)
             path = path_for(name)
             with open(path, "w") as f:

@@ -258,11 +258,17 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None,
            index=True):
     """A recording made by tlog-rec, as user on host (days_ago days
     earlier, in audit session session if given), into ES unless not
-    index (then its messages are kept in live_msgs[name])"""
+    index (then its messages are kept in live_msgs[name]); typed is
+    typed after half a second, or is a list of (text shown, what is typed
+    once it is shown)"""
     out = path_for(name)
     argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
     t = Term(argv)
-    if typed is not None:
+    if isinstance(typed, list):
+        for shown, keys in typed:
+            check(t.wait_for(shown, 30), "%s: no %r" % (name, shown))
+            t.send(keys)
+    elif typed is not None:
         t.pump(0.5)
         t.send(typed)
     st = t.finish(timeout=30)
@@ -1216,6 +1222,51 @@ def segments_input():
     check(typed[A1] == b"" and b"alice-typed-secret" in typed[A2],
           "typed input: without the right %r, with it %r"
           % (typed[A1], typed[A2]))
+
+
+# typed, then over 64 KiB of output (several segments), typed again
+TYPED_LONG = ("echo ask-a; read a; seq 1 20000; echo ask-b; read b;"
+              " echo typed-end", [(b"ask-a", b"first-word\r"),
+                                  (b"ask-b", b"second-word\r")])
+
+
+@case("playback: each segment comes with what was typed before it, with"
+      " the input right only")
+def segments_input_before():
+    if "typed-long" not in recs:
+        record("typed-long", "alice", "host1", *TYPED_LONG)
+        es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    rec = recs["typed-long"]
+    for who in (A1, A2):
+        token, _ = web.login(who)
+        idx, _ = play_index(token, rec)
+        segs = idx["segments"]
+        check(len(segs) >= 3, "%d segments" % len(segs))
+        typed = b""
+        seen = []
+        for s in segs:
+            st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                                   % (rec, s["i"]), cookie=token)
+            check(st == 200, "%s: segment %d: %d" % (who, s["i"], st))
+            if who == A1:
+                check("input_before" not in b, "input before segment %d"
+                      " without the right" % s["i"])
+                continue
+            before = base64.b64decode(b["input_before"])
+            check(before == typed[-4096:] and b["input_before_cut"] ==
+                  (len(typed) > 4096), "segment %d: typed before it %r,"
+                  " the segments before typed %r" % (s["i"], before, typed))
+            seen.append(before)
+            typed += b"".join(e[2] for e in api_events(b["events"])
+                              if e[0] == "i")
+        if who == A2:
+            check(typed.replace(b"\r", b"") == b"first-wordsecond-word",
+                  "typed in all: %r" % typed)
+            # a segment after the first word's, before the second's, has
+            # it from before
+            check(any(b"first-word" in x and b"second" not in x
+                      for x in seen[1:]), "no segment with only the first"
+                  " word before it: %r" % seen)
 
 
 @case("playback of a recording whose time goes back: indexed and played"

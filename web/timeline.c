@@ -25,6 +25,7 @@
 struct mark {
     uint64_t id;
     uint64_t pkt;
+    uint64_t input_end;     /* bytes typed before it */
 };
 
 enum gap_kind {
@@ -67,6 +68,8 @@ struct timeline {
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
     struct activity *activity;  /* output per stretch of time */
+    struct buf input;       /* everything typed, up to TIMELINE_INPUT_MAX */
+    uint64_t input_n;       /* bytes typed */
     struct buf final;       /* the screen's text at the end */
     struct held *head;      /* segment 0's events, read once only */
     size_t head_n, head_cap;
@@ -131,6 +134,7 @@ timeline_free(struct timeline *t)
     }
     snap_free(t->snap);
     activity_free(t->activity);
+    buf_fini(&t->input);
     buf_fini(&t->final);
     buf_fini(&t->head_data);
     buf_fini(&t->segs_text);
@@ -384,6 +388,7 @@ marks_take(struct timeline *t, uint64_t seq, uint64_t id, uint64_t pkt)
         }
         t->marks[t->marks_n].id = id;
         t->marks[t->marks_n].pkt = pkt;
+        t->marks[t->marks_n].input_end = t->input_n;
         t->marks_n++;
         any = true;
     }
@@ -524,6 +529,14 @@ build(void *arg)
                 rc = snap_add_output(snap, pos, p.data, p.len);
                 break;
             case PKT_INPUT:
+                /* kept for the input before each segment; past the
+                 * bound, later segments come without it */
+                if (t->input_n == t->input.len &&
+                    buf_append(&t->input, p.data, p.len) == 0) {
+                    t->input_n = t->input.len;
+                } else {
+                    t->input_n += p.len;
+                }
                 rc = snap_add_input(snap, pos);
                 break;
             case PKT_WINDOW:
@@ -538,6 +551,7 @@ build(void *arg)
         pkt_n++;
         t->duration_ms = pos;
         t->mem = snap_memory(snap) + ACTIVITY_BUCKETS * sizeof(uint64_t) +
+                 t->input.cap +
                  t->marks_cap * sizeof(struct mark) +
                  t->head_cap * sizeof(struct held) + t->head_data.cap +
                  t->segs_text.cap;
@@ -686,6 +700,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     t->cache = c;
     buf_init(&t->final, SNAP_TEXT_MAX);
     buf_init(&t->head_data, TIMELINE_HEAD_BYTES_MAX);
+    buf_init(&t->input, TIMELINE_INPUT_MAX);
     buf_init(&t->segs_text, SIZE_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
@@ -1039,7 +1054,7 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
 {
     const struct snap_entry *e;
     struct json_object *o, *events;
-    struct mark from, to = { 0, 0 };
+    struct mark from, to = { 0, 0, 0 };
     int rc;
 
     lock_request(t);
@@ -1067,6 +1082,16 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     json_object_object_add(o, "cols", json_object_new_int(e->cols));
     json_object_object_add(o, "snapshot", json_object_new_string_len(
                            e->esc, (int)e->esc_len));
+    /* what was typed before, that the segment's input goes on from */
+    if (with_input && from.input_end <= t->input.len) {
+        size_t n = from.input_end < TIMELINE_INPUT_BEFORE_MAX ?
+                   (size_t)from.input_end : TIMELINE_INPUT_BEFORE_MAX;
+
+        json_object_object_add(o, "input_before", base64(
+                               t->input.data + from.input_end - n, n));
+        json_object_object_add(o, "input_before_cut",
+                               json_object_new_boolean(n < from.input_end));
+    }
     events = json_object_new_array();
     json_object_object_add(o, "events", events);
     if (i == 0 && t->head_kept) {

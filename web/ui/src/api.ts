@@ -73,6 +73,9 @@ export type PlayEvent = [number, string, string];
 export interface Segment extends SegmentInfo {
   snapshot: string;
   events: PlayEvent[];
+  /* what was typed before the segment (with the input right) */
+  input_before?: string;
+  input_before_cut?: boolean;
 }
 
 export interface FindAnswer {

@@ -244,7 +244,8 @@ export async function showPlayer(app: HTMLElement, rec: string,
     typed.textContent = t;
   };
 
-  // the typed input shown is that of the segment on screen, up to now
+  // a seek shows the typed input again: all of it up to the moment,
+  // what came before the segment given with it
   screen.onRedraw = () => {
     typedText.length = 0;
     typed.textContent = '';
