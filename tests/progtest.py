@@ -325,6 +325,19 @@ def private_tlog_conf(conf_dir):
     subprocess.run(["mount", "--bind", conf_dir, target], check=True)
 
 
+def private_etc():
+    """A copy of /etc bound over it: the users, groups and files a test
+    makes there stay in its namespace and go with it.  For a test in a
+    private mount namespace (nsexec.py) only, before anything else binds
+    over a part of /etc."""
+    d = os.path.join(tmp, "etc")
+    subprocess.run(["cp", "-a", "/etc", d], check=True)
+    subprocess.run(["mount", "--bind", d, "/etc"], check=True)
+    # before the temporary directory goes: what is bound over parts of
+    # the copy would stop its removal
+    atexit.register(subprocess.run, ["umount", "-R", "/etc"])
+
+
 def private_utmp():
     """A private /run holding an empty utmp file, which the agent keeps:
     for a test in a private mount namespace (nsexec.py) only."""
@@ -665,7 +678,8 @@ class ShippedLogins:
     and which writes to syslog with the typed input; a private rsyslogd
     running the project's tlog.conf and tlog-es.conf stores every
     message.  Binds its own tlog directory, PAM directory and utmp: for
-    a test in a private mount namespace (nsexec.py), one at most."""
+    a test in a private mount namespace (nsexec.py), one at most; the
+    users it makes are the machine's unless private_etc() came first."""
 
     def __init__(self, name, es_url, host):
         self.conf_dir = os.path.join(tmp, name + "-etc-tlog")
@@ -712,9 +726,21 @@ class ShippedLogins:
             if has_end(msgs):
                 return msgs
             check(time.monotonic() < end, "the recording showing %r did"
-                  " not arrive whole in %d s (%d messages): %s" % (
-                      marker, timeout, len(msgs), self.agent.log_text()))
+                  " not arrive whole in %d s (ids %r): agent: %s;"
+                  " rsyslogd: %s" % (
+                      marker, timeout, [m["id"] for m in msgs][-5:],
+                      self.agent.log_text()[-600:], self.rsyslog_said()))
             time.sleep(0.3)
+
+    def rsyslog_said(self):
+        """The end of rsyslogd's error file and standard error"""
+        said = ""
+        for name in ("tlog-err", "stderr"):
+            path = os.path.join(self.rsyslog.dir, name)
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    said += "%s: %s " % (name, f.read()[-600:])
+        return said
 
     def stop(self):
         self.agent.stop()

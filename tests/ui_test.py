@@ -24,7 +24,8 @@ auditor who sees neither a recording outside their rules nor its URL.
 Screenshots go to build/tests/ui-artifacts.
 
 The script re-runs itself in a private mount namespace (nsexec.py),
-where the logins' tlog directory, PAM directory and utmp are its own.
+where /etc (with the users it makes), the logins' tlog directory, PAM
+directory and utmp are its own.
 """
 import os
 import sys
@@ -853,6 +854,9 @@ def main():
             "FAIL setup" if os.environ.get("TLOG_UI_TEST_REQUIRED") else
             "SKIP", ", ".join(missing)))
         return 1 if os.environ.get("TLOG_UI_TEST_REQUIRED") else 77
+    # alice, bob and carol, the auditors and the others live in this
+    # namespace only
+    progtest.private_etc()
     wt.es_url = wt.start_elasticsearch(wt.ES_DIR, "ui")
     if wt.es_url is None:
         wt.stop_elasticsearch(wt.ES_DIR)
