@@ -707,26 +707,32 @@ UI_LIVE_LINES = 8
 ui_live = []
 
 
-# The recordings made by real logins: name, user, script, what it shows
-# last (to find it by), what is typed half a second after what is shown
-# (alice's: the command at 150 ms, setup(), comes before the end)
+# The recordings made by real logins: name, user, script, what is typed
+# half a second after what is shown (alice's: the command at 150 ms,
+# setup(), comes before the end).  Each ends with a line of its own
+# (marker()), a moment after the rest: it starts a message, where a
+# search finds it whole.
 LOGINS = [
     ("alice", "alice", "echo alice-ready; read x; echo alice-shown-text",
-     "alice-shown-text",
      [(b"alice-ready", b"alice-typed-secret\r")]),
-    ("bob", "bob", "echo bob-shown-text", "bob-shown-text", []),
-    ("carol", "carol", "python3 %s; echo; echo carol-done" % os.path.join(
-        progtest.tmp, "full_screen.py"), "carol-done", []),
+    ("bob", "bob", "echo bob-shown-text", []),
+    ("carol", "carol", "python3 %s; echo" % os.path.join(
+        progtest.tmp, "full_screen.py"), []),
     # a line, a quiet stretch, a burst, a quiet stretch
     ("bursty", "bob", "sleep 1; echo calm-line; sleep 2; seq 1 20000;"
-     " sleep 2; echo bursty-done", "bursty-done", []),
+     " sleep 2", []),
     # typed, over 64 KiB of output, typed again
-    ("typed-long", "alice", wt.TYPED_LONG[0], "typed-end",
-     wt.TYPED_LONG[1]),
+    ("typed-long", "alice", wt.TYPED_LONG[0], wt.TYPED_LONG[1]),
     # steady output for 10 s, to play at a speed
     ("ticker", "alice", "for i in $(seq 20); do echo tick-$i; sleep 0.5;"
-     " done", "tick-20", []),
+     " done", []),
 ]
+
+
+def marker(name):
+    return "login-done-" + name
+
+
 # the host of each recording, by name
 hosts = {}
 
@@ -739,17 +745,17 @@ def real_logins():
         f.write(wt.FULL_SCREEN)
     logins = ShippedLogins("ui-logins", wt.es_url, "host1")
     try:
-        terms = [logins.login(user, script)
-                 for _, user, script, _, _ in LOGINS]
-        for t, (name, _, _, _, typed) in zip(terms, LOGINS):
+        terms = [logins.login(user, "%s; sleep 1.2; echo %s" % (
+            script, marker(name))) for name, user, script, _ in LOGINS]
+        for t, (name, _, _, typed) in zip(terms, LOGINS):
             for shown, keys in typed:
                 check(t.wait_for(shown, 30), "%s's login: no %r in %r" % (
                     name, shown, t.screen[-300:]))
                 t.pump(0.5)
                 t.send(keys)
         pump_all(terms, 120)
-        for name, _, _, last, _ in LOGINS:
-            msgs = logins.stored(last)
+        for name, _, _, _ in LOGINS:
+            msgs = logins.stored(marker(name))
             path = path_for(name)
             with open(path, "w") as f:
                 f.write("".join(json.dumps(m) + "\n" for m in msgs))

@@ -42,18 +42,18 @@ DIST = os.path.join(wt.BUILD, "web", "ui-build", "dist")
 HOST = "web1.example.com"
 
 SESSIONS = [
-    # user, script, what it shows last, typed (once its first line is
-    # shown), commands run (as audit events)
+    # user, script, typed (once its first line is shown), commands run
+    # (as audit events); each ends a moment later with a line of its own
+    # to find it by ("USER-done")
     ("alice", "printf 'deploying release 4.2\\n'; ls -l --color=always"
      " /usr/bin | head -20; read x; echo restarting nginx; sleep 1;"
-     " echo deploy-done", "deploy-done", b"yes\r",
+     " echo done", b"yes\r",
      [["systemctl", "restart", "nginx"], ["ls", "-l", "/usr/bin"]]),
     ("bob", "echo 'checking the backups'; sleep 0.5; read x; printf"
-     " '\\033[1;31mpermission denied\\033[0m\\n'; sleep 0.5; echo"
-     " backups-bye", "backups-bye", b"cat /etc/shadow\r",
-     [["cat", "/etc/shadow"], ["sudo", "-l"]]),
-    ("carol", "python3 %s; echo; echo top-done" % os.path.join(
-        progtest.tmp, "full_screen.py"), "top-done", None,
+     " '\\033[1;31mpermission denied\\033[0m\\n'; sleep 0.5; echo bye",
+     b"cat /etc/shadow\r", [["cat", "/etc/shadow"], ["sudo", "-l"]]),
+    ("carol", "python3 %s; echo" % os.path.join(progtest.tmp,
+                                                "full_screen.py"), None,
      [["python3", "full_screen.py"]]),
 ]
 
@@ -109,17 +109,17 @@ def main():
         print("recording the demo sessions (su, tlog-rec-session,"
               " tlog-recd, rsyslog)...")
         logins = ShippedLogins("demo", wt.es_url, HOST)
-        terms = [logins.login(user, script)
-                 for user, script, _, _, _ in SESSIONS]
-        for t, (_, _, _, typed, _) in zip(terms, SESSIONS):
+        terms = [logins.login(user, "%s; sleep 1.2; echo %s-done" % (
+            script, user)) for user, script, _, _ in SESSIONS]
+        for t, (_, _, typed, _) in zip(terms, SESSIONS):
             if typed is not None:
                 t.wait_for(b"\n", 30)
                 t.pump(0.5)
                 t.send(typed)
         progtest.pump_all(terms, 120)
         docs = []
-        for user, _, last, _, argvs in SESSIONS:
-            docs += audit_docs(logins.stored(last)[0], argvs)
+        for user, _, _, argvs in SESSIONS:
+            docs += audit_docs(logins.stored(user + "-done")[0], argvs)
         es_request(wt.es_url, "POST", "/aushape-demo/_bulk",
                    "".join('{"index":{}}\n' + json.dumps(d) + "\n"
                            for d in docs).encode(), ndjson=True)
