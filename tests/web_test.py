@@ -808,6 +808,17 @@ def search_sorted():
                   % ("-" if down else "", key,
                      [facts[r][key if key in ("user", "host") else "user"]
                       for r in got], [r["user"] for r in want]))
+    # with a criterion on the messages (the keys asked for apart): the
+    # same order
+    for key in ("-duration", "user", "-gaps"):
+        st, _, p = web.request("GET", path % 5 + "&sort=%s" % key,
+                               cookie=token)
+        st2, _, p2 = web.request("GET", path % 5 + "&from=1&sort=%s" %
+                                 key, cookie=token)
+        check(st2 == 200 and p2["recordings"] == p["recordings"],
+              "sort=%s with from: %r, without %r" % (
+                  key, [r["user"] for r in p2.get("recordings", [])],
+                  [r["user"] for r in p["recordings"]]))
     # what the five were made to be
     st, _, p = web.request("GET", path % 5 + "&sort=user", cookie=token)
     check([r["user"] for r in p["recordings"]] ==

@@ -28,16 +28,29 @@ all_of(struct json_object *filters)
     return es_pair("bool", es_pair("filter", filters));
 }
 
+/* What is asked of each recording found */
+enum aggs {
+    AGGS_START,         /* its start, to order by */
+    AGGS_KEYS,          /* what a search sorts by */
+    AGGS_FACTS,         /* all that the API gives */
+};
+
 /* The statistics of one recording, as aggregations under a bucket:
- * tlog-play's listing's (esrec.h) and whether anything was typed */
+ * tlog-play's listing's (esrec.h) and, with AGGS_FACTS, whether anything
+ * was typed; with AGGS_KEYS without the x_tlog_end of the last message
+ * (a search of its own for each bucket) */
 static struct json_object *
-rec_aggs(void)
+rec_aggs(enum aggs kind)
 {
     struct json_object *a = esrec_aggs("");
 
-    /* typed text leaves words in in_txt */
-    json_object_object_add(a, "input", es_pair("filter",
-                           field_query("wildcard", "in_txt", "*")));
+    if (kind == AGGS_FACTS) {
+        /* typed text leaves words in in_txt */
+        json_object_object_add(a, "input", es_pair("filter",
+                               field_query("wildcard", "in_txt", "*")));
+    } else {
+        json_object_object_del(a, "last");
+    }
     /* whether it is running: no end message, a recent last message */
     json_object_object_add(a, "ended", es_pair("filter", es_pair("exists",
                            es_pair("field",
@@ -45,6 +58,17 @@ rec_aggs(void)
     json_object_object_add(a, "last_time", es_pair("max", es_pair("field",
                            json_object_new_string("time"))));
     return a;
+}
+
+/* Whether a message of the recording of bucket b ends it */
+static bool
+rec_ended(struct json_object *b)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(b, "ended", &o) &&
+           json_object_object_get_ex(o, "doc_count", &o) &&
+           json_object_get_int64(o) > 0;
 }
 
 /* Whether the recording of bucket b is running at now_ms: no message of
@@ -55,9 +79,7 @@ rec_live(struct json_object *b, long long now_ms)
     struct json_object *o;
     double last;
 
-    if (!json_object_object_get_ex(b, "ended", &o) ||
-        !json_object_object_get_ex(o, "doc_count", &o) ||
-        json_object_get_int64(o) > 0 ||
+    if (rec_ended(b) ||
         !json_object_object_get_ex(b, "last_time", &o) ||
         !json_object_object_get_ex(o, "value", &o) ||
         json_object_is_type(o, json_type_null)) {
@@ -160,7 +182,7 @@ buckets(struct json_object *a, char *err, size_t errsz)
 /* Aggregate the recordings matching query, size of them, in order */
 static int
 aggregate(struct store *s, struct json_object *query, size_t size,
-          bool oldest_first, bool stats, struct json_object **answer,
+          bool oldest_first, enum aggs kind, struct json_object **answer,
           char *err, size_t errsz)
 {
     struct json_object *body = json_object_new_object(), *terms, *recs;
@@ -176,8 +198,8 @@ aggregate(struct store *s, struct json_object *query, size_t size,
                            json_object_new_string(oldest_first ? "asc" :
                                                   "desc")));
     recs = es_pair("terms", terms);
-    if (stats) {
-        json_object_object_add(recs, "aggs", rec_aggs());
+    if (kind != AGGS_START) {
+        json_object_object_add(recs, "aggs", rec_aggs(kind));
     } else {
         json_object_object_add(recs, "aggs", es_pair("start", es_pair("min",
                                es_pair("field",
@@ -233,7 +255,8 @@ facts_of(struct store *s, struct json_object *filter, struct json_object *ids,
     f = json_object_new_array();
     json_object_array_add(f, json_object_get(filter));
     json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
-    rc = aggregate(s, all_of(f), n, oldest_first, true, &b, err, errsz);
+    rc = aggregate(s, all_of(f), n, oldest_first, AGGS_FACTS, &b, err,
+                   errsz);
     bs = rc == 0 ? buckets(b, err, errsz) : NULL;
     if (bs == NULL) {
         json_object_put(b);
@@ -303,13 +326,11 @@ sorted_cmp(const void *pa, const void *pb)
     return c != 0 ? c : strcmp(x->rec, y->rec);
 }
 
-/* The keys of recording info for sort */
+/* The keys of recording info (ended or not) for sort */
 static void
-sorted_keys(struct sorted_rec *r, struct json_object *info,
+sorted_keys(struct sorted_rec *r, struct json_object *info, bool ended,
             const struct recs_query *q)
 {
-    struct json_object *o;
-
     r->info = info;
     r->rec = info_str(info, "rec");
     r->start = info_int(info, "start_ms");
@@ -331,9 +352,7 @@ sorted_keys(struct sorted_rec *r, struct json_object *info,
         if (!info_bool(info, "complete")) {
             r->num = 2;
         } else {
-            r->num = (!json_object_object_get_ex(info, "end", &o) ||
-                      json_object_is_type(o, json_type_null)) &&
-                     !info_bool(info, "live");
+            r->num = !ended && !info_bool(info, "live");
         }
         break;
     case RECS_SORT_LIVE:
@@ -344,45 +363,93 @@ sorted_keys(struct sorted_rec *r, struct json_object *info,
     }
 }
 
-/* The page of q from the recordings of ids (taken) visible through
- * filter, sorted (and the running ones only, with q->live) here; their
+/* The keys (AGGS_KEYS) of the recordings ids (taken) visible through
+ * filter, whole, in *answer */
+static int
+keys_of(struct store *s, struct json_object *filter, struct json_object *ids,
+        struct json_object **answer, char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array();
+    size_t n = json_object_array_length(ids);
+
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
+    return aggregate(s, all_of(f), n, false, AGGS_KEYS, answer, err, errsz);
+}
+
+/* The page of q from the recordings of answer a (AGGS_KEYS; taken),
+ * sorted (and the running ones only, with q->live) here on their keys,
+ * with the facts of the page's recordings visible through filter; their
  * number after that into *total */
 static int
 sorted_page(struct store *s, struct json_object *filter,
-            struct json_object *ids, const struct recs_query *q,
+            struct json_object *a, const struct recs_query *q,
             struct json_object *page, long long *total, char *err,
             size_t errsz)
 {
-    struct json_object *all = json_object_new_array();
+    struct json_object *bs, *b, *infos, *facts, *pick, *o;
     struct sorted_rec *v = NULL;
-    size_t i, n, kept = 0;
-    int rc;
+    size_t i, j, n, kept = 0;
+    long long now = now_ms();
+    int rc = 0;
 
-    rc = facts_of(s, filter, ids, false, all, err, errsz);
-    n = json_object_array_length(all);
-    if (rc == 0 && n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+    bs = buckets(a, err, errsz);
+    if (bs == NULL) {
+        json_object_put(a);
+        return -EIO;
+    }
+    n = json_object_array_length(bs);
+    infos = json_object_new_array();
+    if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
         rc = -ENOMEM;
     }
     for (i = 0; rc == 0 && i < n; i++) {
-        struct json_object *info = json_object_array_get_idx(all, i);
+        struct json_object *info;
 
+        b = json_object_array_get_idx(bs, i);
+        info = rec_info(b, now);
         if (info == NULL) {
             rc = -ENOMEM;
-        } else if (!q->live || info_bool(info, "live")) {
-            sorted_keys(&v[kept++], info, q);
+        } else {
+            json_object_array_add(infos, info);
+            if (!q->live || info_bool(info, "live")) {
+                sorted_keys(&v[kept++], info, rec_ended(b), q);
+            }
         }
     }
+    json_object_put(a);
+    pick = json_object_new_array();
     if (rc == 0) {
         if (kept > 0) {
             qsort(v, kept, sizeof(*v), sorted_cmp);
         }
         for (i = q->offset; i < kept && i < q->offset + q->size; i++) {
-            json_object_array_add(page, json_object_get(v[i].info));
+            json_object_array_add(pick, json_object_new_string(v[i].rec));
         }
         *total = (long long)kept;
     }
+    /* the page's facts, in the order sorted */
+    facts = json_object_new_array();
+    if (rc == 0) {
+        rc = facts_of(s, filter, json_object_get(pick), false, facts, err,
+                      errsz);
+    }
+    for (i = 0; rc == 0 && i < json_object_array_length(pick); i++) {
+        const char *rec = json_object_get_string(
+            json_object_array_get_idx(pick, i));
+
+        for (j = 0; j < json_object_array_length(facts); j++) {
+            o = json_object_array_get_idx(facts, j);
+            if (o != NULL && !strcmp(info_str(o, "rec"), rec)) {
+                json_object_array_add(page, json_object_get(o));
+                break;
+            }
+        }
+    }
+    json_object_put(facts);
+    json_object_put(pick);
+    json_object_put(infos);
     free(v);
-    json_object_put(all);
     return rc;
 }
 
@@ -393,7 +460,7 @@ recs_search(struct store *s, struct json_object *filter,
 {
     struct json_object *f = json_object_new_array(), *a = NULL;
     struct json_object *page, *ids, *r, *o;
-    bool sorted = q->sort != RECS_SORT_START || q->live;
+    bool sorted = q->sort != RECS_SORT_START || q->live, whole;
     long long total = 0, sorted_total = 0;
     int rc;
 
@@ -436,40 +503,59 @@ recs_search(struct store *s, struct json_object *filter,
     }
     /* the recordings with a matching message (for a sort of another key,
      * the newest of them that a search considers), then their whole
-     * facts */
+     * facts; where every message of them matches (the criteria are the
+     * recording's own), the keys to sort by come with the first answer */
+    whole = q->from < 0 && q->to < 0 && q->shown == NULL &&
+            q->typed == NULL && q->also == NULL && !q->live;
     rc = aggregate(s, all_of(f), sorted ? RECS_SEARCH_MAX :
                    q->offset + q->size,
-                   q->sort == RECS_SORT_START && q->ascending, false, &a,
-                   err, errsz);
+                   q->sort == RECS_SORT_START && q->ascending,
+                   sorted && whole ? AGGS_KEYS : AGGS_START, &a, err,
+                   errsz);
     if (rc < 0) {
         return rc;
-    }
-    ids = bucket_keys(a, sorted ? 0 : q->offset, err, errsz);
-    if (ids == NULL) {
-        json_object_put(a);
-        return -EIO;
     }
     if (json_object_object_get_ex(a, "aggregations", &o) &&
         json_object_object_get_ex(o, "total", &o) &&
         json_object_object_get_ex(o, "value", &o)) {
         total = json_object_get_int64(o);
     }
-    json_object_put(a);
     page = json_object_new_array();
     if (sorted) {
-        rc = sorted_page(s, filter, ids, q, page, &sorted_total, err, errsz);
+        ids = NULL;
+        if (!whole) {
+            ids = bucket_keys(a, 0, err, errsz);
+            json_object_put(a);
+            a = NULL;
+            rc = ids == NULL ? -EIO :
+                 keys_of(s, filter, ids, &a, err, errsz);
+        }
+        if (rc == 0) {
+            rc = sorted_page(s, filter, a, q, page, &sorted_total, err,
+                             errsz);
+        } else {
+            json_object_put(a);
+        }
         /* all of them when sorted here (fewer than a search considers),
          * or those running */
         if (q->live || total <= RECS_SEARCH_MAX) {
             total = sorted_total;
         }
-    } else {
-        rc = facts_of(s, filter, ids, q->ascending, page, err, errsz);
+        if (rc < 0) {
+            json_object_put(page);
+            return rc;
+        }
+        goto done;
     }
+    ids = bucket_keys(a, q->offset, err, errsz);
+    json_object_put(a);
+    rc = ids == NULL ? -EIO :
+         facts_of(s, filter, ids, q->ascending, page, err, errsz);
     if (rc < 0) {
         json_object_put(page);
         return rc;
     }
+done:
     r = json_object_new_object();
     json_object_object_add(r, "total", json_object_new_int64(total));
     json_object_object_add(r, "offset", json_object_new_int64(
@@ -488,7 +574,7 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
 
     json_object_array_add(f, json_object_get(filter));
     json_object_array_add(f, field_query("term", "rec", rec));
-    rc = aggregate(s, all_of(f), 1, false, true, &a, err, errsz);
+    rc = aggregate(s, all_of(f), 1, false, AGGS_FACTS, &a, err, errsz);
     if (rc < 0) {
         return rc;
     }
