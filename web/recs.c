@@ -521,8 +521,12 @@ recs_search(struct store *s, struct json_object *filter,
         total = json_object_get_int64(o);
     }
     page = json_object_new_array();
-    if (sorted) {
-        ids = NULL;
+    if (!sorted) {
+        ids = bucket_keys(a, q->offset, err, errsz);
+        json_object_put(a);
+        rc = ids == NULL ? -EIO :
+             facts_of(s, filter, ids, q->ascending, page, err, errsz);
+    } else {
         if (!whole) {
             ids = bucket_keys(a, 0, err, errsz);
             json_object_put(a);
@@ -541,21 +545,11 @@ recs_search(struct store *s, struct json_object *filter,
         if (q->live || total <= RECS_SEARCH_MAX) {
             total = sorted_total;
         }
-        if (rc < 0) {
-            json_object_put(page);
-            return rc;
-        }
-        goto done;
     }
-    ids = bucket_keys(a, q->offset, err, errsz);
-    json_object_put(a);
-    rc = ids == NULL ? -EIO :
-         facts_of(s, filter, ids, q->ascending, page, err, errsz);
     if (rc < 0) {
         json_object_put(page);
         return rc;
     }
-done:
     r = json_object_new_object();
     json_object_object_add(r, "total", json_object_new_int64(total));
     json_object_object_add(r, "offset", json_object_new_int64(
