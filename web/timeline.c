@@ -1087,7 +1087,9 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
         size_t n = from.input_end < TIMELINE_INPUT_BEFORE_MAX ?
                    (size_t)from.input_end : TIMELINE_INPUT_BEFORE_MAX;
 
-        json_object_object_add(o, "input_before", base64(
+        /* nothing typed yet: no buffer either */
+        json_object_object_add(o, "input_before", n == 0 ?
+                               json_object_new_string("") : base64(
                                t->input.data + from.input_end - n, n));
         json_object_object_add(o, "input_before_cut",
                                json_object_new_boolean(n < from.input_end));
