@@ -13,14 +13,17 @@ the recordings' messages read back from Elasticsearch.  Three keep
 tlog-rec and a bulk load, for the form they need: the one with a
 message removed (gaps), the one indexed in two halves while the page
 follows it (live), and the one printing what attacks the page
-(hostile).
+(hostile); the sort case's 26 recordings are copies of the gaps one's
+first messages, moved back in time.
 
 Checks the page's headers (its Content-Security-Policy), login, search
 by typed text, the screen after seeks (by the URL, a click on the seek
 bar, a drag, the arrow keys) against the screen an independent emulator
-(pyte) computes for the same time, speed, the in-session search, a
-click on an audit entry, a running recording followed live, and an
-auditor who sees neither a recording outside their rules nor its URL.
+(pyte) computes for the same time, speed, the in-session search, the
+seek bar's heatmap (bytes of output), the typed input after a seek, a
+click on an audit entry, a running recording followed live, the table
+sorted by the server across pages, and an auditor who sees neither a
+recording outside their rules nor its URL.
 Screenshots go to build/tests/ui-artifacts.
 
 The script re-runs itself in a private mount namespace (nsexec.py),
