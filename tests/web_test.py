@@ -10,10 +10,16 @@ idle timeout, the access rules (what an auditor may not see is a 404
 like a recording that does not exist), typed input hidden without the
 input right, and the access events in syslog and Elasticsearch.
 
+The search sorted by the server (user, host, start, duration, gaps,
+live) with pages that follow one order, and the running recordings
+picked by the server.
+
 Random-access playback: a full-screen recording's segments (snapshot
 plus events) give in pyte, at every segment boundary and at random
-times, the screen that all its output up to then gives; gaps, the
-cache, the rules and the input right apply to them too.
+times, the screen that all its output up to then gives; the index's
+activity is the output's bytes per stretch of time; each segment comes
+with what was typed before it; gaps, the cache, the rules and the input
+right apply to them too.
 """
 import base64
 import hashlib
