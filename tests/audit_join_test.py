@@ -31,9 +31,10 @@ import auditdlib  # noqa: E402
 from auditdlib import audit_pid  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, case, check,  # noqa: E402
-                      ensure_user, es_request, messages, private_tlog_conf,
-                      private_utmp, run_cases, start_elasticsearch,
-                      stop_elasticsearch, tmp, TOP)
+                      ensure_user, es_request, messages, private_pam,
+                      private_tlog_conf, private_utmp, run_cases,
+                      session_conf, start_elasticsearch, stop_elasticsearch,
+                      tmp, TOP)
 
 USER = "tlogjoin"
 OTHER = "nobody"
@@ -50,34 +51,7 @@ COMMANDS = ("sleep 0.3; ls /etc >/dev/null; sleep 0.3; cat %s; sleep 0.3; "
             "%s; sleep 0.3; python3 -c 'import socket; socket.create_"
             "connection((\"127.0.0.1\", PORT)).close()'; sleep 0.3; "
             "echo join-done" % (WATCHED, WATCHED))
-PAM_SU = """auth     sufficient pam_rootok.so
-auth     required   pam_unix.so
-account  sufficient pam_rootok.so
-account  required   pam_unix.so
-session  optional   pam_loginuid.so
-session  required   pam_unix.so
-"""
-
 state = {}
-
-
-def session_conf(agent):
-    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
-        json.dump({"notice": "", "shell": "/bin/sh",
-                   "agent": {"socket": agent.sock}}, f)
-
-
-def private_pam():
-    """su as the test wants it, and nothing else, in this namespace"""
-    d = os.path.join(tmp, "pam.d")
-    os.makedirs(d)
-    with open(os.path.join(d, "su"), "w") as f:
-        f.write(PAM_SU)
-    with open(os.path.join(d, "other"), "w") as f:
-        f.write("auth required pam_deny.so\naccount required pam_deny.so\n"
-                "password required pam_deny.so\n"
-                "session required pam_deny.so\n")
-    subprocess.run(["mount", "--bind", d, "/etc/pam.d"], check=True)
 
 
 def failed_su():
@@ -158,7 +132,7 @@ def auditd_run(uid):
         # the session starts clearly after the failed attempt
         time.sleep(1.5)
         agent.start()
-        session_conf(agent)
+        session_conf(CONF_DIR, agent)
         msgs = recorded_session(agent)
         # the session's close comes after all its commands: once it is in
         # the log, auditd has taken them from the kernel

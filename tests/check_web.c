@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "request.h"
 #include "rules.h"
 #include "sessions.h"
@@ -346,6 +347,45 @@ START_TEST(test_request_ids_and_numbers)
 END_TEST
 
 /* The page's files: plain names only, nothing outside the directory */
+/* Bytes land in the bucket of their time; past the last bucket the width
+ * doubles, pairs added together, no byte lost */
+START_TEST(test_activity_buckets)
+{
+    struct activity *a = NULL;
+    uint64_t total = 0, sum = 0, ms;
+    size_t i;
+
+    ck_assert_int_eq(activity_new(&a), 0);
+    ck_assert_uint_eq(activity_width(a), ACTIVITY_WIDTH_MIN_MS);
+    activity_add(a, 0, 5);
+    activity_add(a, 250, 7);
+    activity_add(a, 299, 1);
+    ck_assert_uint_eq(activity_bytes(a, 0), 5);
+    ck_assert_uint_eq(activity_bytes(a, 1), 0);
+    ck_assert_uint_eq(activity_bytes(a, 2), 8);
+    total = 13;
+    /* a burst late in a long recording */
+    for (ms = 0; ms < 3600 * 1000; ms += 997) {
+        activity_add(a, ms, 1);
+        total++;
+    }
+    activity_add(a, 3000 * 1000, 100000);
+    total += 100000;
+    ck_assert_uint_ge(activity_width(a), 3600 * 1000 / ACTIVITY_BUCKETS);
+    ck_assert_uint_lt(activity_width(a), 2 * 3600 * 1000 / ACTIVITY_BUCKETS
+                                         + ACTIVITY_WIDTH_MIN_MS);
+    for (i = 0; i < ACTIVITY_BUCKETS; i++) {
+        sum += activity_bytes(a, i);
+    }
+    ck_assert_uint_eq(sum, total);
+    i = 3000 * 1000 / activity_width(a);
+    ck_assert_uint_gt(activity_bytes(a, i), 100000);
+    ck_assert_uint_lt(activity_bytes(a, i - 2), 1000);
+    activity_free(a);
+    activity_free(NULL);
+}
+END_TEST
+
 START_TEST(test_static_paths)
 {
     char long_name[STATIC_NAME_MAX + 3];
@@ -422,6 +462,7 @@ web_suite(void)
     suite_add_tcase(s, sessions);
     tcase_add_test(files, test_static_paths);
     tcase_add_test(files, test_static_without_directory);
+    tcase_add_test(files, test_activity_buckets);
     suite_add_tcase(s, request);
     suite_add_tcase(s, files);
     return s;

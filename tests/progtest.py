@@ -5,10 +5,13 @@ and replaying recordings, and a small registry of named cases that prints
 import atexit
 import json
 import os
+import select
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import traceback
 
@@ -322,6 +325,19 @@ def private_tlog_conf(conf_dir):
     subprocess.run(["mount", "--bind", conf_dir, target], check=True)
 
 
+def private_etc():
+    """A copy of /etc bound over it: the users, groups and files a test
+    makes there stay in its namespace and go with it.  For a test in a
+    private mount namespace (nsexec.py) only, before anything else binds
+    over a part of /etc."""
+    d = os.path.join(tmp, "etc")
+    subprocess.run(["cp", "-a", "/etc", d], check=True)
+    subprocess.run(["mount", "--bind", d, "/etc"], check=True)
+    # before the temporary directory goes: what is bound over parts of
+    # the copy would stop its removal
+    atexit.register(subprocess.run, ["umount", "-R", "/etc"])
+
+
 def private_utmp():
     """A private /run holding an empty utmp file, which the agent keeps:
     for a test in a private mount namespace (nsexec.py) only."""
@@ -383,10 +399,11 @@ def session_capability(path):
 
 class Agent:
     """tlog-recd on a private socket and state directory, writing to the
-    file .out (or with the writer options in args), as AGENT_USER."""
+    file .out (or with the writer options in args), as AGENT_USER; its
+    host name host if given."""
 
     def __init__(self, name, args=(), file_writer=True, sock=None,
-                 program=None):
+                 program=None, host=None):
         import pwd
         ensure_user(AGENT_USER, system=True)
         self.dir = os.path.join(tmp, name)
@@ -405,6 +422,11 @@ class Agent:
             os.chown(self.out, pwd.getpwnam(AGENT_USER).pw_uid, -1)
             self.argv += ["--writer", "file", "--file-path", self.out]
         self.argv += list(args)
+        if host is not None:
+            # in a UTS namespace of its own, under that host name, which
+            # its recordings carry
+            self.argv = ["unshare", "--uts", "sh", "-c",
+                         'hostname "$0" && exec "$@"', host] + self.argv
         self.proc = None
 
     def start(self):
@@ -456,3 +478,270 @@ class Agent:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class EsRsyslog:
+    """A private rsyslogd running the project's files (tlog-es.conf,
+    tlog.conf; tlog-journal.conf with journal) from rsyslog_dir (the
+    tree's contrib/rsyslog by default), storing into the Elasticsearch on
+    127.0.0.1:port, set up as tlog.conf says (the agent's uid trusted,
+    and reference's uid if given); started, killed and started again on
+    the same work directory.  Samples its resident memory while it
+    runs."""
+
+    def __init__(self, name, port, journal=False, reference=None,
+                 rsyslog_dir=None):
+        import pwd
+        rsyslog_dir = rsyslog_dir or os.path.join(TOP, "contrib", "rsyslog")
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        self.sock = os.path.join(self.dir, "log.sock")
+        self.plain = os.path.join(self.dir, "plain.log")
+        self.proc = None
+        self.max_rss = 0            # KiB, over every run
+        self.sampler = None
+        subst = {'serverport="9200"': 'serverport="%d"' % port,
+                 'server="localhost"': 'server="127.0.0.1"',
+                 "@TLOG_RECD_UID@": str(pwd.getpwnam(AGENT_USER).pw_uid),
+                 "/var/log/rsyslog-tlog-errors.json":
+                 os.path.join(self.dir, "tlog-err")}
+        if reference is not None:
+            subst["@TLOG_REFERENCE_UID@"] = str(
+                pwd.getpwnam(reference).pw_uid)
+        includes = ""
+        names = ["tlog-es.conf", "tlog.conf"]
+        if journal:
+            names.insert(0, "tlog-journal.conf")
+        for n in names:
+            src = os.path.join(rsyslog_dir, n)
+            if not os.path.exists(src):     # an older version: one file
+                continue
+            with open(src) as f:
+                conf = f.read()
+            for a, b in subst.items():
+                conf = conf.replace(a, b)
+            with open(os.path.join(self.dir, n), "w") as f:
+                f.write(conf)
+            includes += 'include(file="%s/%s")\n' % (self.dir, n)
+        self.conf = os.path.join(self.dir, "main.conf")
+        with open(self.conf, "w") as f:
+            f.write("""
+global(workDirectory="%(d)s" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0"
+      Annotate="on" ParseTrusted="on")
+%(i)s
+action(type="omfile" file="%(p)s")
+""" % {"d": self.dir, "s": self.sock, "p": self.plain, "i": includes})
+
+    def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.proc = subprocess.Popen(
+            ["rsyslogd", "-n", "-f", self.conf, "-i",
+             os.path.join(self.dir, "pid")], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, "stderr"), "ab"))
+        end = time.monotonic() + 10
+        while not os.path.exists(self.sock):
+            check(time.monotonic() < end and self.proc.poll() is None,
+                  "rsyslogd did not start")
+            time.sleep(0.05)
+        self.sampler = threading.Thread(target=self._sample,
+                                        args=(self.proc,), daemon=True)
+        self.sampler.start()
+        return self
+
+    def _sample(self, proc):
+        while proc.poll() is None:
+            try:
+                with open("/proc/%d/status" % proc.pid) as f:
+                    for ln in f:
+                        if ln.startswith("VmRSS:"):
+                            self.max_rss = max(self.max_rss,
+                                               int(ln.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.1)
+
+    def queue_bytes(self):
+        """The size of the recordings' disk queue files now (rsyslogd
+        replaces its .qi file by renaming a new one over it: a file
+        listed may be gone a moment later)"""
+        total = 0
+        for f in os.listdir(self.dir):
+            if f.startswith("tlog-ship"):
+                try:
+                    total += os.path.getsize(os.path.join(self.dir, f))
+                except FileNotFoundError:
+                    pass
+        return total
+
+    def rss(self):
+        """The resident memory now, KiB"""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for ln in f:
+                if ln.startswith("VmRSS:"):
+                    return int(ln.split()[1])
+        return 0
+
+    def kill(self):
+        """SIGKILL: no chance to save anything"""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.sampler.join()
+        self.proc = None
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+            self.proc = None
+
+    def socket_empty(self):
+        """Whether no datagram waits in the input socket"""
+        p = subprocess.run(["ss", "-x", "-a", "-n"], capture_output=True,
+                           text=True)
+        for ln in p.stdout.splitlines():
+            f = ln.split()
+            if len(f) > 4 and f[4] == self.sock:
+                return f[2] == "0"
+        return True
+
+    def in_plain_log(self, text):
+        if not os.path.exists(self.plain):
+            return False
+        with open(self.plain, "rb") as f:
+            return text.encode() in f.read()
+
+
+
+
+def pump_all(terms, timeout):
+    """Read every terminal until each program exits (together, so that
+    no session waits for the test to read another's)"""
+    end = time.monotonic() + timeout
+    while any(t.poll() is None for t in terms):
+        check(time.monotonic() < end, "sessions did not end in %d s: %d left"
+              % (timeout, sum(t.poll() is None for t in terms)))
+        fds = {t.fd: t for t in terms}
+        r, _, _ = select.select(list(fds), [], [], 0.2)
+        for fd in r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            fds[fd].screen += data
+    for t in terms:
+        t.pump(0.05)
+        check(t.status == 0, "a session ended with %r" % t.status)
+
+
+def session_conf(conf_dir, agent):
+    """tlog-rec-session's file in the private tlog directory conf_dir
+    (private_tlog_conf()): no notice, /bin/sh, agent's socket"""
+    with open(os.path.join(conf_dir, "tlog-rec-session.conf"), "w") as f:
+        json.dump({"notice": "", "shell": "/bin/sh",
+                   "agent": {"socket": agent.sock}}, f)
+
+
+PAM_SU = """auth     sufficient pam_rootok.so
+auth     required   pam_unix.so
+account  sufficient pam_rootok.so
+account  required   pam_unix.so
+session  optional   pam_loginuid.so
+session  required   pam_unix.so
+"""
+
+
+def private_pam():
+    """su and su - (su-l) as a login: root's su through pam_rootok, the
+    others' through pam_unix, pam_loginuid giving each its own audit
+    session; every other service denied.  For a test in a private mount
+    namespace (nsexec.py) only."""
+    d = os.path.join(tmp, "pam.d")
+    os.makedirs(d)
+    for service in ("su", "su-l"):
+        with open(os.path.join(d, service), "w") as f:
+            f.write(PAM_SU)
+    with open(os.path.join(d, "other"), "w") as f:
+        f.write("auth required pam_deny.so\naccount required pam_deny.so\n"
+                "password required pam_deny.so\n"
+                "session required pam_deny.so\n")
+    subprocess.run(["mount", "--bind", d, "/etc/pam.d"], check=True)
+
+
+class ShippedLogins:
+    """Recorded logins as a machine makes them, stored in the
+    Elasticsearch at es_url: su - (through PAM, pam_loginuid giving the
+    login its audit session) starts tlog-rec-session as the user's
+    shell; it hands the terminal to tlog-recd, whose host is named host
+    and which writes to syslog with the typed input; a private rsyslogd
+    running the project's tlog.conf and tlog-es.conf stores every
+    message.  Binds its own tlog directory, PAM directory and utmp: for
+    a test in a private mount namespace (nsexec.py), one at most; the
+    users it makes are the machine's unless private_etc() came first."""
+
+    def __init__(self, name, es_url, host):
+        self.conf_dir = os.path.join(tmp, name + "-etc-tlog")
+        self.es_url = es_url
+        private_tlog_conf(self.conf_dir)
+        private_utmp()
+        private_pam()
+        ensure_user(AGENT_USER, system=True)
+        self.rsyslog = EsRsyslog(name + "-rsyslog", int(
+            es_url.rstrip("/").rsplit(":", 1)[1])).start()
+        self.agent = Agent(name + "-agent", [
+            "--writer", "syslog", "--syslog-socket", self.rsyslog.sock,
+            "--log-input"], file_writer=False, host=host)
+        try:
+            self.agent.start()
+        except Fail:
+            self.rsyslog.stop()
+            raise
+        session_conf(self.conf_dir, self.agent)
+
+    def login(self, user, script):
+        """The terminal of user's recorded login running sh -c script
+        (the user made first if missing)"""
+        from ptyterm import Term
+        ensure_user(user)
+        return Term(["su", "-", "-s", os.path.abspath(SESSION), user, "-c",
+                     script])
+
+    def stored(self, marker, timeout=60):
+        """The messages, in id order, of the recording that showed
+        marker, once Elasticsearch holds all of them up to its end"""
+        end = time.monotonic() + timeout
+        while True:
+            es_request(self.es_url, "POST", "/tlog-*/_refresh")
+            r = es_request(self.es_url, "POST", "/tlog-*/_search", {
+                "size": 1, "query": {"match_phrase": {"out_txt": marker}}})
+            hits = r.get("hits", {}).get("hits", [])
+            msgs = []
+            if hits:
+                r = es_request(self.es_url, "POST", "/tlog-*/_search", {
+                    "size": 10000, "sort": [{"id": "asc"}], "query": {
+                        "term": {"rec": hits[0]["_source"]["rec"]}}})
+                msgs = [h["_source"] for h in r["hits"]["hits"]]
+            if has_end(msgs):
+                return msgs
+            check(time.monotonic() < end, "the recording showing %r did"
+                  " not arrive whole in %d s (ids %r): agent: %s;"
+                  " rsyslogd: %s" % (
+                      marker, timeout, [m["id"] for m in msgs][-5:],
+                      self.agent.log_text()[-600:], self.rsyslog_said()))
+            time.sleep(0.3)
+
+    def rsyslog_said(self):
+        """The end of rsyslogd's error file and standard error"""
+        said = ""
+        for name in ("tlog-err", "stderr"):
+            path = os.path.join(self.rsyslog.dir, name)
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    said += "%s: %s " % (name, f.read()[-600:])
+        return said
+
+    def stop(self):
+        self.agent.stop()
+        self.rsyslog.stop()

@@ -32,20 +32,15 @@ from nsexec import reexec_in_namespace  # noqa: E402
 if __name__ == "__main__":
     reexec_in_namespace("TLOG_SHIPPING_TEST_NS", __file__)
 
-import json  # noqa: E402
 import pwd  # noqa: E402
-import select  # noqa: E402
-import shlex  # noqa: E402
-import signal  # noqa: E402
 import subprocess  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 from ptyterm import Term  # noqa: E402
 from progtest import (AGENT_USER, REF_PLAY, SESSION, TRAILER,  # noqa: E402
-                      Agent, case, check, ensure_user, es_request,
-                      private_tlog_conf, run_cases, start_elasticsearch,
-                      stop_elasticsearch, tmp)
+                      Agent, EsRsyslog, case, check, ensure_user, es_request,
+                      private_tlog_conf, pump_all, run_cases, session_conf,
+                      start_elasticsearch, stop_elasticsearch, tmp)
 from privjournal import PrivateJournald  # noqa: E402
 from tcpproxy import TcpProxy  # noqa: E402
 
@@ -77,151 +72,11 @@ def es(method, path, body=None):
     return es_request(es_url, method, path, body)
 
 
-class Rsyslog:
-    """A private rsyslogd running the project's files (tlog-es.conf,
-    tlog.conf; tlog-journal.conf with journal), pointed at the proxy,
-    set up as tlog.conf says; started, killed and started again on the
-    same work directory.  Samples its resident memory while it runs."""
-
-    def __init__(self, name, journal=False):
-        self.dir = os.path.join(tmp, name)
-        os.makedirs(self.dir)
-        self.sock = os.path.join(self.dir, "log.sock")
-        self.plain = os.path.join(self.dir, "plain.log")
-        self.proc = None
-        self.max_rss = 0            # KiB, over every run
-        self.sampler = None
-        subst = {'serverport="9200"': 'serverport="%d"' % proxy.port,
-                 'server="localhost"': 'server="127.0.0.1"',
-                 "@TLOG_RECD_UID@": str(pwd.getpwnam(AGENT_USER).pw_uid),
-                 "@TLOG_REFERENCE_UID@":
-                 str(pwd.getpwnam(REFERENCE).pw_uid),
-                 "/var/log/rsyslog-tlog-errors.json":
-                 os.path.join(self.dir, "tlog-err")}
-        includes = ""
-        names = ["tlog-es.conf", "tlog.conf"]
-        if journal:
-            names.insert(0, "tlog-journal.conf")
-        for n in names:
-            src = os.path.join(RSYSLOG_DIR, n)
-            if not os.path.exists(src):     # an older version: one file
-                continue
-            with open(src) as f:
-                conf = f.read()
-            for a, b in subst.items():
-                conf = conf.replace(a, b)
-            with open(os.path.join(self.dir, n), "w") as f:
-                f.write(conf)
-            includes += 'include(file="%s/%s")\n' % (self.dir, n)
-        self.conf = os.path.join(self.dir, "main.conf")
-        with open(self.conf, "w") as f:
-            f.write("""
-global(workDirectory="%(d)s" maxMessageSize="64k")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="%(s)s" RateLimit.Interval="0"
-      Annotate="on" ParseTrusted="on")
-%(i)s
-action(type="omfile" file="%(p)s")
-""" % {"d": self.dir, "s": self.sock, "p": self.plain, "i": includes})
-
-    def start(self):
-        if os.path.exists(self.sock):
-            os.unlink(self.sock)
-        self.proc = subprocess.Popen(
-            ["rsyslogd", "-n", "-f", self.conf, "-i",
-             os.path.join(self.dir, "pid")], stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.dir, "stderr"), "ab"))
-        end = time.monotonic() + 10
-        while not os.path.exists(self.sock):
-            check(time.monotonic() < end and self.proc.poll() is None,
-                  "rsyslogd did not start")
-            time.sleep(0.05)
-        self.sampler = threading.Thread(target=self._sample,
-                                        args=(self.proc,), daemon=True)
-        self.sampler.start()
-        return self
-
-    def _sample(self, proc):
-        while proc.poll() is None:
-            try:
-                with open("/proc/%d/status" % proc.pid) as f:
-                    for ln in f:
-                        if ln.startswith("VmRSS:"):
-                            self.max_rss = max(self.max_rss,
-                                               int(ln.split()[1]))
-            except OSError:
-                pass
-            time.sleep(0.1)
-
-    def queue_bytes(self):
-        """The size of the recordings' disk queue files now (rsyslogd
-        replaces its .qi file by renaming a new one over it: a file
-        listed may be gone a moment later)"""
-        total = 0
-        for f in os.listdir(self.dir):
-            if f.startswith("tlog-ship"):
-                try:
-                    total += os.path.getsize(os.path.join(self.dir, f))
-                except FileNotFoundError:
-                    pass
-        return total
-
-    def rss(self):
-        """The resident memory now, KiB"""
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for ln in f:
-                if ln.startswith("VmRSS:"):
-                    return int(ln.split()[1])
-        return 0
-
-    def kill(self):
-        """SIGKILL: no chance to save anything"""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self.sampler.join()
-        self.proc = None
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
-            self.proc = None
-
-    def socket_empty(self):
-        """Whether no datagram waits in the input socket"""
-        p = subprocess.run(["ss", "-x", "-a", "-n"], capture_output=True,
-                           text=True)
-        for ln in p.stdout.splitlines():
-            f = ln.split()
-            if len(f) > 4 and f[4] == self.sock:
-                return f[2] == "0"
-        return True
-
-    def in_plain_log(self, text):
-        if not os.path.exists(self.plain):
-            return False
-        with open(self.plain, "rb") as f:
-            return text.encode() in f.read()
-
-
-def pump_all(terms, timeout):
-    """Read every terminal until each program exits (together, so that
-    no session waits for the test to read another's)"""
-    end = time.monotonic() + timeout
-    while any(t.poll() is None for t in terms):
-        check(time.monotonic() < end, "sessions did not end in %d s: %d left"
-              % (timeout, sum(t.poll() is None for t in terms)))
-        fds = {t.fd: t for t in terms}
-        r, _, _ = select.select(list(fds), [], [], 0.2)
-        for fd in r:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                data = b""
-            fds[fd].screen += data
-    for t in terms:
-        t.pump(0.05)
-        check(t.status == 0, "a session ended with %r" % t.status)
+def Rsyslog(name, journal=False):
+    """The project's rsyslog files storing through the proxy, the
+    reference tlog's uid trusted too"""
+    return EsRsyslog(name, proxy.port, journal=journal, reference=REFERENCE,
+                     rsyslog_dir=RSYSLOG_DIR)
 
 
 def sessions(n, lines, writer, rs, tag):
@@ -232,9 +87,7 @@ def sessions(n, lines, writer, rs, tag):
         args += ["--syslog-socket", rs.sock]
     a = Agent("agent-" + tag, args, file_writer=False).start()
     agents.append(a)
-    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
-        json.dump({"notice": "", "shell": "/bin/sh",
-                   "agent": {"socket": a.sock}}, f)
+    session_conf(CONF_DIR, a)
 
     def processes():
         p = subprocess.run(["pgrep", "-f", "%s --socket %s " % (

@@ -28,7 +28,7 @@ import time  # noqa: E402
 from ptyterm import Term  # noqa: E402
 from progtest import (BUILD, SESSION, Agent, Rsyslog, case,  # noqa: E402
                       check, decode, ensure_user, exact, private_tlog_conf,
-                      private_utmp, run_cases, tmp)
+                      private_utmp, run_cases, session_conf, tmp)
 
 USER = "tlogtest"
 CONF_DIR = os.path.join(tmp, "etc-tlog")
@@ -37,17 +37,11 @@ PLAY = os.path.join(BUILD, "play", "tlog-play")
 SESSIONS = 10
 
 
-def session_conf(agent):
-    with open(os.path.join(CONF_DIR, "tlog-rec-session.conf"), "w") as f:
-        json.dump({"notice": "", "shell": "/bin/sh",
-                   "agent": {"socket": agent.sock}}, f)
-
-
 def syslog_agent(name, rs, args=()):
     """An agent writing to rs, messages after a second at the latest"""
     a = Agent(name, ["--writer", "syslog", "--syslog-socket", rs.sock] +
               list(args), file_writer=False)
-    session_conf(a)
+    session_conf(CONF_DIR, a)
     return a
 
 

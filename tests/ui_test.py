@@ -1,28 +1,54 @@
 #!/usr/bin/env python3
 """The console page in a real browser: Debian's chromium driven by
 playwright-core (tests/ui_driver.js), against a real tlog-web serving the
-built page, a real Elasticsearch holding recordings made by tlog-rec,
-and real PAM through pam_wrapper (web_test.py's harness).
+built page, a real Elasticsearch, and real PAM through pam_wrapper
+(web_test.py's harness).
+
+The recordings of alice, bob and carol (and alice's ticking one) are
+made as a machine makes them (progtest.ShippedLogins): su - into
+tlog-rec-session, the agent tlog-recd (as host1), a private rsyslogd
+running contrib/rsyslog's tlog.conf and tlog-es.conf into that
+Elasticsearch.  The screens the page shows are compared with pyte's for
+the recordings' messages read back from Elasticsearch.  Three keep
+tlog-rec and a bulk load, for the form they need: the one with a
+message removed (gaps), the one indexed in two halves while the page
+follows it (live), and the one printing what attacks the page
+(hostile); the sort case's 26 recordings are copies of the gaps one's
+first messages, moved back in time; the seal cases' four are made by
+tlog-rec and sealed by tlog-seal from their messages, to be stored
+changed or in part.
 
 Checks the page's headers (its Content-Security-Policy), login, search
 by typed text, the screen after seeks (by the URL, a click on the seek
 bar, a drag, the arrow keys) against the screen an independent emulator
-(pyte) computes for the same time, speed, the in-session search, a
-click on an audit entry, a running recording followed live, an auditor
-who sees neither a recording outside their rules nor its URL, and the
-verification state of recordings sealed by the real tlog-seal (one of
-them changed in the store afterwards) in the table and the player.
+(pyte) computes for the same time, speed, the in-session search, the
+seek bar's heatmap (bytes of output), the typed input after a seek, a
+click on an audit entry, a running recording followed live, the table
+sorted by the server across pages, an auditor who sees neither a
+recording outside their rules nor its URL, and the verification state
+of recordings sealed by the real tlog-seal (one of them changed in the
+store afterwards) in the table and the player.
 Screenshots go to build/tests/ui-artifacts.
+
+The script re-runs itself in a private mount namespace (nsexec.py),
+where /etc (with the users it makes), the logins' tlog directory, PAM
+directory and utmp are its own.
 """
-import json
 import os
-import shutil
-import subprocess
 import sys
-import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nsexec import reexec_in_namespace  # noqa: E402
+
+if __name__ == "__main__":
+    reexec_in_namespace("TLOG_UI_TEST_NS", __file__)
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+
 import progtest  # noqa: E402
 _own_cases = len(progtest.CASES)
 # web_test's harness (tlog-web, pam_wrapper, recordings); its cases and
@@ -30,7 +56,8 @@ _own_cases = len(progtest.CASES)
 import web_test as wt  # noqa: E402
 import vt_test  # noqa: E402
 del progtest.CASES[_own_cases:]
-from progtest import case, check, es_request, run_cases  # noqa: E402
+from progtest import (ShippedLogins, case, check, es_request,  # noqa: E402
+                      path_for, pump_all, run_cases)
 from nsexec import skip_unless_root  # noqa: E402
 
 TOP = wt.TOP
@@ -265,7 +292,7 @@ def seek():
     end = max(e[1] for e in events)
     browser.login(wt.A2)
     t = end * 2 // 3
-    browser("goto", url=play_url(rec, "host3", t))
+    browser("goto", url=play_url(rec, hosts["carol"], t))
     s = browser.settled(t)
     same_screen(events, "from the URL")
     browser.shot("seek-url")
@@ -314,7 +341,7 @@ def seek():
       " pauses")
 def speed():
     browser.login(wt.A2)
-    browser("goto", url=play_url(wt.recs["ticker"], "host1", 0))
+    browser("goto", url=play_url(wt.recs["ticker"], hosts["ticker"], 0))
     browser.settled(0)
     browser("click", sel="h1")
     browser("fill", sel="#idle", value="0")
@@ -363,7 +390,7 @@ def narrow():
     browser.login(wt.A2)
     browser("viewport", width=560, height=800)
     t = max(e[1] for e in events) // 2
-    browser("goto", url=play_url(rec, "host3", t))
+    browser("goto", url=play_url(rec, hosts["carol"], t))
     browser.settled(t)
     browser("waitFn", expr="document.querySelector('.term').style"
             ".transform.startsWith('scale(0.')")
@@ -392,7 +419,7 @@ def find():
     rec = wt.full_screen_rec()
     events = wt.file_events(wt.rec_files["carol"])
     browser.login(wt.A2)
-    browser("goto", url=play_url(rec, "host3", 0))
+    browser("goto", url=play_url(rec, hosts["carol"], 0))
     browser.settled(0)
     browser("click", sel="h1")
     browser("press", key="/")
@@ -417,12 +444,83 @@ def find():
     browser.shot("find")
 
 
+@case("heatmap: the seek bar is brighter where more is output: a burst"
+      " over a line, a line over a quiet stretch")
+def heatmap():
+    events = wt.file_events(wt.rec_files["bursty"])
+    out = [e for e in events if e[0] == "o" and e[2].strip()]
+    end = max(e[1] for e in events)
+    calm = next(e[1] for e in out if b"calm-line" in e[2])
+    burst = next(e[1] for e in out if b"10000" in e[2])
+    quiet = (calm + burst) // 2
+    check(burst - calm > 1500 and not any(calm < e[1] < burst - 200
+                                          for e in out),
+          "no quiet stretch between %d and %d: %r" % (
+              calm, burst, [e[1] for e in out][:10]))
+    browser.login(wt.A2)
+    browser("goto", url=play_url(wt.recs["bursty"], hosts["bursty"], 0))
+    browser.settled(0)
+
+    def brightness(ms):
+        """The brightest pixel of the heatmap's band within 2 columns of
+        ms (the sum of its colours)"""
+        return browser("eval", expr="""(c => {
+            const x = Math.round(%d / %d * (c.width - 1));
+            const d = c.getContext('2d').getImageData(x - 2, 18, 5, 1).data;
+            let m = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              m = Math.max(m, d[i] + d[i + 1] + d[i + 2]);
+            }
+            return m;
+          })(document.querySelector('canvas.timeline'))""" % (ms, end))
+    background = 0x20 + 0x24 + 0x2b
+    browser("waitFn", expr="window.tlog.state().duration === %d" % end)
+    lit = {"burst": brightness(burst), "line": brightness(calm),
+           "quiet": brightness(quiet)}
+    browser.shot("heatmap")
+    check(lit["burst"] > lit["line"] > lit["quiet"] == background,
+          "brightness %r (the background %d)" % (lit, background))
+
+
+@case("typed input after a seek: all of it up to the moment, from the"
+      " segments before too")
+def typed_after_seek():
+    rec = wt.recs["typed-long"]
+    events = wt.file_events(wt.rec_files["typed-long"])
+    first = next(e[1] for e in events if e[0] == "i")
+    second = [e[1] for e in events if e[0] == "i"][-1]
+    browser.login(wt.A2)
+    end = max(e[1] for e in events)
+    browser("goto", url=play_url(rec, hosts["typed-long"], 0))
+    browser.settled(0)
+    browser("waitFn", expr="window.tlog.state().duration === %d" % end)
+    ix = browser("eval", expr="fetch('/api/recordings/%s/segments')"
+                 ".then(r => r.json())" % rec)
+    starts = [g["pos_ms"] for g in ix["segments"]]
+    # a moment in a later segment than the first word's, before the
+    # second word; and the end
+    mid = next((p + 1 for p in starts if first < p < second), None)
+    check(mid is not None, "no segment between the words at %d and %d:"
+          " %r" % (first, second, starts))
+    for t, want, not_yet in ((mid, ["first-word"], "second-word"),
+                             (end, ["first-word", "second-word"],
+                              None)):
+        browser("eval", expr="window.tlog.seek(%d)" % t)
+        browser.settled(t)
+        typed = browser("text", sel="#typed")
+        check(all(w in typed for w in want) and
+              (not_yet is None or not_yet not in typed),
+              "at %d ms (segments from %r) the typed input shown is %r" %
+              (t, starts, typed))
+    browser.shot("typed-after-seek")
+
+
 @case("audit: the commands behind the recording; a click on one seeks"
       " to it and marks it")
 def audit():
     browser.login(wt.A2)
     rec = wt.recs["alice"]
-    browser("goto", url=play_url(rec, "host1", 0))
+    browser("goto", url=play_url(rec, hosts["alice"], 0))
     browser.settled(0)
     browser("wait", sel=".audit-entry[data-kind=command]")
     what = browser("text", sel=".audit-entry[data-kind=command] .what")
@@ -497,14 +595,14 @@ def hidden():
           wt.recs["carol"] not in rows, "A1 sees %r" % rows)
     check(browser("count", sel="#search-typed") == 0,
           "typed-text search offered without the input right")
-    browser("goto", url=play_url(wt.recs["bob"], "host2", 0))
+    browser("goto", url=play_url(wt.recs["bob"], hosts["bob"], 0))
     browser("wait", sel="#player-status.error")
     msg = browser("text", sel="#player-status")
     check("No such recording" in msg, "bob's URL: %r" % msg)
     check(browser("count", sel="#term") == 0, "a terminal for bob's")
     browser.shot("hidden")
     # alice's own: typed input not shown to A1
-    browser("goto", url=play_url(wt.recs["alice"], "host1", 0))
+    browser("goto", url=play_url(wt.recs["alice"], hosts["alice"], 0))
     browser.settled(0)
     check(not browser("visible", sel="#typed"), "typed input shown to A1")
 
@@ -631,6 +729,50 @@ def seal_running():
           "the player's facts: %r" % text)
 
 
+@case("sort: a column's head sorts on the server; the next page goes on"
+      " in that order")
+def sorting():
+    token, _ = web.login(wt.A2)
+
+    def api_page(offset):
+        st, _, b = web.request("GET", "/api/recordings?user=sortui-*&sort="
+                               "duration&size=20&offset=%d" % offset,
+                               cookie=token)
+        check(st == 200 and b["total"] == SORT_USERS, "%d %r" % (st, b))
+        return [r["rec"] for r in b["recordings"]], [
+            r["duration_ms"] for r in b["recordings"]]
+
+    def rows():
+        return browser("eval", expr="[...document.querySelectorAll("
+                       "'#results tbody tr')].map(r => r.dataset.rec)")
+    browser.login(wt.A2)
+    browser("fill", sel="#search-user", value="sortui-*")
+    browser.search()
+    newest = rows()
+    browser("click", sel="#results thead th:nth-child(4) a")
+    browser("waitFn", expr="location.hash.includes('sort=duration') && "
+            "document.querySelector('#search-status').textContent"
+            ".startsWith('Recordings 1 to 20 of %d')" % SORT_USERS)
+    first = rows()
+    want1, d1 = api_page(0)
+    check(first == want1, "page 1 by duration: %r, the server's %r" %
+          (first, want1))
+    check(first != newest, "sorted by duration as by start")
+    browser.shot("sorted")
+    browser("click", sel=".pager a:last-child")
+    browser("waitFn", expr="location.hash.includes('offset=20') && "
+            "document.querySelector('#search-status').textContent"
+            ".startsWith('Recordings 21 to')")
+    second = rows()
+    want2, d2 = api_page(20)
+    check(second == want2, "page 2: %r, the server's %r" % (second, want2))
+    # the point of it: page 2 goes on from where page 1 stopped
+    check(d1 == sorted(d1) and d2 == sorted(d2) and max(d1) <= min(d2),
+          "durations %r then %r" % (d1, d2))
+    check(browser("attr", sel="#results thead th:nth-child(4)",
+                  name="aria-sort") == "ascending", "not marked ascending")
+
+
 @case("the page fetches nothing from elsewhere")
 def same_origin():
     log = browser("console")
@@ -654,6 +796,7 @@ RED, GREEN = "rgb(239, 83, 80)", "rgb(102, 187, 106)"
 seal_recs = {}
 seal_altered = []
 GAP_ID = 2
+SORT_USERS = 26
 UI_LIVE_LINES = 8
 ui_live = []
 
@@ -717,32 +860,94 @@ def seal_setup():
     es_request(wt.es_url, "POST", "/tlog_seal-*/_refresh")
 
 
+# The recordings made by real logins: name, user, script, what is typed
+# half a second after what is shown (alice's: the command at 150 ms,
+# setup(), comes before the end).  Each ends with a line of its own
+# (marker()), a moment after the rest: it starts a message, where a
+# search finds it whole.
+LOGINS = [
+    ("alice", "alice", "echo alice-ready; read x; echo alice-shown-text",
+     [(b"alice-ready", b"alice-typed-secret\r")]),
+    ("bob", "bob", "echo bob-shown-text", []),
+    ("carol", "carol", "python3 %s; echo" % os.path.join(
+        progtest.tmp, "full_screen.py"), []),
+    # a line, a quiet stretch, a burst, a quiet stretch
+    ("bursty", "bob", "sleep 1; echo calm-line; sleep 2; seq 1 20000;"
+     " sleep 2", []),
+    # typed, over 64 KiB of output, typed again
+    ("typed-long", "alice", wt.TYPED_LONG[0], wt.TYPED_LONG[1]),
+    # steady output for 10 s, to play at a speed
+    ("ticker", "alice", "for i in $(seq 20); do echo tick-$i; sleep 0.5;"
+     " done", []),
+]
+
+
+def marker(name):
+    return "login-done-" + name
+
+
+# the host of each recording, by name
+hosts = {}
+
+
+def real_logins():
+    """LOGINS recorded at once through su, tlog-rec-session, tlog-recd
+    and rsyslog into Elasticsearch; their messages read back from it and
+    kept in files (wt.rec_files) for pyte"""
+    with open(os.path.join(progtest.tmp, "full_screen.py"), "w") as f:
+        f.write(wt.FULL_SCREEN)
+    logins = ShippedLogins("ui-logins", wt.es_url, "host1")
+    try:
+        terms = [logins.login(user, "%s; sleep 1.2; echo %s" % (
+            script, marker(name))) for name, user, script, _ in LOGINS]
+        for t, (name, _, _, typed) in zip(terms, LOGINS):
+            for shown, keys in typed:
+                check(t.wait_for(shown, 30), "%s's login: no %r in %r" % (
+                    name, shown, t.screen[-300:]))
+                t.pump(0.5)
+                t.send(keys)
+        pump_all(terms, 120)
+        for name, _, _, _ in LOGINS:
+            msgs = logins.stored(marker(name))
+            path = path_for(name)
+            with open(path, "w") as f:
+                f.write("".join(json.dumps(m) + "\n" for m in msgs))
+            wt.recs[name], wt.rec_files[name] = msgs[0]["rec"], path
+            hosts[name] = msgs[0]["host"]
+    finally:
+        logins.stop()
+
+
 def setup():
     global web, base, browser
-    wt.setup()
-    wt.web.stop()
-    wt.full_screen_rec()
-    # what aushape makes of real audit records, moved to alice's host,
-    # session and time: a command and a failed login before it
-    start = None
-    for m in progtest.messages(wt.rec_files["alice"]):
-        start = int(m["time"] * 1000) - m["pos"] if start is None else start
+    wt.auditors()
+    wt.load_templates(wt.es_url)
+    real_logins()
+    # what aushape makes of real audit records, moved to the times of
+    # alice's and bob's sessions: a command in each, and a failed login
+    # before alice's
     docs = []
-    for host, ses, user, argv in (
-            ("host1", "4242", "alice", ["ls", "/etc/alice-dir"]),
-            ("host2", "4343", "bob", ["cat", "/etc/bob-file"])):
+    for name, argv in (("alice", ["ls", "/etc/alice-dir"]),
+                       ("bob", ["cat", "/etc/bob-file"])):
+        first = progtest.messages(wt.rec_files[name])[0]
+        start = int(first["time"] * 1000) - first["pos"]
+        ses = first["session"]
+        check(0 < ses < 4294967295, "%s's login has no audit session: %r"
+              % (name, ses))
         e = wt.aushape_event("tests/aushape/real.log", "execve")
-        e["host"], e["time"] = host, wt.iso_ms(start + 150)
-        e["data"]["syscall"]["ses"] = [ses, ses]
-        e["data"]["syscall"]["auid"] = [user, "1000"]
+        e["host"], e["time"] = first["host"], wt.iso_ms(start + 150)
+        e["data"]["syscall"]["ses"] = [str(ses), str(ses)]
+        e["data"]["syscall"]["auid"] = [first["user"], "1000"]
         e["data"]["execve"] = argv
         e["data"].pop("proctitle", None)
         docs.append(e)
-    f = wt.aushape_event("tests/audit/login.log", "user_auth")
-    f["host"], f["time"] = "host1", wt.iso_ms(start - 60000)
-    f["data"]["user_auth"]["acct"] = ["alice"]
-    f["data"]["user_auth"]["res"] = ["failed"]
-    docs.append(f)
+        if name == "alice":
+            f = wt.aushape_event("tests/audit/login.log", "user_auth")
+            f["host"] = first["host"]
+            f["time"] = wt.iso_ms(start - 60000)
+            f["data"]["user_auth"]["acct"] = ["alice"]
+            f["data"]["user_auth"]["res"] = ["failed"]
+            docs.append(f)
     with open(os.path.join(TOP, "contrib", "elasticsearch",
                            "aushape-template.json")) as tf:
         r = es_request(wt.es_url, "PUT", "/_index_template/aushape",
@@ -765,9 +970,21 @@ def setup():
         '{"index":{}}\n' + json.dumps(m) + "\n" for m in kept).encode(),
         ndjson=True)
     check(not r.get("errors"), "bulk: %r" % str(r)[:300])
-    # steady output for 10 s, to play at a speed
-    wt.record("ticker", "alice", "host1", "for i in $(seq 20); do echo"
-              " tick-$i; sleep 0.5; done")
+    # more than a page of recordings of SORT_USERS users, of durations
+    # in no order with their start: copies of the first messages of the
+    # one above, an hour and more ago
+    gap = wt.live_msgs["gap"]
+    copies = []
+    for k in range(SORT_USERS):
+        n = 1 + (k * 7) % (len(gap) - 1)
+        for m in gap[:n]:
+            copies.append(dict(m, rec="sortui-rec-%02d" % k,
+                               user="sortui-%02d" % k, time=round(
+                                   m["time"] - 3600 - 60 * k, 3)))
+    r = es_request(wt.es_url, "POST", "/%s/_bulk" % wt.INDEX, "".join(
+        '{"index":{}}\n' + json.dumps(m) + "\n" for m in copies).encode(),
+        ndjson=True)
+    check(not r.get("errors"), "bulk: %r" % str(r)[:300])
     es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
     # to be indexed in two halves while the page follows it
     wt.record("uilive", "alice", "host1", "for i in $(seq %d); do echo"
@@ -799,6 +1016,9 @@ def main():
             "FAIL setup" if os.environ.get("TLOG_UI_TEST_REQUIRED") else
             "SKIP", ", ".join(missing)))
         return 1 if os.environ.get("TLOG_UI_TEST_REQUIRED") else 77
+    # alice, bob and carol, the auditors and the others live in this
+    # namespace only
+    progtest.private_etc()
     wt.es_url = wt.start_elasticsearch(wt.ES_DIR, "ui")
     if wt.es_url is None:
         wt.stop_elasticsearch(wt.ES_DIR)

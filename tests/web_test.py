@@ -10,10 +10,16 @@ idle timeout, the access rules (what an auditor may not see is a 404
 like a recording that does not exist), typed input hidden without the
 input right, and the access events in syslog and Elasticsearch.
 
+The search sorted by the server (user, host, start, duration, gaps,
+live) with pages that follow one order, and the running recordings
+picked by the server.
+
 Random-access playback: a full-screen recording's segments (snapshot
 plus events) give in pyte, at every segment boundary and at random
-times, the screen that all its output up to then gives; gaps, the
-cache, the rules and the input right apply to them too.
+times, the screen that all its output up to then gives; the index's
+activity is the output's bytes per stretch of time; each segment comes
+with what was typed before it; gaps, the cache, the rules and the input
+right apply to them too.
 """
 import base64
 import hashlib
@@ -258,11 +264,17 @@ def record(name, user, host, script, typed=None, days_ago=0, session=None,
            index=True):
     """A recording made by tlog-rec, as user on host (days_ago days
     earlier, in audit session session if given), into ES unless not
-    index (then its messages are kept in live_msgs[name])"""
+    index (then its messages are kept in live_msgs[name]); typed is
+    typed after half a second, or is a list of (text shown, what is typed
+    once it is shown)"""
     out = path_for(name)
     argv = [REC, "--log-input", "--latency=1", "-o", out, "sh", "-c", script]
     t = Term(argv)
-    if typed is not None:
+    if isinstance(typed, list):
+        for shown, keys in typed:
+            check(t.wait_for(shown, 30), "%s: no %r" % (name, shown))
+            t.send(keys)
+    elif typed is not None:
         t.pump(0.5)
         t.send(typed)
     st = t.finish(timeout=30)
@@ -297,8 +309,8 @@ def load_templates(url):
               % (name, r))
 
 
-def setup():
-    global web
+def auditors():
+    """tlog-web's user, the auditors and their group"""
     ensure_user(SERVE_AS, system=True)
     if subprocess.run(["getent", "group", A1_GROUP],
                       capture_output=True).returncode != 0:
@@ -306,6 +318,11 @@ def setup():
     for u in (A1, A2, A3, A4, A5):
         ensure_user(u, system=True)
     subprocess.run(["usermod", "-a", "-G", A1_GROUP, A1], check=True)
+
+
+def setup():
+    global web
+    auditors()
     load_templates(es_url)
     record("alice", "alice", "host1",
            "read x; echo alice-shown-text", typed=b"alice-typed-secret\r",
@@ -723,6 +740,118 @@ def bad_input():
     check(st == 400, "a huge body: %d %r" % (st, b))
 
 
+def bulk(msgs):
+    """The messages msgs into today's index, refreshed"""
+    r = es_request(es_url, "POST", "/%s/_bulk?refresh=true" % INDEX,
+                   "".join('{"index":{}}\n' + json.dumps(m) + "\n"
+                           for m in msgs).encode(), ndjson=True)
+    check(not r.get("errors"), "bulk load failed: %r" % str(r)[:300])
+
+
+def sort_recs():
+    """Five recordings of users sortu-*: two whole (a long and a short
+    one), one running (no end message, its last message just now), one
+    without its end message an hour ago, one with its first message
+    missing"""
+    if "sort-a" in recs:
+        return
+    record("sort-a", "sortu-b", "sort-h2", "sleep 0.8; echo sort-a")
+    record("sort-b", "sortu-c", "sort-h1", "echo sort-b")
+    for name, user, host, script in (
+            ("sort-c", "sortu-a", "sort-h3", "sleep 0.4; echo sort-c"),
+            ("sort-d", "sortu-d", "sort-h4", "sleep 0.2; echo sort-d"),
+            ("sort-e", "sortu-e", "sort-h0", "echo sort-e; sleep 0.3")):
+        record(name, user, host, script, index=False)
+    msgs = live_msgs["sort-c"][:-1]
+    shift = time.time() - msgs[-1]["time"]
+    bulk([dict(m, time=round(m["time"] + shift - 1, 3)) for m in msgs])
+    bulk([dict(m, time=round(m["time"] - 3600, 3))
+          for m in live_msgs["sort-d"][:-1]])
+    bulk(live_msgs["sort-e"][1:])
+
+
+def sort_key(r, key):
+    """What a recording's facts sort by, as the server documents it"""
+    if key == "gaps":
+        return 2 if not r["complete"] else int(r["end"] is None and
+                                               not r["live"])
+    if key == "duration":
+        return r["duration_ms"]
+    if key == "live":
+        return int(r["live"])
+    return r[key] if key in ("user", "host") else r["start_ms"]
+
+
+@case("search: sorted by the server (user, host, duration, gaps), pages"
+      " following one order; running ones only by the server")
+def search_sorted():
+    sort_recs()
+    token, _ = web.login(A2)
+    path = "/api/recordings?user=sortu-*&size=%d"
+    st, _, b = web.request("GET", path % 100, cookie=token)
+    check(st == 200 and b["total"] == 5, "all five: %d %r" % (st, b))
+    facts = {r["rec"]: r for r in b["recordings"]}
+    check([r["live"] for r in b["recordings"]].count(True) == 1 and
+          facts[recs["sort-c"]]["live"], "running: %r" %
+          [(r["user"], r["live"]) for r in b["recordings"]])
+    for key in ("user", "host", "start", "duration", "gaps", "live"):
+        for down in (False, True):
+            want = sorted(facts.values(), key=lambda r: r["rec"])
+            want.sort(key=lambda r: -r["start_ms"])
+            want.sort(key=lambda r: sort_key(r, key), reverse=down)
+            got, offset = [], 0
+            while offset < 5:
+                st, _, p = web.request("GET", (path % 2) + "&sort=%s%s"
+                                       "&offset=%d" % ("-" if down else "",
+                                                       key, offset),
+                                       cookie=token)
+                check(st == 200 and p["total"] == 5 and
+                      len(p["recordings"]) == min(2, 5 - offset),
+                      "sort=%s offset %d: %d %r" % (key, offset, st, p))
+                got += [r["rec"] for r in p["recordings"]]
+                offset += 2
+            check(got == [r["rec"] for r in want], "sort=%s%s: %r, want %r"
+                  % ("-" if down else "", key,
+                     [facts[r][key if key in ("user", "host") else "user"]
+                      for r in got], [r["user"] for r in want]))
+    # with a criterion on the messages (the keys asked for apart): the
+    # same order
+    for key in ("-duration", "user", "-gaps"):
+        st, _, p = web.request("GET", path % 5 + "&sort=%s" % key,
+                               cookie=token)
+        st2, _, p2 = web.request("GET", path % 5 + "&from=1&sort=%s" %
+                                 key, cookie=token)
+        check(st2 == 200 and p2["recordings"] == p["recordings"],
+              "sort=%s with from: %r, without %r" % (
+                  key, [r["user"] for r in p2.get("recordings", [])],
+                  [r["user"] for r in p["recordings"]]))
+    # what the five were made to be
+    st, _, p = web.request("GET", path % 5 + "&sort=user", cookie=token)
+    check([r["user"] for r in p["recordings"]] ==
+          ["sortu-%s" % c for c in "abcde"], "by user: %r" % p)
+    st, _, p = web.request("GET", path % 2 + "&sort=-gaps", cookie=token)
+    check([r["rec"] for r in p["recordings"]] ==
+          [recs["sort-e"], recs["sort-d"]], "gaps first: %r" % p)
+    st, _, p = web.request("GET", path % 1 + "&sort=-duration",
+                           cookie=token)
+    check(p["recordings"][0]["rec"] == recs["sort-a"], "longest: %r" % p)
+    # running ones only: the one without its end whose last message is
+    # recent, not the one an hour old
+    st, _, p = web.request("GET", path % 20 + "&live=1", cookie=token)
+    check(st == 200 and p["total"] == 1 and [r["rec"] for r in
+          p["recordings"]] == [recs["sort-c"]], "live=1: %d %r" % (st, p))
+    st, _, p = web.request("GET", path % 20 + "&live=0", cookie=token)
+    check(st == 200 and p["total"] == 5, "live=0: %d %r" % (st, p))
+    for bad, says in (("sort=color", "sort"), ("sort=--user", "sort"),
+                      ("sort=-", "sort"), ("sort=user&order=newest",
+                                           "not both"),
+                      ("live=yes", "live")):
+        st, _, p = web.request("GET", "/api/recordings?" + bad,
+                               cookie=token)
+        check(st == 400 and says in p.get("error", "") and
+              "duration" in p["error"], "%s: %d %r" % (bad, st, p))
+
+
 @case("every action leaves an access event in syslog and Elasticsearch")
 def access():
     token, tok_csrf = web.login(A1)
@@ -947,6 +1076,18 @@ def segments():
           (idx["duration_ms"], max(e[1] for e in events)))
     check(not any(g["kind"] != "cut-short" for g in idx["gaps"]),
           "gaps in a whole recording: %r" % idx["gaps"])
+    # the heatmap's activity: each bucket holds the bytes of output of
+    # its stretch of time
+    act = idx["activity"]
+    width = act["bucket_ms"]
+    want = [0] * (idx["duration_ms"] // width + 1)
+    for e in events:
+        if e[0] == "o":
+            want[e[1] // width] += len(e[2])
+    while want and want[-1] == 0:
+        want.pop()
+    check(act["bytes"] == want, "activity in %d ms buckets: %r, want %r" %
+          (width, act["bytes"][:20], want[:20]))
     got = []
     for s in segs:
         st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
@@ -1098,6 +1239,51 @@ def segments_input():
     check(typed[A1] == b"" and b"alice-typed-secret" in typed[A2],
           "typed input: without the right %r, with it %r"
           % (typed[A1], typed[A2]))
+
+
+# typed, then over 64 KiB of output (several segments), typed again
+TYPED_LONG = ("echo ask-a; read a; seq 1 20000; echo ask-b; read b;"
+              " echo typed-end", [(b"ask-a", b"first-word\r"),
+                                  (b"ask-b", b"second-word\r")])
+
+
+@case("playback: each segment comes with what was typed before it, with"
+      " the input right only")
+def segments_input_before():
+    if "typed-long" not in recs:
+        record("typed-long", "alice", "host1", *TYPED_LONG)
+        es_request(es_url, "POST", "/%s/_refresh" % INDEX)
+    rec = recs["typed-long"]
+    for who in (A1, A2):
+        token, _ = web.login(who)
+        idx, _ = play_index(token, rec)
+        segs = idx["segments"]
+        check(len(segs) >= 3, "%d segments" % len(segs))
+        typed = b""
+        seen = []
+        for s in segs:
+            st, _, b = web.request("GET", "/api/recordings/%s/segments/%d"
+                                   % (rec, s["i"]), cookie=token)
+            check(st == 200, "%s: segment %d: %d" % (who, s["i"], st))
+            if who == A1:
+                check("input_before" not in b, "input before segment %d"
+                      " without the right" % s["i"])
+                continue
+            before = base64.b64decode(b["input_before"])
+            check(before == typed[-4096:] and b["input_before_cut"] ==
+                  (len(typed) > 4096), "segment %d: typed before it %r,"
+                  " the segments before typed %r" % (s["i"], before, typed))
+            seen.append(before)
+            typed += b"".join(e[2] for e in api_events(b["events"])
+                              if e[0] == "i")
+        if who == A2:
+            check(typed.replace(b"\r", b"") == b"first-wordsecond-word",
+                  "typed in all: %r" % typed)
+            # a segment after the first word's, before the second's, has
+            # it from before
+            check(any(b"first-word" in x and b"second" not in x
+                      for x in seen[1:]), "no segment with only the first"
+                  " word before it: %r" % seen)
 
 
 @case("playback of a recording whose time goes back: indexed and played"

@@ -57,12 +57,56 @@ api_seal_row(struct call *c, struct json_object *r)
     json_object_put(one);
 }
 
+/* The sort and live parameters of a search (values 10 and 11 of p)
+ * into q; -EINVAL with err saying why */
+static int
+search_order(const struct call_query *p, struct recs_query *q, char *err,
+             size_t errsz)
+{
+    static const char *const keys[] = {
+        [RECS_SORT_START] = "start", [RECS_SORT_USER] = "user",
+        [RECS_SORT_HOST] = "host", [RECS_SORT_DURATION] = "duration",
+        [RECS_SORT_GAPS] = "gaps", [RECS_SORT_LIVE] = "live",
+    };
+    const char *v = p->values[10];
+    size_t i;
+
+    if (v != NULL) {
+        if (p->values[8] != NULL) {
+            snprintf(err, errsz, "give \"sort\" or \"order\", not both");
+            return -EINVAL;
+        }
+        for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            if (!strcmp(v + (v[0] == '-'), keys[i])) {
+                break;
+            }
+        }
+        if (i == sizeof(keys) / sizeof(keys[0])) {
+            snprintf(err, errsz, "parameter \"sort\" must be one of user,"
+                     " host, start, duration, gaps, live, or one of them"
+                     " after a -");
+            return -EINVAL;
+        }
+        q->sort = (enum recs_sort)i;
+        q->ascending = v[0] != '-';
+    }
+    v = p->values[11];
+    if (v != NULL) {
+        if (strcmp(v, "0") && strcmp(v, "1")) {
+            snprintf(err, errsz, "parameter \"live\" must be 1 or 0");
+            return -EINVAL;
+        }
+        q->live = v[0] == '1';
+    }
+    return 0;
+}
+
 enum MHD_Result
 api_search(struct call *c)
 {
     static const char *const names[] = {
         "user", "host", "shown", "typed", "from", "to", "offset", "size",
-        "order", "command", NULL
+        "order", "command", "sort", "live", NULL
     };
     struct recs_query q = { .from = -1, .to = -1, .size = 20 };
     struct json_object *filter, *input, *result = NULL;
@@ -74,7 +118,7 @@ api_search(struct call *c)
     if (call_query_get(c, &p, names) < 0) {
         return call_bad_request(c, p.err, "known: user, host, shown,"
                                 " typed, from, to, offset, size, order,"
-                                " command");
+                                " command, sort, live");
     }
     q.user = p.values[0];
     q.host = p.values[1];
@@ -110,7 +154,13 @@ api_search(struct call *c)
                                     " \"newest\" or \"oldest\"",
                                     "newest is the default");
         }
-        q.oldest_first = !strcmp(p.values[8], "oldest");
+        q.ascending = !strcmp(p.values[8], "oldest");
+    }
+    if (search_order(&p, &q, err, sizeof(err)) < 0) {
+        return call_bad_request(c, err, "sort by user, host, start,"
+                                " duration, gaps or live, with a - before"
+                                " it for the other way (sort=-duration:"
+                                " the longest first); live is 1 or 0");
     }
     if (q.typed != NULL && !(rules_rights(c->s->conf.rules, c->sess.user,
                                           c->sess.groups) & RULES_INPUT)) {

@@ -28,22 +28,84 @@ all_of(struct json_object *filters)
     return es_pair("bool", es_pair("filter", filters));
 }
 
+/* What is asked of each recording found */
+enum aggs {
+    AGGS_START,         /* its start, to order by */
+    AGGS_KEYS,          /* what a search sorts by */
+    AGGS_FACTS,         /* all that the API gives */
+};
+
 /* The statistics of one recording, as aggregations under a bucket:
- * tlog-play's listing's (esrec.h) and whether anything was typed */
+ * tlog-play's listing's (esrec.h) and, with AGGS_FACTS, whether anything
+ * was typed; with AGGS_KEYS without the x_tlog_end of the last message
+ * (a search of its own for each bucket) */
 static struct json_object *
-rec_aggs(void)
+rec_aggs(enum aggs kind)
 {
     struct json_object *a = esrec_aggs("");
 
-    /* typed text leaves words in in_txt */
-    json_object_object_add(a, "input", es_pair("filter",
-                           field_query("wildcard", "in_txt", "*")));
+    if (kind == AGGS_FACTS) {
+        /* typed text leaves words in in_txt */
+        json_object_object_add(a, "input", es_pair("filter",
+                               field_query("wildcard", "in_txt", "*")));
+    } else {
+        json_object_object_del(a, "last");
+    }
+    /* whether it is running: no end message, a recent last message */
+    json_object_object_add(a, "ended", es_pair("filter", es_pair("exists",
+                           es_pair("field",
+                                   json_object_new_string("x_tlog_end")))));
+    json_object_object_add(a, "last_time", es_pair("max", es_pair("field",
+                           json_object_new_string("time"))));
     return a;
 }
 
-/* A recording's facts from its bucket */
+/* Whether a message of the recording of bucket b ends it */
+static bool
+rec_ended(struct json_object *b)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(b, "ended", &o) &&
+           json_object_object_get_ex(o, "doc_count", &o) &&
+           json_object_get_int64(o) > 0;
+}
+
+/* Whether the recording of bucket b is running at now_ms: no message of
+ * it ends it, and its last one is at most RECS_LIVE_SECONDS old */
+static bool
+rec_live(struct json_object *b, long long now_ms)
+{
+    struct json_object *o;
+    double last;
+
+    if (rec_ended(b) ||
+        !json_object_object_get_ex(b, "last_time", &o) ||
+        !json_object_object_get_ex(o, "value", &o) ||
+        json_object_is_type(o, json_type_null)) {
+        return false;
+    }
+    /* "time" mapped as a date aggregates in ms, as a number in s */
+    last = json_object_get_double(o);
+    if (last < 1e11) {
+        last *= 1000;
+    }
+    return last >= (double)(now_ms - RECS_LIVE_SECONDS * 1000LL);
+}
+
+/* Now, in ms since the epoch */
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A recording's facts from its bucket, running or not at now (ms) */
 static struct json_object *
-rec_info(struct json_object *b)
+rec_info(struct json_object *b, long long now)
 {
     struct json_object *r = json_object_new_object(), *o, *x = NULL;
     struct src_rec *v = calloc(1, sizeof(*v));
@@ -94,6 +156,8 @@ rec_info(struct json_object *b)
         json_object_object_get_ex(o, "x_tlog_end", &x);
     }
     json_object_object_add(r, "end", json_object_get(x));
+    json_object_object_add(r, "live", json_object_new_boolean(
+                           rec_live(b, now)));
     src_recs_free(v, 1);
     return r;
 }
@@ -118,7 +182,7 @@ buckets(struct json_object *a, char *err, size_t errsz)
 /* Aggregate the recordings matching query, size of them, in order */
 static int
 aggregate(struct store *s, struct json_object *query, size_t size,
-          bool oldest_first, bool stats, struct json_object **answer,
+          bool oldest_first, enum aggs kind, struct json_object **answer,
           char *err, size_t errsz)
 {
     struct json_object *body = json_object_new_object(), *terms, *recs;
@@ -134,8 +198,8 @@ aggregate(struct store *s, struct json_object *query, size_t size,
                            json_object_new_string(oldest_first ? "asc" :
                                                   "desc")));
     recs = es_pair("terms", terms);
-    if (stats) {
-        json_object_object_add(recs, "aggs", rec_aggs());
+    if (kind != AGGS_START) {
+        json_object_object_add(recs, "aggs", rec_aggs(kind));
     } else {
         json_object_object_add(recs, "aggs", es_pair("start", es_pair("min",
                                es_pair("field",
@@ -152,15 +216,252 @@ aggregate(struct store *s, struct json_object *query, size_t size,
     return rc;
 }
 
+/* The keys of the buckets of answer a from the first one on, as an
+ * array (the caller's), or NULL with err set */
+static struct json_object *
+bucket_keys(struct json_object *a, size_t first, char *err, size_t errsz)
+{
+    struct json_object *bs = buckets(a, err, errsz), *ids, *o;
+    size_t i, n;
+
+    if (bs == NULL) {
+        return NULL;
+    }
+    ids = json_object_new_array();
+    n = json_object_array_length(bs);
+    for (i = first; i < n; i++) {
+        json_object_object_get_ex(json_object_array_get_idx(bs, i), "key",
+                                  &o);
+        json_object_array_add(ids, json_object_get(o));
+    }
+    return ids;
+}
+
+/* The whole facts of the recordings ids (taken) visible through filter,
+ * into the array page, in the order of their start */
+static int
+facts_of(struct store *s, struct json_object *filter, struct json_object *ids,
+         bool oldest_first, struct json_object *page, char *err, size_t errsz)
+{
+    struct json_object *f, *b = NULL, *bs;
+    size_t i, n = json_object_array_length(ids);
+    long long now = now_ms();
+    int rc;
+
+    if (n == 0) {
+        json_object_put(ids);
+        return 0;
+    }
+    f = json_object_new_array();
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
+    rc = aggregate(s, all_of(f), n, oldest_first, AGGS_FACTS, &b, err,
+                   errsz);
+    bs = rc == 0 ? buckets(b, err, errsz) : NULL;
+    if (bs == NULL) {
+        json_object_put(b);
+        return rc < 0 ? rc : -EIO;
+    }
+    for (i = 0; i < json_object_array_length(bs); i++) {
+        json_object_array_add(page, rec_info(json_object_array_get_idx(bs, i),
+                                             now));
+    }
+    json_object_put(b);
+    return 0;
+}
+
+/* One recording of a sorted search, with its sort keys */
+struct sorted_rec {
+    struct json_object *info;
+    const char *rec;
+    const char *text;       /* the user or the host, or NULL */
+    long long num;          /* otherwise the number sorted by */
+    long long start;
+    int dir;                /* 1 ascending, -1 descending */
+};
+
+static const char *
+info_str(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) ?
+           json_object_get_string(o) : "";
+}
+
+static long long
+info_int(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) ?
+           json_object_get_int64(o) : 0;
+}
+
+static bool
+info_bool(struct json_object *info, const char *key)
+{
+    struct json_object *o;
+
+    return json_object_object_get_ex(info, key, &o) &&
+           json_object_get_boolean(o);
+}
+
+/* By the key in its direction; ties newest first, then by id */
+static int
+sorted_cmp(const void *pa, const void *pb)
+{
+    const struct sorted_rec *x = pa, *y = pb;
+    int c;
+
+    if (x->text != NULL) {
+        c = strcmp(x->text, y->text);
+    } else {
+        c = (x->num > y->num) - (x->num < y->num);
+    }
+    c *= x->dir;
+    if (c == 0) {
+        c = (x->start < y->start) - (x->start > y->start);
+    }
+    return c != 0 ? c : strcmp(x->rec, y->rec);
+}
+
+/* The keys of recording info (ended or not) for sort */
+static void
+sorted_keys(struct sorted_rec *r, struct json_object *info, bool ended,
+            const struct recs_query *q)
+{
+    r->info = info;
+    r->rec = info_str(info, "rec");
+    r->start = info_int(info, "start_ms");
+    r->dir = q->ascending ? 1 : -1;
+    r->text = NULL;
+    r->num = r->start;
+    switch (q->sort) {
+    case RECS_SORT_USER:
+        r->text = info_str(info, "user");
+        break;
+    case RECS_SORT_HOST:
+        r->text = info_str(info, "host");
+        break;
+    case RECS_SORT_DURATION:
+        r->num = info_int(info, "duration_ms");
+        break;
+    case RECS_SORT_GAPS:
+        /* as the page says it: messages missing, no clean end, none */
+        if (!info_bool(info, "complete")) {
+            r->num = 2;
+        } else {
+            r->num = !ended && !info_bool(info, "live");
+        }
+        break;
+    case RECS_SORT_LIVE:
+        r->num = info_bool(info, "live");
+        break;
+    case RECS_SORT_START:
+        break;
+    }
+}
+
+/* The keys (AGGS_KEYS) of the recordings ids (taken) visible through
+ * filter, whole, in *answer */
+static int
+keys_of(struct store *s, struct json_object *filter, struct json_object *ids,
+        struct json_object **answer, char *err, size_t errsz)
+{
+    struct json_object *f = json_object_new_array();
+    size_t n = json_object_array_length(ids);
+
+    json_object_array_add(f, json_object_get(filter));
+    json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
+    return aggregate(s, all_of(f), n, false, AGGS_KEYS, answer, err, errsz);
+}
+
+/* The page of q from the recordings of answer a (AGGS_KEYS; taken),
+ * sorted (and the running ones only, with q->live) here on their keys,
+ * with the facts of the page's recordings visible through filter; their
+ * number after that into *total */
+static int
+sorted_page(struct store *s, struct json_object *filter,
+            struct json_object *a, const struct recs_query *q,
+            struct json_object *page, long long *total, char *err,
+            size_t errsz)
+{
+    struct json_object *bs, *b, *infos, *facts, *pick, *o;
+    struct sorted_rec *v = NULL;
+    size_t i, j, n, kept = 0;
+    long long now = now_ms();
+    int rc = 0;
+
+    bs = buckets(a, err, errsz);
+    if (bs == NULL) {
+        json_object_put(a);
+        return -EIO;
+    }
+    n = json_object_array_length(bs);
+    infos = json_object_new_array();
+    if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+        rc = -ENOMEM;
+    }
+    for (i = 0; rc == 0 && i < n; i++) {
+        struct json_object *info;
+
+        b = json_object_array_get_idx(bs, i);
+        info = rec_info(b, now);
+        if (info == NULL) {
+            rc = -ENOMEM;
+        } else {
+            json_object_array_add(infos, info);
+            if (!q->live || info_bool(info, "live")) {
+                sorted_keys(&v[kept++], info, rec_ended(b), q);
+            }
+        }
+    }
+    json_object_put(a);
+    pick = json_object_new_array();
+    if (rc == 0) {
+        if (kept > 0) {
+            qsort(v, kept, sizeof(*v), sorted_cmp);
+        }
+        for (i = q->offset; i < kept && i < q->offset + q->size; i++) {
+            json_object_array_add(pick, json_object_new_string(v[i].rec));
+        }
+        *total = (long long)kept;
+    }
+    /* the page's facts, in the order sorted */
+    facts = json_object_new_array();
+    if (rc == 0) {
+        rc = facts_of(s, filter, json_object_get(pick), false, facts, err,
+                      errsz);
+    }
+    for (i = 0; rc == 0 && i < json_object_array_length(pick); i++) {
+        const char *rec = json_object_get_string(
+            json_object_array_get_idx(pick, i));
+
+        for (j = 0; j < json_object_array_length(facts); j++) {
+            o = json_object_array_get_idx(facts, j);
+            if (o != NULL && !strcmp(info_str(o, "rec"), rec)) {
+                json_object_array_add(page, json_object_get(o));
+                break;
+            }
+        }
+    }
+    json_object_put(facts);
+    json_object_put(pick);
+    json_object_put(infos);
+    free(v);
+    return rc;
+}
+
 int
 recs_search(struct store *s, struct json_object *filter,
             struct json_object *input_filter, const struct recs_query *q,
             struct json_object **result, char *err, size_t errsz)
 {
-    struct json_object *f = json_object_new_array(), *a = NULL, *b = NULL;
-    struct json_object *bs, *page, *ids, *r, *o;
-    long long total = 0;
-    size_t i, n, nids;
+    struct json_object *f = json_object_new_array(), *a = NULL;
+    struct json_object *page, *ids, *r, *o;
+    bool sorted = q->sort != RECS_SORT_START || q->live, whole;
+    long long total = 0, sorted_total = 0;
     int rc;
 
     json_object_array_add(f, json_object_get(filter));
@@ -170,11 +471,16 @@ recs_search(struct store *s, struct json_object *filter,
     if (q->host != NULL) {
         json_object_array_add(f, field_query("wildcard", "host", q->host));
     }
-    if (q->from >= 0 || q->to >= 0) {
+    if (q->from >= 0 || q->to >= 0 || q->live) {
         struct json_object *t = json_object_new_object();
+        long long from = q->from;
 
-        if (q->from >= 0) {
-            json_object_object_add(t, "gte", json_object_new_int64(q->from));
+        /* a running recording has a message in the last minutes */
+        if (q->live && from < (long long)time(NULL) - RECS_LIVE_SECONDS) {
+            from = (long long)time(NULL) - RECS_LIVE_SECONDS;
+        }
+        if (from >= 0) {
+            json_object_object_add(t, "gte", json_object_new_int64(from));
         }
         if (q->to >= 0) {
             json_object_object_add(t, "lte", json_object_new_int64(q->to));
@@ -195,51 +501,54 @@ recs_search(struct store *s, struct json_object *filter,
                                              q->typed));
         json_object_array_add(f, json_object_get(input_filter));
     }
-    /* the recordings with a matching message, then their whole facts */
-    rc = aggregate(s, all_of(f), q->offset + q->size, q->oldest_first,
-                   false, &a, err, errsz);
+    /* the recordings with a matching message (for a sort of another key,
+     * the newest of them that a search considers), then their whole
+     * facts; where every message of them matches (the criteria are the
+     * recording's own), the keys to sort by come with the first answer */
+    whole = q->from < 0 && q->to < 0 && q->shown == NULL &&
+            q->typed == NULL && q->also == NULL && !q->live;
+    rc = aggregate(s, all_of(f), sorted ? RECS_SEARCH_MAX :
+                   q->offset + q->size,
+                   q->sort == RECS_SORT_START && q->ascending,
+                   sorted && whole ? AGGS_KEYS : AGGS_START, &a, err,
+                   errsz);
     if (rc < 0) {
         return rc;
-    }
-    bs = buckets(a, err, errsz);
-    if (bs == NULL) {
-        json_object_put(a);
-        return -EIO;
     }
     if (json_object_object_get_ex(a, "aggregations", &o) &&
         json_object_object_get_ex(o, "total", &o) &&
         json_object_object_get_ex(o, "value", &o)) {
         total = json_object_get_int64(o);
     }
-    ids = json_object_new_array();
-    n = json_object_array_length(bs);
-    for (i = q->offset; i < n; i++) {
-        json_object_object_get_ex(json_object_array_get_idx(bs, i), "key",
-                                  &o);
-        json_object_array_add(ids, json_object_get(o));
-    }
-    json_object_put(a);
     page = json_object_new_array();
-    nids = json_object_array_length(ids);
-    if (nids > 0) {
-        f = json_object_new_array();
-        json_object_array_add(f, json_object_get(filter));
-        json_object_array_add(f, es_pair("terms", es_pair("rec", ids)));
-        rc = aggregate(s, all_of(f), nids, q->oldest_first, true, &b, err,
-                       errsz);
-        bs = rc == 0 ? buckets(b, err, errsz) : NULL;
-        if (bs == NULL) {
-            json_object_put(b);
-            json_object_put(page);
-            return rc < 0 ? rc : -EIO;
-        }
-        for (i = 0; i < json_object_array_length(bs); i++) {
-            json_object_array_add(page,
-                                  rec_info(json_object_array_get_idx(bs, i)));
-        }
-        json_object_put(b);
+    if (!sorted) {
+        ids = bucket_keys(a, q->offset, err, errsz);
+        json_object_put(a);
+        rc = ids == NULL ? -EIO :
+             facts_of(s, filter, ids, q->ascending, page, err, errsz);
     } else {
-        json_object_put(ids);
+        if (!whole) {
+            ids = bucket_keys(a, 0, err, errsz);
+            json_object_put(a);
+            a = NULL;
+            rc = ids == NULL ? -EIO :
+                 keys_of(s, filter, ids, &a, err, errsz);
+        }
+        if (rc == 0) {
+            rc = sorted_page(s, filter, a, q, page, &sorted_total, err,
+                             errsz);
+        } else {
+            json_object_put(a);
+        }
+        /* all of them when sorted here (fewer than a search considers),
+         * or those running */
+        if (q->live || total <= RECS_SEARCH_MAX) {
+            total = sorted_total;
+        }
+    }
+    if (rc < 0) {
+        json_object_put(page);
+        return rc;
     }
     r = json_object_new_object();
     json_object_object_add(r, "total", json_object_new_int64(total));
@@ -259,7 +568,7 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
 
     json_object_array_add(f, json_object_get(filter));
     json_object_array_add(f, field_query("term", "rec", rec));
-    rc = aggregate(s, all_of(f), 1, false, true, &a, err, errsz);
+    rc = aggregate(s, all_of(f), 1, false, AGGS_FACTS, &a, err, errsz);
     if (rc < 0) {
         return rc;
     }
@@ -270,7 +579,8 @@ recs_get(struct store *s, struct json_object *filter, const char *rec,
         rc = -ENOENT;
     } else {
         struct json_object *info = rec_info(json_object_array_get_idx(bs,
-                                                                      0));
+                                                                      0),
+                                            now_ms());
 
         if (info == NULL) {
             snprintf(err, errsz, "out of memory reading recording %s", rec);

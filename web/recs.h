@@ -18,6 +18,21 @@
 /* Most messages returned at once */
 #define RECS_MESSAGES_MAX 1000
 
+/* A recording without its end message is running if its last message is
+ * this recent */
+#define RECS_LIVE_SECONDS 600
+
+/* What a search's recordings are sorted by */
+enum recs_sort {
+    RECS_SORT_START,        /* the default, newest first */
+    RECS_SORT_USER,
+    RECS_SORT_HOST,
+    RECS_SORT_DURATION,
+    RECS_SORT_GAPS,         /* messages missing, then no clean end, then
+                               neither */
+    RECS_SORT_LIVE,         /* running or not */
+};
+
 /* A search; NULL or -1 for criteria not given */
 struct recs_query {
     const char *user;       /* wildcard pattern on the recorded user */
@@ -28,7 +43,11 @@ struct recs_query {
     long long to;           /* ... up to */
     size_t offset;          /* first result of the page */
     size_t size;            /* results in the page */
-    bool oldest_first;
+    enum recs_sort sort;    /* with ascending: other than the start, or
+                               with live, the newest RECS_SEARCH_MAX
+                               matching are sorted and paged here */
+    bool ascending;
+    bool live;              /* running ones only (RECS_LIVE_SECONDS) */
     struct json_object *also;   /* another filter clause, or NULL
                                    (cmdsearch.h); not taken */
 };
@@ -36,7 +55,8 @@ struct recs_query {
 /*
  * Search the recordings visible through filter; typed text is matched
  * only in those visible through input_filter.  Stores
- * {"total": N, "recordings": [...]} (the caller owns it) in *result.
+ * {"total": N, "offset": N, "recordings": [...]} (the caller owns it) in
+ * *result; each recording says whether it is running ("live").
  * 0 or a negative errno value with err saying why.
  */
 int recs_search(struct store *s, struct json_object *filter,

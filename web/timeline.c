@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "snap.h"
 #include "src.h"
+#include "activity.h"
 #include "timeline.h"
 
 /* Where the first event after a snapshot is: packet pkt of message id;
@@ -24,6 +25,7 @@
 struct mark {
     uint64_t id;
     uint64_t pkt;
+    uint64_t input_end;     /* bytes typed before it */
 };
 
 enum gap_kind {
@@ -65,6 +67,9 @@ struct timeline {
     struct gap *gaps;
     size_t gaps_n, gaps_cap;
     uint64_t duration_ms;
+    struct activity *activity;  /* output per stretch of time */
+    struct buf input;       /* everything typed, up to TIMELINE_INPUT_MAX */
+    uint64_t input_n;       /* bytes typed */
     struct buf final;       /* the screen's text at the end */
     struct held *head;      /* segment 0's events, read once only */
     size_t head_n, head_cap;
@@ -128,6 +133,8 @@ timeline_free(struct timeline *t)
         pthread_join(t->thread, NULL);
     }
     snap_free(t->snap);
+    activity_free(t->activity);
+    buf_fini(&t->input);
     buf_fini(&t->final);
     buf_fini(&t->head_data);
     buf_fini(&t->segs_text);
@@ -381,6 +388,7 @@ marks_take(struct timeline *t, uint64_t seq, uint64_t id, uint64_t pkt)
         }
         t->marks[t->marks_n].id = id;
         t->marks[t->marks_n].pkt = pkt;
+        t->marks[t->marks_n].input_end = t->input_n;
         t->marks_n++;
         any = true;
     }
@@ -517,9 +525,18 @@ build(void *arg)
         if (rc == 0) {
             switch (p.type) {
             case PKT_OUTPUT:
+                activity_add(t->activity, pos, p.len);
                 rc = snap_add_output(snap, pos, p.data, p.len);
                 break;
             case PKT_INPUT:
+                /* kept for the input before each segment; past the
+                 * bound, later segments come without it */
+                if (t->input_n == t->input.len &&
+                    buf_append(&t->input, p.data, p.len) == 0) {
+                    t->input_n = t->input.len;
+                } else {
+                    t->input_n += p.len;
+                }
                 rc = snap_add_input(snap, pos);
                 break;
             case PKT_WINDOW:
@@ -533,7 +550,9 @@ build(void *arg)
         }
         pkt_n++;
         t->duration_ms = pos;
-        t->mem = snap_memory(snap) + t->marks_cap * sizeof(struct mark) +
+        t->mem = snap_memory(snap) + ACTIVITY_BUCKETS * sizeof(uint64_t) +
+                 t->input.cap +
+                 t->marks_cap * sizeof(struct mark) +
                  t->head_cap * sizeof(struct held) + t->head_data.cap +
                  t->segs_text.cap;
         if (rc == 0 && t->mem > t->cache->max) {
@@ -667,10 +686,12 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     t = calloc(1, sizeof(*t));
     if (t == NULL || (t->host = strdup(host)) == NULL ||
         (t->rec = strdup(rec)) == NULL ||
-        (t->filter = strdup(filter ? filter : "")) == NULL) {
+        (t->filter = strdup(filter ? filter : "")) == NULL ||
+        activity_new(&t->activity) < 0) {
         if (t != NULL) {
             free(t->host);
             free(t->rec);
+            free(t->filter);
         }
         free(t);
         pthread_mutex_unlock(&c->lock);
@@ -679,6 +700,7 @@ timeline_get(struct timeline_cache *c, const char *host, const char *rec,
     t->cache = c;
     buf_init(&t->final, SNAP_TEXT_MAX);
     buf_init(&t->head_data, TIMELINE_HEAD_BYTES_MAX);
+    buf_init(&t->input, TIMELINE_INPUT_MAX);
     buf_init(&t->segs_text, SIZE_MAX);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
@@ -882,6 +904,7 @@ timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
     json_object_object_add(o, "cols", json_object_new_int(e ? e->cols : 0));
     json_object_object_add(o, "segments", segs);
     json_object_object_add(o, "gaps", gaps);
+    json_object_object_add(o, "activity", activity_json(t->activity));
     pthread_mutex_unlock(&t->lock);
     *out = o;
     return 0;
@@ -1031,7 +1054,7 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
 {
     const struct snap_entry *e;
     struct json_object *o, *events;
-    struct mark from, to = { 0, 0 };
+    struct mark from, to = { 0, 0, 0 };
     int rc;
 
     lock_request(t);
@@ -1059,6 +1082,18 @@ timeline_segment(struct timeline *t, size_t i, bool with_input, int wait_ms,
     json_object_object_add(o, "cols", json_object_new_int(e->cols));
     json_object_object_add(o, "snapshot", json_object_new_string_len(
                            e->esc, (int)e->esc_len));
+    /* what was typed before, that the segment's input goes on from */
+    if (with_input && from.input_end <= t->input.len) {
+        size_t n = from.input_end < TIMELINE_INPUT_BEFORE_MAX ?
+                   (size_t)from.input_end : TIMELINE_INPUT_BEFORE_MAX;
+
+        /* nothing typed yet: no buffer either */
+        json_object_object_add(o, "input_before", n == 0 ?
+                               json_object_new_string("") : base64(
+                               t->input.data + from.input_end - n, n));
+        json_object_object_add(o, "input_before_cut",
+                               json_object_new_boolean(n < from.input_end));
+    }
     events = json_object_new_array();
     json_object_object_add(o, "events", events);
     if (i == 0 && t->head_kept) {

@@ -54,6 +54,10 @@
  * first screen needs no second read (a longer segment is read again) */
 #define TIMELINE_HEAD_BYTES_MAX (1u << 20)
 #define TIMELINE_HEAD_EVENTS_MAX 65536
+/* Most typed input before a segment given with it ("input_before"), and
+ * most kept by the build for all of a recording's segments */
+#define TIMELINE_INPUT_BEFORE_MAX 4096
+#define TIMELINE_INPUT_MAX (4u << 20)
 /* Longest a request waits for the index to reach what it asks for */
 #define TIMELINE_WAIT_MS 20000
 
@@ -99,7 +103,11 @@ int timeline_index(struct timeline *t, int wait_ms, struct json_object **out,
 /*
  * Segment i: {"i", "pos_ms", "rows", "cols", "snapshot", "events":
  * [[pos_ms, "o"|"i"|"r", data]]}, output and input as base64, window
- * changes as "COLSxROWS"; input left out unless with_input.  Waits up to
+ * changes as "COLSxROWS"; with_input, also "input_before": the last
+ * TIMELINE_INPUT_BEFORE_MAX bytes typed before the segment, as base64,
+ * and "input_before_cut": whether more was typed before them (input is
+ * left out otherwise; past TIMELINE_INPUT_MAX bytes typed in all,
+ * "input_before" is left out of the later segments).  Waits up to
  * wait_ms for the segment to be known.  0; -ENOENT when the recording
  * has no segment i; -EAGAIN when it is not read that far yet; another
  * negative errno value with err saying why.

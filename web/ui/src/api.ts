@@ -23,6 +23,7 @@ export interface Recording {
   input: boolean;
   complete: boolean;
   end: unknown;
+  live: boolean;
   input_visible?: boolean;
   seal?: SealState;
 }
@@ -68,6 +69,13 @@ export interface PlayIndex {
   cols: number;
   segments: SegmentInfo[];
   gaps: Gap[];
+  activity: Activity;
+}
+
+/* Bytes of output in each bucket_ms of the recording, from its start */
+export interface Activity {
+  bucket_ms: number;
+  bytes: number[];
 }
 
 /* [pos_ms, "o" | "i" | "r", base64 bytes or "COLSxROWS"] */
@@ -76,6 +84,9 @@ export type PlayEvent = [number, string, string];
 export interface Segment extends SegmentInfo {
   snapshot: string;
   events: PlayEvent[];
+  /* what was typed before the segment (with the input right) */
+  input_before?: string;
+  input_before_cut?: boolean;
 }
 
 export interface FindAnswer {

@@ -213,8 +213,8 @@ export async function showPlayer(app: HTMLElement, rec: string,
   };
   const showIndex = () => {
     const ix = screen.index;
-    timeline.setData(screen.duration, ix.segments.map((s) => s.pos_ms),
-                     ix.gaps, audit.commands());
+    timeline.setData(screen.duration, ix.activity, ix.gaps,
+                     audit.commands());
     replace(gapsDd, ix.gaps.length === 0 ? 'none' :
             el('ul', {}, ...ix.gaps.map((g) => el('li', { class: 'gap' },
                                                   gapText(g)))));
@@ -248,7 +248,8 @@ export async function showPlayer(app: HTMLElement, rec: string,
     typed.textContent = t;
   };
 
-  // the typed input shown is that of the segment on screen, up to now
+  // a seek shows the typed input again: all of it up to the moment,
+  // what came before the segment given with it
   screen.onRedraw = () => {
     typedText.length = 0;
     typed.textContent = '';

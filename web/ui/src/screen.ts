@@ -29,6 +29,8 @@ interface Decoded {
   cols: number;
   snapshot: Uint8Array;
   events: Ev[];
+  /* typed before it, when the auditor may see typed input */
+  inputBefore: Uint8Array | null;
 }
 
 /* What to write in order: bytes, or a window size */
@@ -55,7 +57,9 @@ function decode(s: Segment): Decoded {
              cols: 0, rows: 0 };
   });
   return { i: s.i, pos: s.pos_ms, rows: s.rows, cols: s.cols,
-           snapshot: enc.encode(s.snapshot), events };
+           snapshot: enc.encode(s.snapshot), events,
+           inputBefore: s.input_before === undefined ? null :
+               fromBase64(s.input_before) };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -272,6 +276,10 @@ export class Screen {
     const t1 = performance.now();
     this.term.reset();
     this.onRedraw();
+    // the typed input goes on from all that was typed before
+    if (seg.inputBefore !== null && seg.inputBefore.length > 0) {
+      this.onInput(seg.pos, seg.inputBefore);
+    }
     this.resize(seg.cols, seg.rows);
     const ops: Op[] = [seg.snapshot];
     let k = 0;

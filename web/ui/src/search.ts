@@ -10,13 +10,9 @@ import { duration, when } from './format';
 import { showSeal } from './seal';
 
 const PAGE = 20;
-/* A recording without a clean end whose last output is this recent is
- * taken as running */
-export const LIVE_WINDOW_MS = 10 * 60 * 1000;
-
+/* Running: the server says so (no end message, a recent last one) */
 export function isLive(r: Recording): boolean {
-  return r.end === null &&
-      Date.now() - (r.start_ms + r.duration_ms) < LIVE_WINDOW_MS;
+  return r.live;
 }
 
 const FIELDS: [string, string, string][] = [
@@ -121,25 +117,21 @@ export function showSearch(app: HTMLElement, params: URLSearchParams,
   const sort: Sort = { key: sortText.replace(/[-+]$/, ''),
                        down: sortText.endsWith('-') };
   const q: Record<string, string | number | undefined> = {
-    offset, size: PAGE, order: params.get('order') ?? undefined,
+    offset, size: PAGE, live: live.checked ? 1 : undefined,
   };
   for (const k of ['user', 'host', 'from', 'to', 'shown', 'typed',
                    'command']) {
     q[k] = params.get(k) ?? undefined;
   }
-  if (sort.key === 'start') {
-    q.order = sort.down ? 'newest' : 'oldest';
-  }
-  if (live.checked && !q.from) {
-    // running sessions have written in the last minutes
-    q.from = Math.floor((Date.now() - LIVE_WINDOW_MS) / 1000);
+  // the server sorts, so that the pages follow one order
+  if (params.get('sort') !== null || params.get('order') === null) {
+    q.sort = (sort.down ? '-' : '') + sort.key;
+  } else {
+    q.order = params.get('order') ?? undefined;
   }
   status.textContent = 'Searching…';
   api.search(q).then((a) => {
-    let recs = a.recordings;
-    if (live.checked) {
-      recs = recs.filter(isLive);
-    }
+    const recs = a.recordings;
     status.textContent = a.total === 0 ? 'No recordings found.' :
         'Recordings ' + (a.offset + 1) + ' to ' +
         (a.offset + a.recordings.length) + ' of ' + a.total + '.';
@@ -172,24 +164,7 @@ function gapsOf(r: Recording): string {
 function fill(table: HTMLTableElement, recs: Recording[], sort: Sort,
               query: (o?: Record<string, string>) => URLSearchParams) {
   const commands = new Map<string, HTMLElement>();
-  const value = (r: Recording, key: string): string | number => {
-    switch (key) {
-    case 'user': return r.user;
-    case 'host': return r.host;
-    case 'duration': return r.duration_ms;
-    case 'gaps': return gapsOf(r);
-    case 'live': return isLive(r) ? 1 : 0;
-    default: return r.start_ms;
-    }
-  };
-  const rows = [...recs];
-  if (sort.key !== 'start' && sort.key !== 'commands') {
-    rows.sort((a, b) => {
-      const x = value(a, sort.key), y = value(b, sort.key);
-      const c = x < y ? -1 : x > y ? 1 : 0;
-      return sort.down ? -c : c;
-    });
-  }
+  const rows = recs;
   const head = el('tr', {});
   for (const [key, label] of COLUMNS) {
     const next = key === sort.key && !sort.down ? '-' : '+';

@@ -1,10 +1,10 @@
 /*
  * The seek bar: a canvas showing where the recording is busy (a heatmap
- * of its segments and of the output read so far), its gaps in red, a
+ * of the bytes of output in each stretch of time), its gaps in red, a
  * marker per command run, and the position.  Pressing or dragging on it
  * seeks at once; the arrow keys move by 10 s when it has the focus.
  */
-import { AuditEvent, Gap } from './api';
+import { Activity, AuditEvent, Gap } from './api';
 import { clock } from './format';
 
 const HEIGHT = 36;
@@ -12,7 +12,7 @@ const HEIGHT = 36;
 export class Timeline {
   readonly el: HTMLCanvasElement;
   private duration = 1;
-  private heat: number[] = [];
+  private heat: Activity = { bucket_ms: 1, bytes: [] };
   private gaps: Gap[] = [];
   private marks: number[] = [];
   private hits: number[] = [];
@@ -55,12 +55,11 @@ export class Timeline {
     return Math.round(f * this.duration);
   }
 
-  /* Activity: positions of the segments (each marks 5 s or 16 KiB of
-   * output) and bytes of output seen at positions */
-  setData(duration: number, segments: number[], gaps: Gap[],
+  /* Activity: the bytes of output of each stretch of time */
+  setData(duration: number, activity: Activity, gaps: Gap[],
           commands: AuditEvent[]): void {
     this.duration = Math.max(duration, 1);
-    this.heat = segments;
+    this.heat = activity;
     this.gaps = gaps;
     this.marks = commands.map((e) => e.offset);
     this.el.setAttribute('aria-valuemax', String(this.duration));
@@ -93,21 +92,24 @@ export class Timeline {
     const x = (ms: number) => Math.round(ms / this.duration * (w - 1));
     g.fillStyle = '#20242b';
     g.fillRect(0, 0, w, HEIGHT);
-    // heatmap: segment starts per column, spread over a few pixels
-    const cols = new Float32Array(w);
-    for (const p of this.heat) {
-      const k = x(p);
-      for (let d = -3; d <= 3; d++) {
-        if (k + d >= 0 && k + d < w) {
-          cols[k + d] += 1 / (1 + Math.abs(d));
+    // heatmap: the bytes of output per column, each bucket's spread over
+    // the columns it covers; brighter for more, on a log scale so that a
+    // little output still shows beside a burst
+    const cols = new Float64Array(w);
+    const width = this.heat.bucket_ms;
+    this.heat.bytes.forEach((n, i) => {
+      if (n > 0) {
+        const a = x(i * width), b = Math.max(a, x((i + 1) * width) - 1);
+        for (let k = a; k <= b && k < w; k++) {
+          cols[k] += n / (b - a + 1);
         }
       }
-    }
+    });
     let max = 0;
     cols.forEach((v) => { max = Math.max(max, v); });
     for (let k = 0; k < w; k++) {
       if (cols[k] > 0) {
-        const a = 0.15 + 0.85 * cols[k] / max;
+        const a = 0.15 + 0.85 * Math.log1p(cols[k]) / Math.log1p(max);
         g.fillStyle = 'rgba(64, 160, 255,' + a.toFixed(2) + ')';
         g.fillRect(k, 10, 1, HEIGHT - 20);
       }
