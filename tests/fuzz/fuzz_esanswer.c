@@ -9,6 +9,15 @@
  *   d  sessions_walk_deleted(): the deletes of a _bulk answer
  *   i  sessions_walk_ids(): the session ids of a search answer
  *   t  throttle_walk_doc(): a shared failure count from an _mget answer
+ *   n  live_walk_newest(): the index of the newest message
+ *   l  live_walk_hits(): the messages of a followed recording in a search
+ *      answer, then from the first one found on, as the poller goes on
+ *   m  live_walk_doc(): the same in the docs of an _mget answer
+ *   k  seals_walk_key(): the key of a recording's verification state,
+ *      the answer standing for both searches
+ *   h  store_first_key(): the host of a recording, from an aggregation
+ *   w  audit_rec_walk(): a recording's host, user, session and times
+ *      from its first and last message (here the same answer)
  *
  * Any input must be walked without a crash, a leak or undefined
  * behaviour, and what a walk returns must agree with the answer as json-c
@@ -20,15 +29,21 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_query.h"
 #include "es.h"
 #include "esrec.h"
 #include "src.h"
+#include "live.h"
+#include "rules.h"
+#include "seals.h"
 #include "sessions.h"
+#include "store.h"
 #include "throttle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -200,6 +215,205 @@ walk_throttle(struct json_object *answer)
     }
 }
 
+/* The index of a live_found: written, never NUL-less */
+static void
+check_index(const char *index, size_t size)
+{
+    if (strnlen(index, size) == size) {
+        abort();
+    }
+}
+
+/* live_walk_newest(): an index cut to fit, or nothing written */
+static void
+walk_newest(struct json_object *answer)
+{
+    char index[16];
+
+    memset(index, 'x', sizeof(index));
+    if (live_walk_newest(answer, index, sizeof(index)) < 0) {
+        if (index[0] != 'x' || index[sizeof(index) - 1] != 'x') {
+            abort();
+        }
+        return;
+    }
+    check_index(index, sizeof(index));
+}
+
+/* What a followed recording's walks keep: only its messages, each at
+ * its id's place, each admitted by the rules */
+static void
+check_found(const struct live_found *f, long long next)
+{
+    struct json_object *v;
+    size_t k;
+
+    for (k = 0; k < LIVE_BATCH; k++) {
+        if (f->msgs[k] == NULL) {
+            continue;
+        }
+        if (!json_object_object_get_ex(f->msgs[k], "rec", &v) ||
+            !json_object_is_type(v, json_type_string) ||
+            strcmp(json_object_get_string(v), "r1") != 0 ||
+            !json_object_object_get_ex(f->msgs[k], "host", &v) ||
+            !json_object_is_type(v, json_type_string) ||
+            strcmp(json_object_get_string(v), "h1") != 0 ||
+            !json_object_object_get_ex(f->msgs[k], "user", &v) ||
+            !json_object_is_type(v, json_type_string) ||
+            strcmp(json_object_get_string(v), "alice") != 0 ||
+            !json_object_object_get_ex(f->msgs[k], "id", &v) ||
+            json_object_get_int64(v) != next + (long long)k) {
+            abort();
+        }
+        check_index(f->index[k], sizeof(f->index[k]));
+    }
+}
+
+/* The rules of the live walks: auditor carol follows alice's
+ * recordings, on any host, of any time */
+static const struct rules *
+live_rules(void)
+{
+    static struct rules *r;
+    char err[256];
+
+    if (r == NULL &&
+        rules_parse("[{\"auditors\": [\"carol\"], \"users\": [\"alice\"],"
+                    " \"rights\": [\"search\", \"play\", \"live\"]}]",
+                    &r, err, sizeof(err)) < 0) {
+        abort();
+    }
+    return r;
+}
+
+/* live_walk_hits(): from id 1, then from the first id found */
+static void
+walk_live_hits(struct json_object *answer)
+{
+    struct live_want w = {
+        .rec = "r1", .host = "h1", .rules = live_rules(), .user = "carol",
+        .groups = "", .from_id = 1,
+    };
+    struct live_found f;
+    long long first, again;
+    size_t k;
+
+    memset(&f, 0, sizeof(f));
+    first = live_walk_hits(answer, &w, 1, &f);
+    check_found(&f, 1);
+    for (k = 0; k < LIVE_BATCH && f.msgs[k] == NULL; k++) {
+    }
+    if (first < -1 || first > LIVE_ID_MAX || (k < LIVE_BATCH && first < 0)) {
+        abort();
+    }
+    live_found_release(&f);
+    if (first > 1) {
+        memset(&f, 0, sizeof(f));
+        again = live_walk_hits(answer, &w, first, &f);
+        /* the first message found is in the window that starts at it */
+        if (again != first || f.msgs[0] == NULL) {
+            abort();
+        }
+        check_found(&f, first);
+        live_found_release(&f);
+    }
+}
+
+/* live_walk_doc() over the docs of an _mget answer, as the poller does */
+static void
+walk_live_docs(struct json_object *answer)
+{
+    struct live_want w = {
+        .rec = "r1", .host = "h1", .rules = live_rules(), .user = "carol",
+        .groups = "", .from_id = 5,
+    };
+    struct json_object *docs;
+    struct live_found f;
+    size_t i;
+
+    if (!json_object_object_get_ex(answer, "docs", &docs) ||
+        !json_object_is_type(docs, json_type_array)) {
+        return;
+    }
+    memset(&f, 0, sizeof(f));
+    for (i = 0; i < json_object_array_length(docs); i++) {
+        live_walk_doc(json_object_array_get_idx(docs, i), &w, 5, &f);
+    }
+    check_found(&f, 5);
+    live_found_release(&f);
+}
+
+/* seals_walk_key(): a key equal to itself, zero without aggregations */
+static void
+walk_seal_key(struct json_object *answer)
+{
+    struct seals_key k;
+
+    memset(&k, 0xa5, sizeof(k));
+    seals_walk_key(answer, answer, "r1", "h1", &k);
+    if (!isfinite(k.msg_seq) || !isfinite(k.cp_seq) ||
+        (!json_object_object_get_ex(answer, "aggregations", NULL) &&
+         (k.msgs != 0 || k.last != 0 || k.msg_seq != 0 || k.cps != 0 ||
+          k.cp_seq != 0))) {
+        abort();
+    }
+    seals_walk_key(NULL, NULL, "r1", "h1", &k);
+    if (k.msgs != 0 || k.last != 0 || k.msg_seq != 0 || k.cps != 0 ||
+        k.cp_seq != 0) {
+        abort();
+    }
+}
+
+/* store_first_key(): a key cut to fit, or nothing written */
+static void
+walk_first_key(struct json_object *answer)
+{
+    char key[16], err[256];
+    int rc;
+
+    memset(key, 'x', sizeof(key));
+    err[0] = 0;
+    rc = store_first_key(answer, "host", key, sizeof(key), err, sizeof(err));
+    if (rc < 0) {
+        if (key[0] != 'x' || key[sizeof(key) - 1] != 'x' ||
+            (rc != -ENOENT && rc != -EIO) || (rc == -EIO && err[0] == 0)) {
+            abort();
+        }
+        return;
+    }
+    if (strnlen(key, sizeof(key)) == sizeof(key)) {
+        abort();
+    }
+}
+
+/* audit_rec_walk(): times in range, strings of the answer, or nothing
+ * written */
+static void
+walk_audit_rec(struct json_object *answer)
+{
+    struct audit_rec r, untouched;
+    char err[256];
+    int rc;
+
+    memset(&r, 0xa5, sizeof(r));
+    untouched = r;
+    err[0] = 0;
+    rc = audit_rec_walk(answer, answer, "r1", &r, err, sizeof(err));
+    if (rc < 0) {
+        if (memcmp(&r, &untouched, sizeof(r)) != 0 || err[0] == 0 ||
+            (rc != -ENOENT && rc != -EINVAL)) {
+            abort();
+        }
+        return;
+    }
+    if (strlen(r.host) > (size_t)INT32_MAX || strlen(r.user) > INT32_MAX ||
+        r.since_ms != 0 || r.start_ms < -AUDIT_TIME_MAX_MS ||
+        r.start_ms > AUDIT_TIME_MAX_MS || r.end_ms < 0 ||
+        r.end_ms > 2 * AUDIT_TIME_MAX_MS) {
+        abort();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -235,6 +449,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 't':
         walk_throttle(answer);
+        break;
+    case 'n':
+        walk_newest(answer);
+        break;
+    case 'l':
+        walk_live_hits(answer);
+        break;
+    case 'm':
+        walk_live_docs(answer);
+        break;
+    case 'k':
+        walk_seal_key(answer);
+        break;
+    case 'h':
+        walk_first_key(answer);
+        break;
+    case 'w':
+        walk_audit_rec(answer);
         break;
     default:
         break;
