@@ -18,6 +18,8 @@
  *   h  store_first_key(): the host of a recording, from an aggregation
  *   w  audit_rec_walk(): a recording's host, user, session and times
  *      from its first and last message (here the same answer)
+ *   e  es_reason(): Elasticsearch's reason for an error answer
+ *   b  seal_walk_bulk(): the checkpoints refused in a _bulk answer
  *
  * Any input must be walked without a crash, a leak or undefined
  * behaviour, and what a walk returns must agree with the answer as json-c
@@ -41,6 +43,7 @@
 #include "src.h"
 #include "live.h"
 #include "rules.h"
+#include "seal.h"
 #include "seals.h"
 #include "sessions.h"
 #include "store.h"
@@ -414,6 +417,38 @@ walk_audit_rec(struct json_object *answer)
     }
 }
 
+/* es_reason(): one message naming the URL, cut to fit */
+static void
+walk_reason(struct json_object *answer)
+{
+    static const char url[] = "http://es1:9200/tlog-*/_search";
+    char err[64];
+
+    memset(err, 'x', sizeof(err));
+    es_reason(answer, url, 400, err, sizeof(err));
+    if (strnlen(err, sizeof(err)) == sizeof(err) ||
+        strncmp(err, url, sizeof(url) - 1) != 0) {
+        abort();
+    }
+}
+
+/* seal_walk_bulk(): a refusal only from an array of items, said */
+static void
+walk_bulk(struct json_object *answer)
+{
+    struct json_object *items;
+    char err[256];
+    int rc;
+
+    err[0] = 0;
+    rc = seal_walk_bulk(answer, err, sizeof(err));
+    if (rc != 0 && (rc != -EIO || err[0] == 0 ||
+                    !json_object_object_get_ex(answer, "items", &items) ||
+                    !json_object_is_type(items, json_type_array))) {
+        abort();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -467,6 +502,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 'w':
         walk_audit_rec(answer);
+        break;
+    case 'e':
+        walk_reason(answer);
+        break;
+    case 'b':
+        walk_bulk(answer);
         break;
     default:
         break;
