@@ -20,6 +20,9 @@
  *      from its first and last message (here the same answer)
  *   e  es_reason(): Elasticsearch's reason for an error answer
  *   b  seal_walk_bulk(): the checkpoints refused in a _bulk answer
+ *   g  recs_walk_bucket(): each recording of a "recs" aggregation as
+ *      the API answers it
+ *   M  recs_walk_messages(): the messages of a search answer
  *
  * Any input must be walked without a crash, a leak or undefined
  * behaviour, and what a walk returns must agree with the answer as json-c
@@ -42,6 +45,7 @@
 #include "esrec.h"
 #include "src.h"
 #include "live.h"
+#include "recs.h"
 #include "rules.h"
 #include "seal.h"
 #include "seals.h"
@@ -449,6 +453,80 @@ walk_bulk(struct json_object *answer)
     }
 }
 
+/* The text of member key of o when it is a string, else NULL */
+static const char *
+string_of(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+
+    return json_object_object_get_ex(o, key, &v) &&
+           json_object_is_type(v, json_type_string) ?
+           json_object_get_string(v) : NULL;
+}
+
+/* recs_walk_bucket(): every recording complete, and its JSON (what the
+ * API sends) reads back as JSON */
+static void
+walk_rec_buckets(struct json_object *answer)
+{
+    struct json_object *bs = array_at(answer, "aggregations", "recs",
+                                      "buckets"), *r, *back, *v;
+    const char *text, *start;
+    size_t i;
+
+    for (i = 0; bs != NULL && i < json_object_array_length(bs); i++) {
+        r = recs_walk_bucket(json_object_array_get_idx(bs, i));
+        if (r == NULL) {
+            continue;
+        }
+        start = string_of(r, "start");
+        if (string_of(r, "rec") == NULL || string_of(r, "user") == NULL ||
+            string_of(r, "host") == NULL || start == NULL ||
+            strlen(start) >= 64 ||
+            !json_object_object_get_ex(r, "session", &v) ||
+            json_object_get_int64(v) < -1 ||
+            json_object_get_int64(v) > UINT32_MAX ||
+            !json_object_object_get_ex(r, "complete", &v) ||
+            !json_object_is_type(v, json_type_boolean)) {
+            abort();
+        }
+        text = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+        back = text != NULL ? json_tokener_parse(text) : NULL;
+        if (back == NULL) {
+            abort();
+        }
+        json_object_put(back);
+        json_object_put(r);
+    }
+}
+
+/* recs_walk_messages(): the hits' own _source objects, in order */
+static void
+walk_messages(struct json_object *answer)
+{
+    struct json_object *hits = array_at(answer, "hits", "hits", NULL), *src;
+    struct json_object *msgs = recs_walk_messages(answer);
+    size_t i, k = 0, n;
+
+    if (msgs == NULL) {
+        return;
+    }
+    n = json_object_array_length(msgs);
+    for (i = 0; hits != NULL && i < json_object_array_length(hits); i++) {
+        if (json_object_object_get_ex(json_object_array_get_idx(hits, i),
+                                      "_source", &src)) {
+            if (k >= n || json_object_array_get_idx(msgs, k) != src) {
+                abort();
+            }
+            k++;
+        }
+    }
+    if (k != n) {
+        abort();
+    }
+    json_object_put(msgs);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -508,6 +586,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 'b':
         walk_bulk(answer);
+        break;
+    case 'g':
+        walk_rec_buckets(answer);
+        break;
+    case 'M':
+        walk_messages(answer);
         break;
     default:
         break;
