@@ -23,6 +23,7 @@
  *   g  recs_walk_bucket(): each recording of a "recs" aggregation as
  *      the API answers it
  *   M  recs_walk_messages(): the messages of a search answer
+ *   D  timeline_walk_drops(): the drop notes of a search answer
  *
  * Any input must be walked without a crash, a leak or undefined
  * behaviour, and what a walk returns must agree with the answer as json-c
@@ -52,6 +53,7 @@
 #include "sessions.h"
 #include "store.h"
 #include "throttle.h"
+#include "timeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -527,6 +529,35 @@ walk_messages(struct json_object *answer)
     json_object_put(msgs);
 }
 
+/* Counts the notes timeline_walk_drops() gives */
+static void
+count_drop(void *arg, uint64_t pos_ms, uint64_t messages, uint64_t bytes)
+{
+    (void)pos_ms;
+    (void)messages;
+    (void)bytes;
+    (*(size_t *)arg)++;
+}
+
+/* timeline_walk_drops(): one call per note of a hit, and no more notes
+ * than hits */
+static void
+walk_drops(struct json_object *answer)
+{
+    struct json_object *hits = array_at(answer, "hits", "hits", NULL), *h;
+    size_t i, calls = 0, notes = 0, n;
+
+    n = timeline_walk_drops(answer, count_drop, &calls);
+    for (i = 0; hits != NULL && i < json_object_array_length(hits); i++) {
+        h = json_object_array_get_idx(hits, i);
+        notes += json_object_object_get_ex(h, "_source", &h) &&
+                 json_object_object_get_ex(h, "x_tlog_drop", NULL);
+    }
+    if (n != calls || n != notes) {
+        abort();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -592,6 +623,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 'M':
         walk_messages(answer);
+        break;
+    case 'D':
+        walk_drops(answer);
         break;
     default:
         break;
