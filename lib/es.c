@@ -248,33 +248,6 @@ take(char *p, size_t size, size_t n, void *ctx)
     return buf_append(&e->answer, p, size * n) == 0 ? size * n : 0;
 }
 
-/* Elasticsearch's reason for an error answer, into err */
-static void
-reason(struct json_object *o, const char *url, long code, char *err,
-       size_t errsz)
-{
-    struct json_object *e, *r, *t, *rc;
-
-    if (json_object_object_get_ex(o, "error", &e)) {
-        if (json_object_get_type(e) == json_type_object) {
-            if (json_object_object_get_ex(e, "root_cause", &rc) &&
-                json_object_array_length(rc) > 0) {
-                e = json_object_array_get_idx(rc, 0);
-            }
-            json_object_object_get_ex(e, "reason", &r);
-            json_object_object_get_ex(e, "type", &t);
-            snprintf(err, errsz, "%s: Elasticsearch says (HTTP %ld) %s: %s",
-                     url, code, t ? json_object_get_string(t) : "error",
-                     r ? json_object_get_string(r) : "no reason given");
-        } else {
-            snprintf(err, errsz, "%s: Elasticsearch says (HTTP %ld): %s", url,
-                     code, json_object_get_string(e));
-        }
-        return;
-    }
-    snprintf(err, errsz, "%s: HTTP %ld", url, code);
-}
-
 /*
  * Send body to the node that answered last; one that cannot be reached,
  * or answers 5xx (failing) or 429 (too busy), passes the request to the
@@ -412,7 +385,7 @@ parse(struct es *e, long code, struct json_object **answer, char *err,
         return -EIO;
     }
     if (code >= 300 || json_object_object_get_ex(o, "error", NULL)) {
-        reason(o, e->urls[e->cur], code, err, errsz);
+        es_reason(o, e->urls[e->cur], code, err, errsz);
         json_object_put(o);
         return -EIO;
     }

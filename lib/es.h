@@ -119,6 +119,14 @@ int es_search(struct es *e, const char *body, struct json_object **answer,
 int es_post(struct es *e, const char *path, const char *body,
             struct json_object **answer, char *err, size_t errsz);
 
+/*
+ * Elasticsearch's reason for an error answer (owned by the caller; any
+ * JSON, or NULL, is read without harm) from url with HTTP status code,
+ * into err: its error's (or first root cause's) type and reason.
+ */
+void es_reason(struct json_object *answer, const char *url, long code,
+               char *err, size_t errsz);
+
 /* The object {key: value}, taking value (a step in building a query);
  * NULL, with value released, when out of memory */
 struct json_object *es_pair(const char *key, struct json_object *value);

@@ -292,6 +292,36 @@ es_agg_buckets(const uint8_t *p, size_t n, const char *name, size_t *count,
     return 0;
 }
 
+void
+es_reason(struct json_object *answer, const char *url, long code, char *err,
+          size_t errsz)
+{
+    struct json_object *e, *r, *t, *rc;
+    const char *what;
+
+    if (json_object_object_get_ex(answer, "error", &e)) {
+        if (json_object_get_type(e) == json_type_object) {
+            if (json_object_object_get_ex(e, "root_cause", &rc) &&
+                json_object_is_type(rc, json_type_array) &&
+                json_object_array_length(rc) > 0) {
+                e = json_object_array_get_idx(rc, 0);
+            }
+            json_object_object_get_ex(e, "reason", &r);
+            json_object_object_get_ex(e, "type", &t);
+            snprintf(err, errsz, "%s: Elasticsearch says (HTTP %ld) %s: %s",
+                     url, code, t ? json_object_get_string(t) : "error",
+                     r ? json_object_get_string(r) : "no reason given");
+        } else {
+            /* (json-c has no text for null) */
+            what = json_object_get_string(e);
+            snprintf(err, errsz, "%s: Elasticsearch says (HTTP %ld): %s", url,
+                     code, what != NULL ? what : "null");
+        }
+        return;
+    }
+    snprintf(err, errsz, "%s: HTTP %ld", url, code);
+}
+
 struct json_object *
 es_pair(const char *key, struct json_object *value)
 {

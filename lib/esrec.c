@@ -67,32 +67,54 @@ esrec_aggs(const char *kw)
     return a;
 }
 
+/* The text of member key of o, or "" (when missing, or null: json-c
+ * has no text for null) */
+static const char *
+text_of(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    const char *s;
+
+    if (!json_object_object_get_ex(o, key, &v)) {
+        return "";
+    }
+    s = json_object_get_string(v);
+    return s != NULL ? s : "";
+}
+
 /* The key of the first bucket of aggregation name of b, or "" */
 static const char *
 agg_key(struct json_object *b, const char *name)
 {
-    struct json_object *a, *bs, *k;
+    struct json_object *a, *bs;
 
     if (json_object_object_get_ex(b, name, &a) &&
         json_object_object_get_ex(a, "buckets", &bs) &&
-        json_object_array_length(bs) > 0 &&
-        json_object_object_get_ex(json_object_array_get_idx(bs, 0), "key",
-                                  &k)) {
-        return json_object_get_string(k);
+        json_object_is_type(bs, json_type_array) &&
+        json_object_array_length(bs) > 0) {
+        return text_of(json_object_array_get_idx(bs, 0), "key");
     }
     return "";
 }
 
-/* The value of metric aggregation name of b, or -1 */
+/*
+ * The value of metric aggregation name of b, or -1.  Only a number up to
+ * AGG_VALUE_MAX counts: the callers convert it to integers, and a larger
+ * one (or NaN, or Infinity, which json-c reads too) would not convert.
+ */
+#define AGG_VALUE_MAX 1e18
+
 static double
 agg_value(struct json_object *b, const char *name)
 {
     struct json_object *a, *v;
+    double d;
 
     if (json_object_object_get_ex(b, name, &a) &&
         json_object_object_get_ex(a, "value", &v) &&
         json_object_get_type(v) != json_type_null) {
-        return json_object_get_double(v);
+        d = json_object_get_double(v);
+        return d >= -AGG_VALUE_MAX && d <= AGG_VALUE_MAX ? d : -1;
     }
     return -1;
 }
@@ -114,6 +136,7 @@ ending_of(struct json_object *b, struct src_rec *v)
     if (json_object_object_get_ex(b, "last", &t) &&
         json_object_object_get_ex(t, "hits", &hs) &&
         json_object_object_get_ex(hs, "hits", &hs) &&
+        json_object_is_type(hs, json_type_array) &&
         json_object_array_length(hs) > 0 &&
         (h = json_object_array_get_idx(hs, 0)) != NULL &&
         json_object_object_get_ex(h, "_source", &src) &&
@@ -127,16 +150,17 @@ esrec_read(struct json_object *b, struct src_rec *v)
 {
     struct json_object *o;
     double start = agg_value(b, "start"), first = agg_value(b, "first");
+    double session;
 
     memset(v, 0, sizeof(*v));
-    v->rec = strdup(json_object_object_get_ex(b, "key", &o) ?
-                    json_object_get_string(o) : "");
+    v->rec = strdup(text_of(b, "key"));
     v->host = strdup(agg_key(b, "host"));
     v->user = strdup(agg_key(b, "user"));
     if (v->rec == NULL || v->host == NULL || v->user == NULL) {
         return -ENOMEM;
     }
-    v->session = (uint32_t)agg_value(b, "session");
+    session = agg_value(b, "session");
+    v->session = session > 0 && session <= UINT32_MAX ? (uint32_t)session : 0;
     v->first_pos = first > 0 ? (uint64_t)first : 0;
     /* "time" mapped as a date aggregates in ms, as a number in s */
     if (start >= 1e11) {
@@ -149,5 +173,44 @@ esrec_read(struct json_object *b, struct src_rec *v)
         v->messages = (uint64_t)json_object_get_int64(o);
     }
     ending_of(b, v);
+    return 0;
+}
+
+int
+esrec_list(struct json_object *answer, struct src_rec **recs, size_t *n,
+           char *err, size_t errsz)
+{
+    struct json_object *aggs, *a, *buckets;
+    struct src_rec *v;
+    size_t i, nb, nv = 0;
+    int rc = 0;
+
+    if (!json_object_object_get_ex(answer, "aggregations", &aggs) ||
+        !json_object_object_get_ex(aggs, "recs", &a) ||
+        !json_object_object_get_ex(a, "buckets", &buckets) ||
+        !json_object_is_type(buckets, json_type_array)) {
+        snprintf(err, errsz, "Elasticsearch answered without the"
+                 " aggregation asked for");
+        return -EIO;
+    }
+    nb = json_object_array_length(buckets);
+    v = calloc(nb ? nb : 1, sizeof(*v));
+    if (v == NULL) {
+        snprintf(err, errsz, "out of memory listing the recordings in"
+                 " Elasticsearch");
+        return -ENOMEM;
+    }
+    for (i = 0; i < nb && rc == 0; i++) {
+        /* counted first: a bucket half read is freed with the others */
+        rc = esrec_read(json_object_array_get_idx(buckets, i), &v[nv++]);
+    }
+    if (rc < 0) {
+        src_recs_free(v, nv);
+        snprintf(err, errsz, "cannot read the recordings Elasticsearch"
+                 " listed: %s", strerror(-rc));
+        return rc;
+    }
+    *recs = v;
+    *n = nv;
     return 0;
 }

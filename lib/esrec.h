@@ -31,4 +31,14 @@ struct json_object *esrec_aggs(const char *kw);
  */
 int esrec_read(struct json_object *b, struct src_rec *v);
 
+/*
+ * The recordings of a search answer that asked for a terms aggregation
+ * named "recs" with esrec_aggs() under it: each bucket read by
+ * esrec_read().  Stores a malloc'ed array, freed with src_recs_free(),
+ * in *recs and its length in *n.  0, -EIO when the answer has no such
+ * aggregation, or -ENOMEM, with err saying so; nothing stored then.
+ */
+int esrec_list(struct json_object *answer, struct src_rec **recs, size_t *n,
+               char *err, size_t errsz);
+
 #endif

@@ -670,3 +670,28 @@ seal_cp_clear(struct seal_cp *cp)
     free(cp->digests);
     memset(cp, 0, sizeof(*cp));
 }
+
+int
+seal_walk_bulk(struct json_object *answer, char *err, size_t errsz)
+{
+    struct json_object *items, *it, *st;
+    size_t i;
+
+    if (!json_object_object_get_ex(answer, "items", &items) ||
+        !json_object_is_type(items, json_type_array)) {
+        return 0;
+    }
+    for (i = 0; i < json_object_array_length(items); i++) {
+        it = json_object_array_get_idx(items, i);
+        /* created, or there already (sent again after a failure) */
+        if (json_object_object_get_ex(it, "create", &it) &&
+            json_object_object_get_ex(it, "status", &st) &&
+            json_object_get_int(st) != 201 &&
+            json_object_get_int(st) != 409) {
+            snprintf(err, errsz, "Elasticsearch refused a checkpoint: %s",
+                     json_object_to_json_string(it));
+            return -EIO;
+        }
+    }
+    return 0;
+}

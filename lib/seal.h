@@ -150,4 +150,12 @@ void seal_cp_clear(struct seal_cp *cp);
 /* Lowercase hex of p[0..n) into out (2n + 1 bytes) */
 void seal_hex(char *out, const uint8_t *p, size_t n);
 
+/*
+ * The answer of a _bulk request creating checkpoints (owned by the
+ * caller; any JSON, or NULL, is walked without harm): 0 when each was
+ * created or was there already, or -EIO with err holding the first
+ * refused item.
+ */
+int seal_walk_bulk(struct json_object *answer, char *err, size_t errsz);
+
 #endif

@@ -915,8 +915,7 @@ static int
 es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
 {
     static const char *const suffix[] = { "", ".keyword" };
-    struct json_object *a = NULL, *aggs, *recs, *buckets;
-    size_t i, n;
+    struct json_object *a = NULL, *aggs, *recs;
     int rc = -EIO, k;
 
     memset(l, 0, sizeof(*l));
@@ -957,32 +956,8 @@ es_scan(struct lines *src, struct rec_list *l, char *err, size_t errsz)
     if (rc < 0) {
         return rc;
     }
-    if (!json_object_object_get_ex(a, "aggregations", &aggs) ||
-        !json_object_object_get_ex(aggs, "recs", &recs) ||
-        !json_object_object_get_ex(recs, "buckets", &buckets)) {
-        snprintf(err, errsz, "Elasticsearch answered without the"
-                 " aggregation asked for");
-        json_object_put(a);
-        return -EIO;
-    }
-    n = json_object_array_length(buckets);
-    l->v = calloc(n ? n : 1, sizeof(*l->v));
-    if (l->v == NULL) {
-        json_object_put(a);
-        snprintf(err, errsz, "out of memory listing the recordings in"
-                 " Elasticsearch");
-        return -ENOMEM;
-    }
-    for (i = 0, rc = 0; i < n && rc == 0; i++) {
-        rc = esrec_read(json_object_array_get_idx(buckets, i),
-                        &l->v[l->n++]);
-    }
+    rc = esrec_list(a, &l->v, &l->n, err, errsz);
     json_object_put(a);
-    if (rc < 0) {
-        snprintf(err, errsz, "cannot read the recordings Elasticsearch"
-                 " listed: %s", strerror(-rc));
-        list_free(l);
-    }
     return rc;
 }
 

@@ -568,10 +568,10 @@ take(struct sealer *s, const char *text, size_t len, char *err,
 static int
 flush_outbox(struct sealer *s, char *err, size_t errsz)
 {
-    struct json_object *ans = NULL, *items, *it, *st;
+    struct json_object *ans = NULL;
     struct stat sb;
     char *body;
-    size_t i, n;
+    size_t n;
     int rc = 0;
 
     if (!s->to_es || fstat(s->out_fd, &sb) != 0 || sb.st_size == 0) {
@@ -599,20 +599,7 @@ flush_outbox(struct sealer *s, char *err, size_t errsz)
     if (rc < 0) {
         return rc;
     }
-    if (json_object_object_get_ex(ans, "items", &items)) {
-        for (i = 0; i < json_object_array_length(items); i++) {
-            it = json_object_array_get_idx(items, i);
-            if (json_object_object_get_ex(it, "create", &it) &&
-                json_object_object_get_ex(it, "status", &st) &&
-                json_object_get_int(st) != 201 &&
-                json_object_get_int(st) != 409) {
-                snprintf(err, errsz, "Elasticsearch refused a checkpoint:"
-                         " %s", json_object_to_json_string(it));
-                rc = -EIO;
-                break;
-            }
-        }
-    }
+    rc = seal_walk_bulk(ans, err, errsz);
     json_object_put(ans);
     if (rc == 0 && (size_t)sb.st_size == n) {
         if (ftruncate(s->out_fd, 0) != 0) {

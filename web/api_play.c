@@ -29,7 +29,7 @@ static int
 visible_host(struct store *st, struct json_object *filter, const char *rec,
              char *host, size_t hostsz, char *err, size_t errsz)
 {
-    struct json_object *body, *f, *terms, *a = NULL, *o;
+    struct json_object *body, *f, *terms, *a = NULL;
     int rc;
 
     f = json_object_new_array();
@@ -46,20 +46,7 @@ visible_host(struct store *st, struct json_object *filter, const char *rec,
     if (rc < 0) {
         return rc;
     }
-    if (!json_object_object_get_ex(a, "aggregations", &o) ||
-        !json_object_object_get_ex(o, "host", &o) ||
-        !json_object_object_get_ex(o, "buckets", &o)) {
-        snprintf(err, errsz, "Elasticsearch answered no host aggregation");
-        rc = -EIO;
-    } else if (json_object_array_length(o) == 0) {
-        rc = -ENOENT;
-    } else if (!json_object_object_get_ex(json_object_array_get_idx(o, 0),
-                                          "key", &o)) {
-        snprintf(err, errsz, "Elasticsearch answered a host without key");
-        rc = -EIO;
-    } else {
-        snprintf(host, hostsz, "%s", json_object_get_string(o));
-    }
+    rc = store_first_key(a, "host", host, hostsz, err, errsz);
     json_object_put(a);
     return rc;
 }

@@ -4,7 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -291,4 +295,112 @@ audit_query_login(const struct audit_rec *r, long long before_ms,
     }
     return around(r, r->start_ms - before_ms, r->start_ms + margin_ms,
                   should, query);
+}
+
+/* The milliseconds of delay in a timing string ("+N" events) */
+static long long
+timing_ms(const char *t)
+{
+    long long sum = 0;
+
+    for (; t != NULL && *t; t++) {
+        if (*t == '+') {
+            long long n = strtoll(t + 1, NULL, 10);
+
+            /* bounded: the sum stays within the times added to it */
+            if (n > 0 && n < 1000LL * 86400 * 365 &&
+                sum < AUDIT_TIME_MAX_MS) {
+                sum += n;
+            }
+        }
+    }
+    return sum < AUDIT_TIME_MAX_MS ? sum : AUDIT_TIME_MAX_MS;
+}
+
+/* The _source of the first hit of answer, or NULL */
+static struct json_object *
+source_of(struct json_object *answer)
+{
+    struct json_object *h, *hits, *hit, *src;
+
+    if (!json_object_object_get_ex(answer, "hits", &h) ||
+        !json_object_object_get_ex(h, "hits", &hits) ||
+        !json_object_is_type(hits, json_type_array) ||
+        json_object_array_length(hits) == 0) {
+        return NULL;
+    }
+    hit = json_object_array_get_idx(hits, 0);
+    if (!json_object_object_get_ex(hit, "_source", &src) ||
+        !json_object_is_type(src, json_type_object)) {
+        return NULL;
+    }
+    return src;
+}
+
+/* The string of key in src, or NULL */
+static const char *
+str_of(struct json_object *src, const char *key)
+{
+    struct json_object *v;
+
+    return json_object_object_get_ex(src, key, &v) &&
+           json_object_is_type(v, json_type_string) ?
+           json_object_get_string(v) : NULL;
+}
+
+/* Milliseconds of a message's time and pos, false when it lacks them or
+ * they are past AUDIT_TIME_MAX_MS */
+static bool
+msg_time(struct json_object *src, long long *time_ms, long long *pos)
+{
+    struct json_object *t, *p;
+    double d;
+    int64_t n;
+
+    if (!json_object_object_get_ex(src, "time", &t) ||
+        !(json_object_is_type(t, json_type_double) ||
+          json_object_is_type(t, json_type_int)) ||
+        !json_object_object_get_ex(src, "pos", &p) ||
+        !json_object_is_type(p, json_type_int)) {
+        return false;
+    }
+    d = json_object_get_double(t) * 1000.0;
+    n = json_object_get_int64(p);
+    if (!(d >= 0 && d <= (double)AUDIT_TIME_MAX_MS) || n < 0 ||
+        n > AUDIT_TIME_MAX_MS) {
+        return false;
+    }
+    *time_ms = llround(d);
+    *pos = n;
+    return true;
+}
+
+int
+audit_rec_walk(struct json_object *first, struct json_object *last,
+               const char *rec, struct audit_rec *r, char *err,
+               size_t errsz)
+{
+    struct json_object *s1 = source_of(first), *s2 = source_of(last), *v;
+    long long t1, p1, t2, p2;
+
+    if (s1 == NULL || s2 == NULL) {
+        snprintf(err, errsz, "recording %s not found", rec);
+        return -ENOENT;
+    }
+    if (str_of(s1, "host") == NULL || str_of(s1, "user") == NULL ||
+        !msg_time(s1, &t1, &p1) || !msg_time(s2, &t2, &p2) ||
+        !json_object_object_get_ex(s1, "session", &v) ||
+        !json_object_is_type(v, json_type_int)) {
+        snprintf(err, errsz, "recording %s: its first or last message lacks"
+                 " host, user, session, time or pos (or has them out of"
+                 " range)", rec);
+        return -EINVAL;
+    }
+    r->host = str_of(s1, "host");
+    r->user = str_of(s1, "user");
+    r->session = json_object_get_int64(v);
+    r->start_ms = t1 - p1;
+    r->end_ms = t2 + timing_ms(str_of(s2, "timing"));
+    r->since_ms = 0;
+    return 0;
 }

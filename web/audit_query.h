@@ -17,6 +17,9 @@
 #define AUDIT_LOGIN_BEFORE_MS (10 * 60 * 1000)
 /* An audit session id that says "no session" */
 #define AUDIT_SESSION_UNSET 4294967295LL
+/* Latest time a message may carry (the end of year 9999), in ms; its
+ * position is no larger */
+#define AUDIT_TIME_MAX_MS 253402300799999LL
 
 /* What the join needs to know of a recording */
 struct audit_rec {
@@ -55,5 +58,21 @@ int audit_query_session(const struct audit_rec *r, long long margin_ms,
 int audit_query_login(const struct audit_rec *r, long long before_ms,
                       long long margin_ms, struct json_object **query,
                       char *err, size_t errsz);
+
+/*
+ * The recording as the answers of two searches for its first and its
+ * last message tell (each the first hit's _source: host, user, session,
+ * time in s, pos in ms, timing), into *r: host and user point into first
+ * (valid while it is), start_ms is the first message's time less its
+ * pos, end_ms the last one's time and the delays of its timing, since_ms
+ * 0; the times within 0 to AUDIT_TIME_MAX_MS and their differences.
+ * first and last are owned by the caller; any JSON is walked without
+ * harm.  0, -ENOENT when an answer has no message, or -EINVAL when a
+ * message lacks a field or has one out of range, err naming rec; *r is
+ * left alone then.
+ */
+int audit_rec_walk(struct json_object *first, struct json_object *last,
+                   const char *rec, struct audit_rec *r, char *err,
+                   size_t errsz);
 
 #endif

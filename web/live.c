@@ -20,7 +20,6 @@
 #include "live.h"
 #include "es.h"
 
-#define LIVE_INDEX_MAX 256
 /* Longest wait at stop for the streams to send their end */
 #define LIVE_STOP_WAIT_MS 2000
 
@@ -33,6 +32,8 @@ struct live_stream {
     struct json_object *filter;
     const struct rules *rules;      /* judge the documents read by id */
     char *user, *groups;            /* the auditor's */
+    struct live_want want;          /* rec, host, rules, user, groups:
+                                       the members above */
     bool with_input;
     /* the polling thread's */
     long long next_id;
@@ -185,52 +186,51 @@ str_of(struct json_object *o, const char *key)
            json_object_get_string(v) : "";
 }
 
-/* What one round found for a stream */
-struct found {
-    struct json_object *msgs[LIVE_BATCH];   /* by id - next_id, or NULL */
-    char index[LIVE_BATCH][LIVE_INDEX_MAX];
-};
-
 /*
- * Whether doc (a hit or an _mget doc) is a message of st the auditor may
- * see; its id then.  An _mget has no query to carry the rules' filter:
- * the rules judge each document here, as the filter would.
+ * Whether doc (a hit or an _mget doc) is a message of w's recording the
+ * auditor may see; its id then.  An _mget has no query to carry the
+ * rules' filter: the rules judge each document here, as the filter
+ * would.
  */
 static bool
-doc_of(const struct live_stream *st, struct json_object *doc,
+doc_of(const struct live_want *w, struct json_object *doc,
        struct json_object **src, long long *id)
 {
     struct json_object *s, *v, *t;
+    long long n;
 
     if (!json_object_object_get_ex(doc, "_source", &s) ||
-        strcmp(str_of(s, "rec"), st->rec) ||
-        strcmp(str_of(s, "host"), st->host) ||
+        strcmp(str_of(s, "rec"), w->rec) ||
+        strcmp(str_of(s, "host"), w->host) ||
         !json_object_object_get_ex(s, "id", &v) ||
-        !rules_admit(st->rules, st->user, st->groups, RULES_LIVE,
-                     str_of(s, "user"), st->host,
+        !rules_admit(w->rules, w->user, w->groups, RULES_LIVE,
+                     str_of(s, "user"), w->host,
                      json_object_object_get_ex(s, "time", &t) ?
                      json_object_get_double(t) : -1, time(NULL))) {
         return false;
     }
+    /* ids are counted on from: none so large that they would overflow */
+    n = (long long)json_object_get_int64(v);
+    if (n < 0 || n > LIVE_ID_MAX) {
+        return false;
+    }
     *src = s;
-    *id = json_object_get_int64(v);
+    *id = n;
     return true;
 }
 
-/* Keep doc in f when its id falls in the round's window */
-static void
-found_add(const struct live_stream *st, struct found *f,
-          struct json_object *doc)
+void
+live_walk_doc(struct json_object *doc, const struct live_want *w,
+              long long next, struct live_found *f)
 {
     struct json_object *src;
     long long id;
     size_t k;
 
-    if (!doc_of(st, doc, &src, &id) || id < st->next_id ||
-        id >= st->next_id + LIVE_BATCH) {
+    if (!doc_of(w, doc, &src, &id) || id < next || id - next >= LIVE_BATCH) {
         return;
     }
-    k = (size_t)(id - st->next_id);
+    k = (size_t)(id - next);
     if (f->msgs[k] == NULL) {
         f->msgs[k] = json_object_get(src);
         snprintf(f->index[k], LIVE_INDEX_MAX, "%s", str_of(doc, "_index"));
@@ -278,7 +278,7 @@ ask_ids(const struct live_stream *st, const char *newest,
 static void
 find_newest(struct live *l, long long now)
 {
-    struct json_object *body, *a = NULL, *o, *by;
+    struct json_object *body, *a = NULL, *by;
     char err[512];
 
     if (l->newest_ms != 0 && now - l->newest_ms < LIVE_INDEX_MS) {
@@ -297,15 +297,27 @@ find_newest(struct live *l, long long now)
                            json_object_new_boolean(0));
     /* a failure leaves the last one known: the search of each stream
      * says what failed */
-    if (store_search(l->store, body, &a, err, sizeof(err)) == 0 &&
-        json_object_object_get_ex(a, "hits", &o) &&
-        json_object_object_get_ex(o, "hits", &o) &&
-        json_object_array_length(o) > 0) {
-        snprintf(l->newest, sizeof(l->newest), "%s",
-                 str_of(json_object_array_get_idx(o, 0), "_index"));
+    if (store_search(l->store, body, &a, err, sizeof(err)) == 0) {
+        live_walk_newest(a, l->newest, sizeof(l->newest));
     }
     json_object_put(body);
     json_object_put(a);
+}
+
+int
+live_walk_newest(struct json_object *answer, char *index, size_t indexsz)
+{
+    struct json_object *o;
+
+    if (!json_object_object_get_ex(answer, "hits", &o) ||
+        !json_object_object_get_ex(o, "hits", &o) ||
+        !json_object_is_type(o, json_type_array) ||
+        json_object_array_length(o) == 0) {
+        return -ENOENT;
+    }
+    snprintf(index, indexsz, "%s",
+             str_of(json_object_array_get_idx(o, 0), "_index"));
+    return 0;
 }
 
 /*
@@ -314,7 +326,8 @@ find_newest(struct live *l, long long now)
  * goes to found[i] of work[i].
  */
 static int
-fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
+fetch_by_id(struct live *l, struct live_stream **work,
+            struct live_found **found,
             int n, long long now, char *err, size_t errsz)
 {
     int owner[LIVE_STREAMS_MAX * LIVE_BATCH * 2];
@@ -340,10 +353,12 @@ fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
         return rc;
     }
     /* the answer keeps the order of the question */
-    if (json_object_object_get_ex(a, "docs", &docs)) {
+    if (json_object_object_get_ex(a, "docs", &docs) &&
+        json_object_is_type(docs, json_type_array)) {
         for (i = 0; i < json_object_array_length(docs) && i < asked; i++) {
-            found_add(work[owner[i]], found[owner[i]],
-                      json_object_array_get_idx(docs, i));
+            live_walk_doc(json_object_array_get_idx(docs, i),
+                          &work[owner[i]]->want, work[owner[i]]->next_id,
+                          found[owner[i]]);
         }
     }
     json_object_put(a);
@@ -353,13 +368,12 @@ fetch_by_id(struct live *l, struct live_stream **work, struct found **found,
 /* A search for the ids from the next one on (refreshed documents only,
  * whatever their document id) */
 static int
-fetch_by_search(struct live *l, struct live_stream *st, struct found *f,
-                long long *first, char *err, size_t errsz)
+fetch_by_search(struct live *l, struct live_stream *st,
+                struct live_found *f, long long *first, char *err,
+                size_t errsz)
 {
     struct json_object *fl = json_object_new_array(), *body, *a = NULL;
-    struct json_object *t, *hits, *src;
-    long long id;
-    size_t i;
+    struct json_object *t;
     int rc;
 
     json_object_array_add(fl, json_object_get(st->filter));
@@ -380,27 +394,39 @@ fetch_by_search(struct live *l, struct live_stream *st, struct found *f,
     if (rc < 0) {
         return rc;
     }
-    *first = -1;
-    if (json_object_object_get_ex(a, "hits", &hits) &&
-        json_object_object_get_ex(hits, "hits", &hits)) {
+    *first = live_walk_hits(a, &st->want, st->next_id, f);
+    json_object_put(a);
+    return 0;
+}
+
+long long
+live_walk_hits(struct json_object *answer, const struct live_want *w,
+               long long next, struct live_found *f)
+{
+    struct json_object *hits, *t, *src;
+    long long id, first = -1;
+    size_t i;
+
+    if (json_object_object_get_ex(answer, "hits", &hits) &&
+        json_object_object_get_ex(hits, "hits", &hits) &&
+        json_object_is_type(hits, json_type_array)) {
         for (i = 0; i < json_object_array_length(hits); i++) {
             t = json_object_array_get_idx(hits, i);
-            if (doc_of(st, t, &src, &id)) {
-                if (*first < 0) {
-                    *first = id;
+            if (doc_of(w, t, &src, &id)) {
+                if (first < 0) {
+                    first = id;
                 }
-                found_add(st, f, t);
+                live_walk_doc(t, w, next, f);
             }
         }
     }
-    json_object_put(a);
-    return 0;
+    return first;
 }
 
 /* Append the messages found, in id order from the next one, to st's
  * waiting bytes (under the lock) */
 static void
-found_send(struct live_stream *st, struct found *f, long long now)
+found_send(struct live_stream *st, struct live_found *f, long long now)
 {
     size_t k;
 
@@ -432,8 +458,8 @@ found_send(struct live_stream *st, struct found *f, long long now)
     st->next_id += (long long)k;
 }
 
-static void
-found_free(struct found *f)
+void
+live_found_release(struct live_found *f)
 {
     size_t k;
 
@@ -444,8 +470,8 @@ found_free(struct found *f)
 
 /* The rest of a round for st, whose _mget found f (rc: how it went) */
 static void
-poll_one(struct live *l, struct live_stream *st, struct found *f, int rc,
-         const char *mget_err, long long now)
+poll_one(struct live *l, struct live_stream *st, struct live_found *f,
+         int rc, const char *mget_err, long long now)
 {
     bool search = st->searched_ms == 0 ||
                   now - st->searched_ms >= LIVE_SEARCH_MS;
@@ -459,7 +485,7 @@ poll_one(struct live *l, struct live_stream *st, struct found *f, int rc,
         st->searched_ms = now;
         /* ids missing from the recording: go on from the next there is */
         if (rc == 0 && first > st->next_id) {
-            found_free(f);
+            live_found_release(f);
             memset(f, 0, sizeof(*f));
             st->next_id = first;
             rc = fetch_by_search(l, st, f, &first, err, sizeof(err));
@@ -494,7 +520,7 @@ poller(void *arg)
 {
     struct live *l = arg;
     struct live_stream *work[LIVE_STREAMS_MAX];
-    struct found *found[LIVE_STREAMS_MAX];
+    struct live_found *found[LIVE_STREAMS_MAX];
     struct timespec until;
     int i, n;
 
@@ -534,7 +560,7 @@ poller(void *arg)
             rc = fetch_by_id(l, work, found, n, now, err, sizeof(err));
             for (i = 0; i < n; i++) {
                 poll_one(l, work[i], found[i], rc, err, now);
-                found_free(found[i]);
+                live_found_release(found[i]);
                 free(found[i]);
             }
         }
@@ -661,6 +687,11 @@ live_open(struct live *l, struct MHD_Connection *con,
         stream_free(st);
         return -ENOMEM;
     }
+    st->want.rec = st->rec;
+    st->want.host = st->host;
+    st->want.rules = st->rules;
+    st->want.user = st->user;
+    st->want.groups = st->groups;
     st->with_input = w->with_input;
     st->next_id = w->from_id;
     st->sent_ms = st->checked_ms = now_ms();

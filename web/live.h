@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "rules.h"
 #include "sessions.h"
@@ -39,6 +40,11 @@
 #define LIVE_PENDING_MAX (4 << 20)
 /* How often the index of the newest message is asked for */
 #define LIVE_INDEX_MS 1000
+/* Longest index name kept */
+#define LIVE_INDEX_MAX 256
+/* Largest message id followed (ids past it are not messages of a
+ * recording: counting on from them would overflow) */
+#define LIVE_ID_MAX (INT64_MAX - 4 * LIVE_BATCH)
 
 struct live;
 
@@ -84,5 +90,46 @@ void live_free(struct live *l);
  */
 int live_open(struct live *l, struct MHD_Connection *con,
               const struct live_want *w, struct MHD_Response **pr);
+
+/*
+ * The walks over Elasticsearch's answers, apart from the requests so
+ * that they run without a store.  Each reads answer or doc (owned by the
+ * caller; any JSON is walked without harm).
+ */
+
+/* What one round found for a stream: the _source of its message id
+ * next + k in msgs[k] (a reference, or NULL), from index index[k] */
+struct live_found {
+    struct json_object *msgs[LIVE_BATCH];
+    char index[LIVE_BATCH][LIVE_INDEX_MAX];
+};
+
+/* Release the references of f (its members then dangle) */
+void live_found_release(struct live_found *f);
+
+/*
+ * The index of the first hit of a search answer, into index (indexsz
+ * bytes, cut to fit).  0, or -ENOENT when it has no hit (index left
+ * alone).
+ */
+int live_walk_newest(struct json_object *answer, char *index,
+                     size_t indexsz);
+
+/*
+ * Keep doc (an _mget doc or a search hit) in f when it is a message of
+ * w's recording (rec, host) that w's rules let its auditor (user,
+ * groups) follow, its id from next to next + LIVE_BATCH - 1, and f has
+ * none of that id yet.
+ */
+void live_walk_doc(struct json_object *doc, const struct live_want *w,
+                   long long next, struct live_found *f);
+
+/*
+ * live_walk_doc() for each hit of a search answer.  Returns the id of the
+ * first hit that is such a message (of any id up to LIVE_ID_MAX), or -1.
+ */
+long long live_walk_hits(struct json_object *answer,
+                         const struct live_want *w, long long next,
+                         struct live_found *f);
 
 #endif

@@ -150,6 +150,7 @@ rec_info(struct json_object *b, long long now)
     if (json_object_object_get_ex(b, "last", &o) &&
         json_object_object_get_ex(o, "hits", &o) &&
         json_object_object_get_ex(o, "hits", &o) &&
+        json_object_is_type(o, json_type_array) &&
         json_object_array_length(o) > 0 &&
         json_object_object_get_ex(json_object_array_get_idx(o, 0), "_source",
                                   &o)) {
@@ -624,9 +625,8 @@ recs_messages(struct store *s, struct json_object *filter, const char *rec,
               long long from_id, size_t size, bool with_input,
               struct json_object **result, char *err, size_t errsz)
 {
-    struct json_object *f = json_object_new_array(), *body, *a = NULL, *o;
+    struct json_object *f = json_object_new_array(), *body, *a = NULL;
     struct json_object *msgs, *t, *ex;
-    size_t i;
     int rc = recs_visible(s, filter, rec, err, errsz);
 
     if (rc <= 0) {
@@ -657,19 +657,33 @@ recs_messages(struct store *s, struct json_object *filter, const char *rec,
     if (rc < 0) {
         return rc;
     }
-    msgs = json_object_new_array();
-    if (json_object_object_get_ex(a, "hits", &o) &&
-        json_object_object_get_ex(o, "hits", &o)) {
-        for (i = 0; i < json_object_array_length(o); i++) {
-            struct json_object *src;
+    msgs = recs_walk_messages(a);
+    json_object_put(a);
+    *result = es_pair("messages", msgs);
+    return 0;
+}
 
+struct json_object *
+recs_walk_messages(struct json_object *answer)
+{
+    struct json_object *msgs = json_object_new_array(), *o, *src;
+    size_t i;
+
+    if (json_object_object_get_ex(answer, "hits", &o) &&
+        json_object_object_get_ex(o, "hits", &o) &&
+        json_object_is_type(o, json_type_array)) {
+        for (i = 0; i < json_object_array_length(o); i++) {
             if (json_object_object_get_ex(json_object_array_get_idx(o, i),
                                           "_source", &src)) {
                 json_object_array_add(msgs, json_object_get(src));
             }
         }
     }
-    json_object_put(a);
-    *result = es_pair("messages", msgs);
-    return 0;
+    return msgs;
+}
+
+struct json_object *
+recs_walk_bucket(struct json_object *b, long long now)
+{
+    return rec_info(b, now);
 }

@@ -89,4 +89,20 @@ int recs_messages(struct store *s, struct json_object *filter,
                   bool with_input, struct json_object **result, char *err,
                   size_t errsz);
 
+/*
+ * The walks over Elasticsearch's answers, apart from the requests so
+ * that they run without a store (answer and b owned by the caller; any
+ * JSON is walked without harm).
+ *
+ * recs_walk_bucket(): the recording a bucket of the recordings'
+ * aggregation describes, as recs_get() answers it, running or not at
+ * now (ms since the epoch): a new object owned by the caller, or NULL
+ * when out of memory.
+ */
+struct json_object *recs_walk_bucket(struct json_object *b, long long now);
+
+/* The _source of each hit of a search answer, in order: a new array
+ * owned by the caller (NULL when out of memory) */
+struct json_object *recs_walk_messages(struct json_object *answer);
+
 #endif

@@ -15,15 +15,6 @@
 #include "seals.h"
 #include "verify.h"
 
-/* What tells that a recording or its checkpoints changed */
-struct seals_key {
-    int64_t msgs;               /* messages */
-    int64_t last;               /* their last id */
-    double msg_seq;             /* the sum of their sequence numbers */
-    int64_t cps;                /* checkpoints */
-    double cp_seq;
-};
-
 struct entry {
     char *host;                 /* NULL: a free entry */
     char *rec;
@@ -137,12 +128,15 @@ bucket(struct json_object *o, const char *name, const char *key)
     size_t i;
 
     if (!json_object_object_get_ex(o, name, &bs) ||
-        !json_object_object_get_ex(bs, "buckets", &bs)) {
+        !json_object_object_get_ex(bs, "buckets", &bs) ||
+        !json_object_is_type(bs, json_type_array)) {
         return NULL;
     }
     for (i = 0; i < json_object_array_length(bs); i++) {
         b = json_object_array_get_idx(bs, i);
+        /* (a key of null has no text) */
         if (json_object_object_get_ex(b, "key", &k) &&
+            json_object_get_string(k) != NULL &&
             !strcmp(json_object_get_string(k), key)) {
             return b;
         }
@@ -150,15 +144,25 @@ bucket(struct json_object *o, const char *name, const char *key)
     return NULL;
 }
 
-/* A metric's value in bucket b, or 0 */
+/*
+ * A metric's value in bucket b, or 0.  Only a number up to
+ * SEALS_METRIC_MAX counts: a key must equal itself (NaN would not) and
+ * last converts to an integer.
+ */
+#define SEALS_METRIC_MAX 1e18
+
 static double
 metric(struct json_object *b, const char *name)
 {
     struct json_object *o;
+    double d;
 
-    return json_object_object_get_ex(b, name, &o) &&
-           json_object_object_get_ex(o, "value", &o) ?
-           json_object_get_double(o) : 0;
+    if (!json_object_object_get_ex(b, name, &o) ||
+        !json_object_object_get_ex(o, "value", &o)) {
+        return 0;
+    }
+    d = json_object_get_double(o);
+    return d >= -SEALS_METRIC_MAX && d <= SEALS_METRIC_MAX ? d : 0;
 }
 
 /* The bucket of (rec, host) in answer a */
@@ -198,9 +202,9 @@ key_answers(struct seals *s, struct json_object *recs,
     return rc;
 }
 
-static void
-key_of(struct json_object *msgs, struct json_object *cps, const char *rec,
-       const char *host, struct seals_key *k)
+void
+seals_walk_key(struct json_object *msgs, struct json_object *cps,
+               const char *rec, const char *host, struct seals_key *k)
 {
     struct json_object *b = pair_bucket(msgs, rec, host), *o;
 
@@ -420,7 +424,7 @@ seals_rows(struct seals *s, struct json_object *recordings, char *err,
               json_object_get_string(o) : "";
         host = json_object_object_get_ex(row, "host", &o) ?
                json_object_get_string(o) : "";
-        key_of(msgs, cps, rec, host, &k);
+        seals_walk_key(msgs, cps, rec, host, &k);
         pthread_mutex_lock(&s->lock);
         st = cached(s, host, rec, &k);
         pthread_mutex_unlock(&s->lock);
@@ -546,7 +550,7 @@ seals_check(struct seals *s, const char *host, const char *rec,
     if (rc < 0) {
         return rc;
     }
-    key_of(msgs, cps, rec, host, &k);
+    seals_walk_key(msgs, cps, rec, host, &k);
     json_object_put(msgs);
     json_object_put(cps);
     pthread_mutex_lock(&s->lock);

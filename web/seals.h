@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "seal.h"
 #include "store.h"
@@ -69,5 +70,26 @@ int seals_rows(struct seals *s, struct json_object *recordings, char *err,
  */
 int seals_check(struct seals *s, const char *host, const char *rec,
                 struct json_object **state, char *err, size_t errsz);
+
+/* What tells that a recording or its checkpoints changed */
+struct seals_key {
+    int64_t msgs;               /* messages */
+    int64_t last;               /* their last id */
+    double msg_seq;             /* the sum of their sequence numbers */
+    int64_t cps;                /* checkpoints */
+    double cp_seq;
+};
+
+/*
+ * The key of (rec, host) from the answers of its two searches: msgs of
+ * the recordings, cps of the checkpoints (owned by the caller; NULL or
+ * any JSON is walked without harm), each an aggregation "r" by recording
+ * with "h" by host under it, "doc_count", "seq" (a sum) and, in msgs,
+ * "last" (a max).  Into *k: zeros where an answer has no bucket of the
+ * pair; the sums finite.
+ */
+void seals_walk_key(struct json_object *msgs, struct json_object *cps,
+                    const char *rec, const char *host,
+                    struct seals_key *k);
 
 #endif

@@ -195,7 +195,7 @@ static int
 delete_ids(struct sessions *s, const char *const *ids, size_t n,
            size_t *gone, char *err, size_t errsz)
 {
-    struct json_object *a = NULL, *items, *it, *st;
+    struct json_object *a = NULL;
     char *text, *p;
     size_t i, cap = n * (strlen(s->index) + 128) + 1;
     int rc;
@@ -213,20 +213,30 @@ delete_ids(struct sessions *s, const char *const *ids, size_t n,
     rc = store_post_text(s->store, "_bulk", text, &a, err, errsz);
     free(text);
     if (rc == 0 && gone != NULL) {
-        *gone = 0;
-        if (json_object_object_get_ex(a, "items", &items)) {
-            for (i = 0; i < json_object_array_length(items); i++) {
-                it = json_object_array_get_idx(items, i);
-                if (json_object_object_get_ex(it, "delete", &it) &&
-                    json_object_object_get_ex(it, "status", &st) &&
-                    json_object_get_int(st) == 200) {
-                    (*gone)++;
-                }
-            }
-        }
+        *gone = sessions_walk_deleted(a);
     }
     json_object_put(a);
     return rc;
+}
+
+size_t
+sessions_walk_deleted(struct json_object *answer)
+{
+    struct json_object *items, *it, *st;
+    size_t i, gone = 0;
+
+    if (json_object_object_get_ex(answer, "items", &items) &&
+        json_object_is_type(items, json_type_array)) {
+        for (i = 0; i < json_object_array_length(items); i++) {
+            it = json_object_array_get_idx(items, i);
+            if (json_object_object_get_ex(it, "delete", &it) &&
+                json_object_object_get_ex(it, "status", &st) &&
+                json_object_get_int(st) == 200) {
+                gone++;
+            }
+        }
+    }
+    return gone;
 }
 
 /* {"range": {field: {"lt": before}}} */
@@ -251,10 +261,10 @@ older(const char *field, long long before)
 static void
 purge(struct sessions *s, time_t now)
 {
-    struct json_object *should, *b, *q, *body, *a = NULL, *hits;
+    struct json_object *should, *b, *q, *body, *a = NULL;
     const char *ids[PURGE_BATCH];
     char path[512], err[256];
-    size_t i, n = 0;
+    size_t n;
 
     if (now - s->purged < (s->idle < PURGE_EVERY ? s->idle : PURGE_EVERY)) {
         return;
@@ -272,25 +282,35 @@ purge(struct sessions *s, time_t now)
     json_object_object_add(body, "size", json_object_new_int(PURGE_BATCH));
     json_object_object_add(body, "_source", json_object_new_boolean(0));
     snprintf(path, sizeof(path), "%s/_search", s->index);
-    if (store_post(s->store, path, body, &a, err, sizeof(err)) == 0 &&
-        json_object_object_get_ex(a, "hits", &hits) &&
-        json_object_object_get_ex(hits, "hits", &hits)) {
-        for (i = 0; i < json_object_array_length(hits) && n < PURGE_BATCH;
-             i++) {
-            struct json_object *id;
-
-            if (json_object_object_get_ex(json_object_array_get_idx(hits, i),
-                                          "_id", &id) &&
-                json_object_get_string_len(id) == 64) {
-                ids[n++] = json_object_get_string(id);
-            }
-        }
+    if (store_post(s->store, path, body, &a, err, sizeof(err)) == 0) {
+        n = sessions_walk_ids(a, ids, PURGE_BATCH);
         if (n > 0) {
             delete_ids(s, ids, n, NULL, err, sizeof(err));
         }
     }
     json_object_put(a);
     json_object_put(body);
+}
+
+size_t
+sessions_walk_ids(struct json_object *answer, const char **ids, size_t max)
+{
+    struct json_object *hits, *id;
+    size_t i, n = 0;
+
+    if (json_object_object_get_ex(answer, "hits", &hits) &&
+        json_object_object_get_ex(hits, "hits", &hits) &&
+        json_object_is_type(hits, json_type_array)) {
+        for (i = 0; i < json_object_array_length(hits) && n < max; i++) {
+            if (json_object_object_get_ex(json_object_array_get_idx(hits, i),
+                                          "_id", &id) &&
+                json_object_is_type(id, json_type_string) &&
+                json_object_get_string_len(id) == SESSIONS_ID_LEN) {
+                ids[n++] = json_object_get_string(id);
+            }
+        }
+    }
+    return n;
 }
 
 int
@@ -380,7 +400,6 @@ fetch(struct sessions *s, const char *id, struct session *x, char *err,
       size_t errsz)
 {
     struct json_object *body = json_object_new_object(), *ids, *a = NULL;
-    struct json_object *docs, *d, *src, *v;
     char path[512];
     int rc;
 
@@ -394,23 +413,34 @@ fetch(struct sessions *s, const char *id, struct session *x, char *err,
         /* no index yet: no session was ever made */
         return strstr(err, "index_not_found") != NULL ? -ENOENT : rc;
     }
-    rc = -ENOENT;
-    memset(x, 0, sizeof(*x));
-    if (json_object_object_get_ex(a, "docs", &docs) &&
+    rc = sessions_walk_doc(a, x);
+    json_object_put(a);
+    return rc;
+}
+
+int
+sessions_walk_doc(struct json_object *answer, struct session *out)
+{
+    struct json_object *docs, *d, *src, *v;
+    struct session x;
+
+    memset(&x, 0, sizeof(x));
+    if (json_object_object_get_ex(answer, "docs", &docs) &&
+        json_object_is_type(docs, json_type_array) &&
         json_object_array_length(docs) == 1 &&
         (d = json_object_array_get_idx(docs, 0)) != NULL &&
         json_object_object_get_ex(d, "_source", &src) &&
-        str_field(src, "user", x->user, sizeof(x->user)) &&
-        str_field(src, "groups", x->groups, sizeof(x->groups)) &&
-        str_field(src, "csrf", x->csrf, sizeof(x->csrf)) &&
+        str_field(src, "user", x.user, sizeof(x.user)) &&
+        str_field(src, "groups", x.groups, sizeof(x.groups)) &&
+        str_field(src, "csrf", x.csrf, sizeof(x.csrf)) &&
         json_object_object_get_ex(src, "created", &v) &&
-        (x->created = (time_t)json_object_get_int64(v)) > 0 &&
+        (x.created = (time_t)json_object_get_int64(v)) > 0 &&
         json_object_object_get_ex(src, "last", &v) &&
-        (x->last = (time_t)json_object_get_int64(v)) > 0) {
-        rc = 0;
+        (x.last = (time_t)json_object_get_int64(v)) > 0) {
+        *out = x;
+        return 0;
     }
-    json_object_put(a);
-    return rc;
+    return -ENOENT;
 }
 
 int

@@ -27,6 +27,8 @@
 /* Longest auditor name and newline-joined group list kept */
 #define SESSIONS_USER_MAX 256
 #define SESSIONS_GROUPS_MAX 4096
+/* A session's document id in the store: the hex digest of its token */
+#define SESSIONS_ID_LEN 64
 
 struct sessions;
 
@@ -76,5 +78,27 @@ int sessions_remove(struct sessions *s, const char *token, char *err,
 /* Write n random bytes as 2n hex digits and a NUL into out;
  * 0 or a negative errno value */
 int sessions_random_hex(char *out, size_t n);
+
+/*
+ * The walks over the store's answers, apart from the requests so that
+ * they run without a store.  Each reads answer (owned by the caller;
+ * NULL or any JSON is walked without harm).
+ *
+ * sessions_walk_doc(): the session of an _mget answer for one id, into
+ * *out; 0, or -ENOENT when the answer holds no complete session (*out
+ * left alone).
+ */
+int sessions_walk_doc(struct json_object *answer, struct session *out);
+
+/* How many deletes of a _bulk answer found their document */
+size_t sessions_walk_deleted(struct json_object *answer);
+
+/*
+ * The document ids (SESSIONS_ID_LEN long) of a search answer's hits,
+ * at most max, into ids; pointers into answer, valid while it is.
+ * Returns how many.
+ */
+size_t sessions_walk_ids(struct json_object *answer, const char **ids,
+                         size_t max);
 
 #endif

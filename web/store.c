@@ -259,3 +259,33 @@ store_add(struct store *s, const char *index, struct json_object *doc,
     json_object_put(a);
     return rc;
 }
+
+int
+store_first_key(struct json_object *answer, const char *name, char *key,
+                size_t keysz, char *err, size_t errsz)
+{
+    struct json_object *o;
+    const char *k;
+
+    if (!json_object_object_get_ex(answer, "aggregations", &o) ||
+        !json_object_object_get_ex(o, name, &o) ||
+        !json_object_object_get_ex(o, "buckets", &o) ||
+        !json_object_is_type(o, json_type_array)) {
+        snprintf(err, errsz, "Elasticsearch answered no %s aggregation",
+                 name);
+        return -EIO;
+    }
+    if (json_object_array_length(o) == 0) {
+        return -ENOENT;
+    }
+    /* (a key of null has no text) */
+    if (!json_object_object_get_ex(json_object_array_get_idx(o, 0), "key",
+                                   &o) ||
+        (k = json_object_get_string(o)) == NULL) {
+        snprintf(err, errsz, "Elasticsearch answered a %s without key",
+                 name);
+        return -EIO;
+    }
+    snprintf(key, keysz, "%s", k);
+    return 0;
+}

@@ -74,4 +74,14 @@ int store_post_text(struct store *s, const char *path, const char *text,
 int store_add(struct store *s, const char *index, struct json_object *doc,
               char *err, size_t errsz);
 
+/*
+ * The key of the first bucket of the terms aggregation name in a search
+ * answer (owned by the caller; any JSON is walked without harm), into
+ * key (keysz bytes, cut to fit).  0, -ENOENT when the aggregation has no
+ * bucket, or -EIO when the answer has no such aggregation or its first
+ * bucket no key, with err saying so; key is left alone then.
+ */
+int store_first_key(struct json_object *answer, const char *name, char *key,
+                    size_t keysz, char *err, size_t errsz);
+
 #endif

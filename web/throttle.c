@@ -120,7 +120,6 @@ static int
 shared_get(struct throttle *t, const char *id, long *failures, time_t *last)
 {
     struct json_object *body = json_object_new_object(), *ids, *a = NULL;
-    struct json_object *d, *src, *v;
     char path[512], err[256];
     int rc;
 
@@ -136,18 +135,40 @@ shared_get(struct throttle *t, const char *id, long *failures, time_t *last)
         /* no index yet: nobody failed */
         return strstr(err, "index_not_found") != NULL ? 0 : -EIO;
     }
-    if (json_object_object_get_ex(a, "docs", &d) &&
-        json_object_array_length(d) == 1 &&
-        json_object_object_get_ex(json_object_array_get_idx(d, 0), "_source",
-                                  &src)) {
-        if (json_object_object_get_ex(src, "failures", &v)) {
-            *failures = (long)json_object_get_int64(v);
-        }
-        if (json_object_object_get_ex(src, "last", &v)) {
-            *last = (time_t)json_object_get_int64(v);
-        }
-    }
+    throttle_walk_doc(a, failures, last);
     json_object_put(a);
+    return 0;
+}
+
+int
+throttle_walk_doc(struct json_object *answer, long *failures, time_t *last)
+{
+    struct json_object *d, *src, *v;
+    long f = 0;
+    time_t l = 0;
+
+    if (!json_object_object_get_ex(answer, "docs", &d) ||
+        !json_object_is_type(d, json_type_array) ||
+        json_object_array_length(d) != 1 ||
+        !json_object_object_get_ex(json_object_array_get_idx(d, 0), "_source",
+                                   &src)) {
+        return -ENOENT;
+    }
+    /* bounded: the counts are added to and the times to delays */
+    if (json_object_object_get_ex(src, "failures", &v)) {
+        int64_t x = json_object_get_int64(v);
+
+        f = x < 0 ? 0 : x > THROTTLE_FAILURES_MAX ? THROTTLE_FAILURES_MAX :
+            (long)x;
+    }
+    if (json_object_object_get_ex(src, "last", &v)) {
+        int64_t x = json_object_get_int64(v);
+
+        l = x < 0 ? 0 : x > THROTTLE_LAST_MAX ? THROTTLE_LAST_MAX :
+            (time_t)x;
+    }
+    *failures = f;
+    *last = l;
     return 0;
 }
 

@@ -21,6 +21,10 @@
 #define THROTTLE_KEYS_MAX 8192
 /* Longest key kept whole (longer ones are cut: still one key each) */
 #define THROTTLE_KEY_MAX 300
+/* Largest failure count and time (s since the epoch, the end of year
+ * 9999) read from the store; larger ones count as these */
+#define THROTTLE_FAILURES_MAX 1000000L
+#define THROTTLE_LAST_MAX 253402300799LL
 
 struct throttle;
 
@@ -42,5 +46,14 @@ void throttle_failed(struct throttle *t, const char *key, time_t now);
 
 /* A successful attempt: key starts afresh */
 void throttle_reset(struct throttle *t, const char *key);
+
+/*
+ * The shared count of an _mget answer for one key's document (answer
+ * owned by the caller; any JSON is walked without harm): *failures and
+ * *last, each from 0 to its maximum above (0 when missing).  0, or
+ * -ENOENT when the answer holds no such document (nothing stored).
+ */
+int throttle_walk_doc(struct json_object *answer, long *failures,
+                      time_t *last);
 
 #endif

@@ -266,12 +266,18 @@ gap_add(struct timeline *t, enum gap_kind kind, uint64_t pos_ms, uint64_t a,
     snprintf(g->note, sizeof(g->note), "%s", note ? note : "");
 }
 
+/* A drop note as a gap of t (under t->lock) */
+static void
+drop_add(void *arg, uint64_t pos_ms, uint64_t messages, uint64_t bytes)
+{
+    gap_add(arg, GAP_DROP, pos_ms, messages, bytes, NULL);
+}
+
 /* The x_tlog_drop notes of the recording, from one search */
 static int
 read_drops(struct timeline *t, char *err, size_t errsz)
 {
-    struct json_object *body, *f, *o, *answer = NULL, *hits, *h, *d, *v;
-    size_t i;
+    struct json_object *body, *f, *o, *answer = NULL;
     int rc;
 
     f = json_object_new_array();
@@ -306,26 +312,42 @@ read_drops(struct timeline *t, char *err, size_t errsz)
     if (rc < 0) {
         return rc;
     }
-    if (json_object_object_get_ex(answer, "hits", &hits) &&
-        json_object_object_get_ex(hits, "hits", &hits)) {
-        pthread_mutex_lock(&t->lock);
-        for (i = 0; i < json_object_array_length(hits); i++) {
-            h = json_object_array_get_idx(hits, i);
-            if (!json_object_object_get_ex(h, "_source", &h) ||
-                !json_object_object_get_ex(h, "x_tlog_drop", &d)) {
-                continue;
-            }
-            gap_add(t, GAP_DROP, json_object_object_get_ex(h, "pos", &v) ?
-                    (uint64_t)json_object_get_int64(v) : 0,
-                    json_object_object_get_ex(d, "messages", &v) ?
-                    (uint64_t)json_object_get_int64(v) : 0,
-                    json_object_object_get_ex(d, "bytes", &v) ?
-                    (uint64_t)json_object_get_int64(v) : 0, NULL);
-        }
-        pthread_mutex_unlock(&t->lock);
-    }
+    pthread_mutex_lock(&t->lock);
+    timeline_walk_drops(answer, drop_add, t);
+    pthread_mutex_unlock(&t->lock);
     json_object_put(answer);
     return 0;
+}
+
+size_t
+timeline_walk_drops(struct json_object *answer,
+                    void (*fn)(void *arg, uint64_t pos_ms, uint64_t messages,
+                               uint64_t bytes),
+                    void *arg)
+{
+    struct json_object *hits, *h, *d, *v;
+    size_t i, n = 0;
+
+    if (!json_object_object_get_ex(answer, "hits", &hits) ||
+        !json_object_object_get_ex(hits, "hits", &hits) ||
+        !json_object_is_type(hits, json_type_array)) {
+        return 0;
+    }
+    for (i = 0; i < json_object_array_length(hits); i++) {
+        h = json_object_array_get_idx(hits, i);
+        if (!json_object_object_get_ex(h, "_source", &h) ||
+            !json_object_object_get_ex(h, "x_tlog_drop", &d)) {
+            continue;
+        }
+        fn(arg, json_object_object_get_ex(h, "pos", &v) ?
+           (uint64_t)json_object_get_int64(v) : 0,
+           json_object_object_get_ex(d, "messages", &v) ?
+           (uint64_t)json_object_get_int64(v) : 0,
+           json_object_object_get_ex(d, "bytes", &v) ?
+           (uint64_t)json_object_get_int64(v) : 0);
+        n++;
+    }
+    return n;
 }
 
 /* Take t->lock for a request: the build lets it in first */

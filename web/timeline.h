@@ -134,4 +134,15 @@ int timeline_seek(struct timeline *t, uint64_t pos_ms, int wait_ms,
 int timeline_find(struct timeline *t, const char *text,
                   struct json_object **out);
 
+/*
+ * Each x_tlog_drop note of a search answer (owned by the caller; any
+ * JSON is walked without harm) to fn with arg: the hit's pos and the
+ * note's messages and bytes (0 where missing), in order.  Returns how
+ * many.
+ */
+size_t timeline_walk_drops(struct json_object *answer,
+                           void (*fn)(void *arg, uint64_t pos_ms,
+                                      uint64_t messages, uint64_t bytes),
+                           void *arg);
+
 #endif

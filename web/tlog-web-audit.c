@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,43 +62,6 @@ struct rec_info {
     long long end_ms;
 };
 
-/* The milliseconds of delay in a timing string ("+N" events) */
-static long long
-timing_ms(const char *t)
-{
-    long long sum = 0;
-
-    for (; t != NULL && *t; t++) {
-        if (*t == '+') {
-            long long n = strtoll(t + 1, NULL, 10);
-
-            if (n > 0 && n < 1000LL * 86400 * 365) {
-                sum += n;
-            }
-        }
-    }
-    return sum;
-}
-
-static struct json_object *
-source_of(struct json_object *answer)
-{
-    struct json_object *h, *hits, *hit, *src;
-
-    if (!json_object_object_get_ex(answer, "hits", &h) ||
-        !json_object_object_get_ex(h, "hits", &hits) ||
-        !json_object_is_type(hits, json_type_array) ||
-        json_object_array_length(hits) == 0) {
-        return NULL;
-    }
-    hit = json_object_array_get_idx(hits, 0);
-    if (!json_object_object_get_ex(hit, "_source", &src) ||
-        !json_object_is_type(src, json_type_object)) {
-        return NULL;
-    }
-    return src;
-}
-
 /* {"term": {field: value}} */
 static struct json_object *
 term(const char *field, const char *value)
@@ -149,40 +111,12 @@ message(struct es *e, const struct opts *o, const char *order,
     return rc;
 }
 
-static const char *
-str_of(struct json_object *src, const char *key)
-{
-    struct json_object *v;
-
-    return json_object_object_get_ex(src, key, &v) &&
-           json_object_is_type(v, json_type_string) ?
-           json_object_get_string(v) : NULL;
-}
-
-/* Milliseconds of a message's time and pos, false when it lacks them */
-static bool
-msg_time(struct json_object *src, long long *time_ms, long long *pos)
-{
-    struct json_object *t, *p;
-
-    if (!json_object_object_get_ex(src, "time", &t) ||
-        !(json_object_is_type(t, json_type_double) ||
-          json_object_is_type(t, json_type_int)) ||
-        !json_object_object_get_ex(src, "pos", &p) ||
-        !json_object_is_type(p, json_type_int)) {
-        return false;
-    }
-    *time_ms = llround(json_object_get_double(t) * 1000.0);
-    *pos = json_object_get_int64(p);
-    return true;
-}
-
 static int
 rec_info_get(struct es *e, const struct opts *o, struct rec_info *ri,
              char *err, size_t errsz)
 {
-    struct json_object *first = NULL, *last = NULL, *s1, *s2, *v;
-    long long t1, p1, t2, p2;
+    struct json_object *first = NULL, *last = NULL;
+    struct audit_rec r;
     int rc;
 
     rc = message(e, o, "asc", &first, err, errsz);
@@ -192,34 +126,24 @@ rec_info_get(struct es *e, const struct opts *o, struct rec_info *ri,
     if (rc < 0) {
         goto out;
     }
-    s1 = source_of(first);
-    s2 = source_of(last);
-    rc = -ENOENT;
-    if (s1 == NULL || s2 == NULL) {
+    rc = audit_rec_walk(first, last, o->rec, &r, err, errsz);
+    if (rc == -ENOENT) {
         snprintf(err, errsz, "recording %s not found in %s/%s", o->rec,
                  o->url, o->rec_index);
+    }
+    if (rc < 0) {
         goto out;
     }
-    if (str_of(s1, "host") == NULL || str_of(s1, "user") == NULL ||
-        !msg_time(s1, &t1, &p1) || !msg_time(s2, &t2, &p2) ||
-        !json_object_object_get_ex(s1, "session", &v) ||
-        !json_object_is_type(v, json_type_int)) {
-        snprintf(err, errsz, "recording %s: its first or last message lacks"
-                 " host, user, session, time or pos", o->rec);
-        rc = -EINVAL;
-        goto out;
-    }
-    ri->host = strdup(str_of(s1, "host"));
-    ri->user = strdup(str_of(s1, "user"));
+    ri->host = strdup(r.host);
+    ri->user = strdup(r.user);
     if (ri->host == NULL || ri->user == NULL) {
         snprintf(err, errsz, "out of memory reading recording %s", o->rec);
         rc = -ENOMEM;
         goto out;
     }
-    ri->session = json_object_get_int64(v);
-    ri->start_ms = t1 - p1;
-    ri->end_ms = t2 + timing_ms(str_of(s2, "timing"));
-    rc = 0;
+    ri->session = r.session;
+    ri->start_ms = r.start_ms;
+    ri->end_ms = r.end_ms;
 out:
     json_object_put(first);
     json_object_put(last);
