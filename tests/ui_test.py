@@ -4,16 +4,15 @@ playwright-core (tests/ui_driver.js), against a real tlog-web serving the
 built page, a real Elasticsearch, and real PAM through pam_wrapper
 (web_test.py's harness).
 
-The recordings of alice, bob and carol (and alice's ticking one) are
-made as a machine makes them (progtest.ShippedLogins): su - into
-tlog-rec-session, the agent tlog-recd (as host1), a private rsyslogd
-running contrib/rsyslog's tlog.conf and tlog-es.conf into that
-Elasticsearch.  The screens the page shows are compared with pyte's for
-the recordings' messages read back from Elasticsearch.  Three keep
-tlog-rec and a bulk load, for the form they need: the one with a
-message removed (gaps), the one indexed in two halves while the page
-follows it (live), and the one printing what attacks the page
-(hostile); the sort case's 26 recordings are copies of the gaps one's
+The recordings of alice, bob and carol (and alice's ticking one, and
+the login the page follows live while it runs) are made as a machine
+makes them (progtest.ShippedLogins): su - into tlog-rec-session, the
+agent tlog-recd (as host1), a private rsyslogd running contrib/rsyslog's
+tlog.conf and tlog-es.conf into that Elasticsearch.  The screens the
+page shows are compared with pyte's for the recordings' messages read
+back from Elasticsearch.  Two keep tlog-rec and a bulk load, for the
+form they need: the one with a message removed (gaps) and the one
+printing what attacks the page (hostile); the sort case's 26 recordings are copies of the gaps one's
 first messages, moved back in time; the seal cases' four are made by
 tlog-rec and sealed by tlog-seal from their messages, to be stored
 changed or in part.
@@ -539,27 +538,35 @@ def audit():
     browser.shot("audit")
 
 
-@case("live: a running recording is marked live and its new output"
-      " shows up")
+@case("live: a running login is marked live and its new output shows"
+      " up")
 def live():
-    msgs = ui_live
-    rec = msgs[0]["rec"]
-
-    def put(m):
-        r = es_request(wt.es_url, "PUT", "/%s/_doc/%s" % (
-            wt.INDEX, urllib.parse.quote("host1/%s/%d" % (rec, m["id"]),
-                                         safe="")), m)
-        check(r.get("result") == "created", "indexing: %r" % r)
-    half = len(msgs) // 2
-    for m in msgs[:half]:
-        put(m)
-    es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
+    go = os.path.join(progtest.tmp, "ui-live-go")
+    t = shipped.login("alice", "for i in 1 2 3 4; do echo ui-live-line-$i;"
+                      " done; while [ ! -e %s ]; do sleep 0.2; done; for i"
+                      " in 5 6 7 %d; do echo ui-live-line-$i; sleep 0.5;"
+                      " done; sleep 1.2; echo %s" % (
+                          go, UI_LIVE_LINES, marker("uilive")))
+    check(t.wait_for(b"ui-live-line-4", 30), "the login shows %r" %
+          t.screen[-300:])
+    # its first lines in the store (after the agent's latency)
+    end = time.monotonic() + 60
+    while True:
+        es_request(wt.es_url, "POST", "/tlog-*/_refresh")
+        r = es_request(wt.es_url, "POST", "/tlog-*/_search", {
+            "size": 1, "query": {"match_phrase": {
+                "out_txt": "ui-live-line-4"}}})
+        hits = r.get("hits", {}).get("hits", [])
+        if hits:
+            break
+        check(time.monotonic() < end, "the running login's first lines"
+              " never reached Elasticsearch")
+        time.sleep(0.5)
+    rec = hits[0]["_source"]["rec"]
     browser.login(wt.A2)
     browser("fill", sel="#search-user", value="alice")
     browser("click", sel="#search-live")
     browser.search()
-    browser("waitFn", expr="document.querySelectorAll('#results tbody tr')"
-            ".length >= 1")
     recs_shown = browser("eval", expr="[...document.querySelectorAll("
                          "'#results tbody tr')].map(r => r.dataset.rec)")
     check(recs_shown == [rec], "running ones: %r, want only %r" %
@@ -571,18 +578,18 @@ def live():
     browser.settled()
     check(browser.state()["follow"], "not following: %r" % browser.state())
     shown = "\n".join(browser.screen())
-    last_out = max(int(ln.rsplit("-", 1)[1]) for ln in shown.split("\n")
-                   if ln.startswith("ui-live-line-"))
-    for m in msgs[half:]:
-        put(m)
+    check("ui-live-line-4" in shown and "ui-live-line-5" not in shown,
+          "before the rest: %r" % shown)
+    # the rest of the session, while the page follows it
+    open(go, "w").close()
     want = "ui-live-line-%d" % UI_LIVE_LINES
     browser("waitFn", expr="window.tlog.screen().join('\\n').includes(%s)"
-            % json.dumps(want), timeout=20000)
-    check(last_out < UI_LIVE_LINES, "all lines before the stream: %d" %
-          last_out)
+            % json.dumps(want), timeout=60000)
     browser.shot("live")
+    st = t.finish(timeout=60)
+    check(st == 0, "the login ended %r" % st)
     # the end of the recording ends the stream and the badge
-    browser("wait", sel="#live-badge", state="hidden", timeout=20000)
+    browser("wait", sel="#live-badge", state="hidden", timeout=60000)
 
 
 @case("rules: an auditor sees neither a recording outside their rules"
@@ -798,7 +805,6 @@ seal_altered = []
 GAP_ID = 2
 SORT_USERS = 26
 UI_LIVE_LINES = 8
-ui_live = []
 
 
 def seal_setup():
@@ -890,13 +896,19 @@ def marker(name):
 hosts = {}
 
 
+# the agent and rsyslogd of the logins, kept for the live case
+shipped = None
+
+
 def real_logins():
     """LOGINS recorded at once through su, tlog-rec-session, tlog-recd
     and rsyslog into Elasticsearch; their messages read back from it and
-    kept in files (wt.rec_files) for pyte"""
+    kept in files (wt.rec_files) for pyte.  The agent and rsyslogd stay
+    (shipped), for a login followed live."""
+    global shipped
     with open(os.path.join(progtest.tmp, "full_screen.py"), "w") as f:
         f.write(wt.FULL_SCREEN)
-    logins = ShippedLogins("ui-logins", wt.es_url, "host1")
+    logins = shipped = ShippedLogins("ui-logins", wt.es_url, "host1")
     try:
         terms = [logins.login(user, "%s; sleep 1.2; echo %s" % (
             script, marker(name))) for name, user, script, _ in LOGINS]
@@ -914,8 +926,10 @@ def real_logins():
                 f.write("".join(json.dumps(m) + "\n" for m in msgs))
             wt.recs[name], wt.rec_files[name] = msgs[0]["rec"], path
             hosts[name] = msgs[0]["host"]
-    finally:
+    except BaseException:
         logins.stop()
+        shipped = None
+        raise
 
 
 def setup():
@@ -986,11 +1000,6 @@ def setup():
         ndjson=True)
     check(not r.get("errors"), "bulk: %r" % str(r)[:300])
     es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
-    # to be indexed in two halves while the page follows it
-    wt.record("uilive", "alice", "host1", "for i in $(seq %d); do echo"
-              " ui-live-line-$i; sleep 0.7; done" % UI_LIVE_LINES,
-              index=False)
-    ui_live.extend(wt.live_msgs["uilive"])
     seal_setup()
     es_request(wt.es_url, "POST", "/%s/_refresh" % wt.INDEX)
     web = wt.Web("ui", conf={"ui": {"directory": DIST},
@@ -1037,6 +1046,8 @@ def main():
         if web is not None and web.proc.poll() is None:
             web.proc.terminate()
             web.proc.wait(timeout=30)
+        if shipped is not None:
+            shipped.stop()
         wt.stop_elasticsearch(wt.ES_DIR)
 
 
